@@ -1,0 +1,3 @@
+// Entry of the script-tag bundle dist/rewind.js: webpack exposes these
+// exports as `window.Rewind` (see webpack.config.js).
+export { start, stop, takeFullSnapshot, isRecording } from './index.js';

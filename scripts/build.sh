@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Builds the npm package (pkg/) and the script-tag bundle (dist/), then
+# prints their sizes. Needs scripts/setup.sh to have run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+step() { printf '\n[build] %s\n' "$*"; }
+
+step "wasm-pack build --release --target web -> pkg/"
+wasm-pack --quiet build --release --target web --out-dir pkg --out-name rewind
+
+# npm's binaryen rather than wasm-pack's own download (which needs the open
+# internet). -Oz: size first. The enabled features are the ones rustc's
+# wasm32 target already emits, so the output runs wherever the input did.
+step "wasm-opt -Oz pkg/rewind_bg.wasm"
+node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
+  --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
+  --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue \
+  pkg/rewind_bg.wasm -o pkg/rewind_bg.wasm
+
+step "npm package entry -> pkg/"
+node scripts/package-npm.mjs
+
+step "webpack -> dist/"
+node scripts/bundle.mjs
+
+step "sizes"
+for file in dist/rewind.js dist/rewind_bg.wasm; do
+  printf '  %-22s %8d bytes raw %8d bytes gzip\n' "$file" "$(wc -c < "$file")" "$(gzip -9 -c "$file" | wc -c)"
+done

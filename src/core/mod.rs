@@ -1,0 +1,15 @@
+//! The pure core: no web-sys, tested natively with `cargo test`.
+//!
+//! It knows rrweb's event model, how to assign node ids, how to serialize a
+//! DOM it reads through [`dom::DomTree`], and what privacy demands. The web
+//! layer (`crate::web`) plugs the live browser DOM into these.
+
+pub mod dom;
+pub mod event;
+pub mod mirror;
+pub mod options;
+pub mod privacy;
+pub mod snapshot;
+
+#[cfg(test)]
+pub(crate) mod memory_dom;

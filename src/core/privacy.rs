@@ -1,0 +1,112 @@
+//! Privacy rules, applied while serializing, before any value leaves the node.
+//!
+//! Defaults are the safe ones: every form field's value is masked unless the
+//! site opts out, and secret fields (passwords, card data, one-time codes) are
+//! masked whatever the options say.
+
+/// What the recorder may keep of user-entered data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrivacyRules {
+    /// Mask the value of every `input`, `textarea` and `select`.
+    pub mask_all_inputs: bool,
+}
+
+impl Default for PrivacyRules {
+    fn default() -> Self {
+        PrivacyRules {
+            mask_all_inputs: true,
+        }
+    }
+}
+
+/// The facts about a form field that decide whether its value is masked.
+#[derive(Debug, Clone, Copy)]
+pub struct FormField<'a> {
+    /// Lower-case tag name: `input`, `textarea` or `select`.
+    pub tag_name: &'a str,
+    /// The `type` attribute as written (any case); `None` when absent.
+    pub input_type: Option<&'a str>,
+    /// The `autocomplete` attribute as written; `None` when absent.
+    pub autocomplete: Option<&'a str>,
+}
+
+impl PrivacyRules {
+    /// Whether the value of `field` must be masked before it is recorded.
+    pub fn should_mask_field(&self, field: &FormField<'_>) -> bool {
+        self.mask_all_inputs || is_secret_field(field)
+    }
+}
+
+/// Fields whose value is never recorded, whatever the options say.
+pub fn is_secret_field(field: &FormField<'_>) -> bool {
+    let is_password = field.tag_name == "input"
+        && field
+            .input_type
+            .is_some_and(|t| t.trim().eq_ignore_ascii_case("password"));
+    // autocomplete is a space-separated token list ("billing cc-number"); card
+    // fields, one-time codes and passwords are secrets even in a text input.
+    let has_secret_autocomplete = field.autocomplete.is_some_and(|tokens| {
+        tokens.split_ascii_whitespace().any(|token| {
+            let token = token.to_ascii_lowercase();
+            token.starts_with("cc-")
+                || token == "one-time-code"
+                || token == "current-password"
+                || token == "new-password"
+        })
+    });
+    is_password || has_secret_autocomplete
+}
+
+/// Replaces every character of `value` with `*`, as rrweb does, so a replay
+/// shows that something was typed and how long it was, not what.
+pub fn mask_value(value: &str) -> String {
+    "*".repeat(value.chars().count())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(input_type: Option<&'static str>, autocomplete: Option<&'static str>) -> FormField<'static> {
+        FormField {
+            tag_name: "input",
+            input_type,
+            autocomplete,
+        }
+    }
+
+    #[test]
+    fn every_field_is_masked_by_default() {
+        let rules = PrivacyRules::default();
+        assert!(rules.should_mask_field(&input(Some("text"), None)));
+        assert!(rules.should_mask_field(&FormField {
+            tag_name: "textarea",
+            input_type: None,
+            autocomplete: None
+        }));
+    }
+
+    #[test]
+    fn password_is_masked_even_when_inputs_are_not() {
+        let rules = PrivacyRules {
+            mask_all_inputs: false,
+        };
+        assert!(rules.should_mask_field(&input(Some("PassWord"), None)));
+        assert!(!rules.should_mask_field(&input(Some("email"), None)));
+    }
+
+    #[test]
+    fn card_and_one_time_code_autocomplete_are_secret() {
+        assert!(is_secret_field(&input(Some("text"), Some("billing cc-number"))));
+        assert!(is_secret_field(&input(None, Some("one-time-code"))));
+        assert!(is_secret_field(&input(Some("text"), Some("new-password"))));
+        assert!(!is_secret_field(&input(Some("text"), Some("email"))));
+    }
+
+    #[test]
+    fn masking_keeps_length_in_characters_not_bytes() {
+        assert_eq!(mask_value("hunter2"), "*******");
+        assert_eq!(mask_value("пароль"), "******");
+        assert_eq!(mask_value(""), "");
+    }
+}

@@ -1,0 +1,15 @@
+//! rewind: a session-replay recorder for the browser.
+//!
+//! Two halves, so most of the logic is tested natively and fast:
+//! - [`core`]: pure Rust — rrweb's event model, the node-id mirror, the
+//!   snapshot serializer, privacy rules. No web-sys.
+//! - `web` (wasm32 only): the thin layer that reads the live DOM through
+//!   web-sys, runs the recorder in the page and exports the JS API.
+
+pub mod core;
+
+#[cfg(target_arch = "wasm32")]
+mod web;
+
+#[cfg(target_arch = "wasm32")]
+pub use web::Recorder;

@@ -1,0 +1,39 @@
+//! The debug log: silent unless `debug: true`, one `[rewind]` prefix.
+
+use std::cell::Cell;
+
+use wasm_bindgen::JsValue;
+
+pub struct DebugLog {
+    enabled: bool,
+    warned_once: Cell<bool>,
+}
+
+impl DebugLog {
+    pub fn new(enabled: bool) -> Self {
+        DebugLog {
+            enabled,
+            warned_once: Cell::new(false),
+        }
+    }
+
+    pub fn info(&self, message: &str) {
+        if self.enabled {
+            web_sys::console::log_1(&format!("[rewind] {message}").into());
+        }
+    }
+
+    pub fn warn(&self, message: &str) {
+        if self.enabled {
+            web_sys::console::warn_1(&format!("[rewind] {message}").into());
+        }
+    }
+
+    /// Warns about `error` the first time only, so a failing callback does
+    /// not flood the console.
+    pub fn warn_once_js(&self, message: &str, error: &JsValue) {
+        if self.enabled && !self.warned_once.replace(true) {
+            web_sys::console::warn_2(&format!("[rewind] {message}:").into(), error);
+        }
+    }
+}

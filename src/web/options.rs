@@ -1,0 +1,85 @@
+//! Reads the JS options object of `start()` into the core's typed options.
+//!
+//! Options cross the boundary once: each own key is read here, turned into an
+//! [`OptionValue`] and validated by the core; only functions stay JS values.
+
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::core::options::{OptionValue, OptionsError, RecorderOptions};
+
+/// Validated options plus the JS callbacks they carry.
+pub struct StartOptions {
+    pub recorder: RecorderOptions,
+    pub emit: Option<js_sys::Function>,
+}
+
+/// Reads `start()`'s argument; `undefined` and `null` mean all defaults.
+///
+/// # Errors
+/// A message naming the bad key and what it allows.
+pub fn read_start_options(value: &JsValue) -> Result<StartOptions, OptionsError> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(StartOptions {
+            recorder: RecorderOptions::default(),
+            emit: None,
+        });
+    }
+    if !value.is_object() || js_sys::Array::is_array(value) || value.is_function() {
+        return Err(OptionsError::NotAnObject {
+            got: kind_of(value),
+        });
+    }
+    let object: &js_sys::Object = value.unchecked_ref();
+    let mut emit = None;
+    let mut entries = Vec::new();
+    for entry in js_sys::Object::entries(object).iter() {
+        let pair: js_sys::Array = entry.unchecked_into();
+        let key = pair.get(0).as_string().unwrap_or_default();
+        let value = pair.get(1);
+        if key == "emit" && value.is_function() {
+            emit = Some(value.clone().unchecked_into());
+        }
+        entries.push((key, option_value(&value)));
+    }
+    let recorder = RecorderOptions::from_entries(entries)?;
+    Ok(StartOptions { recorder, emit })
+}
+
+fn option_value(value: &JsValue) -> OptionValue {
+    if let Some(flag) = value.as_bool() {
+        OptionValue::Bool(flag)
+    } else if let Some(number) = value.as_f64() {
+        OptionValue::Number(number)
+    } else if let Some(text) = value.as_string() {
+        OptionValue::Text(text)
+    } else if value.is_function() {
+        OptionValue::Function
+    } else {
+        OptionValue::Other(kind_of(value))
+    }
+}
+
+/// A short name of a JS value's kind for error messages.
+fn kind_of(value: &JsValue) -> &'static str {
+    if value.is_null() {
+        "null"
+    } else if value.is_undefined() {
+        "undefined"
+    } else if js_sys::Array::is_array(value) {
+        "array"
+    } else if value.is_function() {
+        "function"
+    } else if value.is_string() {
+        "string"
+    } else if value.as_bool().is_some() {
+        "boolean"
+    } else if value.as_f64().is_some() {
+        "number"
+    } else if value.is_bigint() {
+        "bigint"
+    } else if value.is_symbol() {
+        "symbol"
+    } else {
+        "object"
+    }
+}

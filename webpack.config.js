@@ -1,0 +1,24 @@
+// Builds the script-tag bundle: dist/rewind.js plus dist/rewind_bg.wasm,
+// which the bundle fetches from its own folder (publicPath 'auto' resolves
+// against the bundle's own <script src>).
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.dirname(fileURLToPath(import.meta.url));
+
+export default {
+  mode: 'production',
+  target: 'web',
+  entry: { rewind: path.join(root, 'js/bundle.js') },
+  output: {
+    path: path.join(root, 'dist'),
+    filename: '[name].js',
+    publicPath: 'auto',
+    // A stable name, so a CSP or a CDN rule can name the wasm file.
+    assetModuleFilename: '[name][ext]',
+    library: { name: 'Rewind', type: 'window' },
+    clean: true,
+  },
+  performance: { hints: false },
+  devtool: false,
+};
