@@ -1,12 +1,15 @@
-//! The replay event model: serde types of rrweb's event schema (2.x, types 0-6).
+//! The replay event model: rrweb's event schema (2.x, types 0-6).
 //!
 //! rrweb's `Replayer` and rrweb-player must play what rewind records with no
-//! adapter, so the JSON these types write is exactly rrweb's: numeric `type`
-//! tags, camelCase field names, optional fields left out rather than `null`.
-//! See `shared/rrweb-format.md` for the schema this follows.
+//! adapter, so the JSON written here is exactly rrweb's: numeric `type` tags,
+//! camelCase field names, optional fields left out rather than `null`. See
+//! `shared/rrweb-format.md` for the schema.
+//!
+//! Serialized DOM nodes arrive already written as JSON ([`NodeJson`]) by the
+//! snapshot serializer, which streams them as it walks the DOM; events wrap
+//! them without copying the tree into another representation.
 
-use serde::ser::{SerializeMap, Serializer};
-use serde::Serialize;
+use super::json::{write_number, write_str};
 
 /// A node's id in a recording: a counter from 1, unique for the recording and
 /// stable between a snapshot and later mutations.
@@ -41,44 +44,8 @@ impl EventData {
     }
 }
 
-impl Serialize for Event {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(3))?;
-        map.serialize_entry("type", &self.data.event_type())?;
-        match &self.data {
-            EventData::Meta(meta) => map.serialize_entry("data", meta)?,
-            EventData::FullSnapshot(snapshot) => map.serialize_entry("data", snapshot)?,
-        }
-        map.serialize_entry("timestamp", &JsNumber(self.timestamp))?;
-        map.end()
-    }
-}
-
-/// A number written as JavaScript would print it: whole numbers without the
-/// `.0` serde_json adds to every f64, which would cost two bytes per
-/// timestamp and scroll offset on the wire.
-struct JsNumber(f64);
-
-/// The largest integer a JavaScript number holds exactly (2^53 - 1).
-const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
-
-impl Serialize for JsNumber {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let value = self.0;
-        if value.fract() == 0.0 && value.abs() <= MAX_SAFE_INTEGER {
-            serializer.serialize_i64(value as i64)
-        } else {
-            serializer.serialize_f64(value)
-        }
-    }
-}
-
-fn serialize_js_number<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
-    JsNumber(*value).serialize(serializer)
-}
-
 /// `Meta` data: where the page was and how large its viewport.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Meta {
     pub href: String,
     pub width: u32,
@@ -86,278 +53,112 @@ pub struct Meta {
 }
 
 /// `FullSnapshot` data: the serialized document and the page scroll offset.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FullSnapshot {
-    pub node: SerializedNode,
+    pub node: NodeJson,
     pub initial_offset: ScrollOffset,
 }
 
+/// A serialized node with its subtree, as rrweb JSON
+/// (`{"id":1,"type":0,"childNodes":[...]}`), written by the snapshot serializer.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NodeJson(pub String);
+
 /// The page scroll position when the snapshot was taken.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct ScrollOffset {
-    #[serde(serialize_with = "serialize_js_number")]
     pub top: f64,
-    #[serde(serialize_with = "serialize_js_number")]
     pub left: f64,
 }
 
-/// One serialized DOM node with its id.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SerializedNode {
-    pub id: NodeId,
-    pub kind: SerializedKind,
-}
-
-/// The node types of rrweb-snapshot's `NodeType`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SerializedKind {
-    Document {
-        child_nodes: Vec<SerializedNode>,
-        compat_mode: Option<String>,
-    },
-    DocumentType {
-        name: String,
-        public_id: String,
-        system_id: String,
-    },
-    Element(SerializedElement),
-    Text {
-        text_content: String,
-        /// The text of a `<style>` element, which the Replayer treats as CSS.
-        is_style: bool,
-    },
-    CData,
-    Comment {
-        text_content: String,
-    },
-}
-
-impl SerializedKind {
-    /// rrweb-snapshot's numeric `NodeType`.
-    pub fn node_type(&self) -> u8 {
-        match self {
-            SerializedKind::Document { .. } => 0,
-            SerializedKind::DocumentType { .. } => 1,
-            SerializedKind::Element(_) => 2,
-            SerializedKind::Text { .. } => 3,
-            SerializedKind::CData => 4,
-            SerializedKind::Comment { .. } => 5,
-        }
-    }
-}
-
-/// An element: lower-case tag name, attributes in DOM order, children.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct SerializedElement {
-    pub tag_name: String,
-    pub attributes: Attributes,
-    pub child_nodes: Vec<SerializedNode>,
-    pub is_svg: bool,
-    pub is_custom: bool,
-}
-
-/// Attributes in the order the DOM lists them (a JSON object on the wire).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Attributes(pub Vec<(String, AttributeValue)>);
-
-impl Attributes {
-    /// The value of attribute `name`, if present.
-    pub fn get(&self, name: &str) -> Option<&AttributeValue> {
-        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+impl Event {
+    /// The event as rrweb JSON.
+    pub fn to_json(&self) -> String {
+        let mut out = String::new();
+        self.write_json(&mut out);
+        out
     }
 
-    /// Sets `name` to `value`, replacing an earlier value in place.
-    pub fn set(&mut self, name: &str, value: AttributeValue) {
-        match self.0.iter_mut().find(|(n, _)| n == name) {
-            Some(slot) => slot.1 = value,
-            None => self.0.push((name.to_owned(), value)),
-        }
-    }
-
-    /// Removes `name` if present.
-    pub fn remove(&mut self, name: &str) {
-        self.0.retain(|(n, _)| n != name);
-    }
-}
-
-/// An attribute value: rrweb allows strings, numbers and booleans
-/// (`checked: true`, `rr_scrollTop: 120`).
-#[derive(Debug, Clone, PartialEq)]
-pub enum AttributeValue {
-    Text(String),
-    Number(f64),
-    Bool(bool),
-}
-
-impl From<&str> for AttributeValue {
-    fn from(value: &str) -> Self {
-        AttributeValue::Text(value.to_owned())
-    }
-}
-
-impl From<String> for AttributeValue {
-    fn from(value: String) -> Self {
-        AttributeValue::Text(value)
-    }
-}
-
-impl Serialize for AttributeValue {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            AttributeValue::Text(text) => serializer.serialize_str(text),
-            AttributeValue::Number(number) => JsNumber(*number).serialize(serializer),
-            AttributeValue::Bool(flag) => serializer.serialize_bool(*flag),
-        }
-    }
-}
-
-impl Serialize for Attributes {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (name, value) in &self.0 {
-            map.serialize_entry(name, value)?;
-        }
-        map.end()
-    }
-}
-
-impl Serialize for SerializedNode {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("type", &self.kind.node_type())?;
-        match &self.kind {
-            SerializedKind::Document {
-                child_nodes,
-                compat_mode,
-            } => {
-                map.serialize_entry("childNodes", child_nodes)?;
-                if let Some(mode) = compat_mode {
-                    map.serialize_entry("compatMode", mode)?;
-                }
+    /// Appends the event as rrweb JSON to `out`.
+    pub fn write_json(&self, out: &mut String) {
+        out.push_str("{\"type\":");
+        write_number(out, f64::from(self.data.event_type()));
+        out.push_str(",\"data\":");
+        match &self.data {
+            EventData::Meta(meta) => {
+                out.push_str("{\"href\":");
+                write_str(out, &meta.href);
+                out.push_str(",\"width\":");
+                write_number(out, f64::from(meta.width));
+                out.push_str(",\"height\":");
+                write_number(out, f64::from(meta.height));
+                out.push('}');
             }
-            SerializedKind::DocumentType {
-                name,
-                public_id,
-                system_id,
-            } => {
-                map.serialize_entry("name", name)?;
-                map.serialize_entry("publicId", public_id)?;
-                map.serialize_entry("systemId", system_id)?;
-            }
-            SerializedKind::Element(element) => {
-                map.serialize_entry("tagName", &element.tag_name)?;
-                map.serialize_entry("attributes", &element.attributes)?;
-                map.serialize_entry("childNodes", &element.child_nodes)?;
-                if element.is_svg {
-                    map.serialize_entry("isSVG", &true)?;
-                }
-                if element.is_custom {
-                    map.serialize_entry("isCustom", &true)?;
-                }
-            }
-            SerializedKind::Text {
-                text_content,
-                is_style,
-            } => {
-                map.serialize_entry("textContent", text_content)?;
-                if *is_style {
-                    map.serialize_entry("isStyle", &true)?;
-                }
-            }
-            SerializedKind::CData => map.serialize_entry("textContent", "")?,
-            SerializedKind::Comment { text_content } => {
-                map.serialize_entry("textContent", text_content)?;
+            EventData::FullSnapshot(snapshot) => {
+                out.reserve(snapshot.node.0.len() + 64);
+                out.push_str("{\"node\":");
+                out.push_str(&snapshot.node.0);
+                out.push_str(",\"initialOffset\":{\"top\":");
+                write_number(out, snapshot.initial_offset.top);
+                out.push_str(",\"left\":");
+                write_number(out, snapshot.initial_offset.left);
+                out.push_str("}}");
             }
         }
-        map.serialize_entry("id", &self.id)?;
-        map.end()
+        out.push_str(",\"timestamp\":");
+        write_number(out, self.timestamp);
+        out.push('}');
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
+
+    fn parsed(event: &Event) -> Value {
+        serde_json::from_str(&event.to_json()).expect("events are valid JSON")
+    }
 
     #[test]
     fn meta_event_has_rrweb_envelope() {
         let event = Event {
             timestamp: 1_700_000_000_123.0,
             data: EventData::Meta(Meta {
-                href: "https://shop.example/cart".into(),
+                href: "https://shop.example/cart?q=\"x\"".into(),
                 width: 1280,
                 height: 720,
             }),
         };
         assert_eq!(
-            serde_json::to_value(&event).unwrap(),
+            parsed(&event),
             json!({
                 "type": 4,
-                "data": {"href": "https://shop.example/cart", "width": 1280, "height": 720},
+                "data": {"href": "https://shop.example/cart?q=\"x\"", "width": 1280, "height": 720},
                 "timestamp": 1_700_000_000_123u64
             })
         );
     }
 
     #[test]
-    fn element_leaves_out_false_flags_and_keeps_attribute_order() {
-        let node = SerializedNode {
-            id: 7,
-            kind: SerializedKind::Element(SerializedElement {
-                tag_name: "input".into(),
-                attributes: Attributes(vec![
-                    ("type".into(), "checkbox".into()),
-                    ("checked".into(), AttributeValue::Bool(true)),
-                    ("rr_scrollTop".into(), AttributeValue::Number(12.0)),
-                ]),
-                ..Default::default()
+    fn full_snapshot_embeds_the_node_json_and_offset() {
+        let event = Event {
+            timestamp: 5.0,
+            data: EventData::FullSnapshot(FullSnapshot {
+                node: NodeJson(r#"{"id":1,"type":0,"childNodes":[]}"#.into()),
+                initial_offset: ScrollOffset { top: 120.5, left: 0.0 },
             }),
         };
-        let text = serde_json::to_string(&node).unwrap();
         assert_eq!(
-            text,
-            r#"{"type":2,"tagName":"input","attributes":{"type":"checkbox","checked":true,"rr_scrollTop":12},"childNodes":[],"id":7}"#
+            parsed(&event),
+            json!({
+                "type": 2,
+                "data": {
+                    "node": {"id": 1, "type": 0, "childNodes": []},
+                    "initialOffset": {"top": 120.5, "left": 0}
+                },
+                "timestamp": 5
+            })
         );
-    }
-
-    #[test]
-    fn whole_numbers_are_written_without_fraction_and_fractions_kept() {
-        assert_eq!(serde_json::to_string(&JsNumber(12.0)).unwrap(), "12");
-        assert_eq!(serde_json::to_string(&JsNumber(-3.0)).unwrap(), "-3");
-        assert_eq!(serde_json::to_string(&JsNumber(0.5)).unwrap(), "0.5");
-        assert_eq!(serde_json::to_string(&JsNumber(1e300)).unwrap(), "1e+300");
-    }
-
-    #[test]
-    fn svg_and_custom_flags_are_written_when_set() {
-        let node = SerializedNode {
-            id: 3,
-            kind: SerializedKind::Element(SerializedElement {
-                tag_name: "svg".into(),
-                is_svg: true,
-                is_custom: true,
-                ..Default::default()
-            }),
-        };
-        let value = serde_json::to_value(&node).unwrap();
-        assert_eq!(value["isSVG"], json!(true));
-        assert_eq!(value["isCustom"], json!(true));
-    }
-
-    #[test]
-    fn attributes_set_replaces_in_place_and_remove_drops() {
-        let mut attributes = Attributes(vec![
-            ("a".into(), "1".into()),
-            ("b".into(), "2".into()),
-        ]);
-        attributes.set("a", "3".into());
-        attributes.set("c", "4".into());
-        attributes.remove("b");
-        assert_eq!(
-            attributes.0,
-            vec![("a".into(), "3".into()), ("c".into(), "4".into())]
-        );
-        assert_eq!(attributes.get("c"), Some(&AttributeValue::from("4")));
     }
 }

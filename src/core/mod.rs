@@ -6,6 +6,7 @@
 
 pub mod dom;
 pub mod event;
+mod json;
 pub mod mirror;
 pub mod options;
 pub mod privacy;

@@ -6,22 +6,26 @@
 //! held in the output.
 
 use super::dom::{DomTree, ElementView, FormState, Namespace, NodeView};
-use super::event::{AttributeValue, Attributes, SerializedElement, SerializedKind, SerializedNode};
+use super::event::NodeJson;
+use super::json::write_str;
 use super::mirror::{IdStore, Mirror};
 use super::privacy::{mask_value, FormField, PrivacyRules};
 
 /// How deep below the root the serializer descends. Deeper nodes are left out
-/// (their element is kept, empty): serde's writer, `Drop` and rrweb's
-/// Replayer all recurse per level, and must fit wasm's 1 MiB stack and the
-/// browser's JS stack (a browser test records a tree this deep). The HTML
-/// parser itself stops nesting at 512, so only script-built pages come near.
+/// (their element is kept, empty) because rrweb's Replayer rebuilds the tree
+/// recursively and the browser's JS stack ends not far beyond this; the
+/// recorder itself has no depth limit. The HTML parser stops nesting at 512,
+/// so only script-built pages come near.
 pub const MAX_TREE_DEPTH: usize = 1_000;
 
 /// The result of serializing a tree.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SerializedTree {
-    pub root: SerializedNode,
-    /// Elements deeper than [`MAX_TREE_DEPTH`] whose children were left out.
+    /// The root and everything below it as rrweb JSON.
+    pub node: NodeJson,
+    /// How many nodes were given ids.
+    pub node_count: u32,
+    /// Elements at [`MAX_TREE_DEPTH`] whose children were left out.
     pub truncated_elements: usize,
 }
 
@@ -38,15 +42,18 @@ where
     D: DomTree,
     S: IdStore<Node = D::Node>,
 {
+    let ids_before = mirror.assigned_count();
     let mut serializer = TreeSerializer {
         dom,
         mirror,
         privacy,
+        out: String::new(),
         truncated_elements: 0,
     };
-    let root = serializer.serialize(root)?;
+    serializer.serialize(root)?;
     Some(SerializedTree {
-        root,
+        node: NodeJson(serializer.out),
+        node_count: serializer.mirror.assigned_count() - ids_before,
         truncated_elements: serializer.truncated_elements,
     })
 }
@@ -66,17 +73,26 @@ enum Context {
     Select { masked: bool },
 }
 
-/// An element whose children are still being serialized.
+/// A document or element whose children are still being written.
 struct OpenNode<N> {
-    node: SerializedNode,
     remaining_children: std::vec::IntoIter<N>,
     child_context: Context,
+    has_written_child: bool,
+}
+
+/// What writing one node left open.
+enum Written {
+    /// The node is complete (text, comment, doctype...).
+    Leaf,
+    /// The node's `"childNodes":[` is open; its children follow in `Context`.
+    Open(Context),
 }
 
 struct TreeSerializer<'a, D: DomTree, S> {
     dom: &'a D,
     mirror: &'a mut Mirror<S>,
     privacy: &'a PrivacyRules,
+    out: String,
     truncated_elements: usize,
 }
 
@@ -85,179 +101,254 @@ where
     D: DomTree,
     S: IdStore<Node = D::Node>,
 {
-    // An explicit stack rather than recursion keeps the serializer's own
-    // stack use flat; the depth cap protects what runs after it.
-    fn serialize(&mut self, root: &D::Node) -> Option<SerializedNode> {
-        let (node, child_context) = self.serialize_node(root, Context::Normal)?;
-        let Some(child_context) = child_context else {
-            return Some(node);
+    // JSON is written as the DOM is walked, with an explicit stack: no node
+    // tree is built, and neither the walk nor the writing recurses, so the
+    // depth of the page never threatens the JS engine's stack.
+    fn serialize(&mut self, root: &D::Node) -> Option<()> {
+        let Written::Open(child_context) = self.write_node(root, Context::Normal)? else {
+            return Some(());
         };
         let mut open = vec![OpenNode {
-            node,
             remaining_children: self.dom.child_nodes(root).into_iter(),
             child_context,
+            has_written_child: false,
         }];
         loop {
-            let top = open.last_mut().expect("the root stays open until returned");
-            match top.remaining_children.next() {
-                Some(child) => {
-                    let context = top.child_context;
-                    let Some((node, grandchild_context)) = self.serialize_node(&child, context)
-                    else {
-                        continue;
-                    };
-                    match grandchild_context {
-                        Some(_) if open.len() >= MAX_TREE_DEPTH => {
-                            self.truncated_elements += 1;
-                            push_child(&mut top_of(&mut open).node, node);
-                        }
-                        Some(child_context) => open.push(OpenNode {
-                            node,
-                            remaining_children: self.dom.child_nodes(&child).into_iter(),
-                            child_context,
-                        }),
-                        None => push_child(&mut top_of(&mut open).node, node),
-                    }
+            let depth = open.len();
+            let Some(top) = open.last_mut() else { break };
+            let Some(child) = top.remaining_children.next() else {
+                self.out.push_str("]}");
+                open.pop();
+                continue;
+            };
+            let context = top.child_context;
+            let rollback = self.out.len();
+            if top.has_written_child {
+                self.out.push(',');
+            }
+            match self.write_node(&child, context) {
+                // Not representable in rrweb: take back the comma.
+                None => self.out.truncate(rollback),
+                Some(Written::Leaf) => top.has_written_child = true,
+                Some(Written::Open(_)) if depth >= MAX_TREE_DEPTH => {
+                    top.has_written_child = true;
+                    self.truncated_elements += 1;
+                    self.out.push_str("]}");
                 }
-                None => {
-                    let finished = open.pop().expect("checked by last_mut above");
-                    match open.last_mut() {
-                        Some(parent) => push_child(&mut parent.node, finished.node),
-                        None => return Some(finished.node),
-                    }
+                Some(Written::Open(child_context)) => {
+                    top.has_written_child = true;
+                    open.push(OpenNode {
+                        remaining_children: self.dom.child_nodes(&child).into_iter(),
+                        child_context,
+                        has_written_child: false,
+                    });
                 }
             }
         }
+        Some(())
     }
 
-    /// Serializes one node without its children. The second value is the
-    /// context for its children, `None` for a node that has none.
-    fn serialize_node(
-        &mut self,
-        node: &D::Node,
-        context: Context,
-    ) -> Option<(SerializedNode, Option<Context>)> {
-        let (kind, child_context) = match self.dom.read(node) {
-            NodeView::Unsupported => return None,
-            NodeView::Document { compat_mode } => (
-                SerializedKind::Document {
-                    child_nodes: Vec::new(),
-                    compat_mode,
-                },
-                Some(Context::Normal),
-            ),
+    /// Assigns `node` its id and writes it, up to its open `childNodes` list
+    /// for documents and elements. `None` for a node rrweb cannot represent,
+    /// which gets no id and writes nothing.
+    fn write_node(&mut self, node: &D::Node, context: Context) -> Option<Written> {
+        let view = self.dom.read(node);
+        if view == NodeView::Unsupported {
+            return None;
+        }
+        let id = self.mirror.assign(node);
+        let out = &mut self.out;
+        out.push_str("{\"id\":");
+        out.push_str(&id.to_string());
+        let written = match view {
+            NodeView::Unsupported => unreachable!("returned above"),
+            NodeView::Document { compat_mode } => {
+                out.push_str(",\"type\":0");
+                if let Some(mode) = compat_mode {
+                    out.push_str(",\"compatMode\":");
+                    write_str(out, &mode);
+                }
+                out.push_str(",\"childNodes\":[");
+                Written::Open(Context::Normal)
+            }
             NodeView::DocumentType {
                 name,
                 public_id,
                 system_id,
-            } => (
-                SerializedKind::DocumentType {
-                    name,
-                    public_id,
-                    system_id,
-                },
-                None,
-            ),
+            } => {
+                out.push_str(",\"type\":1,\"name\":");
+                write_str(out, &name);
+                out.push_str(",\"publicId\":");
+                write_str(out, &public_id);
+                out.push_str(",\"systemId\":");
+                write_str(out, &system_id);
+                out.push('}');
+                Written::Leaf
+            }
             NodeView::Element(view) => {
-                let (element, child_context) = self.serialize_element(view, context);
-                (SerializedKind::Element(element), Some(child_context))
+                let element = element_record(view, context, self.privacy);
+                out.push_str(",\"type\":2,\"tagName\":");
+                write_str(out, &element.tag_name);
+                out.push_str(",\"attributes\":{");
+                for (index, (name, value)) in element.attributes.0.iter().enumerate() {
+                    if index > 0 {
+                        out.push(',');
+                    }
+                    write_str(out, name);
+                    out.push(':');
+                    match value {
+                        AttributeValue::Text(text) => write_str(out, text),
+                        AttributeValue::True => out.push_str("true"),
+                    }
+                }
+                out.push('}');
+                if element.is_svg {
+                    out.push_str(",\"isSVG\":true");
+                }
+                if element.is_custom {
+                    out.push_str(",\"isCustom\":true");
+                }
+                out.push_str(",\"childNodes\":[");
+                Written::Open(element.child_context)
             }
-            NodeView::Text(text) => (text_in_context(text, context), None),
-            NodeView::CData => (SerializedKind::CData, None),
-            NodeView::Comment(text) => (SerializedKind::Comment { text_content: text }, None),
+            NodeView::Text(text) => {
+                let (text, is_style) = text_in_context(text, context);
+                out.push_str(",\"type\":3,\"textContent\":");
+                write_str(out, &text);
+                if is_style {
+                    out.push_str(",\"isStyle\":true");
+                }
+                out.push('}');
+                Written::Leaf
+            }
+            NodeView::CData => {
+                out.push_str(",\"type\":4,\"textContent\":\"\"}");
+                Written::Leaf
+            }
+            NodeView::Comment(text) => {
+                out.push_str(",\"type\":5,\"textContent\":");
+                write_str(out, &text);
+                out.push('}');
+                Written::Leaf
+            }
         };
-        let id = self.mirror.assign(node);
-        Some((SerializedNode { id, kind }, child_context))
+        Some(written)
+    }
+}
+
+/// An attribute value as rrweb records it: text, or `true` for the live
+/// `checked` / `selected` state.
+#[derive(Debug, Clone, PartialEq)]
+enum AttributeValue {
+    Text(String),
+    True,
+}
+
+/// Attributes in DOM order.
+#[derive(Debug, Default)]
+struct Attributes(Vec<(String, AttributeValue)>);
+
+impl Attributes {
+    fn get(&self, name: &str) -> Option<&AttributeValue> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v)
     }
 
-    fn serialize_element(&self, view: ElementView, context: Context) -> (SerializedElement, Context) {
-        let tag_name = view.tag_name.to_ascii_lowercase();
-        let mut attributes = Attributes(
-            view.attributes
-                .into_iter()
-                .map(|(name, value)| (name, AttributeValue::Text(value)))
-                .collect(),
-        );
-        let mut child_context = match context {
-            // <optgroup> passes its <select>'s masking on to its options.
-            Context::Select { .. } if tag_name == "optgroup" => context,
-            _ => Context::Normal,
-        };
-        match tag_name.as_str() {
-            "input" | "textarea" | "select" => {
-                let masked = self.privacy.should_mask_field(&FormField {
-                    tag_name: &tag_name,
-                    input_type: text_attribute(&attributes, "type"),
-                    autocomplete: text_attribute(&attributes, "autocomplete"),
-                });
-                if let Some(form) = &view.form {
-                    record_field_state(&tag_name, &mut attributes, form, masked);
-                }
-                child_context = match tag_name.as_str() {
-                    "textarea" => Context::Textarea { masked },
-                    "select" => Context::Select { masked },
-                    _ => Context::Normal,
-                };
-            }
-            "option" => {
-                // Which option is selected is the select's value: hidden
-                // when the select is masked, and the live state otherwise.
-                attributes.remove("selected");
-                let select_masked = match context {
-                    Context::Select { masked } => masked,
-                    _ => false,
-                };
-                if !select_masked && view.form.as_ref().is_some_and(|form| form.selected) {
-                    attributes.set("selected", AttributeValue::Bool(true));
-                }
-            }
-            "style" => {
-                // The parsed sheet includes rules added through CSSOM, which
-                // the text does not; rrweb's Replayer rebuilds the text from
-                // `_cssText` and the blanked text children.
-                let css_captured = view.stylesheet.is_some();
-                if let Some(css) = view.stylesheet {
-                    attributes.set("_cssText", AttributeValue::Text(css));
-                }
-                child_context = Context::Style { css_captured };
-            }
-            "link" => {
-                let is_stylesheet = text_attribute(&attributes, "rel").is_some_and(|rel| {
-                    rel.split_ascii_whitespace()
-                        .any(|token| token.eq_ignore_ascii_case("stylesheet"))
-                });
-                if let (true, Some(css)) = (is_stylesheet, view.stylesheet) {
-                    // Inlined so the replay does not depend on the site's
-                    // server; the Replayer turns this link into a <style>.
-                    attributes.remove("rel");
-                    attributes.remove("href");
-                    attributes.set("_cssText", AttributeValue::Text(css));
-                }
-            }
-            "script" => child_context = Context::Script,
-            _ => {}
+    /// Sets `name`, in place if present so the DOM order is kept.
+    fn set(&mut self, name: &str, value: AttributeValue) {
+        match self.0.iter_mut().find(|(n, _)| n == name) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((name.to_owned(), value)),
         }
-        let element = SerializedElement {
-            tag_name,
-            attributes,
-            child_nodes: Vec::new(),
-            is_svg: view.namespace == Namespace::Svg,
-            is_custom: view.is_defined_custom_element,
-        };
-        (element, child_context)
+    }
+
+    fn remove(&mut self, name: &str) {
+        self.0.retain(|(n, _)| n != name);
     }
 }
 
-/// The open node on top of the stack.
-fn top_of<N>(open: &mut [OpenNode<N>]) -> &mut OpenNode<N> {
-    open.last_mut().expect("the stack is never empty while serializing")
+/// An element as it will be written.
+struct ElementRecord {
+    tag_name: String,
+    attributes: Attributes,
+    is_svg: bool,
+    is_custom: bool,
+    child_context: Context,
 }
 
-fn push_child(parent: &mut SerializedNode, child: SerializedNode) {
-    match &mut parent.kind {
-        SerializedKind::Document { child_nodes, .. } => child_nodes.push(child),
-        SerializedKind::Element(element) => element.child_nodes.push(child),
-        _ => debug_assert!(false, "only documents and elements have children"),
+/// Applies rrweb's recording rules and the privacy rules to an element.
+fn element_record(view: ElementView, context: Context, privacy: &PrivacyRules) -> ElementRecord {
+    let tag_name = view.tag_name.to_ascii_lowercase();
+    let mut attributes = Attributes(
+        view.attributes
+            .into_iter()
+            .map(|(name, value)| (name, AttributeValue::Text(value)))
+            .collect(),
+    );
+    let mut child_context = match context {
+        // <optgroup> passes its <select>'s masking on to its options.
+        Context::Select { .. } if tag_name == "optgroup" => context,
+        _ => Context::Normal,
+    };
+    match tag_name.as_str() {
+        "input" | "textarea" | "select" => {
+            let masked = privacy.should_mask_field(&FormField {
+                tag_name: &tag_name,
+                input_type: text_attribute(&attributes, "type"),
+                autocomplete: text_attribute(&attributes, "autocomplete"),
+            });
+            if let Some(form) = &view.form {
+                record_field_state(&tag_name, &mut attributes, form, masked);
+            }
+            child_context = match tag_name.as_str() {
+                "textarea" => Context::Textarea { masked },
+                "select" => Context::Select { masked },
+                _ => Context::Normal,
+            };
+        }
+        "option" => {
+            // Which option is selected is the select's value: hidden when
+            // the select is masked, and the live state otherwise.
+            attributes.remove("selected");
+            let select_masked = match context {
+                Context::Select { masked } => masked,
+                _ => false,
+            };
+            if !select_masked && view.form.as_ref().is_some_and(|form| form.selected) {
+                attributes.set("selected", AttributeValue::True);
+            }
+        }
+        "style" => {
+            // The parsed sheet includes rules added through CSSOM, which the
+            // text does not; rrweb's Replayer rebuilds the text from
+            // `_cssText` and the blanked text children.
+            let css_captured = view.stylesheet.is_some();
+            if let Some(css) = view.stylesheet {
+                attributes.set("_cssText", AttributeValue::Text(css));
+            }
+            child_context = Context::Style { css_captured };
+        }
+        "link" => {
+            let is_stylesheet = text_attribute(&attributes, "rel").is_some_and(|rel| {
+                rel.split_ascii_whitespace()
+                    .any(|token| token.eq_ignore_ascii_case("stylesheet"))
+            });
+            if let (true, Some(css)) = (is_stylesheet, view.stylesheet) {
+                // Inlined so the replay does not depend on the site's server;
+                // the Replayer turns this link into a <style>.
+                attributes.remove("rel");
+                attributes.remove("href");
+                attributes.set("_cssText", AttributeValue::Text(css));
+            }
+        }
+        "script" => child_context = Context::Script,
+        _ => {}
+    }
+    ElementRecord {
+        tag_name,
+        attributes,
+        is_svg: view.namespace == Namespace::Svg,
+        is_custom: view.is_defined_custom_element,
+        child_context,
     }
 }
 
@@ -277,7 +368,7 @@ fn record_field_state(tag_name: &str, attributes: &mut Attributes, form: &FormSt
     let is_input = tag_name == "input";
     if is_input && matches!(input_type.as_str(), "checkbox" | "radio") {
         if form.checked {
-            attributes.set("checked", AttributeValue::Bool(true));
+            attributes.set("checked", AttributeValue::True);
         } else {
             attributes.remove("checked");
         }
@@ -298,17 +389,14 @@ fn record_field_state(tag_name: &str, attributes: &mut Attributes, form: &FormSt
     }
 }
 
-fn text_in_context(text: String, context: Context) -> SerializedKind {
-    let (text_content, is_style) = match context {
+/// The text to record for a text node, and whether it is a style's text.
+fn text_in_context(text: String, context: Context) -> (String, bool) {
+    match context {
         Context::Style { css_captured: true } => (String::new(), true),
         Context::Style { css_captured: false } => (text, true),
         Context::Script => (String::new(), false),
         Context::Textarea { masked: true } => (mask_value(&text), false),
         _ => (text, false),
-    };
-    SerializedKind::Text {
-        text_content,
-        is_style,
     }
 }
 

@@ -74,14 +74,11 @@ impl Recording {
         self.emit(Event {
             timestamp,
             data: EventData::FullSnapshot(FullSnapshot {
-                node: tree.root,
+                node: tree.node,
                 initial_offset,
             }),
         });
-        self.log.info(&format!(
-            "full snapshot taken: {} nodes",
-            self.mirror.assigned_count()
-        ));
+        self.log.info(&format!("full snapshot taken: {} nodes", tree.node_count));
         Ok(())
     }
 
@@ -95,13 +92,7 @@ impl Recording {
         let Some(emit) = &self.emit else { return };
         // One string crossing and a native JSON.parse is far cheaper than
         // building the event object field by field from wasm.
-        let json = match serde_json::to_string(&event) {
-            Ok(json) => json,
-            Err(error) => {
-                self.log.warn(&format!("event could not be encoded: {error}"));
-                return;
-            }
-        };
+        let json = event.to_json();
         let result = js_sys::JSON::parse(&json).and_then(|value| emit.call1(&JsValue::NULL, &value));
         if let Err(error) = result {
             // The page's own callback threw: keep recording, say so once.

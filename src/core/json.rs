@@ -1,0 +1,83 @@
+//! Minimal JSON writing for the hot path: serialized DOM nodes are written
+//! straight into a string as the DOM is walked, with no intermediate tree.
+//! Everything else on the wire goes through serde_json.
+
+use std::fmt::Write;
+
+/// Appends `text` as a quoted JSON string.
+pub fn write_str(out: &mut String, text: &str) {
+    out.reserve(text.len() + 2);
+    out.push('"');
+    let bytes = text.as_bytes();
+    let mut clean_from = 0;
+    for (index, &byte) in bytes.iter().enumerate() {
+        let escape: &str = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        // Copy the run of bytes that needed no escaping in one go.
+        out.push_str(&text[clean_from..index]);
+        if escape.is_empty() {
+            let _ = write!(out, "\\u{byte:04x}");
+        } else {
+            out.push_str(escape);
+        }
+        clean_from = index + 1;
+    }
+    out.push_str(&text[clean_from..]);
+    out.push('"');
+}
+
+/// Appends a number as JavaScript prints it: whole numbers without a
+/// fraction, and `null` for NaN and infinities, which JSON cannot hold.
+pub fn write_number(out: &mut String, value: f64) {
+    if !value.is_finite() {
+        out.push_str("null");
+    } else if value.fract() == 0.0 && value.abs() <= MAX_SAFE_INTEGER {
+        let _ = write!(out, "{}", value as i64);
+    } else {
+        let _ = write!(out, "{value}");
+    }
+}
+
+/// The largest integer a JavaScript number holds exactly (2^53 - 1).
+pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quoted(text: &str) -> String {
+        let mut out = String::new();
+        write_str(&mut out, text);
+        out
+    }
+
+    #[test]
+    fn strings_round_trip_through_a_standard_json_parser() {
+        for text in ["plain", "quote \" and \\ slash", "line\nbreak\ttab\r", "\u{1}\u{1f}", "ünï€😀", ""] {
+            let parsed: String = serde_json::from_str(&quoted(text)).unwrap();
+            assert_eq!(parsed, text);
+        }
+    }
+
+    #[test]
+    fn control_characters_use_unicode_escapes() {
+        assert_eq!(quoted("a\u{0}b"), r#""a\u0000b""#);
+    }
+
+    #[test]
+    fn numbers_are_written_like_javascript() {
+        let mut out = String::new();
+        for value in [12.0, -3.0, 0.5, f64::NAN, f64::INFINITY, 1_700_000_000_123.0] {
+            write_number(&mut out, value);
+            out.push(' ');
+        }
+        assert_eq!(out, "12 -3 0.5 null null 1700000000123 ");
+    }
+}
