@@ -281,6 +281,9 @@ fn element_record(view: ElementView, context: Context, privacy: &PrivacyRules) -
     let mut attributes = Attributes(
         view.attributes
             .into_iter()
+            // Inline handlers (onclick=...) are script: never recorded, like
+            // script contents, and a replay must not run or even compile them.
+            .filter(|(name, _)| !is_event_handler_attribute(name))
             .map(|(name, value)| (name, AttributeValue::Text(value)))
             .collect(),
     );
@@ -350,6 +353,10 @@ fn element_record(view: ElementView, context: Context, privacy: &PrivacyRules) -
         is_custom: view.is_defined_custom_element,
         child_context,
     }
+}
+
+fn is_event_handler_attribute(name: &str) -> bool {
+    name.len() > 2 && name.as_bytes()[..2].eq_ignore_ascii_case(b"on")
 }
 
 fn text_attribute<'a>(attributes: &'a Attributes, name: &str) -> Option<&'a str> {

@@ -229,3 +229,15 @@ fn skipped_node_between_siblings_leaves_valid_json() {
     assert_eq!(texts.len(), 2);
     assert_eq!(texts[1]["textContent"], json!("b"));
 }
+
+#[test]
+fn inline_event_handlers_are_not_recorded() {
+    let (mut dom, document) = MemoryDom::with_document();
+    dom.element(
+        document,
+        "form",
+        &[("onsubmit", "track('sk_live_1')"), ("ONCLICK", "x()"), ("action", "/pay"), ("on", "kept")],
+    );
+    let value = snapshot(&dom, document, &PrivacyRules::default());
+    assert_eq!(value["childNodes"][0]["attributes"], json!({"action": "/pay", "on": "kept"}));
+}

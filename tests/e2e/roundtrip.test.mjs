@@ -1,0 +1,139 @@
+// Record -> rrweb Replayer round trip in headless Chromium: the fixture page
+// is recorded by the built script-tag bundle (dist/rewind.js), its events are
+// rebuilt by rrweb's Replayer, and both DOMs are compared after normalizing
+// (tests/support/normalize-dom.js says what is normalized and why).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+
+import { startStaticServer, repoRoot } from '../support/static-server.mjs';
+import { launchChromium, collectPageErrors } from '../support/browser.mjs';
+
+const NORMALIZER = path.join(repoRoot, 'tests/support/normalize-dom.js');
+const SECRETS = {
+  name: 'Ada Lovelace',
+  password: 'hunter2-secret',
+  card: '4242 4242 4242 4242',
+  notes: 'Ring twice',
+};
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startStaticServer();
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** Loads the fixture, fills the form as a user would, records it. */
+async function recordShowcase(page, options = {}) {
+  const errors = collectPageErrors(page);
+  await page.goto(`${server.origin}/tests/fixtures/showcase.html`);
+  await page.fill('#name', SECRETS.name);
+  await page.fill('#password', SECRETS.password);
+  await page.fill('#card', SECRETS.card);
+  await page.check('#terms');
+  await page.check('#ship-fast');
+  await page.selectOption('#country', 'jp');
+  await page.fill('#notes', SECRETS.notes);
+  // The normalizer is injected before recording so both DOMs contain it.
+  await page.addScriptTag({ path: NORMALIZER });
+  await page.addScriptTag({ url: '/dist/rewind.js' });
+  const events = await page.evaluate(async (options) => {
+    const events = [];
+    await window.Rewind.start({ ...options, emit: (event) => events.push(event) });
+    await window.Rewind.stop();
+    return events;
+  }, options);
+  const original = await page.evaluate(
+    (maskAllInputs) => window.normalizeDocument(document, { maskAllInputs }),
+    options.maskAllInputs ?? true,
+  );
+  assert.deepEqual(errors, [], 'the recorded page logged no errors');
+  return { events, original };
+}
+
+/** Rebuilds `events` in rrweb's Replayer and normalizes the replayed DOM. */
+async function replay(page, events) {
+  const errors = collectPageErrors(page);
+  await page.goto(`${server.origin}/tests/fixtures/replay.html`);
+  await page.addScriptTag({ path: NORMALIZER });
+  const result = await page.evaluate((events) => {
+    const replayer = window.replayEvents(events);
+    const mirror = replayer.getMirror();
+    const replica = replayer.iframe.contentDocument;
+    return {
+      dom: window.normalizeDocument(replica, { replica: true, hasId: (node) => mirror.getId(node) !== -1 }),
+      warnings: window.replayWarnings,
+    };
+  }, events);
+  assert.deepEqual(errors, [], 'the replay page logged no errors');
+  return result;
+}
+
+function find(nodes, predicate) {
+  for (const node of nodes) {
+    if (predicate(node)) return node;
+    const hit = node.children && find(node.children, predicate);
+    if (hit) return hit;
+  }
+  return null;
+}
+
+test('a recorded page replays to the same DOM in rrweb (default masking)', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const { events, original } = await recordShowcase(page);
+  assert.deepEqual(events.map((e) => e.type), [4, 2], 'Meta then FullSnapshot');
+
+  // The normalized original really holds the page (guards the comparison).
+  const heading = find(original, (n) => n.tag === 'h1');
+  assert.equal(heading.children[0].text, 'Checkout & pay — ünïcødé ✓');
+  assert.deepEqual(find(original, (n) => n.attributes?.id === 'name').value, '*'.repeat(SECRETS.name.length));
+  assert.ok(find(original, (n) => Array.isArray(n.sheet) && n.sheet.some((r) => typeof r === 'string' && r.includes('.from-cssom'))));
+  assert.ok(find(original, (n) => Array.isArray(n.sheet) && n.sheet.some((r) => typeof r === 'string' && r.startsWith('.card {'))));
+
+  const replayed = await replay(page, events);
+  assert.deepEqual(replayed.warnings, []);
+  if (process.env.REWIND_DUMP) {
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync('/tmp/original.json', JSON.stringify(original, null, 1));
+    writeFileSync('/tmp/replica.json', JSON.stringify(replayed.dom, null, 1));
+    writeFileSync('/tmp/events.json', JSON.stringify(events, null, 1));
+  }
+  assert.deepEqual(replayed.dom, original);
+  await context.close();
+});
+
+test('with maskAllInputs: false the replay shows typed values, but never the password or card', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const { events, original } = await recordShowcase(page, { maskAllInputs: false });
+  assert.equal(find(original, (n) => n.attributes?.id === 'name').value, SECRETS.name);
+  assert.equal(find(original, (n) => n.attributes?.id === 'country').selectedIndex, 2);
+
+  const replayed = await replay(page, events);
+  assert.deepEqual(replayed.warnings, []);
+  assert.deepEqual(replayed.dom, original);
+  await context.close();
+});
+
+test('typed secrets and script contents appear in no recorded byte', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const masked = JSON.stringify((await recordShowcase(page)).events);
+  const unmasked = JSON.stringify((await recordShowcase(page, { maskAllInputs: false })).events);
+  for (const secret of Object.values(SECRETS)) {
+    assert.ok(!masked.includes(secret), `${secret} leaked with default masking`);
+  }
+  for (const secret of [SECRETS.password, SECRETS.card, 'do-not-record-this-script', 'fixtureSecret']) {
+    assert.ok(!unmasked.includes(secret), `${secret} leaked with maskAllInputs: false`);
+  }
+  assert.ok(unmasked.includes(SECRETS.name), 'sanity: unmasked values are recorded');
+  await context.close();
+});
