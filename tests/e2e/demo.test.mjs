@@ -1,0 +1,59 @@
+// The README's demo: the shell page loads the recorded app, receives
+// rewind's events and rebuilds them in rrweb's Replayer. This drives it as a
+// person would and checks that the replay shows what the app shows, without
+// the typed secrets. Screenshots land in test-results/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+
+import { createDemoServer } from '../../www/server.mjs';
+import { repoRoot } from '../support/static-server.mjs';
+import { launchChromium, collectPageErrors } from '../support/browser.mjs';
+
+const SHOTS = path.join(repoRoot, 'test-results');
+let server;
+let origin;
+let browser;
+
+before(async () => {
+  server = createDemoServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${server.address().port}`;
+  browser = await launchChromium();
+  await mkdir(SHOTS, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await new Promise((resolve) => server?.close(resolve));
+});
+
+test('the demo replays the recorded app beside it, masking what was typed', async () => {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 760 } });
+  const errors = collectPageErrors(page);
+  await page.goto(`${origin}/`);
+  const app = page.frameLocator('#app');
+  await app.locator('#note-text').fill('Replay this note');
+  await app.locator('#add-note button').click();
+  await app.locator('#email').fill('ada@example.com');
+  await app.locator('#password').fill('correct horse battery');
+  await app.locator('#remember').check();
+  await page.click('#snapshot');
+
+  // The replay's iframe is rrweb's; wait for the new note to be rebuilt in it.
+  const replayed = page.frameLocator('#player iframe');
+  await replayed.locator('#note-list li', { hasText: 'Replay this note' }).waitFor({ timeout: 10_000 });
+  assert.equal(await replayed.locator('#note-list li').count(), 4);
+  assert.equal(await replayed.locator('h2').first().textContent(), 'Notes');
+  assert.equal(await replayed.locator('#email').inputValue(), '*'.repeat('ada@example.com'.length));
+  assert.equal(await replayed.locator('#password').inputValue(), '*'.repeat('correct horse battery'.length));
+  assert.equal(await replayed.locator('#remember').isChecked(), true);
+  // The app's stylesheet was inlined: the replayed top bar has its colour.
+  const topbarColour = await replayed.locator('.topbar').evaluate((el) => getComputedStyle(el).backgroundColor);
+  assert.equal(topbarColour, 'rgb(36, 59, 107)');
+
+  await page.screenshot({ path: path.join(SHOTS, 'demo.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -1,0 +1,46 @@
+// The demo server: serves the demo shell, the recorded app, rewind's built
+// bundle and rrweb's Replayer on 127.0.0.1, port $PORT (default 8080).
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { sendFile } from './static-files.mjs';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+// URL prefix -> folder. Longest prefix first.
+const MOUNTS = [
+  ['/dist/', path.join(repoRoot, 'dist')],
+  ['/vendor/rrweb/', path.join(repoRoot, 'node_modules/rrweb/dist')],
+  ['/', path.join(repoRoot, 'www/public')],
+];
+
+export function createDemoServer() {
+  return http.createServer((request, response) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.writeHead(405, { Allow: 'GET, HEAD' }).end('only GET and HEAD');
+      return;
+    }
+    let { pathname } = new URL(request.url, 'http://127.0.0.1');
+    if (pathname.endsWith('/')) pathname += 'index.html';
+    const [prefix, folder] = MOUNTS.find(([prefix]) => pathname.startsWith(prefix));
+    sendFile(response, folder, pathname.slice(prefix.length));
+  });
+}
+
+const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) {
+  const port = Number(process.env.PORT ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`PORT must be a port number from 0 to 65535, got '${process.env.PORT}'`);
+    process.exit(1);
+  }
+  const server = createDemoServer();
+  server.on('error', (error) => {
+    console.error(`cannot listen on 127.0.0.1:${port}: ${error.message} (set PORT to use another port)`);
+    process.exit(1);
+  });
+  server.listen(port, '127.0.0.1', () => {
+    console.log(`rewind demo: http://127.0.0.1:${server.address().port}/  (Ctrl+C to stop)`);
+  });
+}
