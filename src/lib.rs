@@ -12,4 +12,4 @@ pub mod core;
 mod web;
 
 #[cfg(target_arch = "wasm32")]
-pub use web::Recorder;
+pub use web::{Courier, Recorder};

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Object, Reflect};
-use rewind::Recorder;
+use rewind::{Courier, Recorder};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -87,8 +87,8 @@ fn collect_ids(node: &Value, ids: &mut Vec<u64>) {
 fn start_emits_meta_then_full_snapshot_of_the_live_document() {
     let section = container(r#"<p id="greeting">Hello <b>replay</b></p><!-- note -->"#);
     let sink = Sink::new();
-    let mut recorder = Recorder::new(sink.options(&[])).unwrap();
-    recorder.stop();
+    let mut recorder = Recorder::new(sink.options(&[]), &Courier::new()).unwrap();
+    let _stopping = recorder.stop();
     section.remove();
 
     let events = sink.events();
@@ -128,9 +128,9 @@ fn typed_values_are_masked_and_passwords_even_when_inputs_are_not() {
     by_id("agree").unchecked_into::<HtmlInputElement>().set_checked(true);
 
     let masked = Sink::new();
-    Recorder::new(masked.options(&[])).unwrap().stop();
+    let _stopping = Recorder::new(masked.options(&[]), &Courier::new()).unwrap().stop();
     let unmasked = Sink::new();
-    Recorder::new(unmasked.options(&[("maskAllInputs", false.into())])).unwrap().stop();
+    let _stopping = Recorder::new(unmasked.options(&[("maskAllInputs", false.into())]), &Courier::new()).unwrap().stop();
     section.remove();
 
     let masked_text = serde_json::to_string(&masked.events()).unwrap();
@@ -154,7 +154,7 @@ fn style_rules_added_through_cssom_are_captured() {
     sheet.insert_rule(".added-by-script { color: rgb(1, 2, 3); }").unwrap();
 
     let sink = Sink::new();
-    Recorder::new(sink.options(&[])).unwrap().stop();
+    let _stopping = Recorder::new(sink.options(&[]), &Courier::new()).unwrap().stop();
     section.remove();
 
     let snapshot = &sink.events()[1]["data"]["node"];
@@ -169,7 +169,7 @@ fn script_text_never_leaves_the_page() {
     script.set_text_content(Some("const token = 'tok_live_42';"));
     document().body().unwrap().append_child(&script).unwrap();
     let sink = Sink::new();
-    Recorder::new(sink.options(&[])).unwrap().stop();
+    let _stopping = Recorder::new(sink.options(&[]), &Courier::new()).unwrap().stop();
     script.remove();
     assert!(!serde_json::to_string(&sink.events()).unwrap().contains("tok_live_42"));
 }
@@ -178,7 +178,7 @@ fn script_text_never_leaves_the_page() {
 fn svg_elements_are_flagged() {
     let section = container(r#"<svg id="chart" viewBox="0 0 4 4"><linearGradient id="g"/></svg>"#);
     let sink = Sink::new();
-    Recorder::new(sink.options(&[])).unwrap().stop();
+    let _stopping = Recorder::new(sink.options(&[]), &Courier::new()).unwrap().stop();
     section.remove();
     let snapshot = &sink.events()[1]["data"]["node"];
     let svg = element_with_id(snapshot, "chart");
@@ -191,7 +191,7 @@ fn svg_elements_are_flagged() {
 fn misspelt_option_is_rejected_with_a_suggestion() {
     let options = Object::new();
     Reflect::set(&options, &"maskAllInput".into(), &false.into()).unwrap();
-    let error = match Recorder::new(options.into()) {
+    let error = match Recorder::new(options.into(), &Courier::new()) {
         Ok(_) => panic!("a misspelt option must be rejected"),
         Err(error) => JsValue::from(error),
     };
@@ -201,8 +201,20 @@ fn misspelt_option_is_rejected_with_a_suggestion() {
 }
 
 #[wasm_bindgen_test]
+fn options_without_a_destination_are_rejected() {
+    let options = Object::new();
+    Reflect::set(&options, &"maskAllInputs".into(), &true.into()).unwrap();
+    let error = match Recorder::new(options.into(), &Courier::new()) {
+        Ok(_) => panic!("events with nowhere to go must be rejected"),
+        Err(error) => JsValue::from(error),
+    };
+    let message = Reflect::get(&error, &"message".into()).unwrap().as_string().unwrap();
+    assert!(message.contains("pass 'endpoint'"), "{message}");
+}
+
+#[wasm_bindgen_test]
 fn non_object_options_are_rejected() {
-    let error = match Recorder::new(JsValue::from_str("fast")) {
+    let error = match Recorder::new(JsValue::from_str("fast"), &Courier::new()) {
         Ok(_) => panic!("a string is not an options object"),
         Err(error) => JsValue::from(error),
     };
@@ -213,10 +225,10 @@ fn non_object_options_are_rejected() {
 #[wasm_bindgen_test]
 fn checkout_emits_again_and_stop_ends_emission() {
     let sink = Sink::new();
-    let mut recorder = Recorder::new(sink.options(&[])).unwrap();
+    let mut recorder = Recorder::new(sink.options(&[]), &Courier::new()).unwrap();
     recorder.take_full_snapshot().unwrap();
     assert_eq!(sink.events().len(), 4);
-    recorder.stop();
+    let _stopping = recorder.stop();
     recorder.take_full_snapshot().unwrap();
     assert_eq!(sink.events().len(), 4, "nothing is emitted after stop");
 }
@@ -231,7 +243,7 @@ fn a_throwing_emit_callback_does_not_stop_the_recorder() {
     });
     let options = Object::new();
     Reflect::set(&options, &"emit".into(), throwing.as_ref()).unwrap();
-    let recorder = Recorder::new(options.into()).expect("the callback's error is not rewind's");
+    let recorder = Recorder::new(options.into(), &Courier::new()).expect("the callback's error is not rewind's");
     recorder.take_full_snapshot().unwrap();
     assert_eq!(*calls.borrow(), 4);
 }
@@ -249,7 +261,7 @@ fn tree_nested_past_the_depth_cap_is_recorded_up_to_the_cap() {
     parent.set_text_content(Some("bottom"));
     document().body().unwrap().append_child(&outer).unwrap();
     let sink = Sink::new();
-    Recorder::new(sink.options(&[])).unwrap().stop();
+    let _stopping = Recorder::new(sink.options(&[]), &Courier::new()).unwrap().stop();
     outer.remove();
 
     let events = sink.raw_events();

@@ -32,6 +32,9 @@ pub enum EventData {
     Meta(Meta),
     /// rrweb's `FullSnapshot` (type 2).
     FullSnapshot(FullSnapshot),
+    /// rrweb's `Custom` (type 5): `{ tag, payload }`, shown in the replay's
+    /// timeline (`log()` uses tag "log", `identify()` tag "identify").
+    Custom(Custom),
 }
 
 impl EventData {
@@ -40,6 +43,7 @@ impl EventData {
         match self {
             EventData::FullSnapshot(_) => 2,
             EventData::Meta(_) => 4,
+            EventData::Custom(_) => 5,
         }
     }
 }
@@ -63,6 +67,14 @@ pub struct FullSnapshot {
 /// (`{"id":1,"type":0,"childNodes":[...]}`), written by the snapshot serializer.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NodeJson(pub String);
+
+/// `Custom` data: a tag and a JSON payload written by the caller.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Custom {
+    pub tag: String,
+    /// The payload as JSON text.
+    pub payload_json: String,
+}
 
 /// The page scroll position when the snapshot was taken.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -104,6 +116,13 @@ impl Event {
                 write_number(out, snapshot.initial_offset.left);
                 out.push_str("}}");
             }
+            EventData::Custom(custom) => {
+                out.push_str("{\"tag\":");
+                write_str(out, &custom.tag);
+                out.push_str(",\"payload\":");
+                out.push_str(&custom.payload_json);
+                out.push('}');
+            }
         }
         out.push_str(",\"timestamp\":");
         write_number(out, self.timestamp);
@@ -137,6 +156,21 @@ mod tests {
                 "data": {"href": "https://shop.example/cart?q=\"x\"", "width": 1280, "height": 720},
                 "timestamp": 1_700_000_000_123u64
             })
+        );
+    }
+
+    #[test]
+    fn custom_event_carries_tag_and_payload() {
+        let event = Event {
+            timestamp: 9.0,
+            data: EventData::Custom(Custom {
+                tag: "log".into(),
+                payload_json: r#"{"message":"cart opened","data":{"items":3}}"#.into(),
+            }),
+        };
+        assert_eq!(
+            parsed(&event),
+            json!({"type": 5, "data": {"tag": "log", "payload": {"message": "cart opened", "data": {"items": 3}}}, "timestamp": 9})
         );
     }
 

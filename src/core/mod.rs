@@ -4,12 +4,18 @@
 //! DOM it reads through [`dom::DomTree`], and what privacy demands. The web
 //! layer (`crate::web`) plugs the live browser DOM into these.
 
+pub mod chunk;
+pub mod delivery;
 pub mod dom;
 pub mod event;
 mod json;
 pub mod mirror;
 pub mod options;
+pub mod outbox;
 pub mod privacy;
+pub mod replay_id;
+pub mod sampling;
+pub mod session;
 pub mod snapshot;
 
 #[cfg(test)]

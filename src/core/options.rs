@@ -7,7 +7,11 @@
 
 use std::fmt;
 
+use super::chunk::DEFAULT_MAX_CHUNK_BYTES;
+use super::outbox::OutboxLimits;
 use super::privacy::PrivacyRules;
+use super::replay_id::{DeviceId, IdError, SessionId};
+use super::session::SessionPolicy;
 
 /// A JS value as far as option checking cares.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,23 +35,80 @@ impl OptionValue {
             OptionValue::Other(kind) => kind,
         }
     }
+
+    fn describe(&self) -> String {
+        match self {
+            OptionValue::Number(number) => format!("{number}"),
+            OptionValue::Text(text) => format!("'{text}'"),
+            other => other.kind().to_owned(),
+        }
+    }
 }
+
+/// Default time between flushes of the gathered events into a chunk.
+pub const DEFAULT_FLUSH_INTERVAL_MS: f64 = 5_000.0;
+
+/// Default time after which a request with no answer counts as failed.
+pub const DEFAULT_REQUEST_TIMEOUT_MS: f64 = 30_000.0;
 
 /// Every option `start()` accepts, with what it takes.
 pub const KNOWN_OPTIONS: &[(&str, &str)] = &[
+    ("endpoint", "a URL (http or https): where chunks are POSTed"),
+    ("apiKey", "a string of printable ASCII without spaces, sent as 'Authorization: Bearer <apiKey>'"),
+    ("deviceId", "a string of 1 to 128 of a-z A-Z 0-9 _ - . | @ : ="),
+    ("sessionId", "a whole number or a string of 1 to 128 of a-z A-Z 0-9 _ - . | @ : ="),
+    ("sampleRate", "a number from 0 to 1 (default 1)"),
     ("maskAllInputs", "a boolean (default true)"),
+    ("flushIntervalMs", "a number of milliseconds from 100 to 600000 (default 5000)"),
+    ("maxChunkBytes", "a number of bytes from 16384 to 16777216 (default 1048576)"),
+    ("sessionIdleTimeoutMs", "a number of milliseconds from 1000 to 604800000 (default 1800000)"),
+    ("maxSessionDurationMs", "a number of milliseconds from 60000 to 604800000 (default 14400000)"),
+    ("maxOutboxBytes", "a number of bytes from 65536 to 1073741824 (default 20971520)"),
+    ("maxOutboxAgeMs", "a number of milliseconds from 60000 to 2592000000 (default 604800000)"),
+    ("requestTimeoutMs", "a number of milliseconds from 100 to 300000 (default 30000)"),
     ("debug", "a boolean (default false)"),
     ("emit", "a function called with each event"),
 ];
 
 /// The recorder's settings after validation.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RecorderOptions {
     pub privacy: PrivacyRules,
     /// Log what the recorder does to the console, prefixed `[rewind]`.
     pub debug: bool,
     /// Events go to a page-supplied `emit` callback.
     pub has_emit: bool,
+    /// Where chunks are sent; `None` records for `emit` only.
+    pub endpoint: Option<String>,
+    pub api_key: Option<String>,
+    pub device_id: Option<DeviceId>,
+    pub session_id: Option<SessionId>,
+    pub sample_rate: f64,
+    pub flush_interval_ms: f64,
+    pub max_chunk_bytes: usize,
+    pub session_policy: SessionPolicy,
+    pub outbox_limits: OutboxLimits,
+    pub request_timeout_ms: f64,
+}
+
+impl Default for RecorderOptions {
+    fn default() -> Self {
+        RecorderOptions {
+            privacy: PrivacyRules::default(),
+            debug: false,
+            has_emit: false,
+            endpoint: None,
+            api_key: None,
+            device_id: None,
+            session_id: None,
+            sample_rate: 1.0,
+            flush_interval_ms: DEFAULT_FLUSH_INTERVAL_MS,
+            max_chunk_bytes: DEFAULT_MAX_CHUNK_BYTES,
+            session_policy: SessionPolicy::default(),
+            outbox_limits: OutboxLimits::default(),
+            request_timeout_ms: DEFAULT_REQUEST_TIMEOUT_MS,
+        }
+    }
 }
 
 /// Why options were rejected.
@@ -55,7 +116,13 @@ pub struct RecorderOptions {
 pub enum OptionsError {
     NotAnObject { got: &'static str },
     UnknownKey { key: String, suggestion: Option<&'static str> },
-    WrongType { key: &'static str, expected: &'static str, got: &'static str },
+    /// The value has the wrong type or is out of range.
+    BadValue { key: &'static str, expected: &'static str, got: String },
+    BadId(IdError),
+    /// Neither `endpoint` nor `emit`: the events would go nowhere.
+    NoDestination,
+    /// A value the web layer found invalid (an endpoint that is no URL).
+    Invalid { key: &'static str, reason: String },
 }
 
 impl fmt::Display for OptionsError {
@@ -72,9 +139,15 @@ impl fmt::Display for OptionsError {
                 let names: Vec<&str> = KNOWN_OPTIONS.iter().map(|(name, _)| *name).collect();
                 write!(f, "; allowed options: {}", names.join(", "))
             }
-            OptionsError::WrongType { key, expected, got } => {
+            OptionsError::BadValue { key, expected, got } => {
                 write!(f, "rewind option '{key}' must be {expected}, got {got}")
             }
+            OptionsError::BadId(error) => write!(f, "rewind option {error}"),
+            OptionsError::NoDestination => write!(
+                f,
+                "rewind needs somewhere to send events: pass 'endpoint' (a URL chunks are POSTed to) or 'emit' (a function called with each event)"
+            ),
+            OptionsError::Invalid { key, reason } => write!(f, "rewind option '{key}' {reason}"),
         }
     }
 }
@@ -85,7 +158,8 @@ impl RecorderOptions {
     /// Validates the entries of an options object.
     ///
     /// # Errors
-    /// The first unknown key or mistyped value, in the order given.
+    /// The first unknown key or bad value, in the order given, or no
+    /// destination for the events.
     pub fn from_entries(
         entries: impl IntoIterator<Item = (String, OptionValue)>,
     ) -> Result<Self, OptionsError> {
@@ -97,20 +171,65 @@ impl RecorderOptions {
                     key,
                 });
             };
-            let wrong_type = || OptionsError::WrongType {
+            let bad_value = || OptionsError::BadValue {
                 key: name,
                 expected,
-                got: value.kind(),
+                got: value.describe(),
+            };
+            let number_in = |min: f64, max: f64| match value {
+                OptionValue::Number(number) if (min..=max).contains(&number) => Ok(number),
+                _ => Err(bad_value()),
             };
             match (name, &value) {
                 ("maskAllInputs", OptionValue::Bool(flag)) => options.privacy.mask_all_inputs = *flag,
                 ("debug", OptionValue::Bool(flag)) => options.debug = *flag,
                 ("emit", OptionValue::Function) => options.has_emit = true,
-                _ => return Err(wrong_type()),
+                ("endpoint", OptionValue::Text(url)) if !url.trim().is_empty() => {
+                    options.endpoint = Some(url.trim().to_owned());
+                }
+                ("apiKey", OptionValue::Text(key)) if is_header_token(key) => {
+                    options.api_key = Some(key.clone());
+                }
+                ("deviceId", OptionValue::Text(id)) => {
+                    options.device_id = Some(DeviceId::parse(id).map_err(OptionsError::BadId)?);
+                }
+                ("sessionId", OptionValue::Text(id)) => {
+                    options.session_id = Some(SessionId::parse(id).map_err(OptionsError::BadId)?);
+                }
+                ("sessionId", OptionValue::Number(number)) => {
+                    options.session_id = Some(SessionId::from_number(*number).map_err(OptionsError::BadId)?);
+                }
+                ("sampleRate", _) => options.sample_rate = number_in(0.0, 1.0)?,
+                ("flushIntervalMs", _) => options.flush_interval_ms = number_in(100.0, 600_000.0)?,
+                ("maxChunkBytes", _) => {
+                    options.max_chunk_bytes = number_in(16_384.0, 16_777_216.0)? as usize;
+                }
+                ("sessionIdleTimeoutMs", _) => {
+                    options.session_policy.idle_timeout_ms = number_in(1_000.0, 604_800_000.0)?;
+                }
+                ("maxSessionDurationMs", _) => {
+                    options.session_policy.max_duration_ms = number_in(60_000.0, 604_800_000.0)?;
+                }
+                ("maxOutboxBytes", _) => {
+                    options.outbox_limits.max_bytes = number_in(65_536.0, 1_073_741_824.0)? as usize;
+                }
+                ("maxOutboxAgeMs", _) => {
+                    options.outbox_limits.max_age_ms = number_in(60_000.0, 2_592_000_000.0)?;
+                }
+                ("requestTimeoutMs", _) => options.request_timeout_ms = number_in(100.0, 300_000.0)?,
+                _ => return Err(bad_value()),
             }
+        }
+        if options.endpoint.is_none() && !options.has_emit {
+            return Err(OptionsError::NoDestination);
         }
         Ok(options)
     }
+}
+
+/// Printable ASCII without spaces: what fits an HTTP header value safely.
+fn is_header_token(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|byte| (0x21..=0x7e).contains(&byte))
 }
 
 /// The known option nearest to `key` by edit distance, if it is close
@@ -133,8 +252,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, row) in rows.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        rows[0][j] = j;
+    for (j, cell) in rows[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
@@ -160,11 +279,66 @@ mod tests {
     }
 
     #[test]
-    fn no_options_means_safe_defaults() {
-        let options = parse(&[]).unwrap();
+    fn defaults_are_safe() {
+        let options = parse(&[("emit", OptionValue::Function)]).unwrap();
         assert!(options.privacy.mask_all_inputs);
         assert!(!options.debug);
-        assert!(!options.has_emit);
+        assert_eq!(options.sample_rate, 1.0);
+        assert_eq!(options.flush_interval_ms, 5_000.0);
+        assert_eq!(options.max_chunk_bytes, 1_048_576);
+    }
+
+    #[test]
+    fn events_need_a_destination() {
+        assert_eq!(parse(&[]).unwrap_err(), OptionsError::NoDestination);
+        assert!(parse(&[("endpoint", OptionValue::Text("/ingest".into()))]).is_ok());
+    }
+
+    #[test]
+    fn wire_options_are_applied() {
+        let options = parse(&[
+            ("endpoint", OptionValue::Text(" https://ingest.example/v1 ".into())),
+            ("apiKey", OptionValue::Text("rk_live_123".into())),
+            ("deviceId", OptionValue::Text("user-42".into())),
+            ("sessionId", OptionValue::Number(1_700_000_000_000.0)),
+            ("sampleRate", OptionValue::Number(0.25)),
+            ("flushIntervalMs", OptionValue::Number(1_000.0)),
+            ("maxChunkBytes", OptionValue::Number(65_536.0)),
+            ("sessionIdleTimeoutMs", OptionValue::Number(60_000.0)),
+            ("maxSessionDurationMs", OptionValue::Number(600_000.0)),
+            ("maxOutboxBytes", OptionValue::Number(1_048_576.0)),
+            ("maxOutboxAgeMs", OptionValue::Number(86_400_000.0)),
+            ("requestTimeoutMs", OptionValue::Number(500.0)),
+        ])
+        .unwrap();
+        assert_eq!(options.endpoint.as_deref(), Some("https://ingest.example/v1"));
+        assert_eq!(options.api_key.as_deref(), Some("rk_live_123"));
+        assert_eq!(options.device_id.unwrap().as_str(), "user-42");
+        assert_eq!(options.session_id.unwrap().as_str(), "1700000000000");
+        assert_eq!(options.sample_rate, 0.25);
+        assert_eq!(options.max_chunk_bytes, 65_536);
+        assert_eq!(options.session_policy.idle_timeout_ms, 60_000.0);
+        assert_eq!(options.outbox_limits.max_bytes, 1_048_576);
+        assert_eq!(options.request_timeout_ms, 500.0);
+    }
+
+    #[test]
+    fn out_of_range_numbers_name_the_range() {
+        let error = parse(&[("sampleRate", OptionValue::Number(1.5))]).unwrap_err();
+        assert_eq!(error.to_string(), "rewind option 'sampleRate' must be a number from 0 to 1 (default 1), got 1.5");
+        let error = parse(&[("flushIntervalMs", OptionValue::Text("5s".into()))]).unwrap_err();
+        assert!(error.to_string().ends_with("got '5s'"), "{error}");
+    }
+
+    #[test]
+    fn bad_ids_and_keys_are_rejected_with_the_reason() {
+        let error = parse(&[("deviceId", OptionValue::Text("a/b".into()))]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "rewind option deviceId 'a/b' contains '/' at position 2: allowed are a-z A-Z 0-9 _ - . | @ : ="
+        );
+        let error = parse(&[("apiKey", OptionValue::Text("two words".into()))]).unwrap_err();
+        assert!(error.to_string().starts_with("rewind option 'apiKey' must be a string of printable ASCII"));
     }
 
     #[test]
@@ -186,7 +360,9 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "unknown rewind option 'maskAllInput' (did you mean 'maskAllInputs'?); \
-             allowed options: maskAllInputs, debug, emit"
+             allowed options: endpoint, apiKey, deviceId, sessionId, sampleRate, maskAllInputs, \
+             flushIntervalMs, maxChunkBytes, sessionIdleTimeoutMs, maxSessionDurationMs, maxOutboxBytes, \
+             maxOutboxAgeMs, requestTimeoutMs, debug, emit"
         );
     }
 
@@ -201,7 +377,7 @@ mod tests {
         let error = parse(&[("maskAllInputs", OptionValue::Text("no".into()))]).unwrap_err();
         assert_eq!(
             error.to_string(),
-            "rewind option 'maskAllInputs' must be a boolean (default true), got string"
+            "rewind option 'maskAllInputs' must be a boolean (default true), got 'no'"
         );
         let error = parse(&[("emit", OptionValue::Other("object"))]).unwrap_err();
         assert_eq!(

@@ -4,27 +4,32 @@ use std::cell::Cell;
 
 use wasm_bindgen::JsValue;
 
+#[derive(Default)]
 pub struct DebugLog {
-    enabled: bool,
+    enabled: Cell<bool>,
     warned_once: Cell<bool>,
 }
 
 impl DebugLog {
     pub fn new(enabled: bool) -> Self {
         DebugLog {
-            enabled,
+            enabled: Cell::new(enabled),
             warned_once: Cell::new(false),
         }
     }
 
+    pub fn set_enabled(&self, enabled: bool) {
+        self.enabled.set(enabled);
+    }
+
     pub fn info(&self, message: &str) {
-        if self.enabled {
+        if self.enabled.get() {
             web_sys::console::log_1(&format!("[rewind] {message}").into());
         }
     }
 
     pub fn warn(&self, message: &str) {
-        if self.enabled {
+        if self.enabled.get() {
             web_sys::console::warn_1(&format!("[rewind] {message}").into());
         }
     }
@@ -32,7 +37,7 @@ impl DebugLog {
     /// Warns about `error` the first time only, so a failing callback does
     /// not flood the console.
     pub fn warn_once_js(&self, message: &str, error: &JsValue) {
-        if self.enabled && !self.warned_once.replace(true) {
+        if self.enabled.get() && !self.warned_once.replace(true) {
             web_sys::console::warn_2(&format!("[rewind] {message}:").into(), error);
         }
     }

@@ -1,68 +1,159 @@
 //! The web layer: the core plugged into the live page through web-sys, and
 //! the `#[wasm_bindgen]` exports the JS entry (`js/index.js`) wraps.
 
+mod courier;
 mod dom;
 mod listener;
 mod log;
 mod options;
+mod outbox;
 mod recorder;
+mod storage;
+mod transport;
 
 use std::cell::RefCell;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
+use gloo_timers::callback::Interval;
 use wasm_bindgen::prelude::*;
 
+pub use courier::Courier;
 use listener::EventListener;
 use options::read_start_options;
 use recorder::Recording;
+
+/// What a recording attaches to the page; dropping it detaches all of it.
+struct Attachments {
+    _listeners: Vec<EventListener>,
+    _flush_timer: Option<Interval>,
+}
 
 /// A running recording: an opaque handle owned by the JS entry.
 #[wasm_bindgen]
 pub struct Recorder {
     recording: Rc<RefCell<Recording>>,
-    /// Waits for DOMContentLoaded when started while the page was parsing.
-    _dom_ready: Option<EventListener>,
+    attachments: Option<Attachments>,
+}
+
+/// Runs `action` on the recording, then hands the events it produced to
+/// the page's `emit` callback, after the borrow ends, so the callback may
+/// call rewind again. `None` when the recording is gone or already busy.
+fn with_recording<R>(recording: &Rc<RefCell<Recording>>, action: impl FnOnce(&mut Recording) -> R) -> Option<R> {
+    let (result, emits, callback) = {
+        let mut borrowed = recording.try_borrow_mut().ok()?;
+        let result = action(&mut borrowed);
+        let (emits, callback) = borrowed.take_pending_emits();
+        (result, emits, callback)
+    };
+    if let Some(callback) = callback {
+        for json in emits {
+            // One string crossing and a native JSON.parse is far cheaper
+            // than building the event object field by field from wasm.
+            let delivered = js_sys::JSON::parse(&json).and_then(|event| callback.call1(&JsValue::NULL, &event));
+            if let Err(error) = delivered {
+                if let Ok(borrowed) = recording.try_borrow() {
+                    borrowed.log().warn_once_js("the emit callback threw", &error);
+                }
+            }
+        }
+    }
+    Some(result)
+}
+
+/// A callback for a listener or timer that acts on the recording if it
+/// still exists.
+fn on_recording(recording: &Rc<RefCell<Recording>>, action: fn(&mut Recording)) -> impl Fn() + 'static {
+    let weak: Weak<RefCell<Recording>> = Rc::downgrade(recording);
+    move || {
+        if let Some(recording) = weak.upgrade() {
+            with_recording(&recording, action);
+        }
+    }
 }
 
 #[wasm_bindgen]
 impl Recorder {
     /// Validates `options` and starts recording: a Meta event and a full
     /// snapshot now, or once the DOM is parsed if the page is still loading.
+    /// Sealed chunks go to `courier`, the page's delivery loop.
     ///
     /// # Errors
     /// Invalid options (the message names the key and what it allows), or no
     /// window/document to record.
     #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue) -> Result<Recorder, JsError> {
+    pub fn new(options: JsValue, courier: &Courier) -> Result<Recorder, JsError> {
         console_error_panic_hook::set_once();
-        let options = read_start_options(&options).map_err(|error| JsError::new(&error.to_string()))?;
         let window = web_sys::window().ok_or_else(|| JsError::new("rewind must run in a browser window"))?;
         let document = window
             .document()
             .ok_or_else(|| JsError::new("rewind needs a document to record"))?;
-        let recording = Rc::new(RefCell::new(Recording::new(window, options.recorder, options.emit)));
+        let options = read_start_options(&options, &window).map_err(|error| JsError::new(&error.to_string()))?;
+        let flush_interval_ms = options.recorder.flush_interval_ms;
+        let recording = Rc::new(RefCell::new(Recording::new(
+            window.clone(),
+            options.recorder,
+            options.endpoint,
+            options.emit,
+            courier.state(),
+        )));
+        let is_capturing = recording.borrow().is_capturing();
+        if !is_capturing {
+            // Outside sampleRate: no snapshot, no listener, no timer.
+            return Ok(Recorder {
+                recording,
+                attachments: None,
+            });
+        }
 
-        let dom_ready = if document.ready_state() == "loading" {
-            let waiting = Rc::downgrade(&recording);
-            let listener = EventListener::new(document.as_ref(), "DOMContentLoaded", false, move |_| {
-                if let Some(recording) = waiting.upgrade() {
-                    // Nothing to throw to from an event callback: the page's
-                    // handlers must never see rewind's failures.
-                    let _ = recording.borrow_mut().take_full_snapshot();
+        let mut listeners = Vec::new();
+        let listen = |target: &web_sys::EventTarget, event_type: &'static str, action: fn(&mut Recording)| {
+            let callback = on_recording(&recording, action);
+            EventListener::new(target, event_type, true, move |_| callback())
+                .map_err(|_| JsError::new(&format!("could not listen for {event_type}")))
+        };
+        listeners.push(listen(window.as_ref(), "pagehide", Recording::on_page_hidden)?);
+        let hidden_document = document.clone();
+        let on_hidden = on_recording(&recording, Recording::on_page_hidden);
+        let on_visible = on_recording(&recording, Recording::on_user_activity);
+        listeners.push(
+            EventListener::new(document.as_ref(), "visibilitychange", true, move |_| {
+                if hidden_document.visibility_state() == web_sys::VisibilityState::Hidden {
+                    on_hidden();
+                } else {
+                    on_visible();
                 }
             })
-            .map_err(|_| JsError::new("could not wait for DOMContentLoaded"))?;
-            Some(listener)
-        } else {
-            recording
-                .borrow_mut()
-                .take_full_snapshot()
-                .map_err(|error| JsError::new(&format!("first snapshot failed: {error:?}")))?;
-            None
+            .map_err(|_| JsError::new("could not listen for visibilitychange"))?,
+        );
+        for activity in ["pointerdown", "keydown", "scroll"] {
+            listeners.push(listen(window.as_ref(), activity, Recording::on_user_activity)?);
+        }
+        let flush_timer = {
+            let tick = on_recording(&recording, Recording::on_flush_tick);
+            Some(Interval::new(flush_interval_ms as u32, tick))
         };
+
+        if document.ready_state() == "loading" {
+            let snapshot = on_recording(&recording, |recording| {
+                if let Err(error) = recording.take_full_snapshot() {
+                    recording.log().warn(&format!("first snapshot failed: {error:?}"));
+                }
+            });
+            listeners.push(
+                EventListener::new(document.as_ref(), "DOMContentLoaded", false, move |_| snapshot())
+                    .map_err(|_| JsError::new("could not wait for DOMContentLoaded"))?,
+            );
+        } else {
+            with_recording(&recording, Recording::take_full_snapshot)
+                .unwrap_or(Ok(()))
+                .map_err(|error| JsError::new(&format!("first snapshot failed: {error:?}")))?;
+        }
         Ok(Recorder {
             recording,
-            _dom_ready: dom_ready,
+            attachments: Some(Attachments {
+                _listeners: listeners,
+                _flush_timer: flush_timer,
+            }),
         })
     }
 
@@ -72,15 +163,51 @@ impl Recorder {
     /// When the document cannot be read.
     #[wasm_bindgen(js_name = takeFullSnapshot)]
     pub fn take_full_snapshot(&self) -> Result<(), JsError> {
-        self.recording
-            .borrow_mut()
-            .take_full_snapshot()
+        with_recording(&self.recording, Recording::take_full_snapshot)
+            .unwrap_or(Ok(()))
             .map_err(|error| JsError::new(&format!("snapshot failed: {error:?}")))
     }
 
-    /// Stops recording and detaches everything the recorder added to the page.
-    pub fn stop(&mut self) {
-        self._dom_ready = None;
-        self.recording.borrow_mut().stop();
+    /// Adds a `log` event to the replay's timeline. `data`, if given, is
+    /// recorded as its JSON (`JSON.stringify`); what cannot be stringified
+    /// is recorded as its string form.
+    pub fn log(&self, message: String, data: JsValue) {
+        let data_json = if data.is_undefined() {
+            None
+        } else {
+            js_sys::JSON::stringify(&data)
+                .ok()
+                .and_then(|json| json.as_string())
+                .or_else(|| serde_json::to_string(&String::from(js_sys::JsString::from(data.clone()))).ok())
+        };
+        with_recording(&self.recording, |recording| recording.add_log(&message, data_json));
+    }
+
+    /// `<deviceId>/<sessionId>`, or undefined when this session is outside
+    /// `sampleRate` or the recording stopped.
+    #[wasm_bindgen(js_name = replayId)]
+    pub fn replay_id(&self) -> Option<String> {
+        let recording = self.recording.try_borrow().ok()?;
+        recording.is_capturing().then(|| recording.replay_id().to_string())
+    }
+
+    /// The current session id.
+    #[wasm_bindgen(js_name = sessionId)]
+    pub fn session_id(&self) -> Option<String> {
+        Some(self.recording.try_borrow().ok()?.session_id().to_owned())
+    }
+
+    /// Stops recording and detaches everything the recorder added to the
+    /// page. Resolves once the last chunk is in the outbox; the courier
+    /// goes on delivering it.
+    pub fn stop(&mut self) -> js_sys::Promise {
+        self.attachments = None;
+        let last = with_recording(&self.recording, Recording::stop).flatten();
+        wasm_bindgen_futures::future_to_promise(async move {
+            if let Some((courier, record)) = last {
+                courier.clone().store(record).await;
+            }
+            Ok(JsValue::UNDEFINED)
+        })
     }
 }

@@ -11,18 +11,17 @@ use crate::core::options::{OptionValue, OptionsError, RecorderOptions};
 pub struct StartOptions {
     pub recorder: RecorderOptions,
     pub emit: Option<js_sys::Function>,
+    /// `endpoint` resolved against the page's address.
+    pub endpoint: Option<String>,
 }
 
 /// Reads `start()`'s argument; `undefined` and `null` mean all defaults.
 ///
 /// # Errors
 /// A message naming the bad key and what it allows.
-pub fn read_start_options(value: &JsValue) -> Result<StartOptions, OptionsError> {
+pub fn read_start_options(value: &JsValue, window: &web_sys::Window) -> Result<StartOptions, OptionsError> {
     if value.is_undefined() || value.is_null() {
-        return Ok(StartOptions {
-            recorder: RecorderOptions::default(),
-            emit: None,
-        });
+        return Err(OptionsError::NoDestination);
     }
     if !value.is_object() || js_sys::Array::is_array(value) || value.is_function() {
         return Err(OptionsError::NotAnObject {
@@ -42,7 +41,24 @@ pub fn read_start_options(value: &JsValue) -> Result<StartOptions, OptionsError>
         entries.push((key, option_value(&value)));
     }
     let recorder = RecorderOptions::from_entries(entries)?;
-    Ok(StartOptions { recorder, emit })
+    let endpoint = match &recorder.endpoint {
+        Some(endpoint) => Some(resolve_endpoint(endpoint, window)?),
+        None => None,
+    };
+    Ok(StartOptions { recorder, emit, endpoint })
+}
+
+/// The endpoint as an absolute http(s) URL, relative ones resolved against
+/// the page, so a chunk stored now can be sent from any later page.
+fn resolve_endpoint(endpoint: &str, window: &web_sys::Window) -> Result<String, OptionsError> {
+    let invalid = |reason: String| OptionsError::Invalid { key: "endpoint", reason };
+    let base = window.location().href().unwrap_or_default();
+    let url = web_sys::Url::new_with_base(endpoint, &base)
+        .map_err(|_| invalid(format!("'{endpoint}' is not a URL")))?;
+    match url.protocol().as_str() {
+        "http:" | "https:" => Ok(url.href()),
+        other => Err(invalid(format!("must be an http or https URL, got '{endpoint}' ({other})"))),
+    }
 }
 
 fn option_value(value: &JsValue) -> OptionValue {

@@ -1,16 +1,33 @@
-//! One recording in the page: takes full snapshots of the live document and
-//! hands the events to the sink.
+//! One recording in the page: its session and replay id, the snapshots it
+//! takes, and the chunks it seals for the courier.
+
+use std::rc::Rc;
 
 use wasm_bindgen::JsValue;
 use web_sys::Window;
 
-use crate::core::event::{Event, EventData, FullSnapshot, Meta, ScrollOffset};
+use crate::core::chunk::{Chunker, SealedChunk};
+use crate::core::event::{Custom, Event, EventData, FullSnapshot, Meta, ScrollOffset};
 use crate::core::mirror::Mirror;
 use crate::core::options::RecorderOptions;
+use crate::core::replay_id::{DeviceId, ReplayId};
+use crate::core::sampling::is_session_sampled;
+use crate::core::session::Session;
 use crate::core::snapshot::{serialize_tree, MAX_TREE_DEPTH};
 
+use super::courier::CourierState;
 use super::dom::{LiveDom, WeakMapIds};
 use super::log::DebugLog;
+use super::outbox::OutboxRecord;
+use super::storage::TabStorage;
+
+/// Where sealed chunks go: the endpoint and the page's courier.
+struct Wire {
+    chunker: Chunker,
+    endpoint: String,
+    api_key: Option<String>,
+    courier: Rc<CourierState>,
+}
 
 /// The state of one recording, from `start()` to `stop()`.
 pub struct Recording {
@@ -19,27 +36,103 @@ pub struct Recording {
     mirror: Mirror<WeakMapIds>,
     options: RecorderOptions,
     emit: Option<js_sys::Function>,
+    /// Events for `emit`, handed over once the recording is no longer
+    /// borrowed, so the page's callback may call back into rewind.
+    pending_emits: Vec<String>,
     log: DebugLog,
+    storage: TabStorage,
+    device_id: DeviceId,
+    session: Session,
+    wire: Option<Wire>,
+    /// The session is inside `sampleRate`: events are captured.
+    is_sampled: bool,
+    /// The next full snapshot starts a replay and is flushed at once.
+    flush_next_snapshot: bool,
     is_stopped: bool,
 }
 
 impl Recording {
-    pub fn new(window: Window, options: RecorderOptions, emit: Option<js_sys::Function>) -> Self {
+    /// Sets up the recording's identity and wire; takes no snapshot yet.
+    pub fn new(
+        window: Window,
+        options: RecorderOptions,
+        endpoint: Option<String>,
+        emit: Option<js_sys::Function>,
+        courier: Rc<CourierState>,
+    ) -> Self {
         let log = DebugLog::new(options.debug);
+        let storage = TabStorage::new(&window);
+        let now = js_sys::Date::now();
+        let device_id = options.device_id.clone().unwrap_or_else(|| storage.device_id());
+        let session = match &options.session_id {
+            Some(id) => Session::supplied(id.clone(), now),
+            None => match storage.session() {
+                Some(stored) if stored.end_reason(now, &options.session_policy).is_none() => stored,
+                _ => Session::generate(now),
+            },
+        };
+        storage.save_session(&session);
+        courier.configure(options.outbox_limits, options.request_timeout_ms, options.debug);
+        let is_sampled = is_session_sampled(session.id.as_str(), options.sample_rate);
+        let replay_id = ReplayId {
+            device_id: device_id.clone(),
+            session_id: session.id.clone(),
+        };
+        let wire = endpoint.map(|endpoint| Wire {
+            chunker: Chunker::new(replay_id.clone(), storage.next_seq(&replay_id.to_string()), options.max_chunk_bytes),
+            endpoint,
+            api_key: options.api_key.clone(),
+            courier,
+        });
+        log.info(&format!(
+            "replay {replay_id}{}",
+            if is_sampled { "" } else { " is outside sampleRate: nothing is recorded" }
+        ));
         Recording {
             dom: LiveDom::new(window.clone()),
             window,
             mirror: Mirror::new(WeakMapIds::new()),
             options,
             emit,
+            pending_emits: Vec::new(),
             log,
+            storage,
+            device_id,
+            session,
+            wire,
+            is_sampled,
+            flush_next_snapshot: true,
             is_stopped: false,
         }
     }
 
+    pub fn is_capturing(&self) -> bool {
+        self.is_sampled && !self.is_stopped
+    }
+
+    pub fn replay_id(&self) -> ReplayId {
+        ReplayId {
+            device_id: self.device_id.clone(),
+            session_id: self.session.id.clone(),
+        }
+    }
+
+    pub fn session_id(&self) -> &str {
+        self.session.id.as_str()
+    }
+
+    /// The events waiting for `emit`, and the callback.
+    pub fn take_pending_emits(&mut self) -> (Vec<String>, Option<js_sys::Function>) {
+        (std::mem::take(&mut self.pending_emits), self.emit.clone())
+    }
+
+    pub fn log(&self) -> &DebugLog {
+        &self.log
+    }
+
     /// Emits a Meta event and a full snapshot of the document.
     pub fn take_full_snapshot(&mut self) -> Result<(), JsValue> {
-        if self.is_stopped {
+        if !self.is_capturing() {
             return Ok(());
         }
         let document = self
@@ -52,9 +145,7 @@ impl Recording {
             width: self.window.inner_width()?.as_f64().unwrap_or(0.0) as u32,
             height: self.window.inner_height()?.as_f64().unwrap_or(0.0) as u32,
         };
-        let Some(tree) =
-            serialize_tree(&self.dom, &mut self.mirror, &self.options.privacy, document.as_ref())
-        else {
+        let Some(tree) = serialize_tree(&self.dom, &mut self.mirror, &self.options.privacy, document.as_ref()) else {
             return Err(JsValue::from_str("the document could not be serialized"));
         };
         if tree.truncated_elements > 0 {
@@ -67,11 +158,11 @@ impl Recording {
             top: self.window.scroll_y()?,
             left: self.window.scroll_x()?,
         };
-        self.emit(Event {
+        self.record(Event {
             timestamp,
             data: EventData::Meta(meta),
         });
-        self.emit(Event {
+        self.record(Event {
             timestamp,
             data: EventData::FullSnapshot(FullSnapshot {
                 node: tree.node,
@@ -79,24 +170,150 @@ impl Recording {
             }),
         });
         self.log.info(&format!("full snapshot taken: {} nodes", tree.node_count));
+        if std::mem::replace(&mut self.flush_next_snapshot, false) {
+            // The first snapshot of a replay is what makes it playable:
+            // send it now rather than after the flush interval.
+            self.seal_and_ship(false);
+        }
         Ok(())
     }
 
-    /// Ends the recording: nothing more is emitted.
-    pub fn stop(&mut self) {
-        self.is_stopped = true;
-        self.emit = None;
+    /// Adds a `log` Custom event; `data_json` is the JSON of its data.
+    pub fn add_log(&mut self, message: &str, data_json: Option<String>) {
+        if !self.is_capturing() {
+            return;
+        }
+        let mut payload = String::from("{\"message\":");
+        payload.push_str(&serde_json::to_string(message).unwrap_or_else(|_| "\"\"".into()));
+        if let Some(data) = data_json {
+            payload.push_str(",\"data\":");
+            payload.push_str(&data);
+        }
+        payload.push('}');
+        self.record(Event {
+            timestamp: js_sys::Date::now(),
+            data: EventData::Custom(Custom {
+                tag: "log".into(),
+                payload_json: payload,
+            }),
+        });
     }
 
-    fn emit(&mut self, event: Event) {
-        let Some(emit) = &self.emit else { return };
-        // One string crossing and a native JSON.parse is far cheaper than
-        // building the event object field by field from wasm.
+    fn record(&mut self, event: Event) {
         let json = event.to_json();
-        let result = js_sys::JSON::parse(&json).and_then(|value| emit.call1(&JsValue::NULL, &value));
-        if let Err(error) = result {
-            // The page's own callback threw: keep recording, say so once.
-            self.log.warn_once_js("the emit callback threw", &error);
+        if let Some(wire) = &mut self.wire {
+            if let Some(sealed) = wire.chunker.push(&json, event.timestamp) {
+                self.ship(sealed, false);
+            }
+        }
+        if self.emit.is_some() {
+            self.pending_emits.push(json);
+        }
+    }
+
+    /// The flush timer: ends an expired session, seals what gathered.
+    pub fn on_flush_tick(&mut self) {
+        let now = js_sys::Date::now();
+        if self.session.end_reason(now, &self.options.session_policy).is_some() {
+            self.rotate_session(now);
+        } else {
+            self.seal_and_ship(false);
+        }
+        self.storage.save_session(&self.session);
+    }
+
+    /// User activity keeps the session alive; activity after it expired
+    /// (timers sleep in background tabs) starts a new one first.
+    pub fn on_user_activity(&mut self) {
+        let now = js_sys::Date::now();
+        if self.session.end_reason(now, &self.options.session_policy).is_some() {
+            self.rotate_session(now);
+        }
+        self.session.touch(now);
+    }
+
+    /// The page is hidden or going away: seal what gathered and send it
+    /// with keepalive, so it arrives even if the tab is closed now.
+    pub fn on_page_hidden(&mut self) {
+        self.seal_and_ship(true);
+        self.storage.save_session(&self.session);
+    }
+
+    /// Ends the recording; returns the last chunk's record for the caller
+    /// to await its storing.
+    pub fn stop(&mut self) -> Option<(Rc<CourierState>, OutboxRecord)> {
+        if self.is_stopped {
+            return None;
+        }
+        let last = self.seal();
+        self.storage.save_session(&self.session);
+        self.is_stopped = true;
+        let wire = self.wire.as_ref()?;
+        Some((wire.courier.clone(), self.outbox_record(last?)))
+    }
+
+    fn rotate_session(&mut self, now: f64) {
+        self.seal_and_ship(false);
+        let previous = self.replay_id();
+        self.session = Session::generate(now);
+        self.storage.save_session(&self.session);
+        self.is_sampled = is_session_sampled(self.session.id.as_str(), self.options.sample_rate);
+        let replay_id = self.replay_id();
+        if let Some(wire) = &mut self.wire {
+            let next_seq = self.storage.next_seq(&replay_id.to_string());
+            wire.chunker = Chunker::new(replay_id.clone(), next_seq, self.options.max_chunk_bytes);
+        }
+        self.log.info(&format!("session ended; replay {previous} continues as {replay_id}"));
+        self.flush_next_snapshot = true;
+        if let Err(error) = self.take_full_snapshot() {
+            self.log.warn(&format!("snapshot of the new session failed: {error:?}"));
+        }
+    }
+
+    /// Seals the open chunk; remembers the next seq for a reload.
+    fn seal(&mut self) -> Option<SealedChunk> {
+        let wire = self.wire.as_mut()?;
+        let sealed = wire.chunker.seal()?;
+        self.storage
+            .save_next_seq(&sealed.replay_id.to_string(), wire.chunker.sealed_through());
+        Some(sealed)
+    }
+
+    fn seal_and_ship(&mut self, before_unload: bool) {
+        if let Some(sealed) = self.seal() {
+            self.ship(sealed, before_unload);
+        }
+    }
+
+    fn ship(&mut self, sealed: SealedChunk, before_unload: bool) {
+        let Some(wire) = &self.wire else { return };
+        self.storage
+            .save_next_seq(&sealed.replay_id.to_string(), wire.chunker.sealed_through());
+        let courier = wire.courier.clone();
+        self.log.info(&format!(
+            "sealed {}#{}: {} events, {} bytes raw, {} gzip",
+            sealed.replay_id,
+            sealed.seq,
+            sealed.event_count,
+            sealed.raw_len,
+            sealed.body.len()
+        ));
+        let record = self.outbox_record(sealed);
+        if before_unload {
+            courier.send_before_unload(record.clone());
+        }
+        wasm_bindgen_futures::spawn_local(courier.store(record));
+    }
+
+    fn outbox_record(&self, sealed: SealedChunk) -> OutboxRecord {
+        let wire = self.wire.as_ref().expect("records are made only with a wire");
+        OutboxRecord {
+            replay_id: sealed.replay_id.to_string(),
+            seq: sealed.seq,
+            endpoint: wire.endpoint.clone(),
+            api_key: wire.api_key.clone(),
+            body: sealed.body,
+            created_at_ms: js_sys::Date::now(),
         }
     }
 }

@@ -1,7 +1,12 @@
-// Launches Debian's Chromium through playwright-core (no downloaded browser).
+// Launches the test browsers from Debian's packages (no downloaded
+// browser): Chromium through playwright-core, Firefox ESR through
+// puppeteer-core over WebDriver BiDi. Both page APIs share what the tests
+// use (goto, evaluate, reload, close, console/pageerror events).
 import { chromium } from 'playwright-core';
+import puppeteer from 'puppeteer-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const FIREFOX_PATH = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
 
 export const CHROMIUM_ARGS = [
   '--headless=new',
@@ -15,8 +20,49 @@ export const CHROMIUM_ARGS = [
   '--disable-dev-shm-usage',
 ];
 
+// Firefox's own background traffic, off: the machine has no network.
+const FIREFOX_PREFS = {
+  'app.update.enabled': false,
+  'browser.safebrowsing.malware.enabled': false,
+  'browser.safebrowsing.phishing.enabled': false,
+  'datareporting.policy.dataSubmissionEnabled': false,
+  'extensions.update.enabled': false,
+  'network.captive-portal-service.enabled': false,
+  'network.connectivity-service.enabled': false,
+  'toolkit.telemetry.enabled': false,
+};
+
 export function launchChromium() {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+}
+
+/**
+ * A browser by name ('chromium' or 'firefox') with `newContext()` giving a
+ * fresh profile (storage, IndexedDB) whose `newPage()` the tests drive.
+ */
+export async function launchBrowser(name) {
+  if (name === 'chromium') {
+    const browser = await launchChromium();
+    return {
+      name,
+      newContext: () => browser.newContext(),
+      close: () => browser.close(),
+    };
+  }
+  if (name === 'firefox') {
+    const browser = await puppeteer.launch({
+      browser: 'firefox',
+      executablePath: FIREFOX_PATH,
+      headless: true,
+      extraPrefsFirefox: FIREFOX_PREFS,
+    });
+    return {
+      name,
+      newContext: () => browser.createBrowserContext(),
+      close: () => browser.close(),
+    };
+  }
+  throw new Error(`unknown browser '${name}': use chromium or firefox`);
 }
 
 /** Fails the test with the page's console errors and uncaught exceptions. */

@@ -1,0 +1,194 @@
+//! Replay ids: `<deviceId>/<sessionId>`, the key every chunk is stored under.
+//!
+//! Both halves are restricted to characters that are safe in a URL path, an
+//! object-store key and a file name, so the collector can map a replay id
+//! one to one onto storage. `/` is excluded: it separates the halves.
+
+use std::fmt;
+
+/// The characters a device or session id may contain, as said in errors.
+pub const ALLOWED_ID_CHARACTERS: &str = "a-z A-Z 0-9 _ - . | @ : =";
+
+/// The longest id accepted, in characters.
+pub const MAX_ID_LENGTH: usize = 128;
+
+fn is_allowed_id_character(character: char) -> bool {
+    character.is_ascii_alphanumeric() || "_-.|@:=".contains(character)
+}
+
+/// Why an id was rejected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdError {
+    Empty { field: &'static str },
+    TooLong { field: &'static str, length: usize },
+    BadCharacter { field: &'static str, id: String, character: char, position: usize },
+    BadNumber { field: &'static str, value: String },
+}
+
+impl fmt::Display for IdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IdError::Empty { field } => write!(f, "{field} is empty: it needs 1 to {MAX_ID_LENGTH} of {ALLOWED_ID_CHARACTERS}"),
+            IdError::TooLong { field, length } => {
+                write!(f, "{field} is {length} characters long: at most {MAX_ID_LENGTH} are allowed")
+            }
+            IdError::BadCharacter { field, id, character, position } => write!(
+                f,
+                "{field} '{id}' contains '{}' at position {position}: allowed are {ALLOWED_ID_CHARACTERS}",
+                character.escape_default()
+            ),
+            IdError::BadNumber { field, value } => write!(
+                f,
+                "{field} {value} is not a whole number from 0 to 2^53-1: pass a whole number or a string of {ALLOWED_ID_CHARACTERS}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for IdError {}
+
+fn validate(field: &'static str, id: &str) -> Result<(), IdError> {
+    if id.is_empty() {
+        return Err(IdError::Empty { field });
+    }
+    if let Some((index, character)) = id.chars().enumerate().find(|(_, c)| !is_allowed_id_character(*c)) {
+        return Err(IdError::BadCharacter {
+            field,
+            id: id.to_owned(),
+            character,
+            position: index + 1,
+        });
+    }
+    let length = id.chars().count();
+    if length > MAX_ID_LENGTH {
+        return Err(IdError::TooLong { field, length });
+    }
+    Ok(())
+}
+
+/// Who is recorded: a browser (generated and kept in localStorage) or a
+/// user id the page supplies.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DeviceId(String);
+
+impl DeviceId {
+    /// # Errors
+    /// An empty or too long id, or one with a character outside
+    /// [`ALLOWED_ID_CHARACTERS`]; the message names the character.
+    pub fn parse(id: &str) -> Result<Self, IdError> {
+        validate("deviceId", id)?;
+        Ok(DeviceId(id.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// One visit: generated (epoch ms of its start) or supplied by the page.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SessionId(String);
+
+impl SessionId {
+    /// # Errors
+    /// As for [`DeviceId::parse`].
+    pub fn parse(id: &str) -> Result<Self, IdError> {
+        validate("sessionId", id)?;
+        Ok(SessionId(id.to_owned()))
+    }
+
+    /// A session id given as a JS number.
+    ///
+    /// # Errors
+    /// A number that is not a whole number from 0 to 2^53-1.
+    pub fn from_number(value: f64) -> Result<Self, IdError> {
+        let is_whole = value.is_finite() && value.fract() == 0.0;
+        if !is_whole || !(0.0..=super::json::MAX_SAFE_INTEGER).contains(&value) {
+            return Err(IdError::BadNumber {
+                field: "sessionId",
+                value: value.to_string(),
+            });
+        }
+        Ok(SessionId(format!("{}", value as u64)))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// `<deviceId>/<sessionId>`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ReplayId {
+    pub device_id: DeviceId,
+    pub session_id: SessionId,
+}
+
+impl fmt::Display for ReplayId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.device_id.0, self.session_id.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allowed_characters_pass() {
+        let id = DeviceId::parse("user_42-eu.west|a@b:c=d").unwrap();
+        assert_eq!(id.as_str(), "user_42-eu.west|a@b:c=d");
+    }
+
+    #[test]
+    fn slash_is_rejected_naming_character_position_and_allowed_set() {
+        let error = DeviceId::parse("a/b").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "deviceId 'a/b' contains '/' at position 2: allowed are a-z A-Z 0-9 _ - . | @ : ="
+        );
+    }
+
+    #[test]
+    fn traversal_and_spaces_and_unicode_are_rejected() {
+        assert!(SessionId::parse("..").is_ok(), "dots alone are allowed characters");
+        for bad in ["../x", "a b", "ünï", "a\nb", "a%2f"] {
+            assert!(DeviceId::parse(bad).is_err(), "{bad:?} must be rejected");
+        }
+        assert_eq!(
+            SessionId::parse("a\nb").unwrap_err().to_string(),
+            "sessionId 'a\nb' contains '\\n' at position 2: allowed are a-z A-Z 0-9 _ - . | @ : ="
+        );
+    }
+
+    #[test]
+    fn empty_and_overlong_ids_are_rejected() {
+        assert_eq!(
+            DeviceId::parse("").unwrap_err(),
+            IdError::Empty { field: "deviceId" }
+        );
+        let long = "x".repeat(MAX_ID_LENGTH + 1);
+        assert_eq!(
+            DeviceId::parse(&long).unwrap_err(),
+            IdError::TooLong { field: "deviceId", length: MAX_ID_LENGTH + 1 }
+        );
+        assert!(DeviceId::parse(&"x".repeat(MAX_ID_LENGTH)).is_ok());
+    }
+
+    #[test]
+    fn numeric_session_ids_are_whole_non_negative_numbers() {
+        assert_eq!(SessionId::from_number(1_700_000_000_000.0).unwrap().as_str(), "1700000000000");
+        for bad in [-1.0, 1.5, f64::NAN, f64::INFINITY, 1e300] {
+            assert!(SessionId::from_number(bad).is_err(), "{bad} must be rejected");
+        }
+    }
+
+    #[test]
+    fn replay_id_joins_with_a_slash() {
+        let replay = ReplayId {
+            device_id: DeviceId::parse("dev").unwrap(),
+            session_id: SessionId::parse("42").unwrap(),
+        };
+        assert_eq!(replay.to_string(), "dev/42");
+    }
+}

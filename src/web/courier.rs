@@ -1,0 +1,360 @@
+//! The courier: delivers the outbox's chunks, oldest first per replay, one
+//! request at a time, retrying with backoff, until the outbox is empty.
+//!
+//! It is page-wide and outlives recordings: created when rewind loads, it
+//! first drains what earlier page loads left in the outbox (each record
+//! carries its endpoint and key, so no `start()` is needed), and it keeps
+//! delivering after `stop()`.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::spawn_local;
+
+use crate::core::delivery::{judge, Backoff, Verdict};
+use crate::core::options::DEFAULT_REQUEST_TIMEOUT_MS;
+use crate::core::outbox::{chunks_to_evict, OutboxLimits, StoredChunkInfo};
+
+use super::log::DebugLog;
+use super::outbox::{describe_js_error, Outbox, OutboxRecord};
+use super::storage::ParkingLot;
+use super::transport::{send_chunk, PendingRequest, KEEPALIVE_BODY_LIMIT};
+
+type ChunkKey = (String, u64);
+
+/// The page's courier, held by the JS entry and lent to each recording.
+#[wasm_bindgen]
+pub struct Courier {
+    state: Rc<CourierState>,
+}
+
+#[wasm_bindgen]
+impl Courier {
+    /// Opens the outbox and starts delivering what it holds.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Courier {
+        let state = Rc::new(CourierState::default());
+        let opening = state.clone();
+        spawn_local(async move {
+            let (outbox, fallback_reason) = Outbox::open().await;
+            if let Some(reason) = fallback_reason {
+                opening.log.info(&format!("outbox kept in memory: {reason}"));
+            }
+            opening.install(outbox).await;
+        });
+        Courier { state }
+    }
+
+    /// How many chunks wait in the outbox (delivered ones are removed).
+    #[wasm_bindgen(js_name = pendingChunks)]
+    pub fn pending_chunks(&self) -> usize {
+        self.state.inventory.borrow().len()
+    }
+
+    /// Whether the outbox survives the page (IndexedDB) or lives in memory.
+    #[wasm_bindgen(js_name = isPersistent)]
+    pub fn is_persistent(&self) -> bool {
+        self.state.outbox.borrow().as_ref().is_some_and(|outbox| outbox.is_persistent())
+    }
+
+    /// Resolves once the outbox is empty (or `timeoutMs` passed; then it
+    /// resolves with false).
+    #[wasm_bindgen(js_name = whenEmpty)]
+    pub fn when_empty(&self, timeout_ms: f64) -> js_sys::Promise {
+        let state = self.state.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let deadline = js_sys::Date::now() + timeout_ms;
+            while !(state.is_open() && state.inventory.borrow().is_empty() && !state.running.get()) {
+                if js_sys::Date::now() >= deadline {
+                    return Ok(false.into());
+                }
+                gloo_timers::future::TimeoutFuture::new(20).await;
+            }
+            Ok(true.into())
+        })
+    }
+}
+
+impl Default for Courier {
+    fn default() -> Self {
+        Courier::new()
+    }
+}
+
+impl Courier {
+    pub(crate) fn state(&self) -> Rc<CourierState> {
+        self.state.clone()
+    }
+}
+
+/// Records stored before the outbox finished opening wait here.
+#[derive(Default)]
+pub struct CourierState {
+    outbox: RefCell<Option<Rc<Outbox>>>,
+    waiting_for_outbox: RefCell<Vec<OutboxRecord>>,
+    /// What the outbox holds, kept in memory so caps and the pagehide
+    /// decision need no storage read.
+    inventory: RefCell<BTreeMap<ChunkKey, StoredChunkInfo>>,
+    running: Cell<bool>,
+    /// Set when a chunk arrives while the loop runs, so it looks again
+    /// before it goes idle.
+    has_news: Cell<bool>,
+    in_flight: RefCell<Option<ChunkKey>>,
+    /// Chunks sent with keepalive on pagehide whose answer is pending; the
+    /// loop waits for them rather than send them twice.
+    sent_before_unload: RefCell<std::collections::BTreeSet<ChunkKey>>,
+    limits: Cell<OutboxLimits>,
+    request_timeout_ms: Cell<f64>,
+    log: DebugLog,
+    rejection_reported: Cell<bool>,
+    dropped_chunks: Cell<usize>,
+    parking: ParkingLot,
+}
+
+
+impl CourierState {
+    fn is_open(&self) -> bool {
+        self.outbox.borrow().is_some()
+    }
+
+    /// Settings from the latest `start()`.
+    pub fn configure(&self, limits: OutboxLimits, request_timeout_ms: f64, debug: bool) {
+        self.limits.set(limits);
+        self.request_timeout_ms.set(request_timeout_ms);
+        self.log.set_enabled(debug);
+    }
+
+    async fn install(self: Rc<Self>, outbox: Outbox) {
+        let outbox = Rc::new(outbox);
+        match outbox.inventory().await {
+            Ok(entries) => {
+                if !entries.is_empty() {
+                    self.log.info(&format!("{} chunks from earlier pages wait in the outbox", entries.len()));
+                }
+                self.inventory.borrow_mut().extend(entries);
+            }
+            Err(error) => self.log.warn(&format!("outbox could not be read: {}", describe_js_error(&error))),
+        }
+        // Chunks a closing tab parked move into the outbox first.
+        let parked = self.parking.parked();
+        if !parked.is_empty() {
+            self.log.info(&format!("{} chunks parked by a closed tab move to the outbox", parked.len()));
+        }
+        for record in parked {
+            self.clone().put(&outbox, record).await;
+        }
+        // Records stored while the outbox opened go in before it is
+        // published, so the loop never sees a later seq before an earlier.
+        loop {
+            let waiting = std::mem::take(&mut *self.waiting_for_outbox.borrow_mut());
+            if waiting.is_empty() {
+                break;
+            }
+            for record in waiting {
+                self.clone().put(&outbox, record).await;
+            }
+        }
+        *self.outbox.borrow_mut() = Some(outbox.clone());
+        self.enforce_limits(&outbox).await;
+        self.wake();
+    }
+
+    /// Stores a sealed chunk and makes sure the loop delivers it. Resolves
+    /// once the chunk is in the outbox.
+    pub async fn store(self: Rc<Self>, record: OutboxRecord) {
+        let outbox = self.outbox.borrow().clone();
+        match outbox {
+            Some(outbox) => {
+                self.clone().put(&outbox, record).await;
+                self.enforce_limits(&outbox).await;
+                self.wake();
+            }
+            None => self.waiting_for_outbox.borrow_mut().push(record),
+        }
+    }
+
+    async fn put(self: Rc<Self>, outbox: &Outbox, record: OutboxRecord) {
+        let key = (record.replay_id.clone(), record.seq);
+        let info = StoredChunkInfo {
+            bytes: record.body.len(),
+            created_at_ms: record.created_at_ms,
+        };
+        match outbox.put(record.clone()).await {
+            Ok(()) => {
+                if outbox.is_persistent() {
+                    self.parking.unpark(&key.0, key.1);
+                }
+                self.inventory.borrow_mut().insert(key, info);
+            }
+            Err(error) => {
+                // IndexedDB refused (quota, a closing database): keep the
+                // chunk in memory rather than lose it.
+                self.log.warn(&format!(
+                    "outbox refused a chunk ({}); it is kept in memory",
+                    describe_js_error(&error)
+                ));
+                let fallback = Outbox::in_memory();
+                let _ = fallback.put(record).await;
+                *self.outbox.borrow_mut() = Some(Rc::new(fallback));
+                self.inventory.borrow_mut().insert(key, info);
+            }
+        }
+    }
+
+    /// Drops the oldest chunks past the size or age cap, and says so.
+    async fn enforce_limits(&self, outbox: &Outbox) {
+        let (keys, infos): (Vec<ChunkKey>, Vec<StoredChunkInfo>) = self
+            .inventory
+            .borrow()
+            .iter()
+            .map(|(key, info)| (key.clone(), info.clone()))
+            .unzip();
+        let evicted = chunks_to_evict(&infos, js_sys::Date::now(), &self.limits.get());
+        if evicted.is_empty() {
+            return;
+        }
+        for index in &evicted {
+            let (replay_id, seq) = &keys[*index];
+            if outbox.delete(replay_id, *seq).await.is_ok() {
+                self.inventory.borrow_mut().remove(&keys[*index]);
+            }
+        }
+        self.dropped_chunks.set(self.dropped_chunks.get() + evicted.len());
+        self.log.warn(&format!(
+            "outbox over its caps: dropped {} oldest chunks ({} in all since this page loaded)",
+            evicted.len(),
+            self.dropped_chunks.get()
+        ));
+    }
+
+    /// Starts the delivery loop unless it runs.
+    pub fn wake(self: &Rc<Self>) {
+        if self.running.get() {
+            self.has_news.set(true);
+            return;
+        }
+        if !self.is_open() {
+            return;
+        }
+        self.running.set(true);
+        spawn_local(self.clone().deliver_all());
+    }
+
+    async fn deliver_all(self: Rc<Self>) {
+        let backoff = Backoff::default();
+        let mut failures: u32 = 0;
+        loop {
+            let Some(outbox) = self.outbox.borrow().clone() else { break };
+            let record = match outbox.first().await {
+                Ok(Some(record)) => record,
+                Ok(None) if self.has_news.replace(false) => continue,
+                Ok(None) => break,
+                Err(error) => {
+                    self.log.warn(&format!("outbox could not be read: {}", describe_js_error(&error)));
+                    break;
+                }
+            };
+            let key = (record.replay_id.clone(), record.seq);
+            if self.sent_before_unload.borrow().contains(&key) {
+                gloo_timers::future::TimeoutFuture::new(50).await;
+                continue;
+            }
+            *self.in_flight.borrow_mut() = Some(key.clone());
+            // keepalive lets a small request finish even if the page closes
+            // while it is in flight.
+            let keepalive = record.body.len() <= KEEPALIVE_BODY_LIMIT;
+            let attempt = send_chunk(&record, self.timeout_ms(), keepalive).await;
+            *self.in_flight.borrow_mut() = None;
+            match judge(&attempt, failures + 1, &backoff, js_sys::Math::random(), js_sys::Date::now()) {
+                Verdict::Delivered => {
+                    failures = 0;
+                    self.remove(&outbox, &key).await;
+                    self.log.info(&format!("delivered {}#{}", key.0, key.1));
+                }
+                Verdict::Rejected { status } => {
+                    failures = 0;
+                    self.remove(&outbox, &key).await;
+                    self.report_rejection(status, &record.endpoint);
+                }
+                Verdict::Retry { delay_ms } => {
+                    failures += 1;
+                    self.log.info(&format!("{}#{} not delivered ({attempt:?}); retry in {delay_ms:.0} ms", key.0, key.1));
+                    gloo_timers::future::TimeoutFuture::new(delay_ms as u32).await;
+                }
+            }
+        }
+        self.running.set(false);
+    }
+
+    async fn remove(&self, outbox: &Outbox, key: &ChunkKey) {
+        self.parking.unpark(&key.0, key.1);
+        if let Err(error) = outbox.delete(&key.0, key.1).await {
+            self.log.warn(&format!("delivered chunk could not be removed: {}", describe_js_error(&error)));
+        }
+        self.inventory.borrow_mut().remove(key);
+    }
+
+    /// A refused chunk means a misconfigured endpoint or key: say it once,
+    /// even without `debug`, since the data is gone.
+    fn report_rejection(&self, status: u16, endpoint: &str) {
+        if !self.rejection_reported.replace(true) {
+            web_sys::console::warn_1(
+                &format!(
+                    "[rewind] {endpoint} refused a chunk with HTTP {status}; it is dropped, not retried \
+                     (check the endpoint and apiKey). Further refusals are not reported."
+                )
+                .into(),
+            );
+        }
+    }
+
+    fn timeout_ms(&self) -> f64 {
+        match self.request_timeout_ms.get() {
+            timeout if timeout > 0.0 => timeout,
+            _ => DEFAULT_REQUEST_TIMEOUT_MS,
+        }
+    }
+
+    /// On pagehide: parks `record` in localStorage, then sends it at once with keepalive if that keeps
+    /// the replay in order (nothing older of it waits, other than a
+    /// keepalive request already in flight) and the body fits keepalive's
+    /// limit. Otherwise the outbox delivers it on a later page load.
+    pub fn send_before_unload(self: &Rc<Self>, record: OutboxRecord) -> bool {
+        // Synchronous, so it survives the page even if the outbox write
+        // started next does not finish.
+        self.parking.park(&record);
+        if record.body.len() > KEEPALIVE_BODY_LIMIT {
+            return false;
+        }
+        let in_flight = self.in_flight.borrow().clone();
+        let older_waiting = self.inventory.borrow().keys().any(|(replay_id, seq)| {
+            *replay_id == record.replay_id
+                && *seq < record.seq
+                && in_flight.as_ref() != Some(&(replay_id.clone(), *seq))
+        });
+        if older_waiting {
+            return false;
+        }
+        let Ok(request) = PendingRequest::start(&record, self.timeout_ms(), true) else {
+            return false;
+        };
+        let key = (record.replay_id.clone(), record.seq);
+        self.sent_before_unload.borrow_mut().insert(key.clone());
+        // The request is on its way; what follows runs only if the page
+        // lives on (a bfcache'd page, a hidden tab).
+        let state = self.clone();
+        spawn_local(async move {
+            let attempt = request.outcome().await;
+            let delivered = judge(&attempt, 1, &Backoff::default(), 0.0, js_sys::Date::now()) == Verdict::Delivered;
+            let outbox = state.outbox.borrow().clone();
+            if let (true, Some(outbox)) = (delivered, outbox) {
+                state.remove(&outbox, &key).await;
+            }
+            // Not delivered: the loop sends it like any other chunk.
+            state.sent_before_unload.borrow_mut().remove(&key);
+        });
+        true
+    }
+}

@@ -1,0 +1,221 @@
+//! The outbox: every sealed chunk is stored here before it is sent and
+//! removed only after the endpoint accepted it, so neither a flaky network
+//! nor a closed tab loses it. IndexedDB when the browser allows it, memory
+//! otherwise (private modes, sandboxed frames).
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{IdbDatabase, IdbObjectStore, IdbRequest, IdbTransactionMode};
+
+use crate::core::outbox::StoredChunkInfo;
+
+const DATABASE_NAME: &str = "rewind";
+const DATABASE_VERSION: u32 = 1;
+const STORE_NAME: &str = "outbox";
+
+// IndexedDB reports through events; one small JS helper turns a request into
+// a Promise (and the open request's upgrade into our schema) so the Rust side
+// can await it without leaking a closure per request.
+#[wasm_bindgen(inline_js = r#"
+export function idbRequestDone(request) {
+  return new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+export function idbOpen(factory, name, version, storeName) {
+  return new Promise((resolve, reject) => {
+    const request = factory.open(name, version);
+    request.onupgradeneeded = () => {
+      const db = request.result;
+      if (!db.objectStoreNames.contains(storeName)) {
+        db.createObjectStore(storeName, { keyPath: ['replayId', 'seq'] });
+      }
+    };
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+    request.onblocked = () => reject(new Error('the outbox database is blocked by another tab'));
+  });
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = idbRequestDone)]
+    fn idb_request_done(request: &IdbRequest) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = idbOpen)]
+    fn idb_open(factory: &JsValue, name: &str, version: u32, store_name: &str) -> js_sys::Promise;
+}
+
+/// One stored chunk with what its delivery needs, so that a later page load
+/// can send it without `start()`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxRecord {
+    pub replay_id: String,
+    pub seq: u64,
+    pub endpoint: String,
+    pub api_key: Option<String>,
+    pub body: Vec<u8>,
+    pub created_at_ms: f64,
+}
+
+impl OutboxRecord {
+    fn key(&self) -> (String, u64) {
+        (self.replay_id.clone(), self.seq)
+    }
+
+    fn to_js(&self) -> Result<JsValue, JsValue> {
+        let object = Object::new();
+        Reflect::set(&object, &"replayId".into(), &self.replay_id.as_str().into())?;
+        Reflect::set(&object, &"seq".into(), &(self.seq as f64).into())?;
+        Reflect::set(&object, &"endpoint".into(), &self.endpoint.as_str().into())?;
+        if let Some(key) = &self.api_key {
+            Reflect::set(&object, &"apiKey".into(), &key.as_str().into())?;
+        }
+        Reflect::set(&object, &"body".into(), &Uint8Array::from(self.body.as_slice()))?;
+        Reflect::set(&object, &"createdAt".into(), &self.created_at_ms.into())?;
+        Ok(object.into())
+    }
+
+    fn from_js(value: &JsValue) -> Option<OutboxRecord> {
+        let text = |name: &str| Reflect::get(value, &name.into()).ok()?.as_string();
+        let number = |name: &str| Reflect::get(value, &name.into()).ok()?.as_f64();
+        let body = Reflect::get(value, &"body".into()).ok()?.dyn_into::<Uint8Array>().ok()?;
+        Some(OutboxRecord {
+            replay_id: text("replayId")?,
+            seq: number("seq")? as u64,
+            endpoint: text("endpoint")?,
+            api_key: text("apiKey"),
+            body: body.to_vec(),
+            created_at_ms: number("createdAt")?,
+        })
+    }
+}
+
+/// Where chunks wait for delivery.
+pub enum Outbox {
+    IndexedDb(IdbDatabase),
+    Memory(RefCell<BTreeMap<(String, u64), OutboxRecord>>),
+}
+
+impl Outbox {
+    /// Opens the IndexedDB outbox, or falls back to memory with the reason.
+    pub async fn open() -> (Outbox, Option<String>) {
+        match open_database().await {
+            Ok(database) => (Outbox::IndexedDb(database), None),
+            Err(reason) => (Outbox::Memory(RefCell::new(BTreeMap::new())), Some(reason)),
+        }
+    }
+
+    /// An outbox that lives in memory only.
+    pub fn in_memory() -> Outbox {
+        Outbox::Memory(RefCell::new(BTreeMap::new()))
+    }
+
+    pub fn is_persistent(&self) -> bool {
+        matches!(self, Outbox::IndexedDb(_))
+    }
+
+    /// Stores `record`, replacing one with the same replay id and seq.
+    pub async fn put(&self, record: OutboxRecord) -> Result<(), JsValue> {
+        match self {
+            Outbox::IndexedDb(database) => {
+                let store = object_store(database, IdbTransactionMode::Readwrite)?;
+                await_request(&store.put(&record.to_js()?)?).await.map(drop)
+            }
+            Outbox::Memory(records) => {
+                records.borrow_mut().insert(record.key(), record);
+                Ok(())
+            }
+        }
+    }
+
+    /// The first stored chunk in (replay id, seq) order: per replay, the
+    /// oldest, which must be delivered before the ones after it.
+    pub async fn first(&self) -> Result<Option<OutboxRecord>, JsValue> {
+        match self {
+            Outbox::IndexedDb(database) => {
+                let store = object_store(database, IdbTransactionMode::Readonly)?;
+                let cursor = await_request(&store.open_cursor()?).await?;
+                if cursor.is_null() || cursor.is_undefined() {
+                    return Ok(None);
+                }
+                let value = Reflect::get(&cursor, &"value".into())?;
+                Ok(OutboxRecord::from_js(&value))
+            }
+            Outbox::Memory(records) => Ok(records.borrow().values().next().cloned()),
+        }
+    }
+
+    /// Removes the chunk of `replay_id` numbered `seq`.
+    pub async fn delete(&self, replay_id: &str, seq: u64) -> Result<(), JsValue> {
+        match self {
+            Outbox::IndexedDb(database) => {
+                let store = object_store(database, IdbTransactionMode::Readwrite)?;
+                let key = Array::of2(&replay_id.into(), &(seq as f64).into());
+                await_request(&store.delete(&key)?).await.map(drop)
+            }
+            Outbox::Memory(records) => {
+                records.borrow_mut().remove(&(replay_id.to_owned(), seq));
+                Ok(())
+            }
+        }
+    }
+
+    /// Every stored chunk's key, size and age, for the caps.
+    pub async fn inventory(&self) -> Result<Vec<((String, u64), StoredChunkInfo)>, JsValue> {
+        let records: Vec<OutboxRecord> = match self {
+            Outbox::IndexedDb(database) => {
+                let store = object_store(database, IdbTransactionMode::Readonly)?;
+                let all: Array = await_request(&store.get_all()?).await?.unchecked_into();
+                all.iter().filter_map(|value| OutboxRecord::from_js(&value)).collect()
+            }
+            Outbox::Memory(records) => records.borrow().values().cloned().collect(),
+        };
+        Ok(records
+            .into_iter()
+            .map(|record| {
+                let info = StoredChunkInfo {
+                    bytes: record.body.len(),
+                    created_at_ms: record.created_at_ms,
+                };
+                (record.key(), info)
+            })
+            .collect())
+    }
+}
+
+async fn open_database() -> Result<IdbDatabase, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    // Reading `indexedDB` itself throws in some sandboxed frames.
+    let factory = Reflect::get(&window, &"indexedDB".into()).map_err(|_| "indexedDB is not accessible".to_owned())?;
+    if factory.is_undefined() || factory.is_null() {
+        return Err("this browser has no indexedDB".into());
+    }
+    let database = JsFuture::from(idb_open(&factory, DATABASE_NAME, DATABASE_VERSION, STORE_NAME))
+        .await
+        .map_err(|error| format!("indexedDB could not be opened: {}", describe_js_error(&error)))?;
+    Ok(database.unchecked_into())
+}
+
+fn object_store(database: &IdbDatabase, mode: IdbTransactionMode) -> Result<IdbObjectStore, JsValue> {
+    database
+        .transaction_with_str_and_mode(STORE_NAME, mode)?
+        .object_store(STORE_NAME)
+}
+
+async fn await_request(request: &IdbRequest) -> Result<JsValue, JsValue> {
+    JsFuture::from(idb_request_done(request)).await
+}
+
+/// A JS error's message, or its string form.
+pub fn describe_js_error(error: &JsValue) -> String {
+    Reflect::get(error, &"message".into())
+        .ok()
+        .and_then(|message| message.as_string())
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| format!("{error:?}"))
+}

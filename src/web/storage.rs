@@ -1,0 +1,182 @@
+//! What a tab remembers between page loads: the device id (localStorage,
+//! shared by the site's tabs), the generated session and each replay's next
+//! seq (sessionStorage, so a reload in the same tab continues the replay).
+//! Storage can be missing or throw (sandboxed frames, blocked cookies); then
+//! the values live only as long as the page.
+
+use web_sys::{Storage, Window};
+
+use crate::core::outbox::{base64_decode, base64_encode, ParkedChunk, MAX_PARKED_BODY_BYTES};
+use crate::core::replay_id::DeviceId;
+use crate::core::session::Session;
+
+use super::outbox::OutboxRecord;
+
+const DEVICE_KEY: &str = "rewind:device";
+const SESSION_KEY: &str = "rewind:session";
+const SEQ_KEY_PREFIX: &str = "rewind:seq:";
+const PARKED_KEY_PREFIX: &str = "rewind:parked:";
+
+pub struct TabStorage {
+    local: Option<Storage>,
+    session: Option<Storage>,
+}
+
+impl TabStorage {
+    pub fn new(window: &Window) -> Self {
+        TabStorage {
+            local: window.local_storage().ok().flatten(),
+            session: window.session_storage().ok().flatten(),
+        }
+    }
+
+    /// The stored device id, or a new random one (stored for next time).
+    pub fn device_id(&self) -> DeviceId {
+        let stored = self
+            .local
+            .as_ref()
+            .and_then(|storage| storage.get_item(DEVICE_KEY).ok().flatten())
+            .and_then(|text| DeviceId::parse(&text).ok());
+        if let Some(device_id) = stored {
+            return device_id;
+        }
+        let device_id = DeviceId::parse(&random_id()).expect("random ids use only hex digits and '-'");
+        if let Some(storage) = &self.local {
+            // A full or blocked storage only costs the id's persistence.
+            let _ = storage.set_item(DEVICE_KEY, device_id.as_str());
+        }
+        device_id
+    }
+
+    /// The generated session this tab had, if any.
+    pub fn session(&self) -> Option<Session> {
+        let text = self.session.as_ref()?.get_item(SESSION_KEY).ok()??;
+        Session::from_stored(&text)
+    }
+
+    pub fn save_session(&self, session: &Session) {
+        if let (Some(storage), true) = (&self.session, session.is_generated) {
+            let _ = storage.set_item(SESSION_KEY, &session.to_stored());
+        }
+    }
+
+    /// The seq the next chunk of `replay_id` takes (0 for a new replay).
+    pub fn next_seq(&self, replay_id: &str) -> u64 {
+        self.session
+            .as_ref()
+            .and_then(|storage| storage.get_item(&format!("{SEQ_KEY_PREFIX}{replay_id}")).ok().flatten())
+            .and_then(|text| text.parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// Remembers the next seq of `replay_id`; written when a chunk is sealed,
+    /// synchronously, so a reload right after never reuses a seq.
+    pub fn save_next_seq(&self, replay_id: &str, next_seq: u64) {
+        if let Some(storage) = &self.session {
+            let _ = storage.set_item(&format!("{SEQ_KEY_PREFIX}{replay_id}"), &next_seq.to_string());
+        }
+    }
+}
+
+/// Chunks parked in localStorage on pagehide (see [`ParkedChunk`]).
+pub struct ParkingLot {
+    local: Option<Storage>,
+}
+
+impl Default for ParkingLot {
+    fn default() -> Self {
+        ParkingLot::new()
+    }
+}
+
+impl ParkingLot {
+    pub fn new() -> Self {
+        ParkingLot {
+            local: web_sys::window().and_then(|window| window.local_storage().ok().flatten()),
+        }
+    }
+
+    fn key(replay_id: &str, seq: u64) -> String {
+        format!("{PARKED_KEY_PREFIX}{replay_id}#{seq}")
+    }
+
+    /// Parks `record` synchronously; false when it is too large or
+    /// localStorage is full or missing.
+    pub fn park(&self, record: &OutboxRecord) -> bool {
+        let Some(storage) = &self.local else { return false };
+        if record.body.len() > MAX_PARKED_BODY_BYTES {
+            return false;
+        }
+        let parked = ParkedChunk {
+            replay_id: record.replay_id.clone(),
+            seq: record.seq,
+            endpoint: record.endpoint.clone(),
+            api_key: record.api_key.clone(),
+            created_at: record.created_at_ms,
+            body: base64_encode(&record.body),
+        };
+        let Ok(text) = serde_json::to_string(&parked) else { return false };
+        storage.set_item(&Self::key(&record.replay_id, record.seq), &text).is_ok()
+    }
+
+    /// Forgets a parked chunk once the outbox holds it or it was delivered.
+    pub fn unpark(&self, replay_id: &str, seq: u64) {
+        if let Some(storage) = &self.local {
+            let _ = storage.remove_item(&Self::key(replay_id, seq));
+        }
+    }
+
+    /// Every parked chunk; unreadable entries are removed.
+    pub fn parked(&self) -> Vec<OutboxRecord> {
+        let Some(storage) = &self.local else { return Vec::new() };
+        let length = storage.length().unwrap_or(0);
+        let keys: Vec<String> = (0..length)
+            .filter_map(|index| storage.key(index).ok().flatten())
+            .filter(|key| key.starts_with(PARKED_KEY_PREFIX))
+            .collect();
+        let mut records = Vec::new();
+        for key in keys {
+            let record = storage
+                .get_item(&key)
+                .ok()
+                .flatten()
+                .and_then(|text| serde_json::from_str::<ParkedChunk>(&text).ok())
+                .and_then(|parked| {
+                    Some(OutboxRecord {
+                        body: base64_decode(&parked.body)?,
+                        replay_id: parked.replay_id,
+                        seq: parked.seq,
+                        endpoint: parked.endpoint,
+                        api_key: parked.api_key,
+                        created_at_ms: parked.created_at,
+                    })
+                });
+            match record {
+                Some(record) => records.push(record),
+                None => {
+                    let _ = storage.remove_item(&key);
+                }
+            }
+        }
+        records
+    }
+}
+
+/// A random version-4 UUID from the browser's CSPRNG (`getRandomValues`
+/// works on insecure origins too, unlike `randomUUID`), or from Math.random
+/// if even that fails.
+fn random_id() -> String {
+    let mut bytes = [0u8; 16];
+    let from_crypto = web_sys::window()
+        .and_then(|window| window.crypto().ok())
+        .is_some_and(|crypto| crypto.get_random_values_with_u8_array(&mut bytes).is_ok());
+    if !from_crypto {
+        for byte in &mut bytes {
+            *byte = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+}

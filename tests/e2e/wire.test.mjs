@@ -1,0 +1,247 @@
+// Chunks on the wire, in headless Chromium and Firefox: a local ingest
+// endpoint fails, hangs and answers 429/500 on cue; afterwards it must hold
+// every seq from 0 to N exactly once, whose events are exactly what was
+// recorded and replay in rrweb. Reloads and closed tabs lose nothing.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { startStaticServer } from '../support/static-server.mjs';
+import { startIngestServer } from '../support/ingest-server.mjs';
+import { launchBrowser, collectPageErrors } from '../support/browser.mjs';
+
+const BROWSERS = (process.env.REWIND_BROWSERS ?? 'chromium,firefox').split(',');
+
+let site;
+before(async () => {
+  site = await startStaticServer();
+});
+after(async () => {
+  await site?.close();
+});
+
+/** Every seq from 0 to the highest stored, each once. */
+function assertGapless(chunks) {
+  assert.ok(chunks.length > 0, 'some chunk arrived');
+  assert.deepEqual(
+    chunks.map((chunk) => chunk.seq),
+    chunks.map((_, index) => index),
+    'seqs are 0..N without gaps',
+  );
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+for (const browserName of BROWSERS) {
+  describe(`wire in ${browserName}`, () => {
+    let browser;
+    let ingest;
+
+    before(async () => {
+      browser = await launchBrowser(browserName);
+    });
+    after(async () => {
+      await browser?.close();
+    });
+
+    /** A fresh profile (empty outbox and storage) and a fresh endpoint. */
+    async function freshPage() {
+      ingest = await startIngestServer();
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      return { context, page, errors: collectPageErrors(page) };
+    }
+
+    async function cleanUp(context) {
+      await context.close();
+      await ingest.close();
+    }
+
+    test('a flaky endpoint gets every chunk exactly once after it recovers', async () => {
+      const { context, page } = await freshPage();
+      ingest.failNext('reset', { status: 500 }, { status: 429, retryAfter: 0 }, { hangMs: 1500 }, { status: 503 });
+      await page.goto(`${site.origin}/tests/fixtures/wire.html`);
+      const recorded = await page.evaluate(async (endpoint) => {
+        const emitted = [];
+        await Rewind.start({
+          endpoint,
+          apiKey: 'rk_test_123',
+          flushIntervalMs: 150,
+          requestTimeoutMs: 500,
+          emit: (event) => emitted.push(event),
+        });
+        for (let step = 0; step < 8; step++) {
+          Rewind.log(`step ${step}`, { step });
+          if (step % 3 === 2) await Rewind.takeFullSnapshot();
+          await new Promise((resolve) => setTimeout(resolve, 120));
+        }
+        await Rewind.stop();
+        const delivered = await Rewind.whenDelivered(30000);
+        return { emitted, delivered };
+      }, ingest.endpoint);
+      assert.equal(recorded.delivered, true, 'the outbox emptied');
+      assert.equal(ingest.pendingFaults(), 0, 'every fault was served');
+
+      const [replayId] = ingest.replays.keys();
+      assert.equal(ingest.replays.size, 1);
+      const chunks = ingest.chunksOf(replayId);
+      assertGapless(chunks);
+      assert.ok(chunks.length >= 4, `several chunks (${chunks.length})`);
+      assert.equal(ingest.conflictingDuplicates, 0, 'a resent chunk is byte-for-byte the same');
+      // The concatenated chunks are exactly the recorded events, in order.
+      assert.deepEqual(chunks.flatMap((chunk) => chunk.events), recorded.emitted);
+      for (const chunk of chunks) {
+        assert.equal(chunk.replayId, `${chunk.deviceId}/${chunk.sessionId}`);
+        assert.deepEqual(chunk.sdk.name, 'rewind');
+        assert.equal(chunk.startTimestamp, Math.min(...chunk.events.map((e) => e.timestamp)));
+        assert.equal(chunk.endTimestamp, Math.max(...chunk.events.map((e) => e.timestamp)));
+      }
+      const posted = ingest.requests.filter((request) => request.seq !== undefined || request.fault);
+      for (const request of posted) {
+        assert.equal(request.headers['content-encoding'], 'gzip');
+        assert.equal(request.headers['content-type'], 'application/json');
+        assert.equal(request.headers.authorization, 'Bearer rk_test_123');
+      }
+      // The first snapshot is flushed at once: chunk 0 holds Meta + FullSnapshot.
+      assert.deepEqual(chunks[0].events.map((e) => e.type), [4, 2]);
+
+      // The chunks replay in rrweb's Replayer with no warning.
+      await page.goto(`${site.origin}/tests/fixtures/replay.html`);
+      const replay = await page.evaluate((events) => {
+        const replayer = window.replayEvents(events);
+        return {
+          warnings: window.replayWarnings,
+          heading: replayer.iframe.contentDocument.querySelector('h1')?.textContent,
+        };
+      }, chunks.flatMap((chunk) => chunk.events));
+      assert.deepEqual(replay.warnings, []);
+      assert.equal(replay.heading, 'Order history');
+      await cleanUp(context);
+    });
+
+    test('a chunk refused with 400 is dropped, not retried, and later chunks still arrive', async () => {
+      const { context, page } = await freshPage();
+      ingest.failNext({ status: 400 });
+      await page.goto(`${site.origin}/tests/fixtures/wire.html`);
+      const delivered = await page.evaluate(async (endpoint) => {
+        const warnings = [];
+        const warn = console.warn;
+        console.warn = (...args) => warnings.push(args.join(' '));
+        await Rewind.start({ endpoint, flushIntervalMs: 100, emit: () => {} });
+        Rewind.log('after the refusal');
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await Rewind.stop();
+        const delivered = await Rewind.whenDelivered(10000);
+        console.warn = warn;
+        return { delivered, warnings };
+      }, ingest.endpoint);
+      assert.equal(delivered.delivered, true);
+      const refused = ingest.requests.filter((request) => request.fault?.status === 400);
+      assert.equal(refused.length, 1);
+      const [replayId] = ingest.replays.keys();
+      const seqs = ingest.chunksOf(replayId).map((chunk) => chunk.seq);
+      assert.ok(!seqs.includes(0), 'seq 0 was refused and not resent');
+      assert.ok(seqs.includes(1), 'the next chunk arrived');
+      assert.equal(ingest.requests.length, seqs.length + 1, 'no retry of the refused chunk');
+      assert.equal(delivered.warnings.filter((w) => w.includes('HTTP 400')).length, 1, 'reported once');
+      await cleanUp(context);
+    });
+
+    test('a reload in the same tab continues the replay: same id, seq goes on', async () => {
+      const { context, page } = await freshPage();
+      const url = `${site.origin}/tests/fixtures/wire.html?start=1&endpoint=${encodeURIComponent(ingest.endpoint)}`;
+      await page.goto(url);
+      await page.evaluate(async () => {
+        await window.started;
+        Rewind.log('before reload');
+        await new Promise((resolve) => setTimeout(resolve, 400));
+      });
+      const firstReplayId = await page.evaluate(() => Rewind.getReplayId());
+      await page.reload();
+      const secondReplayId = await page.evaluate(async () => {
+        await window.started;
+        Rewind.log('after reload');
+        await Rewind.stop();
+        await Rewind.whenDelivered(15000);
+        return Rewind.getReplayId() ?? null;
+      });
+      assert.equal(secondReplayId, null, 'stopped');
+      await ingest.waitFor(
+        () => ingest.chunksOf(firstReplayId).some((c) => c.events.some((e) => e.data?.payload?.message === 'after reload')),
+        15000,
+        'the chunk recorded after the reload',
+      );
+      assert.deepEqual([...ingest.replays.keys()], [firstReplayId], 'one replay across the reload');
+      const chunks = ingest.chunksOf(firstReplayId);
+      assertGapless(chunks);
+      const messages = chunks.flatMap((c) => c.events).map((e) => e.data?.payload?.message).filter(Boolean);
+      assert.deepEqual(messages, ['before reload', 'after reload']);
+      const snapshots = chunks.flatMap((c) => c.events).filter((e) => e.type === 2);
+      assert.equal(snapshots.length, 2, 'each page load starts with a full snapshot');
+      await cleanUp(context);
+    });
+
+    test('a closed tab delivers its last chunk with keepalive', async () => {
+      const { context, page } = await freshPage();
+      await page.goto(`${site.origin}/tests/fixtures/wire.html`);
+      const replayId = await page.evaluate(async (endpoint) => {
+        // A long flush interval: only pagehide can send the last events.
+        await Rewind.start({ endpoint, flushIntervalMs: 600000, emit: () => {} });
+        await Rewind.whenDelivered(10000);
+        Rewind.log('last words');
+        return Rewind.getReplayId();
+      }, ingest.endpoint);
+      await page.close({ runBeforeUnload: true });
+      await ingest.waitFor(
+        () => ingest.chunksOf(replayId).some((c) => c.events.some((e) => e.data?.payload?.message === 'last words')),
+        10000,
+        'the closed tab\'s last chunk',
+      );
+      assertGapless(ingest.chunksOf(replayId));
+      await cleanUp(context);
+    });
+
+    test('chunks a closed tab could not send are delivered by the next page load, without start()', async () => {
+      const { context, page } = await freshPage();
+      // The endpoint is down when the tab closes (pagehide's keepalive and
+      // any retry fail)...
+      ingest.failNext(...Array.from({ length: 50 }, () => ({ status: 503, retryAfter: 60 })));
+      await page.goto(`${site.origin}/tests/fixtures/wire.html`);
+      const replayId = await page.evaluate(async (endpoint) => {
+        await Rewind.start({ endpoint, flushIntervalMs: 600000, emit: () => {} });
+        Rewind.log('stored for later');
+        return Rewind.getReplayId();
+      }, ingest.endpoint);
+      await sleep(300);
+      await page.close({ runBeforeUnload: true });
+      await sleep(300);
+      // ...and back up for the next visit, which never calls start().
+      ingest.clearFaults();
+      const recovered = ingest.requests.length;
+      const next = await context.newPage();
+      await next.goto(`${site.origin}/tests/fixtures/wire.html`);
+      await ingest.waitFor(
+        () => ingest.chunksOf(replayId).some((c) => c.events.some((e) => e.data?.payload?.message === 'stored for later')),
+        15000,
+        'the stored chunk, sent by the next page load',
+      );
+      assert.ok(ingest.requests.length > recovered);
+      assertGapless(ingest.chunksOf(replayId));
+      await cleanUp(context);
+    });
+
+    test('a session outside sampleRate records and sends nothing', async () => {
+      const { context, page } = await freshPage();
+      await page.goto(`${site.origin}/tests/fixtures/wire.html`);
+      const result = await page.evaluate(async (endpoint) => {
+        const emitted = [];
+        await Rewind.start({ endpoint, sampleRate: 0, flushIntervalMs: 100, emit: (e) => emitted.push(e) });
+        Rewind.log('not recorded');
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return { emitted: emitted.length, replayId: Rewind.getReplayId() };
+      }, ingest.endpoint);
+      assert.deepEqual(result, { emitted: 0, replayId: null });
+      assert.equal(ingest.requests.length, 0);
+      await cleanUp(context);
+    });
+  });
+}
