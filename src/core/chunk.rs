@@ -10,7 +10,7 @@
 
 use std::io::Write;
 
-use flate2::write::GzEncoder;
+use flate2::write::DeflateEncoder;
 use flate2::Compression;
 
 use super::event::TimestampMs;
@@ -43,9 +43,56 @@ pub struct SealedChunk {
     pub end_timestamp: TimestampMs,
 }
 
-/// One chunk being written.
+/// The gzip member header (RFC 1952): magic, deflate, no flags, no mtime,
+/// no extra flags, OS unknown.
+const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255];
+
+/// CRC-32 (IEEE, as gzip uses) table for byte-at-a-time updates, built at
+/// compile time: 1 KiB, where flate2's own gzip writer links crc32fast's
+/// 16 KiB slice-by-16 tables into the wasm.
+const CRC32_TABLE: [u32; 256] = {
+    let mut table = [0u32; 256];
+    let mut index = 0;
+    while index < 256 {
+        let mut crc = index as u32;
+        let mut bit = 0;
+        while bit < 8 {
+            crc = if crc & 1 == 1 { 0xedb8_8320 ^ (crc >> 1) } else { crc >> 1 };
+            bit += 1;
+        }
+        table[index] = crc;
+        index += 1;
+    }
+    table
+};
+
+/// Running CRC-32 of the uncompressed data.
+#[derive(Clone, Copy)]
+struct Crc32(u32);
+
+impl Crc32 {
+    fn new() -> Self {
+        Crc32(0xffff_ffff)
+    }
+
+    fn update(&mut self, bytes: &[u8]) {
+        let mut crc = self.0;
+        for &byte in bytes {
+            crc = CRC32_TABLE[((crc ^ u32::from(byte)) & 0xff) as usize] ^ (crc >> 8);
+        }
+        self.0 = crc;
+    }
+
+    fn finish(self) -> u32 {
+        !self.0
+    }
+}
+
+/// One chunk being written: raw deflate framed as gzip by hand (header
+/// now, CRC-32 and length at the end).
 struct OpenChunk {
-    encoder: GzEncoder<Vec<u8>>,
+    encoder: DeflateEncoder<Vec<u8>>,
+    crc: Crc32,
     seq: u64,
     raw_len: usize,
     event_count: usize,
@@ -70,7 +117,8 @@ impl OpenChunk {
         write_str(&mut header, SDK_VERSION);
         header.push_str("},\"events\":[");
         let mut chunk = OpenChunk {
-            encoder: GzEncoder::new(Vec::new(), level),
+            encoder: DeflateEncoder::new(GZIP_HEADER.to_vec(), level),
+            crc: Crc32::new(),
             seq,
             raw_len: 0,
             event_count: 0,
@@ -86,7 +134,8 @@ impl OpenChunk {
         // sink's errors.
         self.encoder
             .write_all(bytes)
-            .expect("gzip into memory cannot fail");
+            .expect("deflate into memory cannot fail");
+        self.crc.update(bytes);
         self.raw_len += bytes.len();
     }
 
@@ -107,7 +156,10 @@ impl OpenChunk {
         write_number(&mut trailer, self.end_timestamp);
         trailer.push('}');
         self.write(trailer.as_bytes());
-        let body = self.encoder.finish().expect("gzip into memory cannot fail");
+        let mut body = self.encoder.finish().expect("deflate into memory cannot fail");
+        body.extend_from_slice(&self.crc.finish().to_le_bytes());
+        // ISIZE: the uncompressed length modulo 2^32.
+        body.extend_from_slice(&(self.raw_len as u32).to_le_bytes());
         SealedChunk {
             replay_id,
             seq: self.seq,
@@ -263,6 +315,13 @@ mod tests {
         assert!(output.status.success());
         let value: Value = serde_json::from_slice(&output.stdout).unwrap();
         assert_eq!(value["replayId"], "d/s");
+    }
+
+    #[test]
+    fn crc32_matches_the_standard_check_value() {
+        let mut crc = Crc32::new();
+        crc.update(b"123456789");
+        assert_eq!(crc.finish(), 0xcbf4_3926);
     }
 
     #[test]

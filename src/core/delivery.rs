@@ -16,6 +16,17 @@ pub enum Attempt {
     TimedOut,
 }
 
+impl Attempt {
+    /// A short description for the debug log.
+    pub fn describe(&self) -> String {
+        match self {
+            Attempt::Answered { status, .. } => format!("HTTP {status}"),
+            Attempt::NetworkError => "network error".into(),
+            Attempt::TimedOut => "timed out".into(),
+        }
+    }
+}
+
 /// What the send loop does next with the chunk.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {

@@ -1,6 +1,7 @@
-//! Minimal JSON writing for the hot path: serialized DOM nodes are written
-//! straight into a string as the DOM is walked, with no intermediate tree.
-//! Everything else on the wire goes through serde_json.
+//! Minimal JSON writing: serialized DOM nodes are written straight into a
+//! string as the DOM is walked, with no intermediate tree, and the few other
+//! documents rewind writes use the same two functions. Writing JSON by hand
+//! keeps serde's and the float formatter's code out of the shipped wasm.
 
 use std::fmt::Write;
 
@@ -33,16 +34,38 @@ pub fn write_str(out: &mut String, text: &str) {
     out.push('"');
 }
 
-/// Appends a number as JavaScript prints it: whole numbers without a
-/// fraction, and `null` for NaN and infinities, which JSON cannot hold.
+/// Appends a number: whole numbers as integers, others rounded to three
+/// decimals (a thousandth of a pixel or millisecond is below anything a
+/// replay shows), `null` for NaN and infinities, which JSON cannot hold.
+/// Rounding ourselves keeps core's float formatter (~15 KB) out of the wasm.
 pub fn write_number(out: &mut String, value: f64) {
-    if !value.is_finite() {
+    if !value.is_finite() || value.abs() > MAX_SAFE_INTEGER {
+        // Beyond 2^53 no value rewind records is meaningful.
         out.push_str("null");
-    } else if value.fract() == 0.0 && value.abs() <= MAX_SAFE_INTEGER {
-        let _ = write!(out, "{}", value as i64);
-    } else {
-        let _ = write!(out, "{value}");
+        return;
     }
+    if value.fract() == 0.0 {
+        let _ = write!(out, "{}", value as i64);
+        return;
+    }
+    let thousandths = (value.abs() * 1000.0).round() as u64;
+    if value < 0.0 && thousandths > 0 {
+        out.push('-');
+    }
+    let _ = write!(out, "{}", thousandths / 1000);
+    let fraction = thousandths % 1000;
+    if fraction > 0 {
+        let digits = format!("{fraction:03}");
+        out.push('.');
+        out.push_str(digits.trim_end_matches('0'));
+    }
+}
+
+/// [`write_number`] into a new string.
+pub fn format_number(value: f64) -> String {
+    let mut out = String::new();
+    write_number(&mut out, value);
+    out
 }
 
 /// The largest integer a JavaScript number holds exactly (2^53 - 1).
@@ -74,10 +97,10 @@ mod tests {
     #[test]
     fn numbers_are_written_like_javascript() {
         let mut out = String::new();
-        for value in [12.0, -3.0, 0.5, f64::NAN, f64::INFINITY, 1_700_000_000_123.0] {
+        for value in [12.0, -3.0, 0.5, f64::NAN, f64::INFINITY, 1_700_000_000_123.0, 120.25, -0.125, 2.0004, -0.0001, 1e300] {
             write_number(&mut out, value);
             out.push(' ');
         }
-        assert_eq!(out, "12 -3 0.5 null null 1700000000123 ");
+        assert_eq!(out, "12 -3 0.5 null null 1700000000123 120.25 -0.125 2 0 null ");
     }
 }

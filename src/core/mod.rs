@@ -8,7 +8,7 @@ pub mod chunk;
 pub mod delivery;
 pub mod dom;
 pub mod event;
-mod json;
+pub mod json;
 pub mod mirror;
 pub mod options;
 pub mod outbox;

@@ -38,7 +38,7 @@ impl OptionValue {
 
     fn describe(&self) -> String {
         match self {
-            OptionValue::Number(number) => format!("{number}"),
+            OptionValue::Number(number) => super::json::format_number(*number),
             OptionValue::Text(text) => format!("'{text}'"),
             other => other.kind().to_owned(),
         }

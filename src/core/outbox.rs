@@ -2,8 +2,6 @@
 //! large or too old. Oldest first, so what is kept is a contiguous recent
 //! stretch of each replay.
 
-use serde::{Deserialize, Serialize};
-
 use super::event::TimestampMs;
 
 /// Default cap on the outbox's total size (compressed bytes).
@@ -57,17 +55,60 @@ pub fn chunks_to_evict(entries: &[StoredChunkInfo], now_ms: TimestampMs, limits:
 /// completes synchronously, so the last chunk of a closing tab survives even
 /// when its IndexedDB write does not finish. The next page load moves it
 /// into the outbox.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ParkedChunk {
     pub replay_id: String,
     pub seq: u64,
     pub endpoint: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key: Option<String>,
     pub created_at: TimestampMs,
-    /// The gzip body, base64 (localStorage holds strings only).
-    pub body: String,
+    /// The gzip body.
+    pub body: Vec<u8>,
+}
+
+/// First line of a parked chunk's text, naming its format.
+const PARKED_FORMAT: &str = "rewind-parked-1";
+
+impl ParkedChunk {
+    /// One field a line (none of them can hold a line break: ids are
+    /// restricted, the endpoint is a resolved URL, the key printable ASCII),
+    /// the body in base64 since localStorage holds strings only.
+    pub fn to_text(&self) -> String {
+        format!(
+            "{PARKED_FORMAT}\n{}\n{}\n{}\n{}\n{}\n{}",
+            self.replay_id,
+            self.seq,
+            self.endpoint,
+            self.api_key.as_deref().unwrap_or(""),
+            self.created_at.max(0.0) as u64,
+            base64_encode(&self.body)
+        )
+    }
+
+    /// Reads [`ParkedChunk::to_text`] back; `None` for anything else.
+    pub fn from_text(text: &str) -> Option<ParkedChunk> {
+        let mut lines = text.split('\n');
+        if lines.next()? != PARKED_FORMAT {
+            return None;
+        }
+        let replay_id = lines.next()?.to_owned();
+        let seq = lines.next()?.parse().ok()?;
+        let endpoint = lines.next()?.to_owned();
+        let api_key = Some(lines.next()?).filter(|key| !key.is_empty()).map(str::to_owned);
+        let created_at = lines.next()?.parse::<u64>().ok()? as f64;
+        let body = base64_decode(lines.next()?)?;
+        if lines.next().is_some() || replay_id.is_empty() || endpoint.is_empty() {
+            return None;
+        }
+        Some(ParkedChunk {
+            replay_id,
+            seq,
+            endpoint,
+            api_key,
+            created_at,
+            body,
+        })
+    }
 }
 
 /// The largest body parked in localStorage (before base64): the origin's
@@ -136,18 +177,23 @@ mod tests {
     }
 
     #[test]
-    fn parked_chunk_json_round_trips() {
-        let parked = ParkedChunk {
+    fn parked_chunk_text_round_trips_and_garbage_is_refused() {
+        let mut parked = ParkedChunk {
             replay_id: "d/1".into(),
             seq: 4,
             endpoint: "https://ingest.example/v1".into(),
             api_key: None,
             created_at: 1_700_000_000_000.0,
-            body: base64_encode(&[31, 139, 8]),
+            body: vec![31, 139, 8, 0, 255],
         };
-        let text = serde_json::to_string(&parked).unwrap();
-        assert!(!text.contains("apiKey"));
-        assert_eq!(serde_json::from_str::<ParkedChunk>(&text).unwrap(), parked);
+        assert_eq!(ParkedChunk::from_text(&parked.to_text()).unwrap(), parked);
+        parked.api_key = Some("rk_live_1".into());
+        assert_eq!(ParkedChunk::from_text(&parked.to_text()).unwrap(), parked);
+        let text = parked.to_text();
+        assert_eq!(ParkedChunk::from_text(&text.replace("rewind-parked-1", "other")), None);
+        assert_eq!(ParkedChunk::from_text(&format!("{text}\nextra")), None);
+        assert_eq!(ParkedChunk::from_text(&text.replace("\n4\n", "\nfour\n")), None);
+        assert_eq!(ParkedChunk::from_text(""), None);
     }
 
     fn entry(bytes: usize, created_at_ms: f64) -> StoredChunkInfo {

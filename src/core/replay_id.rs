@@ -106,7 +106,7 @@ impl SessionId {
         if !is_whole || !(0.0..=super::json::MAX_SAFE_INTEGER).contains(&value) {
             return Err(IdError::BadNumber {
                 field: "sessionId",
-                value: value.to_string(),
+                value: super::json::format_number(value),
             });
         }
         Ok(SessionId(format!("{}", value as u64)))
@@ -178,6 +178,10 @@ mod tests {
     #[test]
     fn numeric_session_ids_are_whole_non_negative_numbers() {
         assert_eq!(SessionId::from_number(1_700_000_000_000.0).unwrap().as_str(), "1700000000000");
+        assert_eq!(
+            SessionId::from_number(-2.5).unwrap_err().to_string(),
+            "sessionId -2.5 is not a whole number from 0 to 2^53-1: pass a whole number or a string of a-z A-Z 0-9 _ - . | @ : ="
+        );
         for bad in [-1.0, 1.5, f64::NAN, f64::INFINITY, 1e300] {
             assert!(SessionId::from_number(bad).is_err(), "{bad} must be rejected");
         }

@@ -7,7 +7,6 @@
 //! delivering after `stop()`.
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
@@ -40,7 +39,9 @@ impl Courier {
         spawn_local(async move {
             let (outbox, fallback_reason) = Outbox::open().await;
             if let Some(reason) = fallback_reason {
-                opening.log.info(&format!("outbox kept in memory: {reason}"));
+                let message = format!("outbox kept in memory: {reason}");
+                opening.log.info(&message);
+                *opening.memory_reason.borrow_mut() = Some(message);
             }
             opening.install(outbox).await;
         });
@@ -95,8 +96,8 @@ pub struct CourierState {
     outbox: RefCell<Option<Rc<Outbox>>>,
     waiting_for_outbox: RefCell<Vec<OutboxRecord>>,
     /// What the outbox holds, kept in memory so caps and the pagehide
-    /// decision need no storage read.
-    inventory: RefCell<BTreeMap<ChunkKey, StoredChunkInfo>>,
+    /// decision need no storage read. A plain list: tens of entries.
+    inventory: RefCell<Vec<(ChunkKey, StoredChunkInfo)>>,
     running: Cell<bool>,
     /// Set when a chunk arrives while the loop runs, so it looks again
     /// before it goes idle.
@@ -104,13 +105,16 @@ pub struct CourierState {
     in_flight: RefCell<Option<ChunkKey>>,
     /// Chunks sent with keepalive on pagehide whose answer is pending; the
     /// loop waits for them rather than send them twice.
-    sent_before_unload: RefCell<std::collections::BTreeSet<ChunkKey>>,
+    sent_before_unload: RefCell<Vec<ChunkKey>>,
     limits: Cell<OutboxLimits>,
     request_timeout_ms: Cell<f64>,
     log: DebugLog,
     rejection_reported: Cell<bool>,
     dropped_chunks: Cell<usize>,
     parking: ParkingLot,
+    /// Why the outbox lives in memory, repeated when `debug` is turned on
+    /// after the courier opened it.
+    memory_reason: RefCell<Option<String>>,
 }
 
 
@@ -124,6 +128,9 @@ impl CourierState {
         self.limits.set(limits);
         self.request_timeout_ms.set(request_timeout_ms);
         self.log.set_enabled(debug);
+        if let Some(reason) = self.memory_reason.borrow().as_deref() {
+            self.log.info(reason);
+        }
     }
 
     async fn install(self: Rc<Self>, outbox: Outbox) {
@@ -186,7 +193,7 @@ impl CourierState {
                 if outbox.is_persistent() {
                     self.parking.unpark(&key.0, key.1);
                 }
-                self.inventory.borrow_mut().insert(key, info);
+                self.note_stored(key, info);
             }
             Err(error) => {
                 // IndexedDB refused (quota, a closing database): keep the
@@ -198,9 +205,19 @@ impl CourierState {
                 let fallback = Outbox::in_memory();
                 let _ = fallback.put(record).await;
                 *self.outbox.borrow_mut() = Some(Rc::new(fallback));
-                self.inventory.borrow_mut().insert(key, info);
+                self.note_stored(key, info);
             }
         }
+    }
+
+    fn note_stored(&self, key: ChunkKey, info: StoredChunkInfo) {
+        let mut inventory = self.inventory.borrow_mut();
+        inventory.retain(|(stored, _)| *stored != key);
+        inventory.push((key, info));
+    }
+
+    fn note_removed(&self, key: &ChunkKey) {
+        self.inventory.borrow_mut().retain(|(stored, _)| stored != key);
     }
 
     /// Drops the oldest chunks past the size or age cap, and says so.
@@ -218,7 +235,7 @@ impl CourierState {
         for index in &evicted {
             let (replay_id, seq) = &keys[*index];
             if outbox.delete(replay_id, *seq).await.is_ok() {
-                self.inventory.borrow_mut().remove(&keys[*index]);
+                self.note_removed(&keys[*index]);
             }
         }
         self.dropped_chunks.set(self.dropped_chunks.get() + evicted.len());
@@ -280,7 +297,13 @@ impl CourierState {
                 }
                 Verdict::Retry { delay_ms } => {
                     failures += 1;
-                    self.log.info(&format!("{}#{} not delivered ({attempt:?}); retry in {delay_ms:.0} ms", key.0, key.1));
+                    self.log.info(&format!(
+                        "{}#{} not delivered ({}); retry in {} ms",
+                        key.0,
+                        key.1,
+                        attempt.describe(),
+                        delay_ms as u64
+                    ));
                     gloo_timers::future::TimeoutFuture::new(delay_ms as u32).await;
                 }
             }
@@ -293,7 +316,7 @@ impl CourierState {
         if let Err(error) = outbox.delete(&key.0, key.1).await {
             self.log.warn(&format!("delivered chunk could not be removed: {}", describe_js_error(&error)));
         }
-        self.inventory.borrow_mut().remove(key);
+        self.note_removed(key);
     }
 
     /// A refused chunk means a misconfigured endpoint or key: say it once,
@@ -329,7 +352,7 @@ impl CourierState {
             return false;
         }
         let in_flight = self.in_flight.borrow().clone();
-        let older_waiting = self.inventory.borrow().keys().any(|(replay_id, seq)| {
+        let older_waiting = self.inventory.borrow().iter().any(|((replay_id, seq), _)| {
             *replay_id == record.replay_id
                 && *seq < record.seq
                 && in_flight.as_ref() != Some(&(replay_id.clone(), *seq))
@@ -341,7 +364,7 @@ impl CourierState {
             return false;
         };
         let key = (record.replay_id.clone(), record.seq);
-        self.sent_before_unload.borrow_mut().insert(key.clone());
+        self.sent_before_unload.borrow_mut().push(key.clone());
         // The request is on its way; what follows runs only if the page
         // lives on (a bfcache'd page, a hidden tab).
         let state = self.clone();
@@ -353,7 +376,7 @@ impl CourierState {
                 state.remove(&outbox, &key).await;
             }
             // Not delivered: the loop sends it like any other chunk.
-            state.sent_before_unload.borrow_mut().remove(&key);
+            state.sent_before_unload.borrow_mut().retain(|sent| *sent != key);
         });
         true
     }

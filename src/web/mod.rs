@@ -20,6 +20,7 @@ use wasm_bindgen::prelude::*;
 pub use courier::Courier;
 use listener::EventListener;
 use options::read_start_options;
+use outbox::describe_js_error;
 use recorder::Recording;
 
 /// What a recording attaches to the page; dropping it detaches all of it.
@@ -136,7 +137,7 @@ impl Recorder {
         if document.ready_state() == "loading" {
             let snapshot = on_recording(&recording, |recording| {
                 if let Err(error) = recording.take_full_snapshot() {
-                    recording.log().warn(&format!("first snapshot failed: {error:?}"));
+                    recording.log().warn(&format!("first snapshot failed: {}", describe_js_error(&error)));
                 }
             });
             listeners.push(
@@ -146,7 +147,7 @@ impl Recorder {
         } else {
             with_recording(&recording, Recording::take_full_snapshot)
                 .unwrap_or(Ok(()))
-                .map_err(|error| JsError::new(&format!("first snapshot failed: {error:?}")))?;
+                .map_err(|error| JsError::new(&format!("first snapshot failed: {}", describe_js_error(&error))))?;
         }
         Ok(Recorder {
             recording,
@@ -165,7 +166,7 @@ impl Recorder {
     pub fn take_full_snapshot(&self) -> Result<(), JsError> {
         with_recording(&self.recording, Recording::take_full_snapshot)
             .unwrap_or(Ok(()))
-            .map_err(|error| JsError::new(&format!("snapshot failed: {error:?}")))
+            .map_err(|error| JsError::new(&format!("snapshot failed: {}", describe_js_error(&error))))
     }
 
     /// Adds a `log` event to the replay's timeline. `data`, if given, is
@@ -178,7 +179,12 @@ impl Recorder {
             js_sys::JSON::stringify(&data)
                 .ok()
                 .and_then(|json| json.as_string())
-                .or_else(|| serde_json::to_string(&String::from(js_sys::JsString::from(data.clone()))).ok())
+                .or_else(|| {
+                    // Cyclic or BigInt data: record its string form.
+                    let mut quoted = String::new();
+                    crate::core::json::write_str(&mut quoted, &String::from(js_sys::JsString::from(data.clone())));
+                    Some(quoted)
+                })
         };
         with_recording(&self.recording, |recording| recording.add_log(&message, data_json));
     }

@@ -4,7 +4,6 @@
 //! otherwise (private modes, sandboxed frames).
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -67,6 +66,10 @@ impl OutboxRecord {
         (self.replay_id.clone(), self.seq)
     }
 
+    fn has_key(&self, replay_id: &str, seq: u64) -> bool {
+        self.replay_id == replay_id && self.seq == seq
+    }
+
     fn to_js(&self) -> Result<JsValue, JsValue> {
         let object = Object::new();
         Reflect::set(&object, &"replayId".into(), &self.replay_id.as_str().into())?;
@@ -98,7 +101,9 @@ impl OutboxRecord {
 /// Where chunks wait for delivery.
 pub enum Outbox {
     IndexedDb(IdbDatabase),
-    Memory(RefCell<BTreeMap<(String, u64), OutboxRecord>>),
+    /// A plain list: it holds tens of chunks, and a BTreeMap's code would
+    /// cost more wasm than the lookups it saves.
+    Memory(RefCell<Vec<OutboxRecord>>),
 }
 
 impl Outbox {
@@ -106,13 +111,13 @@ impl Outbox {
     pub async fn open() -> (Outbox, Option<String>) {
         match open_database().await {
             Ok(database) => (Outbox::IndexedDb(database), None),
-            Err(reason) => (Outbox::Memory(RefCell::new(BTreeMap::new())), Some(reason)),
+            Err(reason) => (Outbox::in_memory(), Some(reason)),
         }
     }
 
     /// An outbox that lives in memory only.
     pub fn in_memory() -> Outbox {
-        Outbox::Memory(RefCell::new(BTreeMap::new()))
+        Outbox::Memory(RefCell::new(Vec::new()))
     }
 
     pub fn is_persistent(&self) -> bool {
@@ -127,7 +132,9 @@ impl Outbox {
                 await_request(&store.put(&record.to_js()?)?).await.map(drop)
             }
             Outbox::Memory(records) => {
-                records.borrow_mut().insert(record.key(), record);
+                let mut records = records.borrow_mut();
+                records.retain(|stored| !stored.has_key(&record.replay_id, record.seq));
+                records.push(record);
                 Ok(())
             }
         }
@@ -146,7 +153,7 @@ impl Outbox {
                 let value = Reflect::get(&cursor, &"value".into())?;
                 Ok(OutboxRecord::from_js(&value))
             }
-            Outbox::Memory(records) => Ok(records.borrow().values().next().cloned()),
+            Outbox::Memory(records) => Ok(records.borrow().iter().min_by_key(|record| record.key()).cloned()),
         }
     }
 
@@ -159,7 +166,7 @@ impl Outbox {
                 await_request(&store.delete(&key)?).await.map(drop)
             }
             Outbox::Memory(records) => {
-                records.borrow_mut().remove(&(replay_id.to_owned(), seq));
+                records.borrow_mut().retain(|record| !record.has_key(replay_id, seq));
                 Ok(())
             }
         }
@@ -173,7 +180,7 @@ impl Outbox {
                 let all: Array = await_request(&store.get_all()?).await?.unchecked_into();
                 all.iter().filter_map(|value| OutboxRecord::from_js(&value)).collect()
             }
-            Outbox::Memory(records) => records.borrow().values().cloned().collect(),
+            Outbox::Memory(records) => records.borrow().clone(),
         };
         Ok(records
             .into_iter()

@@ -8,6 +8,7 @@ use web_sys::Window;
 
 use crate::core::chunk::{Chunker, SealedChunk};
 use crate::core::event::{Custom, Event, EventData, FullSnapshot, Meta, ScrollOffset};
+use crate::core::json::write_str;
 use crate::core::mirror::Mirror;
 use crate::core::options::RecorderOptions;
 use crate::core::replay_id::{DeviceId, ReplayId};
@@ -184,7 +185,7 @@ impl Recording {
             return;
         }
         let mut payload = String::from("{\"message\":");
-        payload.push_str(&serde_json::to_string(message).unwrap_or_else(|_| "\"\"".into()));
+        write_str(&mut payload, message);
         if let Some(data) = data_json {
             payload.push_str(",\"data\":");
             payload.push_str(&data);
@@ -266,7 +267,10 @@ impl Recording {
         self.log.info(&format!("session ended; replay {previous} continues as {replay_id}"));
         self.flush_next_snapshot = true;
         if let Err(error) = self.take_full_snapshot() {
-            self.log.warn(&format!("snapshot of the new session failed: {error:?}"));
+            self.log.warn(&format!(
+                "snapshot of the new session failed: {}",
+                super::outbox::describe_js_error(&error)
+            ));
         }
     }
 

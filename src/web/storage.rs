@@ -6,7 +6,7 @@
 
 use web_sys::{Storage, Window};
 
-use crate::core::outbox::{base64_decode, base64_encode, ParkedChunk, MAX_PARKED_BODY_BYTES};
+use crate::core::outbox::{ParkedChunk, MAX_PARKED_BODY_BYTES};
 use crate::core::replay_id::DeviceId;
 use crate::core::session::Session;
 
@@ -113,10 +113,11 @@ impl ParkingLot {
             endpoint: record.endpoint.clone(),
             api_key: record.api_key.clone(),
             created_at: record.created_at_ms,
-            body: base64_encode(&record.body),
+            body: record.body.clone(),
         };
-        let Ok(text) = serde_json::to_string(&parked) else { return false };
-        storage.set_item(&Self::key(&record.replay_id, record.seq), &text).is_ok()
+        storage
+            .set_item(&Self::key(&record.replay_id, record.seq), &parked.to_text())
+            .is_ok()
     }
 
     /// Forgets a parked chunk once the outbox holds it or it was delivered.
@@ -140,16 +141,14 @@ impl ParkingLot {
                 .get_item(&key)
                 .ok()
                 .flatten()
-                .and_then(|text| serde_json::from_str::<ParkedChunk>(&text).ok())
-                .and_then(|parked| {
-                    Some(OutboxRecord {
-                        body: base64_decode(&parked.body)?,
-                        replay_id: parked.replay_id,
-                        seq: parked.seq,
-                        endpoint: parked.endpoint,
-                        api_key: parked.api_key,
-                        created_at_ms: parked.created_at,
-                    })
+                .and_then(|text| ParkedChunk::from_text(&text))
+                .map(|parked| OutboxRecord {
+                    body: parked.body,
+                    replay_id: parked.replay_id,
+                    seq: parked.seq,
+                    endpoint: parked.endpoint,
+                    api_key: parked.api_key,
+                    created_at_ms: parked.created_at,
                 });
             match record {
                 Some(record) => records.push(record),

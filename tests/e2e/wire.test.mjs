@@ -229,6 +229,94 @@ for (const browserName of BROWSERS) {
       await cleanUp(context);
     });
 
+    test('an idle session rotates into a new replay that starts at seq 0 with a full snapshot', async () => {
+      const { context, page } = await freshPage();
+      await page.goto(`${site.origin}/tests/fixtures/wire.html`);
+      const ids = await page.evaluate(async (endpoint) => {
+        await Rewind.start({ endpoint, flushIntervalMs: 200, sessionIdleTimeoutMs: 1000, emit: () => {} });
+        const first = Rewind.getReplayId();
+        Rewind.log('in the first session');
+        // No user activity for longer than the idle timeout.
+        await new Promise((resolve) => setTimeout(resolve, 1700));
+        const second = Rewind.getReplayId();
+        Rewind.log('in the second session');
+        await Rewind.stop();
+        await Rewind.whenDelivered(10000);
+        return { first, second };
+      }, ingest.endpoint);
+      assert.notEqual(ids.second, ids.first);
+      assert.equal(ids.second.split('/')[0], ids.first.split('/')[0], 'the same device');
+      const first = ingest.chunksOf(ids.first);
+      const second = ingest.chunksOf(ids.second);
+      assertGapless(first);
+      assertGapless(second);
+      assert.deepEqual(second[0].events.map((e) => e.type), [4, 2], 'the new replay opens with Meta + FullSnapshot');
+      const messages = (chunks) => chunks.flatMap((c) => c.events).map((e) => e.data?.payload?.message).filter(Boolean);
+      assert.deepEqual(messages(first), ['in the first session']);
+      assert.deepEqual(messages(second), ['in the second session']);
+      await cleanUp(context);
+    });
+
+    test('without IndexedDB the outbox lives in memory and chunks are still delivered', async () => {
+      const { context, page, errors } = await freshPage();
+      const denyIndexedDb = () => {
+        Object.defineProperty(window, 'indexedDB', {
+          get() {
+            throw new DOMException('IndexedDB is disabled here', 'SecurityError');
+          },
+        });
+      };
+      await (page.addInitScript ? page.addInitScript(denyIndexedDb) : page.evaluateOnNewDocument(denyIndexedDb));
+      ingest.failNext('reset', { status: 500 });
+      await page.goto(`${site.origin}/tests/fixtures/wire.html`);
+      const result = await page.evaluate(async (endpoint) => {
+        const logs = [];
+        const info = console.log;
+        console.log = (...args) => logs.push(args.join(' '));
+        await Rewind.start({ endpoint, flushIntervalMs: 100, requestTimeoutMs: 500, debug: true, emit: () => {} });
+        Rewind.log('kept in memory');
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await Rewind.stop();
+        const delivered = await Rewind.whenDelivered(15000);
+        console.log = info;
+        return { delivered, replayId: Rewind.getReplayId(), logs };
+      }, ingest.endpoint);
+      assert.equal(result.delivered, true);
+      assert.ok(result.logs.some((line) => line.includes('outbox kept in memory')), result.logs.join('\n'));
+      const [replayId] = ingest.replays.keys();
+      assertGapless(ingest.chunksOf(replayId));
+      assert.ok(ingest.chunksOf(replayId).some((c) => c.events.some((e) => e.data?.payload?.message === 'kept in memory')));
+      // Chromium logs the injected 500 itself; anything else is an error.
+      assert.deepEqual(errors.filter((e) => !e.includes('Failed to load resource')), []);
+      await cleanUp(context);
+    });
+
+    test('an outbox over its size cap drops its oldest chunks and says so', async () => {
+      const { context, page } = await freshPage();
+      // Down for good during this test: chunks pile up in the outbox.
+      ingest.failNext(...Array.from({ length: 50 }, () => ({ status: 503, retryAfter: 60 })));
+      await page.goto(`${site.origin}/tests/fixtures/wire.html`);
+      const warnings = await page.evaluate(async (endpoint) => {
+        const warnings = [];
+        const warn = console.warn;
+        console.warn = (...args) => warnings.push(args.join(' '));
+        await Rewind.start({ endpoint, flushIntervalMs: 100, maxOutboxBytes: 65536, debug: true, emit: () => {} });
+        // Incompressible payloads: about 24 KiB of gzip per chunk.
+        for (let i = 0; i < 6; i++) {
+          const noise = Array.from(crypto.getRandomValues(new Uint8Array(18000)), (b) => b.toString(36)).join('');
+          Rewind.log(`noise ${i}`, noise);
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+        console.warn = warn;
+        return warnings;
+      }, ingest.endpoint);
+      assert.ok(
+        warnings.some((line) => /outbox over its caps: dropped \d+ oldest chunks/.test(line)),
+        warnings.join('\n'),
+      );
+      await cleanUp(context);
+    });
+
     test('a session outside sampleRate records and sends nothing', async () => {
       const { context, page } = await freshPage();
       await page.goto(`${site.origin}/tests/fixtures/wire.html`);
