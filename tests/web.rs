@@ -270,3 +270,11 @@ fn tree_nested_past_the_depth_cap_is_recorded_up_to_the_cap() {
     assert!(!text.contains("bottom"), "nodes below the cap are left out");
     assert!(text.matches(r#""tagName":"div""#).count() >= 990);
 }
+
+#[wasm_bindgen_test]
+fn undefined_option_values_count_as_not_given() {
+    let sink = Sink::new();
+    let options = sink.options(&[("endpoint", JsValue::UNDEFINED), ("sampleRate", JsValue::UNDEFINED)]);
+    let _stopping = Recorder::new(options, &Courier::new()).expect("undefined values are ignored").stop();
+    assert_eq!(sink.events().len(), 2);
+}

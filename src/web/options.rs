@@ -35,6 +35,11 @@ pub fn read_start_options(value: &JsValue, window: &web_sys::Window) -> Result<S
         let pair: js_sys::Array = entry.unchecked_into();
         let key = pair.get(0).as_string().unwrap_or_default();
         let value = pair.get(1);
+        // `{ endpoint: config.endpoint }` with nothing configured: an
+        // explicit undefined means "not given", as in TypeScript.
+        if value.is_undefined() {
+            continue;
+        }
         if key == "emit" && value.is_function() {
             emit = Some(value.clone().unchecked_into());
         }
