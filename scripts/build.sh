@@ -29,3 +29,4 @@ step "sizes"
 for file in dist/rewind.js dist/rewind_bg.wasm; do
   printf '  %-22s %8d bytes raw %8d bytes gzip\n' "$file" "$(wc -c < "$file")" "$(gzip -9 -c "$file" | wc -c)"
 done
+printf '\n[build] done in %d s\n' "$SECONDS"

@@ -89,4 +89,4 @@ else
   echo "$lock_hash" > "$stamp"
 fi
 
-step "ready"
+step "ready in ${SECONDS} s"

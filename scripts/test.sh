@@ -41,5 +41,6 @@ rm -rf "$logs"
 if [ ${#failed_steps[@]} -gt 0 ]; then
   printf '\n[test] failing steps: %s\n' "${failed_steps[*]}"
 fi
+printf '\n[test] done in %d s\n' "$SECONDS"
 printf '\ntests: %d passed, %d failed\n' "$passed" "$failed"
 [ ${#failed_steps[@]} -eq 0 ] && [ "$failed" -eq 0 ]
