@@ -76,6 +76,15 @@ fn element_with_id<'a>(snapshot: &'a Value, id: &str) -> &'a Value {
     find(snapshot, &|n| n["attributes"]["id"] == id).unwrap_or_else(|| panic!("no #{id} in snapshot"))
 }
 
+/// The message of the error `Recorder::new` rejected `options` with.
+fn rejection_message(options: JsValue) -> String {
+    let error = match Recorder::new(options, &Courier::new()) {
+        Ok(_) => panic!("these options must be rejected"),
+        Err(error) => JsValue::from(error),
+    };
+    Reflect::get(&error, &"message".into()).unwrap().as_string().unwrap()
+}
+
 fn collect_ids(node: &Value, ids: &mut Vec<u64>) {
     ids.push(node["id"].as_u64().unwrap());
     for child in node["childNodes"].as_array().into_iter().flatten() {
@@ -191,11 +200,7 @@ fn svg_elements_are_flagged() {
 fn misspelt_option_is_rejected_with_a_suggestion() {
     let options = Object::new();
     Reflect::set(&options, &"maskAllInput".into(), &false.into()).unwrap();
-    let error = match Recorder::new(options.into(), &Courier::new()) {
-        Ok(_) => panic!("a misspelt option must be rejected"),
-        Err(error) => JsValue::from(error),
-    };
-    let message = Reflect::get(&error, &"message".into()).unwrap().as_string().unwrap();
+    let message = rejection_message(options.into());
     assert!(message.contains("'maskAllInput'"), "{message}");
     assert!(message.contains("did you mean 'maskAllInputs'"), "{message}");
 }
@@ -204,21 +209,13 @@ fn misspelt_option_is_rejected_with_a_suggestion() {
 fn options_without_a_destination_are_rejected() {
     let options = Object::new();
     Reflect::set(&options, &"maskAllInputs".into(), &true.into()).unwrap();
-    let error = match Recorder::new(options.into(), &Courier::new()) {
-        Ok(_) => panic!("events with nowhere to go must be rejected"),
-        Err(error) => JsValue::from(error),
-    };
-    let message = Reflect::get(&error, &"message".into()).unwrap().as_string().unwrap();
+    let message = rejection_message(options.into());
     assert!(message.contains("pass 'endpoint'"), "{message}");
 }
 
 #[wasm_bindgen_test]
 fn non_object_options_are_rejected() {
-    let error = match Recorder::new(JsValue::from_str("fast"), &Courier::new()) {
-        Ok(_) => panic!("a string is not an options object"),
-        Err(error) => JsValue::from(error),
-    };
-    let message = Reflect::get(&error, &"message".into()).unwrap().as_string().unwrap();
+    let message = rejection_message(JsValue::from_str("fast"));
     assert_eq!(message, "rewind options must be an object or undefined, got string");
 }
 

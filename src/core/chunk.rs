@@ -196,28 +196,9 @@ impl Chunker {
         }
     }
 
-    pub fn replay_id(&self) -> &ReplayId {
-        &self.replay_id
-    }
-
     /// The seq the next chunk to be sealed will carry.
     pub fn next_seq(&self) -> u64 {
         self.open.as_ref().map_or(self.next_seq, |open| open.seq)
-    }
-
-    /// The seq after the last sealed chunk: what a reload continues from.
-    pub fn sealed_through(&self) -> u64 {
-        self.next_seq
-    }
-
-    /// Events waiting in the open chunk.
-    pub fn pending_events(&self) -> usize {
-        self.open.as_ref().map_or(0, |open| open.event_count)
-    }
-
-    /// Uncompressed bytes in the open chunk.
-    pub fn pending_bytes(&self) -> usize {
-        self.open.as_ref().map_or(0, |open| open.raw_len)
     }
 
     /// Adds one event (its JSON). When it would push the open chunk past
@@ -333,7 +314,7 @@ mod tests {
             seqs.push(chunker.seal().unwrap().seq);
         }
         assert_eq!(seqs, vec![5, 6, 7, 8]);
-        assert_eq!(chunker.sealed_through(), 9);
+        assert_eq!(chunker.next_seq(), 9);
     }
 
     #[test]

@@ -249,8 +249,10 @@ impl Recording {
         let last = self.seal();
         self.storage.save_session(&self.session);
         self.is_stopped = true;
-        let wire = self.wire.as_ref()?;
-        Some((wire.courier.clone(), self.outbox_record(last?)))
+        let last = last?;
+        self.remember_next_seq(&last);
+        let courier = self.wire.as_ref()?.courier.clone();
+        Some((courier, self.outbox_record(last)))
     }
 
     fn rotate_session(&mut self, now: f64) {
@@ -274,13 +276,15 @@ impl Recording {
         }
     }
 
-    /// Seals the open chunk; remembers the next seq for a reload.
+    /// Seals the open chunk, if it holds events.
     fn seal(&mut self) -> Option<SealedChunk> {
-        let wire = self.wire.as_mut()?;
-        let sealed = wire.chunker.seal()?;
-        self.storage
-            .save_next_seq(&sealed.replay_id.to_string(), wire.chunker.sealed_through());
-        Some(sealed)
+        self.wire.as_mut()?.chunker.seal()
+    }
+
+    /// Remembers the seq after `sealed` so a reload never reuses one;
+    /// written synchronously, as soon as a chunk is sealed.
+    fn remember_next_seq(&self, sealed: &SealedChunk) {
+        self.storage.save_next_seq(&sealed.replay_id.to_string(), sealed.seq + 1);
     }
 
     fn seal_and_ship(&mut self, before_unload: bool) {
@@ -291,9 +295,8 @@ impl Recording {
 
     fn ship(&mut self, sealed: SealedChunk, before_unload: bool) {
         let Some(wire) = &self.wire else { return };
-        self.storage
-            .save_next_seq(&sealed.replay_id.to_string(), wire.chunker.sealed_through());
         let courier = wire.courier.clone();
+        self.remember_next_seq(&sealed);
         self.log.info(&format!(
             "sealed {}#{}: {} events, {} bytes raw, {} gzip",
             sealed.replay_id,
