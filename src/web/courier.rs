@@ -10,12 +10,14 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 
 use crate::core::delivery::{judge, Backoff, Verdict};
 use crate::core::options::DEFAULT_REQUEST_TIMEOUT_MS;
 use crate::core::outbox::{chunks_to_evict, OutboxLimits, StoredChunkInfo};
 
+use super::listener::EventListener;
 use super::log::DebugLog;
 use super::outbox::{describe_js_error, Outbox, OutboxRecord};
 use super::storage::ParkingLot;
@@ -27,6 +29,8 @@ type ChunkKey = (String, u64);
 #[wasm_bindgen]
 pub struct Courier {
     state: Rc<CourierState>,
+    /// Hears other tabs of the site park chunks as they close.
+    _parked_elsewhere: Option<EventListener>,
 }
 
 #[wasm_bindgen]
@@ -45,7 +49,26 @@ impl Courier {
             }
             opening.install(outbox).await;
         });
-        Courier { state }
+        // A tab that closes parks its last chunk in localStorage; the
+        // browser tells the site's other tabs with a `storage` event, so an
+        // idle courier here delivers it now rather than on a later load.
+        let listening = Rc::downgrade(&state);
+        let parked_elsewhere = web_sys::window().and_then(|window| {
+            EventListener::new(window.as_ref(), "storage", false, move |event| {
+                let is_parked_chunk = event
+                    .dyn_ref::<web_sys::StorageEvent>()
+                    .and_then(|event| event.key())
+                    .is_some_and(|key| ParkingLot::is_parked_key(&key));
+                if let (true, Some(state)) = (is_parked_chunk, listening.upgrade()) {
+                    spawn_local(state.import_parked());
+                }
+            })
+            .ok()
+        });
+        Courier {
+            state,
+            _parked_elsewhere: parked_elsewhere,
+        }
     }
 
     /// How many chunks wait in the outbox (delivered ones are removed).
@@ -131,6 +154,18 @@ impl CourierState {
         if let Some(reason) = self.memory_reason.borrow().as_deref() {
             self.log.info(reason);
         }
+    }
+
+    /// Moves chunks other tabs parked into the outbox and delivers them.
+    async fn import_parked(self: Rc<Self>) {
+        let Some(outbox) = self.outbox.borrow().clone() else {
+            // Still opening: install() imports parked chunks itself.
+            return;
+        };
+        for record in self.parking.parked() {
+            self.clone().put(&outbox, record).await;
+        }
+        self.wake();
     }
 
     async fn install(self: Rc<Self>, outbox: Outbox) {

@@ -96,6 +96,11 @@ impl ParkingLot {
         }
     }
 
+    /// Whether a localStorage key is a parked chunk's.
+    pub fn is_parked_key(key: &str) -> bool {
+        key.starts_with(PARKED_KEY_PREFIX)
+    }
+
     fn key(replay_id: &str, seq: u64) -> String {
         format!("{PARKED_KEY_PREFIX}{replay_id}#{seq}")
     }
@@ -133,7 +138,7 @@ impl ParkingLot {
         let length = storage.length().unwrap_or(0);
         let keys: Vec<String> = (0..length)
             .filter_map(|index| storage.key(index).ok().flatten())
-            .filter(|key| key.starts_with(PARKED_KEY_PREFIX))
+            .filter(|key| Self::is_parked_key(key))
             .collect();
         let mut records = Vec::new();
         for key in keys {

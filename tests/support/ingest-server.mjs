@@ -114,7 +114,10 @@ export async function startIngestServer() {
     async waitFor(predicate, timeoutMs = 15000, what = 'the condition') {
       const deadline = Date.now() + timeoutMs;
       while (!predicate()) {
-        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+        if (Date.now() > deadline) {
+          const log = requests.map((r) => `${r.replayId ?? '?'}#${r.seq ?? '?'}${r.fault ? ` ${JSON.stringify(r.fault)}` : ''}${r.error ? ` ${r.error}` : ''}`);
+          throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; requests so far: ${log.join(', ') || 'none'}`);
+        }
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     },
