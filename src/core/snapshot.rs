@@ -5,6 +5,8 @@
 //! [`PrivacyRules`] to each value as it is read, so nothing unmasked is ever
 //! held in the output.
 
+use std::fmt::Write as _;
+
 use super::dom::{DomTree, ElementView, FormState, Namespace, NodeView};
 use super::event::NodeJson;
 use super::json::write_str;
@@ -159,7 +161,8 @@ where
         let id = self.mirror.assign(node);
         let out = &mut self.out;
         out.push_str("{\"id\":");
-        out.push_str(&id.to_string());
+        // Written in place: a `to_string` here would allocate once per node.
+        let _ = write!(out, "{id}");
         let written = match view {
             NodeView::Unsupported => unreachable!("returned above"),
             NodeView::Document { compat_mode } => {

@@ -122,8 +122,13 @@ impl Recording {
         self.session.id.as_str()
     }
 
-    /// The events waiting for `emit`, and the callback.
+    /// The events waiting for `emit`, and the callback; no callback when
+    /// nothing waits, so frequent calls (scroll, keydown) skip the clone,
+    /// which is a JS<->wasm crossing.
     pub fn take_pending_emits(&mut self) -> (Vec<String>, Option<js_sys::Function>) {
+        if self.pending_emits.is_empty() {
+            return (Vec::new(), None);
+        }
         (std::mem::take(&mut self.pending_emits), self.emit.clone())
     }
 

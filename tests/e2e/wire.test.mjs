@@ -29,6 +29,11 @@ function assertGapless(chunks) {
   );
 }
 
+/** Whether a stored chunk of `replayId` holds a log() event with `message`. */
+function hasLogMessage(ingest, replayId, message) {
+  return ingest.chunksOf(replayId).some((c) => c.events.some((e) => e.data?.payload?.message === message));
+}
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // In Firefox driven over WebDriver BiDi, the chunk a closing tab parks in
@@ -173,7 +178,7 @@ for (const browserName of BROWSERS) {
       });
       assert.equal(secondReplayId, null, 'stopped');
       await ingest.waitFor(
-        () => ingest.chunksOf(firstReplayId).some((c) => c.events.some((e) => e.data?.payload?.message === 'after reload')),
+        () => hasLogMessage(ingest, firstReplayId, 'after reload'),
         15000,
         'the chunk recorded after the reload',
       );
@@ -199,7 +204,7 @@ for (const browserName of BROWSERS) {
       }, ingest.endpoint);
       await page.close({ runBeforeUnload: true });
       await ingest.waitFor(
-        () => ingest.chunksOf(replayId).some((c) => c.events.some((e) => e.data?.payload?.message === 'last words')),
+        () => hasLogMessage(ingest, replayId, 'last words'),
         10000,
         'the closed tab\'s last chunk',
       );
@@ -229,7 +234,7 @@ for (const browserName of BROWSERS) {
       const next = await context.newPage();
       await next.goto(`${site.origin}/tests/fixtures/wire.html`);
       await ingest.waitFor(
-        () => ingest.chunksOf(replayId).some((c) => c.events.some((e) => e.data?.payload?.message === 'stored for later')),
+        () => hasLogMessage(ingest, replayId, 'stored for later'),
         30000,
         'the stored chunk, sent by the next page load',
       );
@@ -258,7 +263,7 @@ for (const browserName of BROWSERS) {
       await ingest.waitFor(() => ingest.requests.length >= 1, 10000, 'the refused first chunk');
       await page.close({ runBeforeUnload: true });
       await ingest.waitFor(
-        () => ingest.chunksOf(replayId).some((c) => c.events.some((e) => e.data?.payload?.message === 'handed over')),
+        () => hasLogMessage(ingest, replayId, 'handed over'),
         20000,
         'the parked chunk, delivered by the other tab',
       );
@@ -320,7 +325,7 @@ for (const browserName of BROWSERS) {
       assert.ok(result.logs.some((line) => line.includes('outbox kept in memory')), result.logs.join('\n'));
       const [replayId] = ingest.replays.keys();
       assertGapless(ingest.chunksOf(replayId));
-      assert.ok(ingest.chunksOf(replayId).some((c) => c.events.some((e) => e.data?.payload?.message === 'kept in memory')));
+      assert.ok(hasLogMessage(ingest, replayId, 'kept in memory'));
       // Chromium logs the injected 500 itself; anything else is an error.
       assert.deepEqual(errors.filter((e) => !e.includes('Failed to load resource')), []);
       await cleanUp(context);
