@@ -10,19 +10,26 @@ export PATH="$HOME/.cargo/bin:$PATH"
 logs=$(mktemp -d)
 failed_steps=()
 
+# Every step has a time limit, so a hung browser or a handle a test left
+# open fails the step instead of the whole CI run.
 run_step() {
-  local name=$1
-  shift
+  local name=$1 limit=$2
+  shift 2
   printf '\n[test] %s: %s\n' "$name" "$*"
-  if ! "$@" 2>&1 | tee "$logs/$name.log"; then
-    failed_steps+=("$name")
+  timeout --kill-after=20 "$limit" "$@" 2>&1 | tee "$logs/$name.log"
+  local status=${PIPESTATUS[0]}
+  if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+    printf '[test] %s: stopped after its %s s limit\n' "$name" "$limit"
   fi
+  [ "$status" -eq 0 ] || failed_steps+=("$name")
 }
 
-run_step native cargo test
-run_step chrome wasm-pack test --headless --chrome
-run_step firefox wasm-pack test --headless --firefox
-run_step e2e node --test --test-reporter=spec tests/e2e/
+run_step native 900 cargo test
+run_step chrome 900 wasm-pack test --headless --chrome
+run_step firefox 900 wasm-pack test --headless --firefox
+# --test-timeout bounds each test; --test-force-exit ends a file's process
+# even if a failed test left a socket or browser open.
+run_step e2e 1200 node --test --test-reporter=spec --test-timeout=180000 --test-force-exit tests/e2e/
 
 # Sum the runners' own counts: Rust's "test result: ... N passed; M failed"
 # and node's "ℹ pass N" / "ℹ fail M".
