@@ -9,12 +9,52 @@
 pub trait DomTree {
     /// A handle to one node (a `web_sys::Node`, an arena index, ...).
     type Node: Clone;
+    /// A hashable identity of a node, stable while the node lives, for the
+    /// mutation buffer's sets (a JS node cannot be hashed from Rust).
+    type Key: Copy + Eq + std::hash::Hash;
+
+    fn key(&self, node: &Self::Node) -> Self::Key;
 
     /// What the serializer needs to know about `node` itself (not its children).
     fn read(&self, node: &Self::Node) -> NodeView;
 
     /// The children of `node` in document order.
     fn child_nodes(&self, node: &Self::Node) -> Vec<Self::Node>;
+
+    /// The children of an element's open shadow root; empty without one.
+    fn shadow_children(&self, node: &Self::Node) -> Vec<Self::Node>;
+
+    /// The parent as rrweb sees it: a shadow root's child has the host as
+    /// parent (`in_shadow`). `None` for a document or a detached root.
+    fn parent(&self, node: &Self::Node) -> Option<Parent<Self::Node>>;
+
+    fn next_sibling(&self, node: &Self::Node) -> Option<Self::Node>;
+
+    fn is_document(&self, node: &Self::Node) -> bool;
+
+    /// An element's tag name in lower case; `None` for other nodes.
+    fn read_tag_name(&self, node: &Self::Node) -> Option<String>;
+
+    /// The current value of an attribute, `None` when absent.
+    fn attribute(&self, node: &Self::Node, name: &str) -> Option<String>;
+
+    /// Whether an element matches a CSS selector (false for other nodes and
+    /// for selectors the browser rejects).
+    fn matches(&self, node: &Self::Node, selector: &str) -> bool;
+
+    /// The laid-out width and height of an element in CSS pixels, for the
+    /// placeholder of a blocked element.
+    fn layout_size(&self, node: &Self::Node) -> (f64, f64);
+
+    /// The URL relative references of `node`'s document resolve against.
+    fn base_url(&self, node: &Self::Node) -> String;
+}
+
+/// A node's parent and whether the node sits in the parent's shadow root.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parent<N> {
+    pub node: N,
+    pub in_shadow: bool,
 }
 
 /// One node as the serializer sees it.
@@ -47,6 +87,27 @@ pub struct ElementView {
     pub stylesheet: Option<String>,
     /// A custom element whose definition is registered.
     pub is_defined_custom_element: bool,
+    /// An open shadow root is attached.
+    pub has_shadow_root: bool,
+    /// Scroll offsets (left, top) of a scrolled element; `None` at 0, 0.
+    pub scroll: Option<(f64, f64)>,
+    /// An open `<dialog>`: `Some(true)` when shown modal.
+    pub dialog_modal: Option<bool>,
+    /// Playback state of `<audio>` / `<video>`.
+    pub media: Option<MediaState>,
+    /// An `<iframe>` whose document this page cannot read.
+    pub frame_is_cross_origin: bool,
+}
+
+/// What a media element is doing, so the replay shows the same frame.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MediaState {
+    pub paused: bool,
+    pub current_time: f64,
+    pub volume: f64,
+    pub muted: bool,
+    pub looped: bool,
+    pub playback_rate: f64,
 }
 
 /// The namespace of an element.

@@ -5,6 +5,8 @@
 //! it in a per-recording `WeakMap` so removed nodes are freed by the browser
 //! and a new recording starts from a clean slate.
 
+use std::collections::HashMap;
+
 use super::event::NodeId;
 
 /// Storage of node -> id for one recording.
@@ -19,12 +21,80 @@ pub trait IdStore {
 pub struct Mirror<S> {
     store: S,
     next_id: NodeId,
+    /// What later mutations of a node need to know about where it was
+    /// recorded; only nodes with some flag set are kept.
+    flags: HashMap<NodeId, NodeFlags>,
+}
+
+/// Facts about a recorded node that decide how its later changes are recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NodeFlags(u16);
+
+impl NodeFlags {
+    /// A blocked element: recorded as a placeholder, nothing below it read.
+    pub const BLOCKED: NodeFlags = NodeFlags(1);
+    /// Text at or below this node is masked.
+    pub const MASK_TEXT: NodeFlags = NodeFlags(2);
+    /// A form field whose input is not recorded.
+    pub const IGNORED: NodeFlags = NodeFlags(4);
+    /// Inside `<script>`.
+    pub const SCRIPT: NodeFlags = NodeFlags(8);
+    /// A `<style>` or inside one.
+    pub const STYLE: NodeFlags = NodeFlags(16);
+    /// A `<textarea>` or its text.
+    pub const TEXTAREA: NodeFlags = NodeFlags(32);
+    /// A `<select>`/`<optgroup>` or an option of one.
+    pub const SELECT: NodeFlags = NodeFlags(64);
+    /// The field (or the field the node belongs to) is masked.
+    pub const FIELD_MASKED: NodeFlags = NodeFlags(128);
+    /// A `<style>` whose parsed rules were recorded as `_cssText`.
+    pub const CSS_CAPTURED: NodeFlags = NodeFlags(256);
+
+    pub const NONE: NodeFlags = NodeFlags(0);
+
+    pub fn contains(self, other: NodeFlags) -> bool {
+        self.0 & other.0 == other.0 && other.0 != 0
+    }
+
+    pub fn with(self, other: NodeFlags) -> NodeFlags {
+        NodeFlags(self.0 | other.0)
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
 }
 
 impl<S: IdStore> Mirror<S> {
     /// A mirror with no node known yet; the first id it assigns is 1.
     pub fn new(store: S) -> Self {
-        Mirror { store, next_id: 1 }
+        Mirror {
+            store,
+            next_id: 1,
+            flags: HashMap::new(),
+        }
+    }
+
+    /// The id `node` already has, or a fresh one. Ids are never taken back:
+    /// a node removed and inserted again keeps its id, so every event that
+    /// names it means the same node.
+    pub fn id_or_assign(&mut self, node: &S::Node) -> NodeId {
+        match self.store.get(node) {
+            Some(id) => id,
+            None => self.assign(node),
+        }
+    }
+
+    pub fn flags(&self, id: NodeId) -> NodeFlags {
+        self.flags.get(&id).copied().unwrap_or_default()
+    }
+
+    pub fn set_flags(&mut self, id: NodeId, flags: NodeFlags) {
+        if flags.is_empty() {
+            self.flags.remove(&id);
+        } else {
+            self.flags.insert(id, flags);
+        }
     }
 
     /// The id of `node`, if it has been recorded.

@@ -10,6 +10,7 @@ pub mod dom;
 pub mod event;
 pub mod json;
 pub mod mirror;
+pub mod mutation;
 pub mod options;
 pub mod outbox;
 pub mod privacy;
@@ -17,6 +18,7 @@ pub mod replay_id;
 pub mod sampling;
 pub mod session;
 pub mod snapshot;
+pub mod url;
 
 #[cfg(test)]
 pub(crate) mod memory_dom;

@@ -9,14 +9,46 @@
 pub struct PrivacyRules {
     /// Mask the value of every `input`, `textarea` and `select`.
     pub mask_all_inputs: bool,
+    /// Mask every text node of the page.
+    pub mask_all_text: bool,
+    /// Text inside elements matching this selector is masked.
+    pub mask_text_selector: Option<String>,
+    /// Elements matching this selector are recorded as empty placeholders.
+    pub block_selector: Option<String>,
+    /// Fields matching this selector have their input not recorded.
+    pub ignore_selector: Option<String>,
 }
 
 impl Default for PrivacyRules {
     fn default() -> Self {
         PrivacyRules {
             mask_all_inputs: true,
+            mask_all_text: false,
+            mask_text_selector: None,
+            block_selector: None,
+            ignore_selector: None,
         }
     }
+}
+
+/// Classes that block an element (rrweb's own for drop-in compatibility).
+pub const BLOCK_CLASSES: [&str; 2] = ["rw-block", "rr-block"];
+/// Classes that mask the text inside an element.
+pub const MASK_CLASSES: [&str; 2] = ["rw-mask", "rr-mask"];
+/// Classes that keep a field's input out of the recording.
+pub const IGNORE_CLASSES: [&str; 2] = ["rw-ignore", "rr-ignore"];
+
+/// Whether a `class` attribute value lists one of `classes`.
+pub fn has_any_class(class_attribute: &str, classes: &[&str]) -> bool {
+    class_attribute
+        .split_ascii_whitespace()
+        .any(|class| classes.contains(&class))
+}
+
+/// Masks page text: every non-blank character becomes `*`, so line breaks
+/// and word lengths survive (the layout stays) and the words do not.
+pub fn mask_text(text: &str) -> String {
+    text.chars().map(|c| if c.is_whitespace() { c } else { '*' }).collect()
 }
 
 /// The facts about a form field that decide whether its value is masked.
@@ -90,6 +122,7 @@ mod tests {
     fn password_is_masked_even_when_inputs_are_not() {
         let rules = PrivacyRules {
             mask_all_inputs: false,
+            ..Default::default()
         };
         assert!(rules.should_mask_field(&input(Some("PassWord"), None)));
         assert!(!rules.should_mask_field(&input(Some("email"), None)));
@@ -101,6 +134,13 @@ mod tests {
         assert!(is_secret_field(&input(None, Some("one-time-code"))));
         assert!(is_secret_field(&input(Some("text"), Some("new-password"))));
         assert!(!is_secret_field(&input(Some("text"), Some("email"))));
+    }
+
+    #[test]
+    fn masked_text_keeps_its_whitespace() {
+        assert_eq!(mask_text("Ada Lovelace\n 1815"), "*** ********\n ****");
+        assert!(has_any_class("card rr-mask big", &MASK_CLASSES));
+        assert!(!has_any_class("rr-masked", &MASK_CLASSES));
     }
 
     #[test]

@@ -9,9 +9,12 @@ use std::fmt::Write as _;
 
 use super::dom::{DomTree, ElementView, FormState, Namespace, NodeView};
 use super::event::NodeJson;
-use super::json::write_str;
-use super::mirror::{IdStore, Mirror};
-use super::privacy::{mask_value, FormField, PrivacyRules};
+use super::json::{format_number, write_number, write_str};
+use super::mirror::{IdStore, Mirror, NodeFlags};
+use super::privacy::{
+    has_any_class, mask_text, mask_value, FormField, PrivacyRules, BLOCK_CLASSES, IGNORE_CLASSES, MASK_CLASSES,
+};
+use super::url::{absolutize_css, is_url_attribute, resolve, resolve_srcset};
 
 /// How deep below the root the serializer descends. Deeper nodes are left out
 /// (their element is kept, empty) because rrweb's Replayer rebuilds the tree
@@ -22,16 +25,29 @@ pub const MAX_TREE_DEPTH: usize = 1_000;
 
 /// The result of serializing a tree.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SerializedTree {
+pub struct SerializedTree<N> {
     /// The root and everything below it as rrweb JSON.
     pub node: NodeJson,
-    /// How many nodes were given ids.
+    /// How many nodes were written.
     pub node_count: u32,
     /// Elements at [`MAX_TREE_DEPTH`] whose children were left out.
     pub truncated_elements: usize,
+    /// `<iframe>` elements met: their documents are recorded separately.
+    pub iframes: Vec<N>,
+    /// Elements with an open shadow root, whose changes must be observed.
+    pub shadow_hosts: Vec<N>,
 }
 
-/// Serializes `root` and everything below it, assigning ids as it goes.
+/// Where a subtree goes: the flags its parent passes to its children (see
+/// [`Mirror::flags`]) and whether it sits in the parent's shadow root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Placement {
+    pub context: NodeFlags,
+    pub in_shadow: bool,
+}
+
+/// Serializes `root` and everything below it. Nodes recorded before keep
+/// their ids, new ones get the next ids (parents before children).
 ///
 /// Returns `None` when `root` itself is of a kind rrweb cannot represent.
 pub fn serialize_tree<D, S>(
@@ -39,63 +55,60 @@ pub fn serialize_tree<D, S>(
     mirror: &mut Mirror<S>,
     privacy: &PrivacyRules,
     root: &D::Node,
-) -> Option<SerializedTree>
+    placement: Placement,
+) -> Option<SerializedTree<D::Node>>
 where
     D: DomTree,
     S: IdStore<Node = D::Node>,
 {
-    let ids_before = mirror.assigned_count();
     let mut serializer = TreeSerializer {
+        base_url: dom.base_url(root),
         dom,
         mirror,
         privacy,
         out: String::new(),
+        node_count: 0,
         truncated_elements: 0,
+        iframes: Vec::new(),
+        shadow_hosts: Vec::new(),
     };
-    serializer.serialize(root)?;
+    serializer.serialize(root, placement)?;
     Some(SerializedTree {
         node: NodeJson(serializer.out),
-        node_count: serializer.mirror.assigned_count() - ids_before,
+        node_count: serializer.node_count,
         truncated_elements: serializer.truncated_elements,
+        iframes: serializer.iframes,
+        shadow_hosts: serializer.shadow_hosts,
     })
 }
 
-/// What a node's position means for how its children are recorded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Context {
-    Normal,
-    /// Inside `<style>`; `css_captured` when the element carries `_cssText`,
-    /// which then replaces its text children.
-    Style { css_captured: bool },
-    /// Inside `<script>`: contents are never recorded.
-    Script,
-    /// Inside a `<textarea>`: its text is the field's default value.
-    Textarea { masked: bool },
-    /// Inside a `<select>` (directly or through `<optgroup>`).
-    Select { masked: bool },
-}
-
-/// A document or element whose children are still being written.
+/// A document or element whose children are still being written; each
+/// child comes with whether it is in the shadow root.
 struct OpenNode<N> {
-    remaining_children: std::vec::IntoIter<N>,
-    child_context: Context,
+    remaining_children: std::vec::IntoIter<(N, bool)>,
+    child_context: NodeFlags,
     has_written_child: bool,
 }
 
 /// What writing one node left open.
 enum Written {
-    /// The node is complete (text, comment, doctype...).
+    /// The node is complete (text, comment, doctype, blocked element...).
     Leaf,
-    /// The node's `"childNodes":[` is open; its children follow in `Context`.
-    Open(Context),
+    /// The node's `"childNodes":[` is open; its children follow with these
+    /// flags, and after them those of its open shadow root if it has one.
+    Open(NodeFlags, bool),
 }
 
 struct TreeSerializer<'a, D: DomTree, S> {
     dom: &'a D,
     mirror: &'a mut Mirror<S>,
     privacy: &'a PrivacyRules,
+    base_url: String,
     out: String,
+    node_count: u32,
     truncated_elements: usize,
+    iframes: Vec<D::Node>,
+    shadow_hosts: Vec<D::Node>,
 }
 
 impl<D, S> TreeSerializer<'_, D, S>
@@ -106,19 +119,20 @@ where
     // JSON is written as the DOM is walked, with an explicit stack: no node
     // tree is built, and neither the walk nor the writing recurses, so the
     // depth of the page never threatens the JS engine's stack.
-    fn serialize(&mut self, root: &D::Node) -> Option<()> {
-        let Written::Open(child_context) = self.write_node(root, Context::Normal)? else {
+    fn serialize(&mut self, root: &D::Node, placement: Placement) -> Option<()> {
+        let Written::Open(child_context, has_shadow) = self.write_node(root, placement.context, placement.in_shadow)?
+        else {
             return Some(());
         };
         let mut open = vec![OpenNode {
-            remaining_children: self.dom.child_nodes(root).into_iter(),
+            remaining_children: self.children_of(root, has_shadow),
             child_context,
             has_written_child: false,
         }];
         loop {
             let depth = open.len();
             let Some(top) = open.last_mut() else { break };
-            let Some(child) = top.remaining_children.next() else {
+            let Some((child, in_shadow)) = top.remaining_children.next() else {
                 self.out.push_str("]}");
                 open.pop();
                 continue;
@@ -128,19 +142,20 @@ where
             if top.has_written_child {
                 self.out.push(',');
             }
-            match self.write_node(&child, context) {
+            match self.write_node(&child, context, in_shadow) {
                 // Not representable in rrweb: take back the comma.
                 None => self.out.truncate(rollback),
                 Some(Written::Leaf) => top.has_written_child = true,
-                Some(Written::Open(_)) if depth >= MAX_TREE_DEPTH => {
+                Some(Written::Open(..)) if depth >= MAX_TREE_DEPTH => {
                     top.has_written_child = true;
                     self.truncated_elements += 1;
                     self.out.push_str("]}");
                 }
-                Some(Written::Open(child_context)) => {
+                Some(Written::Open(child_context, has_shadow)) => {
                     top.has_written_child = true;
+                    let remaining_children = self.children_of(&child, has_shadow);
                     open.push(OpenNode {
-                        remaining_children: self.dom.child_nodes(&child).into_iter(),
+                        remaining_children,
                         child_context,
                         has_written_child: false,
                     });
@@ -150,20 +165,35 @@ where
         Some(())
     }
 
-    /// Assigns `node` its id and writes it, up to its open `childNodes` list
+    /// Light children, then the open shadow root's children (as rrweb
+    /// lists them), flagged as such.
+    fn children_of(&self, node: &D::Node, has_shadow: bool) -> std::vec::IntoIter<(D::Node, bool)> {
+        let mut children: Vec<(D::Node, bool)> =
+            self.dom.child_nodes(node).into_iter().map(|child| (child, false)).collect();
+        if has_shadow {
+            children.extend(self.dom.shadow_children(node).into_iter().map(|child| (child, true)));
+        }
+        children.into_iter()
+    }
+
+    /// Gives `node` its id and writes it, up to its open `childNodes` list
     /// for documents and elements. `None` for a node rrweb cannot represent,
     /// which gets no id and writes nothing.
-    fn write_node(&mut self, node: &D::Node, context: Context) -> Option<Written> {
+    fn write_node(&mut self, node: &D::Node, context: NodeFlags, in_shadow: bool) -> Option<Written> {
         let view = self.dom.read(node);
         if view == NodeView::Unsupported {
             return None;
         }
-        let id = self.mirror.assign(node);
+        let id = self.mirror.id_or_assign(node);
+        self.node_count += 1;
         let out = &mut self.out;
         out.push_str("{\"id\":");
         // Written in place: a `to_string` here would allocate once per node.
         let _ = write!(out, "{id}");
-        let written = match view {
+        if in_shadow {
+            out.push_str(",\"isShadow\":true");
+        }
+        let (written, flags) = match view {
             NodeView::Unsupported => unreachable!("returned above"),
             NodeView::Document { compat_mode } => {
                 out.push_str(",\"type\":0");
@@ -172,7 +202,7 @@ where
                     write_str(out, &mode);
                 }
                 out.push_str(",\"childNodes\":[");
-                Written::Open(Context::Normal)
+                (Written::Open(NodeFlags::NONE, false), NodeFlags::NONE)
             }
             NodeView::DocumentType {
                 name,
@@ -186,10 +216,13 @@ where
                 out.push_str(",\"systemId\":");
                 write_str(out, &system_id);
                 out.push('}');
-                Written::Leaf
+                (Written::Leaf, NodeFlags::NONE)
             }
             NodeView::Element(view) => {
-                let element = element_record(view, context, self.privacy);
+                let has_shadow_root = view.has_shadow_root;
+                let is_iframe = view.tag_name.eq_ignore_ascii_case("iframe");
+                let element = element_record(view, context, self.privacy, self.dom, node, &self.base_url);
+                let out = &mut self.out;
                 out.push_str(",\"type\":2,\"tagName\":");
                 write_str(out, &element.tag_name);
                 out.push_str(",\"attributes\":{");
@@ -201,7 +234,8 @@ where
                     out.push(':');
                     match value {
                         AttributeValue::Text(text) => write_str(out, text),
-                        AttributeValue::True => out.push_str("true"),
+                        AttributeValue::Bool(flag) => out.push_str(if *flag { "true" } else { "false" }),
+                        AttributeValue::Number(number) => write_number(out, *number),
                     }
                 }
                 out.push('}');
@@ -211,40 +245,57 @@ where
                 if element.is_custom {
                     out.push_str(",\"isCustom\":true");
                 }
-                out.push_str(",\"childNodes\":[");
-                Written::Open(element.child_context)
+                let blocked = element.own_flags.contains(NodeFlags::BLOCKED);
+                let has_shadow_root = has_shadow_root && !blocked;
+                if has_shadow_root {
+                    out.push_str(",\"isShadowHost\":true");
+                    self.shadow_hosts.push(node.clone());
+                }
+                if is_iframe && !blocked {
+                    self.iframes.push(node.clone());
+                }
+                let flags = element.own_flags.with(element.child_context);
+                if blocked {
+                    out.push_str(",\"childNodes\":[]}");
+                    (Written::Leaf, flags)
+                } else {
+                    out.push_str(",\"childNodes\":[");
+                    (Written::Open(element.child_context, has_shadow_root), flags)
+                }
             }
             NodeView::Text(text) => {
-                let (text, is_style) = text_in_context(text, context);
+                let (text, is_style) = text_in_context(text, context, self.privacy);
                 out.push_str(",\"type\":3,\"textContent\":");
                 write_str(out, &text);
                 if is_style {
                     out.push_str(",\"isStyle\":true");
                 }
                 out.push('}');
-                Written::Leaf
+                (Written::Leaf, context)
             }
             NodeView::CData => {
                 out.push_str(",\"type\":4,\"textContent\":\"\"}");
-                Written::Leaf
+                (Written::Leaf, context)
             }
             NodeView::Comment(text) => {
                 out.push_str(",\"type\":5,\"textContent\":");
                 write_str(out, &text);
                 out.push('}');
-                Written::Leaf
+                (Written::Leaf, context)
             }
         };
+        self.mirror.set_flags(id, flags);
         Some(written)
     }
 }
 
-/// An attribute value as rrweb records it: text, or `true` for the live
-/// `checked` / `selected` state.
+/// An attribute value as rrweb records it.
 #[derive(Debug, Clone, PartialEq)]
 enum AttributeValue {
     Text(String),
-    True,
+    /// Live state (`checked`, `selected`, `rr_mediaMuted`...).
+    Bool(bool),
+    Number(f64),
 }
 
 /// Attributes in DOM order.
@@ -275,11 +326,46 @@ struct ElementRecord {
     attributes: Attributes,
     is_svg: bool,
     is_custom: bool,
-    child_context: Context,
+    /// Flags of the element itself (blocked, ignored, masked field).
+    own_flags: NodeFlags,
+    /// Flags its children are recorded with.
+    child_context: NodeFlags,
+}
+
+/// The privacy decisions for one element, from its classes and the
+/// configured selectors (a selector costs a `matches` call, so only
+/// configured ones are asked).
+fn element_privacy<D: DomTree>(
+    attributes: &Attributes,
+    privacy: &PrivacyRules,
+    dom: &D,
+    node: &D::Node,
+) -> NodeFlags {
+    let class = text_attribute(attributes, "class").unwrap_or("");
+    let matches = |selector: &Option<String>| selector.as_deref().is_some_and(|s| dom.matches(node, s));
+    let mut flags = NodeFlags::NONE;
+    if has_any_class(class, &BLOCK_CLASSES) || matches(&privacy.block_selector) {
+        flags = flags.with(NodeFlags::BLOCKED);
+    }
+    if has_any_class(class, &MASK_CLASSES) || matches(&privacy.mask_text_selector) {
+        flags = flags.with(NodeFlags::MASK_TEXT);
+    }
+    if has_any_class(class, &IGNORE_CLASSES) || matches(&privacy.ignore_selector) {
+        flags = flags.with(NodeFlags::IGNORED);
+    }
+    flags
 }
 
 /// Applies rrweb's recording rules and the privacy rules to an element.
-fn element_record(view: ElementView, context: Context, privacy: &PrivacyRules) -> ElementRecord {
+fn element_record<D: DomTree>(
+    view: ElementView,
+    context: NodeFlags,
+    privacy: &PrivacyRules,
+    dom: &D,
+    node: &D::Node,
+    base_url: &str,
+) -> ElementRecord {
+    // Lower case like rrweb, whose rebuild restores SVG's mixed-case names.
     let tag_name = view.tag_name.to_ascii_lowercase();
     let mut attributes = Attributes(
         view.attributes
@@ -287,51 +373,82 @@ fn element_record(view: ElementView, context: Context, privacy: &PrivacyRules) -
             // Inline handlers (onclick=...) are script: never recorded, like
             // script contents, and a replay must not run or even compile them.
             .filter(|(name, _)| !is_event_handler_attribute(name))
-            .map(|(name, value)| (name, AttributeValue::Text(value)))
+            .map(|(name, value)| {
+                let value = absolute_attribute(&tag_name, &name, value, base_url);
+                (name, AttributeValue::Text(value))
+            })
             .collect(),
     );
-    let mut child_context = match context {
-        // <optgroup> passes its <select>'s masking on to its options.
-        Context::Select { .. } if tag_name == "optgroup" => context,
-        _ => Context::Normal,
-    };
+    let privacy_flags = element_privacy(&attributes, privacy, dom, node);
+    let is_svg = view.namespace == Namespace::Svg;
+    let is_custom = view.is_defined_custom_element;
+    if privacy_flags.contains(NodeFlags::BLOCKED) {
+        // A placeholder of the same size: the replay keeps its layout and
+        // shows nothing of the content, which is never read.
+        let (width, height) = dom.layout_size(node);
+        let mut placeholder = Attributes::default();
+        if let Some(class) = text_attribute(&attributes, "class") {
+            placeholder.set("class", AttributeValue::Text(class.to_owned()));
+        }
+        placeholder.set("rr_width", AttributeValue::Text(format!("{}px", format_number(width))));
+        placeholder.set("rr_height", AttributeValue::Text(format!("{}px", format_number(height))));
+        return ElementRecord {
+            tag_name,
+            attributes: placeholder,
+            is_svg,
+            is_custom,
+            own_flags: NodeFlags::BLOCKED,
+            child_context: NodeFlags::NONE,
+        };
+    }
+    // Text masking passes down the tree; the rest applies to direct children.
+    let inherited = NodeFlags::NONE
+        .with(if context.contains(NodeFlags::MASK_TEXT) { NodeFlags::MASK_TEXT } else { NodeFlags::NONE })
+        .with(if privacy_flags.contains(NodeFlags::MASK_TEXT) { NodeFlags::MASK_TEXT } else { NodeFlags::NONE });
+    let mut own_flags = if privacy_flags.contains(NodeFlags::IGNORED) { NodeFlags::IGNORED } else { NodeFlags::NONE };
+    let mut child_context = inherited;
     match tag_name.as_str() {
         "input" | "textarea" | "select" => {
-            let masked = privacy.should_mask_field(&FormField {
-                tag_name: &tag_name,
-                input_type: text_attribute(&attributes, "type"),
-                autocomplete: text_attribute(&attributes, "autocomplete"),
-            });
+            let masked = privacy_flags.contains(NodeFlags::IGNORED)
+                || privacy.should_mask_field(&FormField {
+                    tag_name: &tag_name,
+                    input_type: text_attribute(&attributes, "type"),
+                    autocomplete: text_attribute(&attributes, "autocomplete"),
+                });
             if let Some(form) = &view.form {
                 record_field_state(&tag_name, &mut attributes, form, masked);
             }
+            let masked_flag = if masked { NodeFlags::FIELD_MASKED } else { NodeFlags::NONE };
+            own_flags = own_flags.with(masked_flag);
             child_context = match tag_name.as_str() {
-                "textarea" => Context::Textarea { masked },
-                "select" => Context::Select { masked },
-                _ => Context::Normal,
+                "textarea" => inherited.with(NodeFlags::TEXTAREA).with(masked_flag),
+                "select" => inherited.with(NodeFlags::SELECT).with(masked_flag),
+                _ => inherited,
             };
+        }
+        "optgroup" if context.contains(NodeFlags::SELECT) => {
+            // <optgroup> passes its <select>'s masking on to its options.
+            let masked = if context.contains(NodeFlags::FIELD_MASKED) { NodeFlags::FIELD_MASKED } else { NodeFlags::NONE };
+            child_context = inherited.with(NodeFlags::SELECT).with(masked);
         }
         "option" => {
             // Which option is selected is the select's value: hidden when
             // the select is masked, and the live state otherwise.
             attributes.remove("selected");
-            let select_masked = match context {
-                Context::Select { masked } => masked,
-                _ => false,
-            };
+            let select_masked = context.contains(NodeFlags::SELECT) && context.contains(NodeFlags::FIELD_MASKED);
             if !select_masked && view.form.as_ref().is_some_and(|form| form.selected) {
-                attributes.set("selected", AttributeValue::True);
+                attributes.set("selected", AttributeValue::Bool(true));
             }
         }
-        "style" => {
+        "style" if !is_svg => {
             // The parsed sheet includes rules added through CSSOM, which the
             // text does not; rrweb's Replayer rebuilds the text from
             // `_cssText` and the blanked text children.
-            let css_captured = view.stylesheet.is_some();
+            child_context = inherited.with(NodeFlags::STYLE);
             if let Some(css) = view.stylesheet {
-                attributes.set("_cssText", AttributeValue::Text(css));
+                attributes.set("_cssText", AttributeValue::Text(absolutize_css(&css, base_url)));
+                child_context = child_context.with(NodeFlags::CSS_CAPTURED);
             }
-            child_context = Context::Style { css_captured };
         }
         "link" => {
             let is_stylesheet = text_attribute(&attributes, "rel").is_some_and(|rel| {
@@ -340,25 +457,78 @@ fn element_record(view: ElementView, context: Context, privacy: &PrivacyRules) -
             });
             if let (true, Some(css)) = (is_stylesheet, view.stylesheet) {
                 // Inlined so the replay does not depend on the site's server;
-                // the Replayer turns this link into a <style>.
+                // the Replayer turns this link into a <style>. URLs in it are
+                // relative to the sheet, whose address `href` holds.
+                let sheet_url = match text_attribute(&attributes, "href") {
+                    Some(href) => href.to_owned(),
+                    None => base_url.to_owned(),
+                };
                 attributes.remove("rel");
                 attributes.remove("href");
-                attributes.set("_cssText", AttributeValue::Text(css));
+                attributes.set("_cssText", AttributeValue::Text(absolutize_css(&css, &sheet_url)));
             }
         }
-        "script" => child_context = Context::Script,
+        "script" => child_context = inherited.with(NodeFlags::SCRIPT),
+        "iframe" => {
+            // The frame's document is recorded as its own tree; a src the
+            // replay cannot use is kept as rr_src for reference.
+            if let Some(AttributeValue::Text(src)) = attributes.get("src").cloned() {
+                attributes.remove("src");
+                if view.frame_is_cross_origin {
+                    attributes.set("rr_src", AttributeValue::Text(src));
+                }
+            }
+        }
+        "dialog" => {
+            if let Some(modal) = view.dialog_modal {
+                let mode = if modal { "modal" } else { "non-modal" };
+                attributes.set("rr_open_mode", AttributeValue::Text(mode.to_owned()));
+            }
+        }
         _ => {}
+    }
+    if let Some(media) = &view.media {
+        let state = if media.paused { "paused" } else { "played" };
+        attributes.set("rr_mediaState", AttributeValue::Text(state.to_owned()));
+        attributes.set("rr_mediaCurrentTime", AttributeValue::Number(media.current_time));
+        attributes.set("rr_mediaPlaybackRate", AttributeValue::Number(media.playback_rate));
+        attributes.set("rr_mediaMuted", AttributeValue::Bool(media.muted));
+        attributes.set("rr_mediaLoop", AttributeValue::Bool(media.looped));
+        attributes.set("rr_mediaVolume", AttributeValue::Number(media.volume));
+    }
+    if let Some((left, top)) = view.scroll {
+        if left != 0.0 {
+            attributes.set("rr_scrollLeft", AttributeValue::Number(left));
+        }
+        if top != 0.0 {
+            attributes.set("rr_scrollTop", AttributeValue::Number(top));
+        }
     }
     ElementRecord {
         tag_name,
         attributes,
-        is_svg: view.namespace == Namespace::Svg,
-        is_custom: view.is_defined_custom_element,
+        is_svg,
+        is_custom,
+        own_flags,
         child_context,
     }
 }
 
-fn is_event_handler_attribute(name: &str) -> bool {
+/// An attribute's value with relative URLs made absolute where the replay
+/// would fetch them.
+pub fn absolute_attribute(tag_name: &str, name: &str, value: String, base_url: &str) -> String {
+    if is_url_attribute(tag_name, name) {
+        resolve(base_url, &value)
+    } else if name == "srcset" {
+        resolve_srcset(base_url, &value)
+    } else if name == "style" && value.contains("url(") {
+        absolutize_css(&value, base_url)
+    } else {
+        value
+    }
+}
+
+pub fn is_event_handler_attribute(name: &str) -> bool {
     name.len() > 2 && name.as_bytes()[..2].eq_ignore_ascii_case(b"on")
 }
 
@@ -378,7 +548,7 @@ fn record_field_state(tag_name: &str, attributes: &mut Attributes, form: &FormSt
     let is_input = tag_name == "input";
     if is_input && matches!(input_type.as_str(), "checkbox" | "radio") {
         if form.checked {
-            attributes.set("checked", AttributeValue::True);
+            attributes.set("checked", AttributeValue::Bool(true));
         } else {
             attributes.remove("checked");
         }
@@ -399,15 +569,25 @@ fn record_field_state(tag_name: &str, attributes: &mut Attributes, form: &FormSt
     }
 }
 
-/// The text to record for a text node, and whether it is a style's text.
-fn text_in_context(text: String, context: Context) -> (String, bool) {
-    match context {
-        Context::Style { css_captured: true } => (String::new(), true),
-        Context::Style { css_captured: false } => (text, true),
-        Context::Script => (String::new(), false),
-        Context::Textarea { masked: true } => (mask_value(&text), false),
-        _ => (text, false),
+/// The text to record for a text node given the flags of where it is, and
+/// whether it is a style's text.
+pub fn text_in_context(text: String, context: NodeFlags, privacy: &PrivacyRules) -> (String, bool) {
+    if context.contains(NodeFlags::STYLE) {
+        if context.contains(NodeFlags::CSS_CAPTURED) {
+            return (String::new(), true);
+        }
+        return (text, true);
     }
+    if context.contains(NodeFlags::SCRIPT) {
+        return (String::new(), false);
+    }
+    if context.contains(NodeFlags::TEXTAREA) && context.contains(NodeFlags::FIELD_MASKED) {
+        return (mask_value(&text), false);
+    }
+    if privacy.mask_all_text || context.contains(NodeFlags::MASK_TEXT) {
+        return (mask_text(&text), false);
+    }
+    (text, false)
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 fn snapshot(dom: &MemoryDom, root: MemoryNode, privacy: &PrivacyRules) -> Value {
     let mut mirror = Mirror::new(MemoryIds::default());
-    let tree = serialize_tree(dom, &mut mirror, privacy, &root).expect("document serializes");
+    let tree = serialize_tree(dom, &mut mirror, privacy, &root, Placement::default()).expect("document serializes");
     assert_eq!(tree.truncated_elements, 0);
     assert_eq!(tree.node_count, mirror.assigned_count());
     serde_json::from_str(&tree.node.0).expect("the serializer writes valid JSON")
@@ -86,7 +86,7 @@ fn ids_are_assigned_parents_first_from_one_without_gaps() {
 fn mirror_knows_every_serialized_node() {
     let (dom, document) = fixture_page();
     let mut mirror = Mirror::new(MemoryIds::default());
-    serialize_tree(&dom, &mut mirror, &PrivacyRules::default(), &document).unwrap();
+    serialize_tree(&dom, &mut mirror, &PrivacyRules::default(), &document, Placement::default()).unwrap();
     assert_eq!(mirror.id_of(&document), Some(1));
     assert_eq!(mirror.assigned_count() as usize, 21);
 }
@@ -110,7 +110,7 @@ fn typed_values_are_masked_by_default() {
 #[test]
 fn opting_out_of_input_masking_still_masks_passwords() {
     let (dom, document) = fixture_page();
-    let privacy = PrivacyRules { mask_all_inputs: false };
+    let privacy = PrivacyRules { mask_all_inputs: false, ..Default::default() };
     let text = snapshot(&dom, document, &privacy).to_string();
     assert!(text.contains("ada@example.com"));
     assert!(text.contains("typed note"));
@@ -123,7 +123,7 @@ fn cleared_field_drops_its_markup_default() {
     let (mut dom, document) = MemoryDom::with_document();
     let input = dom.element(document, "input", &[("value", "prefilled-secret")]);
     dom.set_form(input, FormState::default());
-    let value = snapshot(&dom, document, &PrivacyRules { mask_all_inputs: false });
+    let value = snapshot(&dom, document, &PrivacyRules { mask_all_inputs: false, ..Default::default() });
     assert_eq!(value["childNodes"][0]["attributes"], json!({}));
 }
 
@@ -153,7 +153,7 @@ fn masked_select_hides_which_option_is_selected() {
     assert_eq!(options[1]["attributes"], json!({"value": "b"}));
     assert_eq!(masked["childNodes"][0]["attributes"]["value"], json!("*"));
 
-    let open = snapshot(&dom, document, &PrivacyRules { mask_all_inputs: false });
+    let open = snapshot(&dom, document, &PrivacyRules { mask_all_inputs: false, ..Default::default() });
     let options = &open["childNodes"][0]["childNodes"][0]["childNodes"];
     assert_eq!(options[1]["attributes"]["selected"], json!(true));
     assert_eq!(options[0]["attributes"].get("selected"), None);
@@ -203,7 +203,7 @@ fn tree_deeper_than_the_cap_is_cut_at_the_cap() {
     }
     dom.text(parent, "bottom");
     let mut mirror = Mirror::new(MemoryIds::default());
-    let tree = serialize_tree(&dom, &mut mirror, &PrivacyRules::default(), &document).unwrap();
+    let tree = serialize_tree(&dom, &mut mirror, &PrivacyRules::default(), &document, Placement::default()).unwrap();
     assert_eq!(tree.truncated_elements, 1);
     // The document plus MAX_TREE_DEPTH levels of divs; the rest is left out.
     assert_eq!(tree.node_count as usize, MAX_TREE_DEPTH + 1);
@@ -239,5 +239,5 @@ fn inline_event_handlers_are_not_recorded() {
         &[("onsubmit", "track('sk_live_1')"), ("ONCLICK", "x()"), ("action", "/pay"), ("on", "kept")],
     );
     let value = snapshot(&dom, document, &PrivacyRules::default());
-    assert_eq!(value["childNodes"][0]["attributes"], json!({"action": "/pay", "on": "kept"}));
+    assert_eq!(value["childNodes"][0]["attributes"], json!({"action": "https://shop.example/pay", "on": "kept"}));
 }

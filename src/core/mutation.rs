@@ -1,0 +1,449 @@
+//! The mutation buffer: MutationObserver records in, one rrweb Mutation
+//! event (source 0) out.
+//!
+//! Like rrweb's, it only collects *which* nodes changed while records
+//! arrive (sets of added nodes, removes, texts and attributes) and reads
+//! their state and assigns ids when it emits: a node added and removed in
+//! the same batch is never serialized, a node changed twice is read once,
+//! and what is recorded is the DOM as it is now, not as each record saw it.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+
+use super::dom::{DomTree, NodeView};
+use super::event::NodeId;
+use super::json::write_str;
+use super::mirror::{IdStore, Mirror, NodeFlags};
+use super::privacy::{mask_value, PrivacyRules};
+use super::snapshot::{absolute_attribute, is_event_handler_attribute, serialize_tree, text_in_context, Placement};
+
+/// One MutationObserver record, as the web layer hands it over.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MutationRecord<N> {
+    /// Children of `target` changed; `in_shadow` when `target` stands for
+    /// the host of the shadow root the record was about.
+    ChildList {
+        target: N,
+        in_shadow: bool,
+        added: Vec<N>,
+        removed: Vec<N>,
+    },
+    CharacterData { target: N },
+    Attribute { target: N, name: String },
+}
+
+/// What one emit produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MutationEmit<N> {
+    /// The Mutation event's `data` as JSON (`{"source":0,...}`).
+    pub data_json: String,
+    /// Nodes serialized by this emit.
+    pub node_count: u32,
+    /// Added `<iframe>` elements and shadow hosts, to attach and observe.
+    pub iframes: Vec<N>,
+    pub shadow_hosts: Vec<N>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Remove {
+    parent_id: NodeId,
+    id: NodeId,
+    in_shadow: bool,
+}
+
+/// Changes gathered since the last emit.
+pub struct MutationBuffer<D: DomTree> {
+    /// Added nodes in record order; `added_keys` says which still count.
+    added: Vec<D::Node>,
+    added_keys: HashSet<D::Key>,
+    removes: Vec<Remove>,
+    removed_ids: HashSet<NodeId>,
+    texts: Vec<D::Node>,
+    text_keys: HashSet<D::Key>,
+    attributes: Vec<(D::Node, Vec<String>)>,
+    attribute_slots: HashMap<D::Key, usize>,
+    /// `<style>` elements whose text changed: re-recorded whole, since the
+    /// replay builds a style from its recorded `_cssText`.
+    restyled: Vec<D::Node>,
+    restyled_keys: HashSet<D::Key>,
+}
+
+impl<D: DomTree> Default for MutationBuffer<D> {
+    fn default() -> Self {
+        MutationBuffer {
+            added: Vec::new(),
+            added_keys: HashSet::new(),
+            removes: Vec::new(),
+            removed_ids: HashSet::new(),
+            texts: Vec::new(),
+            text_keys: HashSet::new(),
+            attributes: Vec::new(),
+            attribute_slots: HashMap::new(),
+            restyled: Vec::new(),
+            restyled_keys: HashSet::new(),
+        }
+    }
+}
+
+/// Where a node stands, found by walking up its ancestors once per emit.
+#[derive(Debug, Clone, Copy)]
+struct Ancestry {
+    /// In a recorded document (shadow roots and frames included).
+    connected: bool,
+    /// The node or one of its ancestors is added in this batch, so its
+    /// serialization already holds the node's current state.
+    in_added_subtree: bool,
+}
+
+impl<D: DomTree> MutationBuffer<D> {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.added_keys.is_empty()
+            && self.removes.is_empty()
+            && self.texts.is_empty()
+            && self.attributes.is_empty()
+            && self.restyled.is_empty()
+    }
+
+    /// Takes in one record. Cheap: it reads no node state.
+    pub fn process<S: IdStore<Node = D::Node>>(&mut self, dom: &D, mirror: &Mirror<S>, record: MutationRecord<D::Node>) {
+        match record {
+            MutationRecord::CharacterData { target } => {
+                let is_style_text = mirror.id_of(&target).is_some_and(|id| mirror.flags(id).contains(NodeFlags::STYLE));
+                if is_style_text {
+                    if let Some(parent) = dom.parent(&target) {
+                        self.restyle(dom, parent.node);
+                    }
+                    return;
+                }
+                if self.text_keys.insert(dom.key(&target)) {
+                    self.texts.push(target);
+                }
+            }
+            MutationRecord::Attribute { target, name } => {
+                let key = dom.key(&target);
+                match self.attribute_slots.get(&key) {
+                    Some(&slot) => {
+                        let names = &mut self.attributes[slot].1;
+                        if !names.contains(&name) {
+                            names.push(name);
+                        }
+                    }
+                    None => {
+                        self.attribute_slots.insert(key, self.attributes.len());
+                        self.attributes.push((target, vec![name]));
+                    }
+                }
+            }
+            MutationRecord::ChildList {
+                target,
+                in_shadow,
+                added,
+                removed,
+            } => {
+                let target_id = mirror.id_of(&target);
+                if !in_shadow && target_id.is_some_and(|id| mirror.flags(id).contains(NodeFlags::STYLE)) {
+                    self.restyle(dom, target.clone());
+                }
+                for node in removed {
+                    if self.added_keys.remove(&dom.key(&node)) {
+                        // Added earlier in this batch: it never reached the
+                        // replay, so there is nothing to remove there.
+                        continue;
+                    }
+                    let (Some(parent_id), Some(id)) = (target_id, mirror.id_of(&node)) else {
+                        continue;
+                    };
+                    if self.removed_ids.insert(id) {
+                        self.removes.push(Remove {
+                            parent_id,
+                            id,
+                            in_shadow,
+                        });
+                    }
+                }
+                for node in added {
+                    if self.added_keys.insert(dom.key(&node)) {
+                        self.added.push(node);
+                    }
+                }
+            }
+        }
+    }
+
+    fn restyle(&mut self, dom: &D, style: D::Node) {
+        if self.restyled_keys.insert(dom.key(&style)) {
+            self.restyled.push(style);
+        }
+    }
+
+    /// Reads the current state of everything that changed and writes the
+    /// Mutation event; `None` when nothing recordable changed. Empties the
+    /// buffer.
+    pub fn emit<S: IdStore<Node = D::Node>>(
+        &mut self,
+        dom: &D,
+        mirror: &mut Mirror<S>,
+        privacy: &PrivacyRules,
+    ) -> Option<MutationEmit<D::Node>> {
+        let buffer = std::mem::take(self);
+        let MutationBuffer {
+            mut added,
+            mut added_keys,
+            mut removes,
+            texts,
+            attributes,
+            restyled,
+            ..
+        } = buffer;
+
+        // A restyled <style> is removed and added again whole.
+        for style in restyled {
+            let (Some(id), Some(parent)) = (mirror.id_of(&style), dom.parent(&style)) else { continue };
+            let Some(parent_id) = mirror.id_of(&parent.node) else { continue };
+            if !removes.iter().any(|remove| remove.id == id) {
+                removes.push(Remove {
+                    parent_id,
+                    id,
+                    in_shadow: parent.in_shadow,
+                });
+            }
+            if added_keys.insert(dom.key(&style)) {
+                added.push(style);
+            }
+        }
+
+        let mut walker = AncestryWalker {
+            dom,
+            added_keys: &added_keys,
+            memo: HashMap::new(),
+        };
+
+        // Top-level adds: connected nodes no ancestor of which is added too
+        // (that ancestor's serialization holds them), under a parent the
+        // replay knows and that is not a blocked placeholder.
+        let mut top: Vec<(D::Node, NodeId, bool)> = Vec::new();
+        let mut pending: HashSet<D::Key> = HashSet::new();
+        for node in added {
+            let key = dom.key(&node);
+            if !added_keys.contains(&key) || pending.contains(&key) {
+                continue;
+            }
+            let Some(parent) = dom.parent(&node) else { continue };
+            let parent_ancestry = walker.ancestry(&parent.node);
+            if !parent_ancestry.connected || parent_ancestry.in_added_subtree {
+                continue;
+            }
+            let Some(parent_id) = mirror.id_of(&parent.node) else { continue };
+            if mirror.flags(parent_id).contains(NodeFlags::BLOCKED) {
+                continue;
+            }
+            pending.insert(key);
+            top.push((node, parent_id, parent.in_shadow));
+        }
+
+        let mut out = String::from("{\"source\":0,\"texts\":[");
+        let mut first = true;
+        for node in texts {
+            let Some(id) = mirror.id_of(&node) else { continue };
+            let ancestry = walker.ancestry(&node);
+            if !ancestry.connected || ancestry.in_added_subtree {
+                continue;
+            }
+            let value = match dom.read(&node) {
+                NodeView::Text(text) => text_in_context(text, mirror.flags(id), privacy).0,
+                NodeView::Comment(text) => text,
+                _ => continue,
+            };
+            separate(&mut out, &mut first);
+            let _ = write!(out, "{{\"id\":{id},\"value\":");
+            write_str(&mut out, &value);
+            out.push('}');
+        }
+
+        out.push_str("],\"attributes\":[");
+        first = true;
+        for (node, names) in attributes {
+            let Some(id) = mirror.id_of(&node) else { continue };
+            let flags = mirror.flags(id);
+            if flags.contains(NodeFlags::BLOCKED) {
+                continue;
+            }
+            let ancestry = walker.ancestry(&node);
+            if !ancestry.connected || ancestry.in_added_subtree {
+                continue;
+            }
+            let tag_name = match dom.read_tag_name(&node) {
+                Some(tag) => tag,
+                None => continue,
+            };
+            let mut entries = String::new();
+            for name in names {
+                if is_event_handler_attribute(&name) || (tag_name == "iframe" && name == "src") {
+                    continue;
+                }
+                if !entries.is_empty() {
+                    entries.push(',');
+                }
+                write_str(&mut entries, &name);
+                entries.push(':');
+                match dom.attribute(&node, &name) {
+                    None => entries.push_str("null"),
+                    Some(value) => {
+                        let is_field = matches!(tag_name.as_str(), "input" | "textarea" | "select");
+                        let value = if is_field && name == "value" && flags.contains(NodeFlags::FIELD_MASKED) {
+                            mask_value(&value)
+                        } else {
+                            absolute_attribute(&tag_name, &name, value, &dom.base_url(&node))
+                        };
+                        write_str(&mut entries, &value);
+                    }
+                }
+            }
+            if entries.is_empty() {
+                continue;
+            }
+            separate(&mut out, &mut first);
+            let _ = write!(out, "{{\"id\":{id},\"attributes\":{{{entries}}}}}");
+        }
+
+        out.push_str("],\"removes\":[");
+        first = true;
+        for remove in &removes {
+            separate(&mut out, &mut first);
+            let _ = write!(out, "{{\"parentId\":{},\"id\":{}", remove.parent_id, remove.id);
+            if remove.in_shadow {
+                out.push_str(",\"isShadow\":true");
+            }
+            out.push('}');
+        }
+
+        out.push_str("],\"adds\":[");
+        first = true;
+        let mut emitted: HashSet<D::Key> = HashSet::new();
+        let mut node_count = 0;
+        let mut iframes = Vec::new();
+        let mut shadow_hosts = Vec::new();
+        for (node, parent_id, in_shadow) in &top {
+            if emitted.contains(&dom.key(node)) {
+                continue;
+            }
+            // The replay inserts before `nextId`, which it must already
+            // know: a run of added siblings is written last one first.
+            let mut chain = vec![node.clone()];
+            let mut next_id: Option<NodeId> = None;
+            let mut sibling = dom.next_sibling(node);
+            while let Some(current) = sibling {
+                let key = dom.key(&current);
+                if pending.contains(&key) && !emitted.contains(&key) {
+                    sibling = dom.next_sibling(&current);
+                    chain.push(current);
+                    continue;
+                }
+                if let Some(id) = mirror.id_of(&current) {
+                    next_id = Some(id);
+                    break;
+                }
+                sibling = dom.next_sibling(&current);
+            }
+            let placement = Placement {
+                context: mirror.flags(*parent_id),
+                in_shadow: *in_shadow,
+            };
+            for member in chain.into_iter().rev() {
+                emitted.insert(dom.key(&member));
+                let Some(tree) = serialize_tree(dom, mirror, privacy, &member, placement) else { continue };
+                let Some(id) = mirror.id_of(&member) else { continue };
+                separate(&mut out, &mut first);
+                let _ = write!(out, "{{\"parentId\":{parent_id},\"nextId\":");
+                match next_id {
+                    Some(next) => {
+                        let _ = write!(out, "{next}");
+                    }
+                    None => out.push_str("null"),
+                }
+                out.push_str(",\"node\":");
+                out.push_str(&tree.node.0);
+                out.push('}');
+                next_id = Some(id);
+                node_count += tree.node_count;
+                iframes.extend(tree.iframes);
+                shadow_hosts.extend(tree.shadow_hosts);
+            }
+        }
+        out.push_str("]}");
+
+        let nothing = "{\"source\":0,\"texts\":[],\"attributes\":[],\"removes\":[],\"adds\":[]}";
+        if out == nothing {
+            return None;
+        }
+        added_keys.clear();
+        Some(MutationEmit {
+            data_json: out,
+            node_count,
+            iframes,
+            shadow_hosts,
+        })
+    }
+}
+
+fn separate(out: &mut String, first: &mut bool) {
+    if !std::mem::replace(first, false) {
+        out.push(',');
+    }
+}
+
+/// Answers [`Ancestry`] questions with one parent walk per node per emit.
+struct AncestryWalker<'a, D: DomTree> {
+    dom: &'a D,
+    added_keys: &'a HashSet<D::Key>,
+    memo: HashMap<D::Key, Ancestry>,
+}
+
+impl<D: DomTree> AncestryWalker<'_, D> {
+    fn ancestry(&mut self, node: &D::Node) -> Ancestry {
+        // Walk up until a node already known or the top, then fill in the
+        // path from the top down.
+        let mut path: Vec<(D::Key, D::Node)> = Vec::new();
+        let mut current = node.clone();
+        let mut above = loop {
+            let key = self.dom.key(&current);
+            if let Some(known) = self.memo.get(&key) {
+                break Some(*known);
+            }
+            let parent = self.dom.parent(&current);
+            path.push((key, current));
+            match parent {
+                Some(parent) => current = parent.node,
+                None => break None,
+            }
+        };
+        let mut result = above.unwrap_or(Ancestry {
+            connected: false,
+            in_added_subtree: false,
+        });
+        while let Some((key, top)) = path.pop() {
+            let ancestry = match above {
+                Some(parent) => Ancestry {
+                    connected: parent.connected,
+                    in_added_subtree: parent.in_added_subtree || self.added_keys.contains(&key),
+                },
+                // The top of the walk: connected if it is a document.
+                None => Ancestry {
+                    connected: self.dom.is_document(&top),
+                    in_added_subtree: self.added_keys.contains(&key),
+                },
+            };
+            self.memo.insert(key, ancestry);
+            above = Some(ancestry);
+            result = ancestry;
+        }
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests;
