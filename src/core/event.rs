@@ -35,6 +35,11 @@ pub enum EventData {
     /// rrweb's `Custom` (type 5): `{ tag, payload }`, shown in the replay's
     /// timeline (`log()` uses tag "log", `identify()` tag "identify").
     Custom(Custom),
+    /// rrweb's `IncrementalSnapshot` (type 3): its `data` as JSON, which
+    /// starts with the `source`.
+    Incremental(String),
+    /// rrweb's `Plugin` (type 6): `{ plugin, payload }` as JSON.
+    Plugin(String),
 }
 
 impl EventData {
@@ -42,8 +47,10 @@ impl EventData {
     pub fn event_type(&self) -> u8 {
         match self {
             EventData::FullSnapshot(_) => 2,
+            EventData::Incremental(_) => 3,
             EventData::Meta(_) => 4,
             EventData::Custom(_) => 5,
+            EventData::Plugin(_) => 6,
         }
     }
 }
@@ -116,6 +123,7 @@ impl Event {
                 write_number(out, snapshot.initial_offset.left);
                 out.push_str("}}");
             }
+            EventData::Incremental(data) | EventData::Plugin(data) => out.push_str(data),
             EventData::Custom(custom) => {
                 out.push_str("{\"tag\":");
                 write_str(out, &custom.tag);

@@ -15,7 +15,9 @@ use super::event::NodeId;
 use super::json::write_str;
 use super::mirror::{IdStore, Mirror, NodeFlags};
 use super::privacy::{mask_value, PrivacyRules};
-use super::snapshot::{absolute_attribute, is_event_handler_attribute, serialize_tree, text_in_context, Placement};
+use super::snapshot::{
+    absolute_attribute, is_event_handler_attribute, serialize_flat, text_in_context, FlatNode, Placement,
+};
 
 /// One MutationObserver record, as the web layer hands it over.
 #[derive(Debug, Clone, PartialEq)]
@@ -355,21 +357,12 @@ impl<D: DomTree> MutationBuffer<D> {
             };
             for member in chain.into_iter().rev() {
                 emitted.insert(dom.key(&member));
-                let Some(tree) = serialize_tree(dom, mirror, privacy, &member, placement) else { continue };
-                let Some(id) = mirror.id_of(&member) else { continue };
-                separate(&mut out, &mut first);
-                let _ = write!(out, "{{\"parentId\":{parent_id},\"nextId\":");
-                match next_id {
-                    Some(next) => {
-                        let _ = write!(out, "{next}");
-                    }
-                    None => out.push_str("null"),
-                }
-                out.push_str(",\"node\":");
-                out.push_str(&tree.node.0);
-                out.push('}');
-                next_id = Some(id);
-                node_count += tree.node_count;
+                let Some(tree) = serialize_flat(dom, mirror, privacy, &member, placement) else { continue };
+                let Some(root) = tree.nodes.first() else { continue };
+                let root_id = root.id;
+                write_flat_adds(&mut out, &mut first, &tree.nodes, *parent_id, next_id);
+                next_id = Some(root_id);
+                node_count += tree.nodes.len() as u32;
                 iframes.extend(tree.iframes);
                 shadow_hosts.extend(tree.shadow_hosts);
             }
@@ -387,6 +380,38 @@ impl<D: DomTree> MutationBuffer<D> {
             iframes,
             shadow_hosts,
         })
+    }
+}
+
+/// Writes a flat subtree as adds the Replayer resolves in one pass: each
+/// node after its parent and after its next sibling (a node, then its
+/// children last one first, each followed by its own subtree).
+fn write_flat_adds(out: &mut String, first: &mut bool, nodes: &[FlatNode], parent_id: NodeId, next_id: Option<NodeId>) {
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+    for (index, node) in nodes.iter().enumerate().skip(1) {
+        if let Some(parent) = node.parent {
+            children[parent].push(index);
+        }
+    }
+    // (node index, its parent's id, its next sibling's id)
+    let mut stack: Vec<(usize, NodeId, Option<NodeId>)> = vec![(0, parent_id, next_id)];
+    while let Some((index, parent, next)) = stack.pop() {
+        separate(out, first);
+        let _ = write!(out, "{{\"parentId\":{parent},\"nextId\":");
+        match next {
+            Some(next) => {
+                let _ = write!(out, "{next}");
+            }
+            None => out.push_str("null"),
+        }
+        out.push_str(",\"node\":");
+        out.push_str(&nodes[index].json);
+        out.push('}');
+        let own = &children[index];
+        for (position, &child) in own.iter().enumerate() {
+            let sibling = own.get(position + 1).map(|&next| nodes[next].id);
+            stack.push((child, nodes[index].id, sibling));
+        }
     }
 }
 

@@ -59,6 +59,12 @@ pub const KNOWN_OPTIONS: &[(&str, &str)] = &[
     ("sessionId", "a whole number or a string of 1 to 128 of a-z A-Z 0-9 _ - . | @ : ="),
     ("sampleRate", "a number from 0 to 1 (default 1)"),
     ("maskAllInputs", "a boolean (default true)"),
+    ("maskAllText", "a boolean (default false)"),
+    ("maskTextSelector", "a CSS selector: text inside matching elements is masked"),
+    ("blockSelector", "a CSS selector: matching elements are recorded as empty placeholders"),
+    ("ignoreSelector", "a CSS selector: input into matching fields is not recorded"),
+    ("checkoutEveryNms", "a number of milliseconds from 1000 to 86400000: a full snapshot that often"),
+    ("checkoutEveryNth", "a whole number from 1 to 1000000: a full snapshot after that many events"),
     ("flushIntervalMs", "a number of milliseconds from 100 to 600000 (default 5000)"),
     ("maxChunkBytes", "a number of bytes from 16384 to 16777216 (default 1048576)"),
     ("sessionIdleTimeoutMs", "a number of milliseconds from 1000 to 604800000 (default 1800000)"),
@@ -89,6 +95,10 @@ pub struct RecorderOptions {
     pub session_policy: SessionPolicy,
     pub outbox_limits: OutboxLimits,
     pub request_timeout_ms: f64,
+    /// Take a fresh full snapshot after this long (a checkout).
+    pub checkout_every_ms: Option<f64>,
+    /// Take a fresh full snapshot after this many incremental events.
+    pub checkout_every_nth: Option<u32>,
 }
 
 impl Default for RecorderOptions {
@@ -107,6 +117,8 @@ impl Default for RecorderOptions {
             session_policy: SessionPolicy::default(),
             outbox_limits: OutboxLimits::default(),
             request_timeout_ms: DEFAULT_REQUEST_TIMEOUT_MS,
+            checkout_every_ms: None,
+            checkout_every_nth: None,
         }
     }
 }
@@ -182,6 +194,24 @@ impl RecorderOptions {
             };
             match (name, &value) {
                 ("maskAllInputs", OptionValue::Bool(flag)) => options.privacy.mask_all_inputs = *flag,
+                ("maskAllText", OptionValue::Bool(flag)) => options.privacy.mask_all_text = *flag,
+                ("maskTextSelector", OptionValue::Text(selector)) if !selector.trim().is_empty() => {
+                    options.privacy.mask_text_selector = Some(selector.trim().to_owned());
+                }
+                ("blockSelector", OptionValue::Text(selector)) if !selector.trim().is_empty() => {
+                    options.privacy.block_selector = Some(selector.trim().to_owned());
+                }
+                ("ignoreSelector", OptionValue::Text(selector)) if !selector.trim().is_empty() => {
+                    options.privacy.ignore_selector = Some(selector.trim().to_owned());
+                }
+                ("checkoutEveryNms", _) => options.checkout_every_ms = Some(number_in(1_000.0, 86_400_000.0)?),
+                ("checkoutEveryNth", _) => {
+                    let count = number_in(1.0, 1_000_000.0)?;
+                    if count.fract() != 0.0 {
+                        return Err(bad_value());
+                    }
+                    options.checkout_every_nth = Some(count as u32);
+                }
                 ("debug", OptionValue::Bool(flag)) => options.debug = *flag,
                 ("emit", OptionValue::Function) => options.has_emit = true,
                 ("endpoint", OptionValue::Text(url)) if !url.trim().is_empty() => {
@@ -361,6 +391,7 @@ mod tests {
             error.to_string(),
             "unknown rewind option 'maskAllInput' (did you mean 'maskAllInputs'?); \
              allowed options: endpoint, apiKey, deviceId, sessionId, sampleRate, maskAllInputs, \
+             maskAllText, maskTextSelector, blockSelector, ignoreSelector, checkoutEveryNms, checkoutEveryNth, \
              flushIntervalMs, maxChunkBytes, sessionIdleTimeoutMs, maxSessionDurationMs, maxOutboxBytes, \
              maxOutboxAgeMs, requestTimeoutMs, debug, emit"
         );

@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 
 use super::dom::{DomTree, ElementView, FormState, Namespace, NodeView};
-use super::event::NodeJson;
+use super::event::{NodeId, NodeJson};
 use super::json::{format_number, write_number, write_str};
 use super::mirror::{IdStore, Mirror, NodeFlags};
 use super::privacy::{
@@ -77,6 +77,57 @@ where
         node: NodeJson(serializer.out),
         node_count: serializer.node_count,
         truncated_elements: serializer.truncated_elements,
+        iframes: serializer.iframes,
+        shadow_hosts: serializer.shadow_hosts,
+    })
+}
+
+/// One node of a subtree serialized flat: its JSON with `"childNodes":[]`
+/// and the index of its parent in the list (`None` for the subtree root).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlatNode {
+    pub id: NodeId,
+    pub parent: Option<usize>,
+    pub json: String,
+}
+
+/// A subtree as a list of single nodes in document order, for mutation
+/// adds: rrweb's Replayer builds an added node without its children, so
+/// each node of an added subtree is an add of its own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlatTree<N> {
+    pub nodes: Vec<FlatNode>,
+    pub iframes: Vec<N>,
+    pub shadow_hosts: Vec<N>,
+}
+
+/// Serializes `root` and everything below it as single nodes, assigning ids
+/// like [`serialize_tree`].
+pub fn serialize_flat<D, S>(
+    dom: &D,
+    mirror: &mut Mirror<S>,
+    privacy: &PrivacyRules,
+    root: &D::Node,
+    placement: Placement,
+) -> Option<FlatTree<D::Node>>
+where
+    D: DomTree,
+    S: IdStore<Node = D::Node>,
+{
+    let mut serializer = TreeSerializer {
+        base_url: dom.base_url(root),
+        dom,
+        mirror,
+        privacy,
+        out: String::new(),
+        node_count: 0,
+        truncated_elements: 0,
+        iframes: Vec::new(),
+        shadow_hosts: Vec::new(),
+    };
+    let nodes = serializer.serialize_flat(root, placement)?;
+    Some(FlatTree {
+        nodes,
         iframes: serializer.iframes,
         shadow_hosts: serializer.shadow_hosts,
     })
@@ -163,6 +214,52 @@ where
             }
         }
         Some(())
+    }
+
+    fn serialize_flat(&mut self, root: &D::Node, placement: Placement) -> Option<Vec<FlatNode>> {
+        let mut nodes = Vec::new();
+        let written = self.write_node(root, placement.context, placement.in_shadow)?;
+        // Each entry: children left to write, their flags, the parent's index.
+        let mut open: Vec<(std::vec::IntoIter<(D::Node, bool)>, NodeFlags, usize)> = Vec::new();
+        self.finish_flat(&mut nodes, root, written, None, &mut open);
+        while let Some((children, context, parent)) = open.last_mut() {
+            let Some((child, in_shadow)) = children.next() else {
+                open.pop();
+                continue;
+            };
+            let (context, parent) = (*context, *parent);
+            let Some(written) = self.write_node(&child, context, in_shadow) else { continue };
+            if open.len() >= MAX_TREE_DEPTH {
+                if let Written::Open(..) = written {
+                    self.truncated_elements += 1;
+                }
+                self.finish_flat(&mut nodes, &child, Written::Leaf, Some(parent), &mut Vec::new());
+                continue;
+            }
+            self.finish_flat(&mut nodes, &child, written, Some(parent), &mut open);
+        }
+        Some(nodes)
+    }
+
+    /// Closes the node just written as a childless node and queues its
+    /// children.
+    fn finish_flat(
+        &mut self,
+        nodes: &mut Vec<FlatNode>,
+        node: &D::Node,
+        written: Written,
+        parent: Option<usize>,
+        open: &mut Vec<(std::vec::IntoIter<(D::Node, bool)>, NodeFlags, usize)>,
+    ) {
+        let mut json = std::mem::take(&mut self.out);
+        if json.ends_with("\"childNodes\":[") {
+            json.push_str("]}");
+        }
+        let id = self.mirror.id_of(node).unwrap_or_default();
+        nodes.push(FlatNode { id, parent, json });
+        if let Written::Open(context, has_shadow) = written {
+            open.push((self.children_of(node, has_shadow), context, nodes.len() - 1));
+        }
     }
 
     /// Light children, then the open shadow root's children (as rrweb

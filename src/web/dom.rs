@@ -1,13 +1,16 @@
 //! The live browser DOM as the core's [`DomTree`], and node ids kept in a
 //! per-recording `WeakMap`.
 
+use std::cell::Cell;
+
 use wasm_bindgen::JsCast;
 use web_sys::{
-    CssStyleSheet, Document, DocumentType, Element, HtmlInputElement, HtmlLinkElement,
-    HtmlOptionElement, HtmlSelectElement, HtmlStyleElement, HtmlTextAreaElement, Node, Window,
+    CssStyleSheet, Document, DocumentType, Element, HtmlIFrameElement, HtmlInputElement, HtmlLinkElement,
+    HtmlMediaElement, HtmlOptionElement, HtmlSelectElement, HtmlStyleElement, HtmlTextAreaElement, Node, ShadowRoot,
+    Window,
 };
 
-use crate::core::dom::{DomTree, ElementView, FormState, Namespace, NodeView};
+use crate::core::dom::{DomTree, ElementView, FormState, MediaState, Namespace, NodeView, Parent};
 use crate::core::event::NodeId;
 use crate::core::mirror::IdStore;
 
@@ -17,11 +20,18 @@ const HTML_NAMESPACE: &str = "http://www.w3.org/1999/xhtml";
 /// The page's DOM, read through web-sys.
 pub struct LiveDom {
     window: Window,
+    /// Node -> a number standing for it in the core's hash sets.
+    keys: js_sys::WeakMap,
+    next_key: Cell<u32>,
 }
 
 impl LiveDom {
     pub fn new(window: Window) -> Self {
-        LiveDom { window }
+        LiveDom {
+            window,
+            keys: js_sys::WeakMap::new(),
+            next_key: Cell::new(1),
+        }
     }
 
     fn read_element(&self, element: &Element) -> ElementView {
@@ -89,8 +99,35 @@ impl LiveDom {
                         .and_then(|sheet| sheet.dyn_into::<CssStyleSheet>().ok())
                         .and_then(|sheet| stylesheet_text(&sheet));
                 }
+                "IFRAME" => {
+                    let frame: &HtmlIFrameElement = element.unchecked_ref();
+                    view.frame_is_cross_origin = frame.content_document().is_none();
+                }
+                "DIALOG" => {
+                    if element.has_attribute("open") {
+                        view.dialog_modal = Some(element.matches("dialog:modal").unwrap_or(false));
+                    }
+                }
+                "VIDEO" | "AUDIO" => {
+                    let media: &HtmlMediaElement = element.unchecked_ref();
+                    view.media = Some(MediaState {
+                        paused: media.paused(),
+                        current_time: media.current_time(),
+                        volume: media.volume(),
+                        muted: media.muted(),
+                        looped: media.loop_(),
+                        playback_rate: media.playback_rate(),
+                    });
+                }
                 _ => {}
             }
+        }
+        view.has_shadow_root = element.shadow_root().is_some();
+        // Scrolled elements are rare; reading both offsets is two cheap
+        // property reads (layout is already clean while serializing).
+        let (left, top) = (element.scroll_left(), element.scroll_top());
+        if left != 0 || top != 0 {
+            view.scroll = Some((f64::from(left), f64::from(top)));
         }
         if view.tag_name.contains('-') {
             view.is_defined_custom_element = self
@@ -120,6 +157,17 @@ fn stylesheet_text(sheet: &CssStyleSheet) -> Option<String> {
 
 impl DomTree for LiveDom {
     type Node = Node;
+    type Key = u32;
+
+    fn key(&self, node: &Node) -> u32 {
+        if let Some(key) = self.keys.get(node.unchecked_ref()).as_f64() {
+            return key as u32;
+        }
+        let key = self.next_key.get();
+        self.next_key.set(key + 1);
+        self.keys.set(node.unchecked_ref(), &key.into());
+        key
+    }
 
     fn read(&self, node: &Node) -> NodeView {
         match node.node_type() {
@@ -153,6 +201,64 @@ impl DomTree for LiveDom {
             children.push(child);
         }
         children
+    }
+
+    fn shadow_children(&self, node: &Node) -> Vec<Node> {
+        match node.dyn_ref::<Element>().and_then(Element::shadow_root) {
+            Some(root) => self.child_nodes(root.as_ref()),
+            None => Vec::new(),
+        }
+    }
+
+    fn parent(&self, node: &Node) -> Option<Parent<Node>> {
+        let parent = node.parent_node()?;
+        if parent.node_type() == Node::DOCUMENT_FRAGMENT_NODE {
+            // A shadow root stands for its host; other fragments are detached.
+            let root = parent.dyn_ref::<ShadowRoot>()?;
+            return Some(Parent {
+                node: root.host().into(),
+                in_shadow: true,
+            });
+        }
+        Some(Parent {
+            node: parent,
+            in_shadow: false,
+        })
+    }
+
+    fn next_sibling(&self, node: &Node) -> Option<Node> {
+        node.next_sibling()
+    }
+
+    fn is_document(&self, node: &Node) -> bool {
+        node.node_type() == Node::DOCUMENT_NODE
+    }
+
+    fn read_tag_name(&self, node: &Node) -> Option<String> {
+        node.dyn_ref::<Element>().map(|element| element.tag_name().to_ascii_lowercase())
+    }
+
+    fn attribute(&self, node: &Node, name: &str) -> Option<String> {
+        node.dyn_ref::<Element>()?.get_attribute(name)
+    }
+
+    fn matches(&self, node: &Node, selector: &str) -> bool {
+        node.dyn_ref::<Element>()
+            .is_some_and(|element| element.matches(selector).unwrap_or(false))
+    }
+
+    fn layout_size(&self, node: &Node) -> (f64, f64) {
+        match node.dyn_ref::<Element>() {
+            Some(element) => {
+                let rect = element.get_bounding_client_rect();
+                (rect.width(), rect.height())
+            }
+            None => (0.0, 0.0),
+        }
+    }
+
+    fn base_url(&self, node: &Node) -> String {
+        node.base_uri().ok().flatten().unwrap_or_default()
     }
 }
 

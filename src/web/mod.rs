@@ -1,10 +1,12 @@
 //! The web layer: the core plugged into the live page through web-sys, and
 //! the `#[wasm_bindgen]` exports the JS entry (`js/index.js`) wraps.
 
+mod capture;
 mod courier;
 mod dom;
 mod listener;
 mod log;
+mod hooks;
 mod options;
 mod outbox;
 mod recorder;
@@ -27,6 +29,7 @@ use recorder::Recording;
 struct Attachments {
     _listeners: Vec<EventListener>,
     _flush_timer: Option<Interval>,
+    _capture: capture::CaptureCallbacks,
 }
 
 /// A running recording: an opaque handle owned by the JS entry.
@@ -39,10 +42,14 @@ pub struct Recorder {
 /// Runs `action` on the recording, then hands the events it produced to
 /// the page's `emit` callback, after the borrow ends, so the callback may
 /// call rewind again. `None` when the recording is gone or already busy.
-fn with_recording<R>(recording: &Rc<RefCell<Recording>>, action: impl FnOnce(&mut Recording) -> R) -> Option<R> {
+pub(crate) fn with_recording<R>(
+    recording: &Rc<RefCell<Recording>>,
+    action: impl FnOnce(&mut Recording) -> R,
+) -> Option<R> {
     let (result, emits, callback) = {
         let mut borrowed = recording.try_borrow_mut().ok()?;
         let result = action(&mut borrowed);
+        borrowed.maybe_checkout();
         let (emits, callback) = borrowed.take_pending_emits();
         (result, emits, callback)
     };
@@ -129,6 +136,10 @@ impl Recorder {
         for activity in ["pointerdown", "keydown", "scroll"] {
             listeners.push(listen(window.as_ref(), activity, Recording::on_user_activity)?);
         }
+        let callbacks = capture::connect(&recording);
+        let weak = Rc::downgrade(&recording);
+        listeners.extend(capture::listen_to_document(&weak, &document));
+        listeners.extend(capture::listen_to_window(&weak, &window));
         let flush_timer = {
             let tick = on_recording(&recording, Recording::on_flush_tick);
             Some(Interval::new(flush_interval_ms as u32, tick))
@@ -154,6 +165,7 @@ impl Recorder {
             attachments: Some(Attachments {
                 _listeners: listeners,
                 _flush_timer: flush_timer,
+                _capture: callbacks,
             }),
         })
     }

@@ -50,6 +50,23 @@ pub fn read_start_options(value: &JsValue, window: &web_sys::Window) -> Result<S
         Some(endpoint) => Some(resolve_endpoint(endpoint, window)?),
         None => None,
     };
+    let privacy = &recorder.privacy;
+    for (key, selector) in [
+        ("maskTextSelector", &privacy.mask_text_selector),
+        ("blockSelector", &privacy.block_selector),
+        ("ignoreSelector", &privacy.ignore_selector),
+    ] {
+        if let (Some(selector), Some(document)) = (selector, window.document()) {
+            // The browser's parser is the judge: a selector it rejects now
+            // would silently match nothing while recording.
+            if document.query_selector(selector).is_err() {
+                return Err(OptionsError::Invalid {
+                    key,
+                    reason: format!("'{selector}' is not a valid CSS selector"),
+                });
+            }
+        }
+    }
     Ok(StartOptions { recorder, emit, endpoint })
 }
 

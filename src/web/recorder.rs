@@ -14,8 +14,9 @@ use crate::core::options::RecorderOptions;
 use crate::core::replay_id::{DeviceId, ReplayId};
 use crate::core::sampling::is_session_sampled;
 use crate::core::session::Session;
-use crate::core::snapshot::{serialize_tree, MAX_TREE_DEPTH};
+use crate::core::snapshot::{serialize_tree, Placement, MAX_TREE_DEPTH};
 
+use super::capture::Capture;
 use super::courier::CourierState;
 use super::dom::{LiveDom, WeakMapIds};
 use super::log::DebugLog;
@@ -32,10 +33,12 @@ struct Wire {
 
 /// The state of one recording, from `start()` to `stop()`.
 pub struct Recording {
-    window: Window,
-    dom: LiveDom,
-    mirror: Mirror<WeakMapIds>,
-    options: RecorderOptions,
+    pub(super) window: Window,
+    pub(super) dom: LiveDom,
+    pub(super) mirror: Mirror<WeakMapIds>,
+    pub(super) options: RecorderOptions,
+    /// Observers, listeners' state and hooks of incremental capture.
+    pub(super) capture: Capture,
     emit: Option<js_sys::Function>,
     /// Events for `emit`, handed over once the recording is no longer
     /// borrowed, so the page's callback may call back into rewind.
@@ -94,6 +97,7 @@ impl Recording {
             window,
             mirror: Mirror::new(WeakMapIds::new()),
             options,
+            capture: Capture::default(),
             emit,
             pending_emits: Vec::new(),
             log,
@@ -145,13 +149,25 @@ impl Recording {
             .window
             .document()
             .ok_or_else(|| JsValue::from_str("the window has no document"))?;
+        // Positions sampled so far belong before the new snapshot; pending
+        // mutation records are already in the DOM it reads.
+        self.flush_mouse();
+        self.capture.forget_pending_mutations();
         let timestamp = js_sys::Date::now();
+        let (width, height) = self.viewport_size();
+        self.note_viewport((width, height));
         let meta = Meta {
             href: self.window.location().href()?,
-            width: self.window.inner_width()?.as_f64().unwrap_or(0.0) as u32,
-            height: self.window.inner_height()?.as_f64().unwrap_or(0.0) as u32,
+            width,
+            height,
         };
-        let Some(tree) = serialize_tree(&self.dom, &mut self.mirror, &self.options.privacy, document.as_ref()) else {
+        let Some(tree) = serialize_tree(
+            &self.dom,
+            &mut self.mirror,
+            &self.options.privacy,
+            document.as_ref(),
+            Placement::default(),
+        ) else {
             return Err(JsValue::from_str("the document could not be serialized"));
         };
         if tree.truncated_elements > 0 {
@@ -176,6 +192,9 @@ impl Recording {
             }),
         });
         self.log.info(&format!("full snapshot taken: {} nodes", tree.node_count));
+        self.capture.events_since_checkout = 0;
+        self.capture.last_checkout_ms = timestamp;
+        self.after_full_snapshot(&document, tree.iframes, tree.shadow_hosts);
         if std::mem::replace(&mut self.flush_next_snapshot, false) {
             // The first snapshot of a replay is what makes it playable:
             // send it now rather than after the flush interval.
@@ -203,6 +222,54 @@ impl Recording {
                 payload_json: payload,
             }),
         });
+    }
+
+    pub(super) fn viewport_size(&self) -> (u32, u32) {
+        let read = |value: Result<JsValue, JsValue>| value.ok().and_then(|v| v.as_f64()).unwrap_or(0.0) as u32;
+        (read(self.window.inner_width()), read(self.window.inner_height()))
+    }
+
+    /// Records an IncrementalSnapshot event whose data is `data_json`.
+    pub(super) fn record_incremental(&mut self, data_json: String) {
+        self.record_incremental_at(data_json, js_sys::Date::now());
+    }
+
+    pub(super) fn record_incremental_at(&mut self, data_json: String, timestamp: f64) {
+        self.capture.events_since_checkout += 1;
+        self.record(Event {
+            timestamp,
+            data: EventData::Incremental(data_json),
+        });
+    }
+
+    /// Records a Plugin event whose data is `data_json`.
+    pub(super) fn record_plugin(&mut self, data_json: String) {
+        self.record(Event {
+            timestamp: js_sys::Date::now(),
+            data: EventData::Plugin(data_json),
+        });
+    }
+
+    /// Takes a checkout (a fresh Meta + full snapshot) when the options'
+    /// event count or time since the last one is reached, so every stretch
+    /// of the recording can be replayed from a snapshot near it.
+    pub(super) fn maybe_checkout(&mut self) {
+        if !self.is_capturing() || self.capture.events_since_checkout == 0 {
+            return;
+        }
+        let by_count = self
+            .options
+            .checkout_every_nth
+            .is_some_and(|nth| self.capture.events_since_checkout >= nth);
+        let by_time = self
+            .options
+            .checkout_every_ms
+            .is_some_and(|ms| js_sys::Date::now() - self.capture.last_checkout_ms >= ms);
+        if by_count || by_time {
+            if let Err(error) = self.take_full_snapshot() {
+                self.log.warn(&format!("checkout failed: {}", super::outbox::describe_js_error(&error)));
+            }
+        }
     }
 
     fn record(&mut self, event: Event) {
@@ -251,6 +318,11 @@ impl Recording {
         if self.is_stopped {
             return None;
         }
+        // What the observers gathered up to now is part of the recording.
+        self.emit_mutations();
+        self.flush_mouse();
+        self.flush_scrolls();
+        self.capture.detach();
         let last = self.seal();
         self.storage.save_session(&self.session);
         self.is_stopped = true;

@@ -3,6 +3,7 @@ use std::collections::{HashMap, HashSet};
 use serde_json::{json, Value};
 
 use super::*;
+use crate::core::snapshot::serialize_tree;
 use crate::core::dom::FormState;
 use crate::core::memory_dom::{MemoryDom, MemoryIds, MemoryNode};
 
@@ -47,7 +48,7 @@ fn page() -> (MemoryDom, MemoryNode, MemoryNode) {
 }
 
 #[test]
-fn added_subtree_is_one_add_with_next_id_and_fresh_ids() {
+fn added_subtree_is_one_add_per_node_parents_first_with_fresh_ids() {
     let (mut dom, document, body) = page();
     let footer = dom.element(body, "footer", &[]);
     let (mut recorder, _) = Recorder::start(&dom, document, PrivacyRules::default());
@@ -62,14 +63,14 @@ fn added_subtree_is_one_add_with_next_id_and_fresh_ids() {
         mutation,
         json!({
             "source": 0, "texts": [], "attributes": [], "removes": [],
-            "adds": [{
-                "parentId": 3, "nextId": 4,
-                "node": {"id": 5, "type": 2, "tagName": "ul", "attributes": {"class": "items"}, "childNodes": [
-                    {"id": 6, "type": 2, "tagName": "li", "attributes": {}, "childNodes": [
-                        {"id": 7, "type": 3, "textContent": "Tea"}
-                    ]}
-                ]}
-            }]
+            // The Replayer builds each add without its children.
+            "adds": [
+                {"parentId": 3, "nextId": 4,
+                 "node": {"id": 5, "type": 2, "tagName": "ul", "attributes": {"class": "items"}, "childNodes": []}},
+                {"parentId": 5, "nextId": null,
+                 "node": {"id": 6, "type": 2, "tagName": "li", "attributes": {}, "childNodes": []}},
+                {"parentId": 6, "nextId": null, "node": {"id": 7, "type": 3, "textContent": "Tea"}}
+            ]
         })
     );
 }
@@ -100,7 +101,7 @@ fn a_move_is_a_remove_and_an_add_that_keeps_the_ids() {
     assert_eq!(mutation["removes"], json!([{"parentId": recorder.mirror.id_of(&left).unwrap(), "id": card_id}]));
     assert_eq!(mutation["adds"][0]["parentId"], json!(recorder.mirror.id_of(&right).unwrap()));
     assert_eq!(mutation["adds"][0]["node"]["id"], json!(card_id));
-    assert_eq!(mutation["adds"][0]["node"]["childNodes"][0]["id"], json!(card_id + 1));
+    assert_eq!(mutation["adds"][1]["node"]["id"], json!(card_id + 1), "its text keeps its id too");
 }
 
 #[test]
@@ -132,9 +133,9 @@ fn changes_inside_a_new_subtree_are_not_repeated() {
     let mutation = recorder.observe(&mut dom).unwrap();
     assert_eq!(mutation["texts"], json!([]));
     assert_eq!(mutation["attributes"], json!([]));
-    assert_eq!(mutation["adds"].as_array().unwrap().len(), 1);
+    assert_eq!(mutation["adds"].as_array().unwrap().len(), 2);
     assert_eq!(mutation["adds"][0]["node"]["attributes"], json!({"class": "open"}));
-    assert_eq!(mutation["adds"][0]["node"]["childNodes"][0]["textContent"], json!("two"));
+    assert_eq!(mutation["adds"][1]["node"]["textContent"], json!("two"));
 }
 
 #[test]
@@ -162,8 +163,11 @@ fn masked_field_value_attribute_and_masked_text_stay_masked() {
     let text = mutation.to_string();
     assert!(!text.contains("4242") && !text.contains("Grace") && !text.contains("Lovelace"), "{text}");
     assert_eq!(mutation["texts"][0]["value"], json!("***** ******"));
-    assert_eq!(mutation["adds"].as_array().unwrap().len(), 1, "nothing is added inside the blocked element");
-    assert_eq!(mutation["adds"][0]["node"]["childNodes"][0]["textContent"], json!("********"));
+    let parents: Vec<u64> = mutation["adds"].as_array().unwrap().iter().map(|add| add["parentId"].as_u64().unwrap()).collect();
+    let blocked_id = u64::from(recorder.mirror.id_of(&blocked).unwrap());
+    assert!(!parents.contains(&blocked_id), "nothing is added inside the blocked element");
+    assert_eq!(mutation["adds"].as_array().unwrap().len(), 2);
+    assert_eq!(mutation["adds"][1]["node"]["textContent"], json!("********"));
 }
 
 #[test]
@@ -226,6 +230,14 @@ struct Model {
 }
 
 impl Model {
+    /// An added node alone: the Replayer builds adds with `skipChild`.
+    fn build_one(&mut self, json: &Value) -> u64 {
+        let mut alone = json.clone();
+        assert_eq!(alone["childNodes"].as_array().map_or(0, Vec::len), 0, "adds carry no children: {json}");
+        alone["childNodes"] = json!([]);
+        self.build(&alone)
+    }
+
     fn build(&mut self, json: &Value) -> u64 {
         let id = json["id"].as_u64().unwrap();
         assert!(!self.nodes.contains_key(&id), "id {id} is used twice");
@@ -285,7 +297,7 @@ impl Model {
                 if !self.nodes.contains_key(&parent_id) || next_id.is_some_and(|next| !self.nodes.contains_key(&next)) {
                     return true; // retried after the others, as the Replayer does
                 }
-                let id = self.build(&add["node"]);
+                let id = self.build_one(&add["node"]);
                 let parent = self.nodes.get_mut(&parent_id).unwrap();
                 let position = match next_id {
                     Some(next) => parent.children.iter().position(|&c| c == next).expect("nextId is a child of parentId"),

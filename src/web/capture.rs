@@ -1,0 +1,744 @@
+//! Incremental capture: DOM mutations, user interactions, CSSOM edits,
+//! shadow roots, same-origin frames and page errors, each turned into the
+//! rrweb event the Replayer applies.
+//!
+//! Listeners and observers only gather; JSON is written here, and node
+//! state is read once per emit, not once per DOM event.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::rc::{Rc, Weak};
+
+use gloo_timers::callback::Timeout;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, Event, HtmlIFrameElement, MutationObserver, MutationObserverInit, Node, ShadowRoot};
+
+use crate::core::dom::DomTree;
+use crate::core::event::NodeId;
+use crate::core::json::{write_number, write_str};
+use crate::core::mirror::NodeFlags;
+use crate::core::mutation::{MutationBuffer, MutationRecord};
+use crate::core::privacy::mask_value;
+use crate::core::snapshot::{serialize_tree, Placement};
+
+use super::dom::LiveDom;
+use super::hooks::{install_hooks, Hooks};
+use super::listener::EventListener;
+use super::recorder::Recording;
+use super::with_recording;
+
+/// Mouse positions are sampled at most this often...
+const MOUSE_SAMPLE_MS: f64 = 50.0;
+/// ...and sent in batches this long.
+const MOUSE_BATCH_MS: u32 = 500;
+/// Scrolls and resizes are sent at most this often (the last position wins).
+const SCROLL_THROTTLE_MS: u32 = 100;
+/// Caps on what an error event records.
+const MAX_ERROR_MESSAGE_CHARS: usize = 2_000;
+const MAX_STACK_LINES: usize = 30;
+
+/// rrweb's MouseInteraction types.
+#[derive(Clone, Copy)]
+pub enum Interaction {
+    MouseUp = 0,
+    MouseDown = 1,
+    Click = 2,
+    ContextMenu = 3,
+    DblClick = 4,
+    Focus = 5,
+    Blur = 6,
+    TouchStart = 7,
+    TouchEnd = 9,
+    TouchCancel = 10,
+}
+
+/// The capture state of one recording.
+#[derive(Default)]
+pub struct Capture {
+    pub buffer: MutationBuffer<LiveDom>,
+    observers: Vec<MutationObserver>,
+    /// The JS functions observers and hooks call; made once by the web
+    /// layer's entry, kept alive there.
+    pub mutation_callback: Option<js_sys::Function>,
+    pub hook_callback: Option<js_sys::Function>,
+    pub self_ref: Weak<RefCell<Recording>>,
+    hooks: Vec<(u32, Hooks)>,
+    /// Listeners on frame documents and frame elements, dropped on stop.
+    frame_listeners: Vec<EventListener>,
+    frames_listened: Vec<u32>,
+    /// Frame documents attached since the last full snapshot.
+    attached_documents: Vec<u32>,
+    mouse_positions: Vec<(f64, f64, NodeId, f64)>,
+    mouse_source: u8,
+    last_mouse_sample: f64,
+    mouse_timer: Option<Timeout>,
+    scroll_pending: Vec<(NodeId, Node)>,
+    scroll_timer: Option<Timeout>,
+    resize_timer: Option<Timeout>,
+    last_viewport: (u32, u32),
+    last_inputs: HashMap<NodeId, (String, bool)>,
+    last_selection: String,
+    pub events_since_checkout: u32,
+    pub last_checkout_ms: f64,
+}
+
+impl Capture {
+    /// Detaches every observer, hook, listener and timer.
+    pub fn detach(&mut self) {
+        for observer in self.observers.drain(..) {
+            observer.disconnect();
+        }
+        for (_, hooks) in self.hooks.drain(..) {
+            hooks.uninstall();
+        }
+        self.frame_listeners.clear();
+        self.frames_listened.clear();
+        self.mouse_timer = None;
+        self.scroll_timer = None;
+        self.resize_timer = None;
+    }
+
+    fn observe(&mut self, root: &Node) {
+        let Some(callback) = &self.mutation_callback else { return };
+        let Ok(observer) = MutationObserver::new(callback) else { return };
+        let init = MutationObserverInit::new();
+        init.set_child_list(true);
+        init.set_subtree(true);
+        init.set_attributes(true);
+        init.set_character_data(true);
+        if observer.observe_with_options(root, &init).is_ok() {
+            self.observers.push(observer);
+        }
+    }
+
+    /// Drops what observers gathered but did not deliver: a full snapshot
+    /// is about to record the DOM as it is, so those records are stale.
+    pub fn forget_pending_mutations(&mut self) {
+        for observer in &self.observers {
+            let _ = observer.take_records();
+        }
+        self.buffer = MutationBuffer::new();
+    }
+}
+
+/// Schedules `action` on the recording after `ms`.
+fn later(recording: &Weak<RefCell<Recording>>, ms: u32, action: fn(&mut Recording)) -> Timeout {
+    let weak = recording.clone();
+    Timeout::new(ms, move || {
+        if let Some(recording) = weak.upgrade() {
+            with_recording(&recording, action);
+        }
+    })
+}
+
+/// A listener callback that passes the event to `action` on the recording.
+pub fn on_event(
+    recording: &Weak<RefCell<Recording>>,
+    action: impl Fn(&mut Recording, &Event) + 'static,
+) -> impl FnMut(Event) + 'static {
+    let weak = recording.clone();
+    move |event| {
+        if let Some(recording) = weak.upgrade() {
+            with_recording(&recording, |recording| action(recording, &event));
+        }
+    }
+}
+
+/// Listens on `document` for what users do; used for the page and for each
+/// same-origin frame.
+pub fn listen_to_document(recording: &Weak<RefCell<Recording>>, document: &Document) -> Vec<EventListener> {
+    let target: &web_sys::EventTarget = document.as_ref();
+    let mut listeners = Vec::new();
+    let mut add = |event_type: &'static str, action: Box<dyn Fn(&mut Recording, &Event)>| {
+        if let Ok(listener) = EventListener::new(target, event_type, true, on_event(recording, action)) {
+            listeners.push(listener);
+        }
+    };
+    add("mousemove", Box::new(|r, e| r.on_pointer_move(e, 1)));
+    add("touchmove", Box::new(|r, e| r.on_pointer_move(e, 6)));
+    for (event_type, kind) in [
+        ("mouseup", Interaction::MouseUp),
+        ("mousedown", Interaction::MouseDown),
+        ("click", Interaction::Click),
+        ("contextmenu", Interaction::ContextMenu),
+        ("dblclick", Interaction::DblClick),
+        ("focus", Interaction::Focus),
+        ("blur", Interaction::Blur),
+        ("touchstart", Interaction::TouchStart),
+        ("touchend", Interaction::TouchEnd),
+        ("touchcancel", Interaction::TouchCancel),
+    ] {
+        add(event_type, Box::new(move |r, e| r.on_interaction(e, kind)));
+    }
+    add("scroll", Box::new(|r, e| r.on_scroll(e)));
+    add("input", Box::new(|r, e| r.on_input_event(e)));
+    add("change", Box::new(|r, e| r.on_input_event(e)));
+    for (event_type, kind) in [("play", 0), ("pause", 1), ("seeked", 2), ("volumechange", 3), ("ratechange", 4)] {
+        add(event_type, Box::new(move |r, e| r.on_media(e, kind)));
+    }
+    add("selectionchange", Box::new(|r, _| r.on_selection()));
+    listeners
+}
+
+/// Listens on the page's window: viewport size and uncaught errors.
+pub fn listen_to_window(recording: &Weak<RefCell<Recording>>, window: &web_sys::Window) -> Vec<EventListener> {
+    let target: &web_sys::EventTarget = window.as_ref();
+    let mut listeners = Vec::new();
+    let entries: [(&'static str, Box<dyn Fn(&mut Recording, &Event)>); 3] = [
+        ("resize", Box::new(|r, _| r.on_resize())),
+        ("error", Box::new(|r, e| r.on_error(e))),
+        ("unhandledrejection", Box::new(|r, e| r.on_rejection(e))),
+    ];
+    for (event_type, action) in entries {
+        // Not capture: `error` in the capture phase also fires for every
+        // failed <img>/<script> load, which is not an uncaught error.
+        if let Ok(listener) = EventListener::new(target, event_type, false, on_event(recording, action)) {
+            listeners.push(listener);
+        }
+    }
+    listeners
+}
+
+/// The mutation observers' callback.
+pub fn mutation_callback(recording: &Weak<RefCell<Recording>>) -> Closure<dyn FnMut(js_sys::Array)> {
+    let weak = recording.clone();
+    Closure::new(move |records: js_sys::Array| {
+        if let Some(recording) = weak.upgrade() {
+            with_recording(&recording, |recording| recording.on_mutations(&records));
+        }
+    })
+}
+
+/// The hooks' callback: `(kind, node, styleId, payload)`.
+pub fn hook_callback(recording: &Weak<RefCell<Recording>>) -> Closure<dyn FnMut(String, JsValue, f64, String)> {
+    let weak = recording.clone();
+    Closure::new(move |kind: String, node: JsValue, style_id: f64, payload: String| {
+        if let Some(recording) = weak.upgrade() {
+            with_recording(&recording, |recording| recording.on_hook(&kind, &node, style_id, &payload));
+        }
+    })
+}
+
+fn element_target(event: &Event) -> Option<Element> {
+    event.target()?.dyn_into::<Element>().ok()
+}
+
+fn node_target(event: &Event) -> Option<Node> {
+    event.target()?.dyn_into::<Node>().ok()
+}
+
+impl Recording {
+    fn capture_mut(&mut self) -> &mut Capture {
+        &mut self.capture
+    }
+
+    /// Observers, hooks and frames for a freshly snapshotted document.
+    pub fn after_full_snapshot(&mut self, document: &Document, iframes: Vec<Node>, shadow_hosts: Vec<Node>) {
+        let capture = self.capture_mut();
+        for observer in capture.observers.drain(..) {
+            observer.disconnect();
+        }
+        capture.attached_documents.clear();
+        capture.observe(document.as_ref());
+        self.install_hooks_for(document);
+        self.emit_adopted(document.as_ref(), document.as_ref());
+        self.observe_shadow_hosts(shadow_hosts);
+        for frame in iframes {
+            self.attach_frame(&frame);
+        }
+    }
+
+    fn install_hooks_for(&mut self, document: &Document) {
+        let key = self.dom.key(document.as_ref());
+        let capture = &mut self.capture;
+        if capture.hooks.iter().any(|(hooked, _)| *hooked == key) {
+            return;
+        }
+        let (Some(callback), Some(window)) = (&capture.hook_callback, document.default_view()) else { return };
+        capture.hooks.push((key, install_hooks(window.as_ref(), callback)));
+    }
+
+    fn observe_shadow_hosts(&mut self, hosts: Vec<Node>) {
+        for host in hosts {
+            let Some(root) = host.dyn_ref::<Element>().and_then(Element::shadow_root) else { continue };
+            self.capture.observe(root.as_ref());
+            self.emit_adopted(&host, root.as_ref());
+        }
+    }
+
+    /// Emits the AdoptedStyleSheet event of `root` (a document or shadow
+    /// root) under the id of `owner` (the document or the host).
+    fn emit_adopted(&mut self, owner: &Node, root: &JsValue) {
+        let Some(id) = self.mirror.id_of(owner) else { return };
+        let Some(payload) = self.capture.hooks.first().and_then(|(_, hooks)| hooks.adopted(root)) else { return };
+        self.record_incremental(format!("{{\"source\":15,\"id\":{id},{payload}}}"));
+    }
+
+    /// Records a same-origin frame's document as an `isAttachIframe`
+    /// mutation, observes it, and re-attaches it whenever the frame loads.
+    fn attach_frame(&mut self, frame: &Node) {
+        let Some(frame_id) = self.mirror.id_of(frame) else { return };
+        let frame_key = self.dom.key(frame);
+        if !self.capture.frames_listened.contains(&frame_key) {
+            self.capture.frames_listened.push(frame_key);
+            let weak = self.capture.self_ref.clone();
+            let loaded = frame.clone();
+            let on_load = on_event(&weak, move |recording, _| recording.attach_frame(&loaded));
+            if let Ok(listener) = EventListener::new(frame.as_ref(), "load", false, on_load) {
+                self.capture.frame_listeners.push(listener);
+            }
+        }
+        let Some(document) = frame.dyn_ref::<HtmlIFrameElement>().and_then(HtmlIFrameElement::content_document) else {
+            return;
+        };
+        if document.document_element().is_none() {
+            return;
+        }
+        let document_key = self.dom.key(document.as_ref());
+        if self.capture.attached_documents.contains(&document_key) {
+            return;
+        }
+        self.capture.attached_documents.push(document_key);
+        let Some(tree) = serialize_tree(&self.dom, &mut self.mirror, &self.options.privacy, document.as_ref(), Placement::default())
+        else {
+            return;
+        };
+        self.record_incremental(format!(
+            "{{\"source\":0,\"adds\":[{{\"parentId\":{frame_id},\"nextId\":null,\"node\":{}}}],\"removes\":[],\"texts\":[],\"attributes\":[],\"isAttachIframe\":true}}",
+            tree.node.0
+        ));
+        self.capture.observe(document.as_ref());
+        let listeners = listen_to_document(&self.capture.self_ref, &document);
+        self.capture.frame_listeners.extend(listeners);
+        self.install_hooks_for(&document);
+        self.emit_adopted(document.as_ref(), document.as_ref());
+        self.observe_shadow_hosts(tree.shadow_hosts);
+        for inner in tree.iframes {
+            self.attach_frame(&inner);
+        }
+    }
+
+    pub fn on_mutations(&mut self, records: &js_sys::Array) {
+        if !self.is_capturing() {
+            return;
+        }
+        for record in records.iter() {
+            let record: web_sys::MutationRecord = record.unchecked_into();
+            let Some(target) = record.target() else { continue };
+            let converted = match record.type_().as_str() {
+                "childList" => {
+                    let (target, in_shadow) = match target.dyn_ref::<ShadowRoot>() {
+                        Some(root) => (root.host().into(), true),
+                        None => (target, false),
+                    };
+                    MutationRecord::ChildList {
+                        target,
+                        in_shadow,
+                        added: node_list(&record.added_nodes()),
+                        removed: node_list(&record.removed_nodes()),
+                    }
+                }
+                "characterData" => MutationRecord::CharacterData { target },
+                "attributes" => match record.attribute_name() {
+                    Some(name) => MutationRecord::Attribute { target, name },
+                    None => continue,
+                },
+                _ => continue,
+            };
+            self.capture.buffer.process(&self.dom, &self.mirror, converted);
+        }
+        self.emit_mutations();
+    }
+
+    /// Writes what the buffer gathered as one Mutation event.
+    pub fn emit_mutations(&mut self) {
+        if self.capture.buffer.is_empty() {
+            return;
+        }
+        let Some(emitted) = self.capture.buffer.emit(&self.dom, &mut self.mirror, &self.options.privacy) else {
+            return;
+        };
+        self.record_incremental(emitted.data_json);
+        self.observe_shadow_hosts(emitted.shadow_hosts);
+        for frame in emitted.iframes {
+            self.attach_frame(&frame);
+        }
+    }
+
+    pub fn on_hook(&mut self, kind: &str, node: &JsValue, style_id: f64, payload: &str) {
+        if !self.is_capturing() {
+            return;
+        }
+        // Mutations that happened before this call must reach the replay
+        // first (a rule may go into a <style> added a moment ago).
+        self.flush_mutation_records();
+        let node: Option<Node> = node.clone().dyn_into::<Node>().ok();
+        let target = match (&node, style_id) {
+            (Some(node), _) => match self.mirror.id_of(node) {
+                Some(id) => format!("\"id\":{id}"),
+                None => return,
+            },
+            (None, id) if id > 0.0 => format!("\"styleId\":{}", id as u32),
+            _ => return,
+        };
+        match kind {
+            "rule" => self.record_incremental(format!("{{\"source\":8,{target},{payload}}}")),
+            "declaration" => self.record_incremental(format!("{{\"source\":13,{target},{payload}}}")),
+            "adopted" => self.record_incremental(format!("{{\"source\":15,{target},{payload}}}")),
+            "shadow" => {
+                if let Some(host) = node.filter(|host| self.mirror.id_of(host).is_some()) {
+                    self.observe_shadow_hosts(vec![host]);
+                }
+            }
+            "value" => {
+                if let Some(element) = node.and_then(|node| node.dyn_into::<Element>().ok()) {
+                    self.on_value(&element, false);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Runs the observers' pending records through the buffer now.
+    fn flush_mutation_records(&mut self) {
+        let pending: Vec<js_sys::Array> = self.capture.observers.iter().map(MutationObserver::take_records).collect();
+        for records in pending {
+            if records.length() > 0 {
+                self.on_mutations(&records);
+            }
+        }
+    }
+
+    pub fn on_pointer_move(&mut self, event: &Event, source: u8) {
+        if !self.is_capturing() {
+            return;
+        }
+        let now = js_sys::Date::now();
+        if now - self.capture.last_mouse_sample < MOUSE_SAMPLE_MS {
+            return;
+        }
+        let Some(id) = node_target(event).and_then(|node| self.mirror.id_of(&node)) else { return };
+        let Some((x, y)) = pointer_position(event) else { return };
+        if self.capture.mouse_source != source && !self.capture.mouse_positions.is_empty() {
+            self.flush_mouse();
+        }
+        self.capture.last_mouse_sample = now;
+        self.capture.mouse_source = source;
+        self.capture.mouse_positions.push((x, y, id, now));
+        if self.capture.mouse_timer.is_none() {
+            self.capture.mouse_timer = Some(later(&self.capture.self_ref, MOUSE_BATCH_MS, Recording::flush_mouse));
+        }
+    }
+
+    /// Sends the sampled positions as one event, each with its (negative)
+    /// offset from the event's timestamp.
+    pub fn flush_mouse(&mut self) {
+        self.capture.mouse_timer = None;
+        let positions = std::mem::take(&mut self.capture.mouse_positions);
+        if positions.is_empty() {
+            return;
+        }
+        let now = js_sys::Date::now();
+        let mut data = format!("{{\"source\":{},\"positions\":[", self.capture.mouse_source);
+        for (index, (x, y, id, at)) in positions.iter().enumerate() {
+            if index > 0 {
+                data.push(',');
+            }
+            data.push_str("{\"x\":");
+            write_number(&mut data, *x);
+            data.push_str(",\"y\":");
+            write_number(&mut data, *y);
+            let _ = write!(data, ",\"id\":{id},\"timeOffset\":");
+            write_number(&mut data, (at - now).min(0.0));
+            data.push('}');
+        }
+        data.push_str("]}");
+        self.record_incremental_at(data, now);
+    }
+
+    pub fn on_interaction(&mut self, event: &Event, kind: Interaction) {
+        if !self.is_capturing() {
+            return;
+        }
+        let Some(target) = node_target(event) else { return };
+        if target.node_type() == Node::DOCUMENT_NODE && matches!(kind, Interaction::Focus | Interaction::Blur) {
+            return;
+        }
+        let Some(id) = self.mirror.id_of(&target) else { return };
+        let mut data = format!("{{\"source\":2,\"type\":{},\"id\":{id}", kind as u8);
+        if !matches!(kind, Interaction::Focus | Interaction::Blur) {
+            if let Some((x, y)) = pointer_position(event) {
+                data.push_str(",\"x\":");
+                write_number(&mut data, x);
+                data.push_str(",\"y\":");
+                write_number(&mut data, y);
+            }
+            let pointer_type = if event.type_().starts_with("touch") { 2 } else { 0 };
+            let _ = write!(data, ",\"pointerType\":{pointer_type}");
+        }
+        data.push('}');
+        self.flush_mouse();
+        self.record_incremental(data);
+    }
+
+    pub fn on_scroll(&mut self, event: &Event) {
+        if !self.is_capturing() {
+            return;
+        }
+        let Some(target) = node_target(event) else { return };
+        let Some(id) = self.mirror.id_of(&target) else { return };
+        if !self.capture.scroll_pending.iter().any(|(pending, _)| *pending == id) {
+            self.capture.scroll_pending.push((id, target));
+        }
+        if self.capture.scroll_timer.is_none() {
+            self.capture.scroll_timer = Some(later(&self.capture.self_ref, SCROLL_THROTTLE_MS, Recording::flush_scrolls));
+        }
+    }
+
+    /// Sends the current position of everything that scrolled.
+    pub fn flush_scrolls(&mut self) {
+        self.capture.scroll_timer = None;
+        for (id, target) in std::mem::take(&mut self.capture.scroll_pending) {
+            let (x, y) = match target.dyn_ref::<Document>() {
+                Some(document) => match document.default_view() {
+                    Some(view) => (view.scroll_x().unwrap_or(0.0), view.scroll_y().unwrap_or(0.0)),
+                    None => continue,
+                },
+                None => match target.dyn_ref::<Element>() {
+                    Some(element) => (f64::from(element.scroll_left()), f64::from(element.scroll_top())),
+                    None => continue,
+                },
+            };
+            let mut data = format!("{{\"source\":3,\"id\":{id},\"x\":");
+            write_number(&mut data, x);
+            data.push_str(",\"y\":");
+            write_number(&mut data, y);
+            data.push('}');
+            self.record_incremental(data);
+        }
+    }
+
+    pub fn on_resize(&mut self) {
+        if self.is_capturing() && self.capture.resize_timer.is_none() {
+            self.capture.resize_timer = Some(later(&self.capture.self_ref, SCROLL_THROTTLE_MS, Recording::flush_resize));
+        }
+    }
+
+    fn flush_resize(&mut self) {
+        self.capture.resize_timer = None;
+        let size = self.viewport_size();
+        if size == self.capture.last_viewport {
+            return;
+        }
+        self.capture.last_viewport = size;
+        self.record_incremental(format!("{{\"source\":4,\"width\":{},\"height\":{}}}", size.0, size.1));
+    }
+
+    pub fn note_viewport(&mut self, size: (u32, u32)) {
+        self.capture.last_viewport = size;
+    }
+
+    pub fn on_input_event(&mut self, event: &Event) {
+        if let Some(element) = element_target(event) {
+            self.on_value(&element, event.is_trusted());
+        }
+    }
+
+    /// Records a field's value: masked per the privacy rules, never for
+    /// ignored fields, once per distinct value.
+    fn on_value(&mut self, element: &Element, user_triggered: bool) {
+        if !self.is_capturing() {
+            return;
+        }
+        let tag = element.tag_name();
+        let (value, checked, kind) = match tag.as_str() {
+            "INPUT" => {
+                let input: &web_sys::HtmlInputElement = element.unchecked_ref();
+                (input.value(), input.checked(), input.type_().to_ascii_lowercase())
+            }
+            "TEXTAREA" => (element.unchecked_ref::<web_sys::HtmlTextAreaElement>().value(), false, String::new()),
+            "SELECT" => (element.unchecked_ref::<web_sys::HtmlSelectElement>().value(), false, "select".to_owned()),
+            _ => return,
+        };
+        let node: &Node = element.as_ref();
+        let Some(id) = self.mirror.id_of(node) else { return };
+        let flags = self.mirror.flags(id);
+        if flags.contains(NodeFlags::IGNORED) {
+            return;
+        }
+        let is_toggle = kind == "checkbox" || kind == "radio";
+        let masked = flags.contains(NodeFlags::FIELD_MASKED);
+        if masked && kind == "select" {
+            // A masked select shows no choice in the replay; setting its
+            // value to asterisks would select nothing instead.
+            return;
+        }
+        let text = if masked && !is_toggle { mask_value(&value) } else { value };
+        if self.capture.last_inputs.get(&id) == Some(&(text.clone(), checked)) {
+            return;
+        }
+        self.capture.last_inputs.insert(id, (text.clone(), checked));
+        self.flush_mutation_records();
+        self.record_incremental(input_event_json(id, &text, checked, user_triggered));
+        if kind == "radio" && checked {
+            // The radios of the same group were unchecked without an event.
+            let name = element.get_attribute("name").unwrap_or_default();
+            let Some(document) = element.owner_document() else { return };
+            if name.is_empty() || name.contains(['"', '\\']) {
+                return;
+            }
+            let Ok(group) = document.query_selector_all(&format!("input[type=radio][name=\"{name}\"]")) else { return };
+            for index in 0..group.length() {
+                let Some(other) = group.item(index) else { continue };
+                if other == *node {
+                    continue;
+                }
+                let Some(other_id) = self.mirror.id_of(&other) else { continue };
+                let other_value = other.unchecked_ref::<web_sys::HtmlInputElement>().value();
+                if self.capture.last_inputs.get(&other_id) == Some(&(other_value.clone(), false)) {
+                    continue;
+                }
+                self.capture.last_inputs.insert(other_id, (other_value.clone(), false));
+                self.record_incremental(input_event_json(other_id, &other_value, false, user_triggered));
+            }
+        }
+    }
+
+    pub fn on_media(&mut self, event: &Event, kind: u8) {
+        if !self.is_capturing() {
+            return;
+        }
+        let Some(target) = node_target(event) else { return };
+        let Some(media) = target.dyn_ref::<web_sys::HtmlMediaElement>() else { return };
+        let Some(id) = self.mirror.id_of(&target) else { return };
+        let mut data = format!("{{\"source\":7,\"type\":{kind},\"id\":{id},\"currentTime\":");
+        write_number(&mut data, media.current_time());
+        data.push_str(",\"volume\":");
+        write_number(&mut data, media.volume());
+        let _ = write!(data, ",\"muted\":{},\"playbackRate\":", media.muted());
+        write_number(&mut data, media.playback_rate());
+        data.push('}');
+        self.record_incremental(data);
+    }
+
+    pub fn on_selection(&mut self) {
+        if !self.is_capturing() {
+            return;
+        }
+        let Some(selection) = self.window.get_selection().ok().flatten() else { return };
+        let mut ranges = String::new();
+        for index in 0..selection.range_count() {
+            let Ok(range) = selection.get_range_at(index) else { continue };
+            let (Ok(start), Ok(end)) = (range.start_container(), range.end_container()) else { continue };
+            let (Some(start_id), Some(end_id)) = (self.mirror.id_of(&start), self.mirror.id_of(&end)) else { continue };
+            if !ranges.is_empty() {
+                ranges.push(',');
+            }
+            let _ = write!(
+                ranges,
+                "{{\"start\":{start_id},\"startOffset\":{},\"end\":{end_id},\"endOffset\":{}}}",
+                range.start_offset().unwrap_or(0),
+                range.end_offset().unwrap_or(0)
+            );
+        }
+        if ranges == self.capture.last_selection {
+            return;
+        }
+        self.capture.last_selection = ranges.clone();
+        self.record_incremental(format!("{{\"source\":14,\"ranges\":[{ranges}]}}"));
+    }
+
+    pub fn on_error(&mut self, event: &Event) {
+        let Some(error_event) = event.dyn_ref::<web_sys::ErrorEvent>() else { return };
+        let message = error_event.message();
+        let stack = stack_of(&error_event.error());
+        self.record_error(&message, stack.as_deref());
+    }
+
+    pub fn on_rejection(&mut self, event: &Event) {
+        let Some(rejection) = event.dyn_ref::<web_sys::PromiseRejectionEvent>() else { return };
+        let reason = rejection.reason();
+        let message = match reason.dyn_ref::<js_sys::Error>() {
+            Some(error) => format!("Uncaught (in promise) {}: {}", String::from(error.name()), String::from(error.message())),
+            None => format!("Uncaught (in promise) {}", String::from(js_sys::JsString::from(reason.clone()))),
+        };
+        self.record_error(&message, stack_of(&reason).as_deref());
+    }
+
+    /// An `rrweb/console@1` event at level error: shown in the replay's
+    /// console panel, size-capped.
+    fn record_error(&mut self, message: &str, stack: Option<&str>) {
+        if !self.is_capturing() {
+            return;
+        }
+        let message: String = message.chars().take(MAX_ERROR_MESSAGE_CHARS).collect();
+        let mut data = String::from("{\"plugin\":\"rrweb/console@1\",\"payload\":{\"level\":\"error\",\"trace\":[");
+        let lines = stack
+            .unwrap_or("")
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty() && *line != message)
+            .take(MAX_STACK_LINES);
+        for (index, line) in lines.enumerate() {
+            if index > 0 {
+                data.push(',');
+            }
+            let line: String = line.chars().take(500).collect();
+            write_str(&mut data, &line);
+        }
+        data.push_str("],\"payload\":[");
+        // rrweb's console plugin stores each argument as its JSON text.
+        let mut quoted = String::new();
+        write_str(&mut quoted, &message);
+        write_str(&mut data, &quoted);
+        data.push_str("]}}");
+        self.record_plugin(data);
+    }
+}
+
+fn input_event_json(id: NodeId, text: &str, checked: bool, user_triggered: bool) -> String {
+    let mut data = String::from("{\"source\":5,\"text\":");
+    write_str(&mut data, text);
+    let _ = write!(data, ",\"isChecked\":{checked},\"userTriggered\":{user_triggered},\"id\":{id}}}");
+    data
+}
+
+fn node_list(list: &web_sys::NodeList) -> Vec<Node> {
+    (0..list.length()).filter_map(|index| list.item(index)).collect()
+}
+
+fn pointer_position(event: &Event) -> Option<(f64, f64)> {
+    if let Some(mouse) = event.dyn_ref::<web_sys::MouseEvent>() {
+        return Some((f64::from(mouse.client_x()), f64::from(mouse.client_y())));
+    }
+    let touch = event.dyn_ref::<web_sys::TouchEvent>()?.changed_touches().get(0)?;
+    Some((f64::from(touch.client_x()), f64::from(touch.client_y())))
+}
+
+fn stack_of(error: &JsValue) -> Option<String> {
+    js_sys::Reflect::get(error, &"stack".into()).ok()?.as_string()
+}
+
+/// Keeps a recording's closures alive for as long as it records.
+pub struct CaptureCallbacks {
+    pub _mutations: Closure<dyn FnMut(js_sys::Array)>,
+    pub _hooks: Closure<dyn FnMut(String, JsValue, f64, String)>,
+}
+
+/// Makes the callbacks and hands their functions to the recording.
+pub fn connect(recording: &Rc<RefCell<Recording>>) -> CaptureCallbacks {
+    let weak = Rc::downgrade(recording);
+    let mutations = mutation_callback(&weak);
+    let hooks = hook_callback(&weak);
+    if let Ok(mut borrowed) = recording.try_borrow_mut() {
+        borrowed.capture.self_ref = weak;
+        borrowed.capture.mutation_callback = Some(mutations.as_ref().unchecked_ref::<js_sys::Function>().clone());
+        borrowed.capture.hook_callback = Some(hooks.as_ref().unchecked_ref::<js_sys::Function>().clone());
+    }
+    CaptureCallbacks {
+        _mutations: mutations,
+        _hooks: hooks,
+    }
+}
