@@ -44,6 +44,8 @@ pub struct MutationEmit<N> {
     /// Added `<iframe>` elements and shadow hosts, to attach and observe.
     pub iframes: Vec<N>,
     pub shadow_hosts: Vec<N>,
+    /// Added stylesheet links whose sheet has not loaded yet.
+    pub pending_links: Vec<N>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -305,6 +307,14 @@ impl<D: DomTree> MutationBuffer<D> {
                     }
                 }
             }
+            if tag_name == "dialog" && entries.contains("\"open\":") {
+                // The replay opens a dialog modal only when told so, and
+                // closes one properly (leaving the top layer) only when told
+                // before the `open` attribute goes: so this comes first.
+                let modal = dom.attribute(&node, "open").is_some() && dom.matches(&node, "dialog:modal");
+                let mode = if modal { "\"rr_open_mode\":\"modal\"," } else { "\"rr_open_mode\":\"non-modal\"," };
+                entries.insert_str(0, mode);
+            }
             if entries.is_empty() {
                 continue;
             }
@@ -329,6 +339,7 @@ impl<D: DomTree> MutationBuffer<D> {
         let mut node_count = 0;
         let mut iframes = Vec::new();
         let mut shadow_hosts = Vec::new();
+        let mut pending_links = Vec::new();
         for (node, parent_id, in_shadow) in &top {
             if emitted.contains(&dom.key(node)) {
                 continue;
@@ -365,6 +376,7 @@ impl<D: DomTree> MutationBuffer<D> {
                 node_count += tree.nodes.len() as u32;
                 iframes.extend(tree.iframes);
                 shadow_hosts.extend(tree.shadow_hosts);
+                pending_links.extend(tree.pending_links);
             }
         }
         out.push_str("]}");
@@ -379,6 +391,7 @@ impl<D: DomTree> MutationBuffer<D> {
             node_count,
             iframes,
             shadow_hosts,
+            pending_links,
         })
     }
 }
@@ -409,7 +422,12 @@ fn write_flat_adds(out: &mut String, first: &mut bool, nodes: &[FlatNode], paren
         out.push('}');
         let own = &children[index];
         for (position, &child) in own.iter().enumerate() {
-            let sibling = own.get(position + 1).map(|&next| nodes[next].id);
+            // Light children and shadow-root children are separate lists.
+            let in_shadow = nodes[child].in_shadow;
+            let sibling = own[position + 1..]
+                .iter()
+                .find(|&&next| nodes[next].in_shadow == in_shadow)
+                .map(|&next| nodes[next].id);
             stack.push((child, nodes[index].id, sibling));
         }
     }

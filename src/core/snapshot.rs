@@ -36,6 +36,8 @@ pub struct SerializedTree<N> {
     pub iframes: Vec<N>,
     /// Elements with an open shadow root, whose changes must be observed.
     pub shadow_hosts: Vec<N>,
+    /// `<link rel=stylesheet>` elements whose sheet had not loaded yet.
+    pub pending_links: Vec<N>,
 }
 
 /// Where a subtree goes: the flags its parent passes to its children (see
@@ -71,6 +73,7 @@ where
         truncated_elements: 0,
         iframes: Vec::new(),
         shadow_hosts: Vec::new(),
+        pending_links: Vec::new(),
     };
     serializer.serialize(root, placement)?;
     Some(SerializedTree {
@@ -79,6 +82,7 @@ where
         truncated_elements: serializer.truncated_elements,
         iframes: serializer.iframes,
         shadow_hosts: serializer.shadow_hosts,
+        pending_links: serializer.pending_links,
     })
 }
 
@@ -88,6 +92,8 @@ where
 pub struct FlatNode {
     pub id: NodeId,
     pub parent: Option<usize>,
+    /// In its parent's shadow root: a sibling list of its own.
+    pub in_shadow: bool,
     pub json: String,
 }
 
@@ -99,6 +105,7 @@ pub struct FlatTree<N> {
     pub nodes: Vec<FlatNode>,
     pub iframes: Vec<N>,
     pub shadow_hosts: Vec<N>,
+    pub pending_links: Vec<N>,
 }
 
 /// Serializes `root` and everything below it as single nodes, assigning ids
@@ -124,12 +131,14 @@ where
         truncated_elements: 0,
         iframes: Vec::new(),
         shadow_hosts: Vec::new(),
+        pending_links: Vec::new(),
     };
     let nodes = serializer.serialize_flat(root, placement)?;
     Some(FlatTree {
         nodes,
         iframes: serializer.iframes,
         shadow_hosts: serializer.shadow_hosts,
+        pending_links: serializer.pending_links,
     })
 }
 
@@ -160,6 +169,7 @@ struct TreeSerializer<'a, D: DomTree, S> {
     truncated_elements: usize,
     iframes: Vec<D::Node>,
     shadow_hosts: Vec<D::Node>,
+    pending_links: Vec<D::Node>,
 }
 
 impl<D, S> TreeSerializer<'_, D, S>
@@ -221,7 +231,7 @@ where
         let written = self.write_node(root, placement.context, placement.in_shadow)?;
         // Each entry: children left to write, their flags, the parent's index.
         let mut open: Vec<(std::vec::IntoIter<(D::Node, bool)>, NodeFlags, usize)> = Vec::new();
-        self.finish_flat(&mut nodes, root, written, None, &mut open);
+        self.finish_flat(&mut nodes, root, written, None, placement.in_shadow, &mut open);
         while let Some((children, context, parent)) = open.last_mut() {
             let Some((child, in_shadow)) = children.next() else {
                 open.pop();
@@ -233,10 +243,10 @@ where
                 if let Written::Open(..) = written {
                     self.truncated_elements += 1;
                 }
-                self.finish_flat(&mut nodes, &child, Written::Leaf, Some(parent), &mut Vec::new());
+                self.finish_flat(&mut nodes, &child, Written::Leaf, Some(parent), in_shadow, &mut Vec::new());
                 continue;
             }
-            self.finish_flat(&mut nodes, &child, written, Some(parent), &mut open);
+            self.finish_flat(&mut nodes, &child, written, Some(parent), in_shadow, &mut open);
         }
         Some(nodes)
     }
@@ -249,6 +259,7 @@ where
         node: &D::Node,
         written: Written,
         parent: Option<usize>,
+        in_shadow: bool,
         open: &mut Vec<(std::vec::IntoIter<(D::Node, bool)>, NodeFlags, usize)>,
     ) {
         let mut json = std::mem::take(&mut self.out);
@@ -256,7 +267,12 @@ where
             json.push_str("]}");
         }
         let id = self.mirror.id_of(node).unwrap_or_default();
-        nodes.push(FlatNode { id, parent, json });
+        nodes.push(FlatNode {
+            id,
+            parent,
+            in_shadow,
+            json,
+        });
         if let Written::Open(context, has_shadow) = written {
             open.push((self.children_of(node, has_shadow), context, nodes.len() - 1));
         }
@@ -351,6 +367,9 @@ where
                 if is_iframe && !blocked {
                     self.iframes.push(node.clone());
                 }
+                if element.awaiting_sheet {
+                    self.pending_links.push(node.clone());
+                }
                 let flags = element.own_flags.with(element.child_context);
                 if blocked {
                     out.push_str(",\"childNodes\":[]}");
@@ -427,6 +446,8 @@ struct ElementRecord {
     own_flags: NodeFlags,
     /// Flags its children are recorded with.
     child_context: NodeFlags,
+    /// A stylesheet link whose rules could not be read (yet).
+    awaiting_sheet: bool,
 }
 
 /// The privacy decisions for one element, from its classes and the
@@ -496,6 +517,7 @@ fn element_record<D: DomTree>(
             is_custom,
             own_flags: NodeFlags::BLOCKED,
             child_context: NodeFlags::NONE,
+            awaiting_sheet: false,
         };
     }
     // Text masking passes down the tree; the rest applies to direct children.
@@ -504,6 +526,7 @@ fn element_record<D: DomTree>(
         .with(if privacy_flags.contains(NodeFlags::MASK_TEXT) { NodeFlags::MASK_TEXT } else { NodeFlags::NONE });
     let mut own_flags = if privacy_flags.contains(NodeFlags::IGNORED) { NodeFlags::IGNORED } else { NodeFlags::NONE };
     let mut child_context = inherited;
+    let mut awaiting_sheet = false;
     match tag_name.as_str() {
         "input" | "textarea" | "select" => {
             let masked = privacy_flags.contains(NodeFlags::IGNORED)
@@ -552,6 +575,7 @@ fn element_record<D: DomTree>(
                 rel.split_ascii_whitespace()
                     .any(|token| token.eq_ignore_ascii_case("stylesheet"))
             });
+            awaiting_sheet = is_stylesheet && view.stylesheet.is_none() && !is_svg;
             if let (true, Some(css)) = (is_stylesheet, view.stylesheet) {
                 // Inlined so the replay does not depend on the site's server;
                 // the Replayer turns this link into a <style>. URLs in it are
@@ -608,6 +632,7 @@ fn element_record<D: DomTree>(
         is_custom,
         own_flags,
         child_context,
+        awaiting_sheet,
     }
 }
 

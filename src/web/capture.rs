@@ -13,7 +13,7 @@ use std::rc::{Rc, Weak};
 use gloo_timers::callback::Timeout;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, Event, HtmlIFrameElement, MutationObserver, MutationObserverInit, Node, ShadowRoot};
+use web_sys::{Document, Element, Event, HtmlIFrameElement, MutationObserver, MutationObserverInit, Node};
 
 use crate::core::dom::DomTree;
 use crate::core::event::NodeId;
@@ -23,7 +23,7 @@ use crate::core::mutation::{MutationBuffer, MutationRecord};
 use crate::core::privacy::mask_value;
 use crate::core::snapshot::{serialize_tree, Placement};
 
-use super::dom::LiveDom;
+use super::dom::{as_document, as_element, as_html, as_shadow_root, node_of, LiveDom};
 use super::hooks::{install_hooks, Hooks};
 use super::listener::EventListener;
 use super::recorder::Recording;
@@ -68,6 +68,7 @@ pub struct Capture {
     /// Listeners on frame documents and frame elements, dropped on stop.
     frame_listeners: Vec<EventListener>,
     frames_listened: Vec<u32>,
+    documents_listened: Vec<u32>,
     /// Frame documents attached since the last full snapshot.
     attached_documents: Vec<u32>,
     mouse_positions: Vec<(f64, f64, NodeId, f64)>,
@@ -95,6 +96,7 @@ impl Capture {
         }
         self.frame_listeners.clear();
         self.frames_listened.clear();
+        self.documents_listened.clear();
         self.mouse_timer = None;
         self.scroll_timer = None;
         self.resize_timer = None;
@@ -179,6 +181,7 @@ pub fn listen_to_document(recording: &Weak<RefCell<Recording>>, document: &Docum
         add(event_type, Box::new(move |r, e| r.on_media(e, kind)));
     }
     add("selectionchange", Box::new(|r, _| r.on_selection()));
+    add("reset", Box::new(|r, e| r.on_form_reset(e)));
     listeners
 }
 
@@ -222,11 +225,12 @@ pub fn hook_callback(recording: &Weak<RefCell<Recording>>) -> Closure<dyn FnMut(
 }
 
 fn element_target(event: &Event) -> Option<Element> {
-    event.target()?.dyn_into::<Element>().ok()
+    let node = node_of(event.target()?.as_ref())?;
+    as_element(&node).cloned()
 }
 
 fn node_target(event: &Event) -> Option<Node> {
-    event.target()?.dyn_into::<Node>().ok()
+    node_of(event.target()?.as_ref())
 }
 
 impl Recording {
@@ -235,7 +239,13 @@ impl Recording {
     }
 
     /// Observers, hooks and frames for a freshly snapshotted document.
-    pub fn after_full_snapshot(&mut self, document: &Document, iframes: Vec<Node>, shadow_hosts: Vec<Node>) {
+    pub fn after_full_snapshot(
+        &mut self,
+        document: &Document,
+        iframes: Vec<Node>,
+        shadow_hosts: Vec<Node>,
+        pending_links: Vec<Node>,
+    ) {
         let capture = self.capture_mut();
         for observer in capture.observers.drain(..) {
             observer.disconnect();
@@ -245,9 +255,39 @@ impl Recording {
         self.install_hooks_for(document);
         self.emit_adopted(document.as_ref(), document.as_ref());
         self.observe_shadow_hosts(shadow_hosts);
+        self.await_sheets(pending_links);
         for frame in iframes {
             self.attach_frame(&frame);
         }
+    }
+
+    /// A stylesheet link recorded before its sheet loaded gets its rules
+    /// sent as `_cssText` once it loads (the replay turns it into a style).
+    fn await_sheets(&mut self, links: Vec<Node>) {
+        for link in links {
+            let loaded = link.clone();
+            let on_load = on_event(&self.capture.self_ref, move |recording, _| recording.on_sheet_loaded(&loaded));
+            if let Ok(listener) = EventListener::new(link.as_ref(), "load", false, on_load) {
+                self.capture.frame_listeners.push(listener);
+            }
+        }
+    }
+
+    fn on_sheet_loaded(&mut self, link: &Node) {
+        if !self.is_capturing() {
+            return;
+        }
+        let Some(id) = self.mirror.id_of(link) else { return };
+        let crate::core::dom::NodeView::Element(view) = self.dom.read(link) else { return };
+        let Some(css) = view.stylesheet else { return };
+        let href = as_element(link)
+            .and_then(|element| element.get_attribute("href"))
+            .map(|href| crate::core::url::resolve(&self.dom.base_url(link), &href))
+            .unwrap_or_else(|| self.dom.base_url(link));
+        let mut data = format!("{{\"source\":0,\"texts\":[],\"attributes\":[{{\"id\":{id},\"attributes\":{{\"_cssText\":");
+        write_str(&mut data, &crate::core::url::absolutize_css(&css, &href));
+        data.push_str("}}],\"removes\":[],\"adds\":[]}");
+        self.record_incremental(data);
     }
 
     fn install_hooks_for(&mut self, document: &Document) {
@@ -262,7 +302,7 @@ impl Recording {
 
     fn observe_shadow_hosts(&mut self, hosts: Vec<Node>) {
         for host in hosts {
-            let Some(root) = host.dyn_ref::<Element>().and_then(Element::shadow_root) else { continue };
+            let Some(root) = as_element(&host).and_then(Element::shadow_root) else { continue };
             self.capture.observe(root.as_ref());
             self.emit_adopted(&host, root.as_ref());
         }
@@ -279,28 +319,40 @@ impl Recording {
     /// Records a same-origin frame's document as an `isAttachIframe`
     /// mutation, observes it, and re-attaches it whenever the frame loads.
     fn attach_frame(&mut self, frame: &Node) {
+        self.attach_frame_document(frame, false);
+    }
+
+    /// `reload`: the frame fired `load`, so even a document attached before
+    /// is recorded again (its stylesheets and images have arrived).
+    fn attach_frame_document(&mut self, frame: &Node, reload: bool) {
         let Some(frame_id) = self.mirror.id_of(frame) else { return };
         let frame_key = self.dom.key(frame);
         if !self.capture.frames_listened.contains(&frame_key) {
             self.capture.frames_listened.push(frame_key);
             let weak = self.capture.self_ref.clone();
             let loaded = frame.clone();
-            let on_load = on_event(&weak, move |recording, _| recording.attach_frame(&loaded));
+            let on_load = on_event(&weak, move |recording, _| recording.attach_frame_document(&loaded, true));
             if let Ok(listener) = EventListener::new(frame.as_ref(), "load", false, on_load) {
                 self.capture.frame_listeners.push(listener);
             }
         }
-        let Some(document) = frame.dyn_ref::<HtmlIFrameElement>().and_then(HtmlIFrameElement::content_document) else {
+        let Some(document) = as_html::<HtmlIFrameElement>(frame, "IFRAME").and_then(HtmlIFrameElement::content_document)
+        else {
             return;
         };
         if document.document_element().is_none() {
             return;
         }
         let document_key = self.dom.key(document.as_ref());
-        if self.capture.attached_documents.contains(&document_key) {
+        let seen = self.capture.attached_documents.contains(&document_key);
+        if seen && !reload {
             return;
         }
-        self.capture.attached_documents.push(document_key);
+        if !seen {
+            self.capture.attached_documents.push(document_key);
+        }
+        // Records about the frame's old state are stale once it is re-read.
+        self.flush_mutation_records();
         let Some(tree) = serialize_tree(&self.dom, &mut self.mirror, &self.options.privacy, document.as_ref(), Placement::default())
         else {
             return;
@@ -309,12 +361,18 @@ impl Recording {
             "{{\"source\":0,\"adds\":[{{\"parentId\":{frame_id},\"nextId\":null,\"node\":{}}}],\"removes\":[],\"texts\":[],\"attributes\":[],\"isAttachIframe\":true}}",
             tree.node.0
         ));
-        self.capture.observe(document.as_ref());
-        let listeners = listen_to_document(&self.capture.self_ref, &document);
-        self.capture.frame_listeners.extend(listeners);
+        if !seen {
+            self.capture.observe(document.as_ref());
+        }
+        if !self.capture.documents_listened.contains(&document_key) {
+            self.capture.documents_listened.push(document_key);
+            let listeners = listen_to_document(&self.capture.self_ref, &document);
+            self.capture.frame_listeners.extend(listeners);
+        }
         self.install_hooks_for(&document);
         self.emit_adopted(document.as_ref(), document.as_ref());
         self.observe_shadow_hosts(tree.shadow_hosts);
+        self.await_sheets(tree.pending_links);
         for inner in tree.iframes {
             self.attach_frame(&inner);
         }
@@ -324,12 +382,13 @@ impl Recording {
         if !self.is_capturing() {
             return;
         }
+        let mut media_changed: Vec<Node> = Vec::new();
         for record in records.iter() {
             let record: web_sys::MutationRecord = record.unchecked_into();
             let Some(target) = record.target() else { continue };
             let converted = match record.type_().as_str() {
                 "childList" => {
-                    let (target, in_shadow) = match target.dyn_ref::<ShadowRoot>() {
+                    let (target, in_shadow) = match as_shadow_root(&target) {
                         Some(root) => (root.host().into(), true),
                         None => (target, false),
                     };
@@ -342,7 +401,16 @@ impl Recording {
                 }
                 "characterData" => MutationRecord::CharacterData { target },
                 "attributes" => match record.attribute_name() {
-                    Some(name) => MutationRecord::Attribute { target, name },
+                    Some(name) if matches!(name.as_str(), "loop" | "muted") && self.dom.read_tag_name(&target).is_some_and(|tag| tag == "video" || tag == "audio") => {
+                        media_changed.push(target.clone());
+                        MutationRecord::Attribute { target, name }
+                    }
+                    // The record names a namespaced attribute by its local
+                    // name; the page wrote (and the replay sets) `xlink:href`.
+                    Some(name) => MutationRecord::Attribute {
+                        target,
+                        name: qualified_name(record.attribute_namespace().as_deref(), name),
+                    },
                     None => continue,
                 },
                 _ => continue,
@@ -350,6 +418,15 @@ impl Recording {
             self.capture.buffer.process(&self.dom, &self.mirror, converted);
         }
         self.emit_mutations();
+        for target in media_changed {
+            let media = as_html::<web_sys::HtmlMediaElement>(&target, "VIDEO")
+                .or_else(|| as_html::<web_sys::HtmlMediaElement>(&target, "AUDIO"))
+                .cloned();
+            if let Some(media) = media {
+                // VolumeChange: the state event that starts nothing playing.
+                self.record_media_state(&target, &media, 3);
+            }
+        }
     }
 
     /// Writes what the buffer gathered as one Mutation event.
@@ -362,6 +439,7 @@ impl Recording {
         };
         self.record_incremental(emitted.data_json);
         self.observe_shadow_hosts(emitted.shadow_hosts);
+        self.await_sheets(emitted.pending_links);
         for frame in emitted.iframes {
             self.attach_frame(&frame);
         }
@@ -371,10 +449,11 @@ impl Recording {
         if !self.is_capturing() {
             return;
         }
-        // Mutations that happened before this call must reach the replay
-        // first (a rule may go into a <style> added a moment ago).
-        self.flush_mutation_records();
-        let node: Option<Node> = node.clone().dyn_into::<Node>().ok();
+        if kind == "flush" {
+            self.flush_mutation_records();
+            return;
+        }
+        let node: Option<Node> = node_of(node);
         let target = match (&node, style_id) {
             (Some(node), _) => match self.mirror.id_of(node) {
                 Some(id) => format!("\"id\":{id}"),
@@ -393,8 +472,8 @@ impl Recording {
                 }
             }
             "value" => {
-                if let Some(element) = node.and_then(|node| node.dyn_into::<Element>().ok()) {
-                    self.on_value(&element, false);
+                if let Some(element) = node.as_ref().and_then(as_element) {
+                    self.on_value(element, false);
                 }
             }
             _ => {}
@@ -501,12 +580,12 @@ impl Recording {
     pub fn flush_scrolls(&mut self) {
         self.capture.scroll_timer = None;
         for (id, target) in std::mem::take(&mut self.capture.scroll_pending) {
-            let (x, y) = match target.dyn_ref::<Document>() {
+            let (x, y) = match as_document(&target) {
                 Some(document) => match document.default_view() {
                     Some(view) => (view.scroll_x().unwrap_or(0.0), view.scroll_y().unwrap_or(0.0)),
                     None => continue,
                 },
-                None => match target.dyn_ref::<Element>() {
+                None => match as_element(&target) {
                     Some(element) => (f64::from(element.scroll_left()), f64::from(element.scroll_top())),
                     None => continue,
                 },
@@ -606,18 +685,51 @@ impl Recording {
         }
     }
 
+    /// A form reset puts every field back to its default without an input
+    /// event; the fields are read once the reset is done.
+    pub fn on_form_reset(&mut self, event: &Event) {
+        let Some(form) = node_target(event)
+            .and_then(|node| as_html::<web_sys::HtmlFormElement>(&node, "FORM").cloned())
+        else {
+            return;
+        };
+        let weak = self.capture.self_ref.clone();
+        Timeout::new(0, move || {
+            let Some(recording) = weak.upgrade() else { return };
+            let fields = form.elements();
+            with_recording(&recording, |recording| {
+                for index in 0..fields.length() {
+                    if let Some(field) = fields.item(index) {
+                        recording.on_value(&field, true);
+                    }
+                }
+            });
+        })
+        .forget();
+    }
+
     pub fn on_media(&mut self, event: &Event, kind: u8) {
         if !self.is_capturing() {
             return;
         }
         let Some(target) = node_target(event) else { return };
-        let Some(media) = target.dyn_ref::<web_sys::HtmlMediaElement>() else { return };
-        let Some(id) = self.mirror.id_of(&target) else { return };
+        let Some(media) = as_html::<web_sys::HtmlMediaElement>(&target, "VIDEO")
+            .or_else(|| as_html::<web_sys::HtmlMediaElement>(&target, "AUDIO"))
+        else {
+            return;
+        };
+        self.record_media_state(&target, media, kind);
+    }
+
+    /// A MediaInteraction with the element's whole state: the Replayer
+    /// sets muted and loop from the last one it saw.
+    fn record_media_state(&mut self, target: &Node, media: &web_sys::HtmlMediaElement, kind: u8) {
+        let Some(id) = self.mirror.id_of(target) else { return };
         let mut data = format!("{{\"source\":7,\"type\":{kind},\"id\":{id},\"currentTime\":");
         write_number(&mut data, media.current_time());
         data.push_str(",\"volume\":");
         write_number(&mut data, media.volume());
-        let _ = write!(data, ",\"muted\":{},\"playbackRate\":", media.muted());
+        let _ = write!(data, ",\"muted\":{},\"loop\":{},\"playbackRate\":", media.muted(), media.loop_());
         write_number(&mut data, media.playback_rate());
         data.push('}');
         self.record_incremental(data);
@@ -698,6 +810,16 @@ impl Recording {
     }
 }
 
+fn qualified_name(namespace: Option<&str>, local_name: String) -> String {
+    let prefix = match namespace {
+        Some("http://www.w3.org/1999/xlink") => "xlink:",
+        Some("http://www.w3.org/XML/1998/namespace") => "xml:",
+        Some("http://www.w3.org/2000/xmlns/") if local_name != "xmlns" => "xmlns:",
+        _ => "",
+    };
+    format!("{prefix}{local_name}")
+}
+
 fn input_event_json(id: NodeId, text: &str, checked: bool, user_triggered: bool) -> String {
     let mut data = String::from("{\"source\":5,\"text\":");
     write_str(&mut data, text);
@@ -710,10 +832,13 @@ fn node_list(list: &web_sys::NodeList) -> Vec<Node> {
 }
 
 fn pointer_position(event: &Event) -> Option<(f64, f64)> {
-    if let Some(mouse) = event.dyn_ref::<web_sys::MouseEvent>() {
+    // By type, not instanceof: a frame's events come from its own realm.
+    let event_type = event.type_();
+    if !event_type.starts_with("touch") {
+        let mouse: &web_sys::MouseEvent = event.unchecked_ref();
         return Some((f64::from(mouse.client_x()), f64::from(mouse.client_y())));
     }
-    let touch = event.dyn_ref::<web_sys::TouchEvent>()?.changed_touches().get(0)?;
+    let touch = event.unchecked_ref::<web_sys::TouchEvent>().changed_touches().get(0)?;
     Some((f64::from(touch.client_x()), f64::from(touch.client_y())))
 }
 

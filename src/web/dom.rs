@@ -17,6 +17,39 @@ use crate::core::mirror::IdStore;
 const SVG_NAMESPACE: &str = "http://www.w3.org/2000/svg";
 const HTML_NAMESPACE: &str = "http://www.w3.org/1999/xhtml";
 
+// Nodes of same-origin frames belong to another JS realm, where
+// `instanceof` against this window's classes is false: these casts decide by
+// the node type instead, which holds in every realm.
+
+/// `value` as a node, if it is one (of any realm).
+pub fn node_of(value: &wasm_bindgen::JsValue) -> Option<Node> {
+    let node_type = js_sys::Reflect::get(value, &"nodeType".into()).ok()?.as_f64()?;
+    (node_type > 0.0).then(|| value.clone().unchecked_into())
+}
+
+pub fn as_element(node: &Node) -> Option<&Element> {
+    (node.node_type() == Node::ELEMENT_NODE).then(|| node.unchecked_ref())
+}
+
+/// An element with the given upper-case tag name (HTML elements only).
+pub fn as_html<'a, T: JsCast>(node: &'a Node, tag_name: &str) -> Option<&'a T> {
+    let element = as_element(node)?;
+    (element.tag_name() == tag_name && element.namespace_uri().as_deref() == Some(HTML_NAMESPACE))
+        .then(|| element.unchecked_ref())
+}
+
+pub fn as_document(node: &Node) -> Option<&Document> {
+    (node.node_type() == Node::DOCUMENT_NODE).then(|| node.unchecked_ref())
+}
+
+pub fn as_shadow_root(node: &Node) -> Option<&ShadowRoot> {
+    if node.node_type() != Node::DOCUMENT_FRAGMENT_NODE {
+        return None;
+    }
+    let host = js_sys::Reflect::get(node, &"host".into()).ok()?;
+    host.is_object().then(|| node.unchecked_ref())
+}
+
 /// The page's DOM, read through web-sys.
 pub struct LiveDom {
     window: Window,
@@ -89,14 +122,14 @@ impl LiveDom {
                     let style: &HtmlStyleElement = element.unchecked_ref();
                     view.stylesheet = style
                         .sheet()
-                        .and_then(|sheet| sheet.dyn_into::<CssStyleSheet>().ok())
+                        .map(|sheet| sheet.unchecked_into::<CssStyleSheet>())
                         .and_then(|sheet| stylesheet_text(&sheet));
                 }
                 "LINK" => {
                     let link: &HtmlLinkElement = element.unchecked_ref();
                     view.stylesheet = link
                         .sheet()
-                        .and_then(|sheet| sheet.dyn_into::<CssStyleSheet>().ok())
+                        .map(|sheet| sheet.unchecked_into::<CssStyleSheet>())
                         .and_then(|sheet| stylesheet_text(&sheet));
                 }
                 "IFRAME" => {
@@ -204,7 +237,7 @@ impl DomTree for LiveDom {
     }
 
     fn shadow_children(&self, node: &Node) -> Vec<Node> {
-        match node.dyn_ref::<Element>().and_then(Element::shadow_root) {
+        match as_element(node).and_then(Element::shadow_root) {
             Some(root) => self.child_nodes(root.as_ref()),
             None => Vec::new(),
         }
@@ -214,7 +247,7 @@ impl DomTree for LiveDom {
         let parent = node.parent_node()?;
         if parent.node_type() == Node::DOCUMENT_FRAGMENT_NODE {
             // A shadow root stands for its host; other fragments are detached.
-            let root = parent.dyn_ref::<ShadowRoot>()?;
+            let root = as_shadow_root(&parent)?;
             return Some(Parent {
                 node: root.host().into(),
                 in_shadow: true,
@@ -235,20 +268,19 @@ impl DomTree for LiveDom {
     }
 
     fn read_tag_name(&self, node: &Node) -> Option<String> {
-        node.dyn_ref::<Element>().map(|element| element.tag_name().to_ascii_lowercase())
+        as_element(node).map(|element| element.tag_name().to_ascii_lowercase())
     }
 
     fn attribute(&self, node: &Node, name: &str) -> Option<String> {
-        node.dyn_ref::<Element>()?.get_attribute(name)
+        as_element(node)?.get_attribute(name)
     }
 
     fn matches(&self, node: &Node, selector: &str) -> bool {
-        node.dyn_ref::<Element>()
-            .is_some_and(|element| element.matches(selector).unwrap_or(false))
+        as_element(node).is_some_and(|element| element.matches(selector).unwrap_or(false))
     }
 
     fn layout_size(&self, node: &Node) -> (f64, f64) {
-        match node.dyn_ref::<Element>() {
+        match as_element(node) {
             Some(element) => {
                 let rect = element.get_bounding_client_rect();
                 (rect.width(), rect.height())

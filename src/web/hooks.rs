@@ -15,10 +15,19 @@ export function installHooks(win, notify) {
     try { notify(kind, node, styleId, payload); } catch (error) { /* rewind's problem, never the page's */ }
   };
   const restores = [];
-  const patch = (proto, name, wrap) => {
+  // Before a sheet changes, DOM changes not yet delivered to the observer
+  // are recorded: a <style> added a moment ago must reach the replay as it
+  // was, before the rule that now changes it.
+  // (An element's own style is left alone: animations set it all the time
+  // and the observer sees it as an attribute.)
+  const flushFirst = (original) => function () {
+    if (!(this instanceof win.CSSStyleDeclaration) || this.parentRule) call('flush', null, 0, '');
+    return original.apply(this, arguments);
+  };
+  const patch = (proto, name, wrap, flush = true) => {
     const original = proto && proto[name];
     if (typeof original !== 'function') return;
-    proto[name] = wrap(original);
+    proto[name] = wrap(flush ? flushFirst(original) : original);
     restores.push(() => { proto[name] = original; });
   };
   const patchSetter = (proto, property, after) => {
@@ -42,7 +51,16 @@ export function installHooks(win, notify) {
     if (fresh) { id = nextStyleId++; styleIds.set(sheet, id); }
     return [id, fresh];
   };
-  const owner = (sheet) => (sheet && sheet.ownerNode ? [sheet.ownerNode, 0] : [null, sheet ? styleIdOf(sheet)[0] : 0]);
+  // Constructed sheets the replay has received (through an adoption).
+  let sentSheets = new WeakSet();
+  // Who a rule change is about: the owner node, or a constructed sheet's
+  // styleId once the replay knows it (before that, its rules go out whole
+  // when it is adopted).
+  const owner = (sheet) => {
+    if (!sheet) return [null, 0];
+    if (sheet.ownerNode) return [sheet.ownerNode, 0];
+    return sentSheets.has(sheet) ? [null, styleIdOf(sheet)[0]] : [null, 0];
+  };
   const rulePath = (rule) => {
     const path = [];
     for (let current = rule; current; current = current.parentRule) {
@@ -52,15 +70,26 @@ export function installHooks(win, notify) {
     return path;
   };
   const fragment = (object) => JSON.stringify(object).slice(1, -1);
+  // url(...) in CSS resolves against the sheet, which the replay is not
+  // served from: make every relative one absolute.
+  const absolutize = (css, sheet) => {
+    if (typeof css !== 'string' || !css.includes('url(')) return css;
+    let base = win.document.baseURI;
+    try { base = (sheet && (sheet.href || (sheet.ownerNode && sheet.ownerNode.baseURI))) || base; } catch (error) {}
+    return css.replace(/url\(\s*(['"]?)([^'")]*)\1\s*\)/g, (whole, quote, url) => {
+      if (!url || /^(data:|#|[a-z][a-z0-9+.-]*:)/i.test(url)) return whole;
+      try { return `url(${quote}${new URL(url, base).href}${quote})`; } catch (error) { return whole; }
+    });
+  };
   const rulesOf = (sheet) => {
-    try { return Array.from(sheet.cssRules, (rule, index) => ({ rule: rule.cssText, index })); } catch (error) { return []; }
+    try { return Array.from(sheet.cssRules, (rule, index) => ({ rule: absolutize(rule.cssText, sheet), index })); } catch (error) { return []; }
   };
 
   const sheetProto = win.CSSStyleSheet && win.CSSStyleSheet.prototype;
   patch(sheetProto, 'insertRule', (original) => function (rule, index) {
     const at = original.apply(this, arguments);
     const [node, styleId] = owner(this);
-    call('rule', node, styleId, fragment({ adds: [{ rule: this.cssRules[at].cssText, index: at }] }));
+    call('rule', node, styleId, fragment({ adds: [{ rule: absolutize(this.cssRules[at].cssText, this), index: at }] }));
     return at;
   });
   patch(sheetProto, 'deleteRule', (original) => function (index) {
@@ -72,20 +101,21 @@ export function installHooks(win, notify) {
   patch(sheetProto, 'replaceSync', (original) => function (text) {
     const result = original.apply(this, arguments);
     const [node, styleId] = owner(this);
-    call('rule', node, styleId, fragment({ replaceSync: text }));
+    call('rule', node, styleId, fragment({ replaceSync: absolutize(String(text), this) }));
     return result;
   });
   patch(sheetProto, 'replace', (original) => function (text) {
     const result = original.apply(this, arguments);
     const [node, styleId] = owner(this);
-    call('rule', node, styleId, fragment({ replace: text }));
+    call('rule', node, styleId, fragment({ replace: absolutize(String(text), this) }));
     return result;
   });
   const groupProto = win.CSSGroupingRule && win.CSSGroupingRule.prototype;
   patch(groupProto, 'insertRule', (original) => function (rule, index) {
     const at = original.apply(this, arguments);
     const [node, styleId] = owner(this.parentStyleSheet);
-    call('rule', node, styleId, fragment({ adds: [{ rule: this.cssRules[at].cssText, index: [...rulePath(this), at] }] }));
+    const sheet = this.parentStyleSheet;
+    call('rule', node, styleId, fragment({ adds: [{ rule: absolutize(this.cssRules[at].cssText, sheet), index: [...rulePath(this), at] }] }));
     return at;
   });
   patch(groupProto, 'deleteRule', (original) => function (index) {
@@ -102,7 +132,8 @@ export function installHooks(win, notify) {
     const rule = this.parentRule;
     if (rule && rule.parentStyleSheet) {
       const [node, styleId] = owner(rule.parentStyleSheet);
-      call('declaration', node, styleId, fragment({ index: rulePath(rule), set: { property, value, priority: priority || '' } }));
+      const set = { property, value: absolutize(String(value), rule.parentStyleSheet), priority: priority || '' };
+      call('declaration', node, styleId, fragment({ index: rulePath(rule), set }));
     }
     return result;
   });
@@ -122,8 +153,9 @@ export function installHooks(win, notify) {
     const sheets = Array.from(root.adoptedStyleSheets || []);
     const styles = [];
     const ids = sheets.map((sheet) => {
-      const [id, fresh] = styleIdOf(sheet);
-      if (fresh || everyRule) styles.push({ styleId: id, rules: rulesOf(sheet) });
+      const [id] = styleIdOf(sheet);
+      if (everyRule || !sentSheets.has(sheet)) styles.push({ styleId: id, rules: rulesOf(sheet) });
+      sentSheets.add(sheet);
       return id;
     });
     return fragment({ styles, styleIds: ids });
@@ -139,7 +171,7 @@ export function installHooks(win, notify) {
     const root = original.apply(this, arguments);
     call('shadow', this, 0, '');
     return root;
-  });
+  }, false);
 
   // Values set by script (frameworks do this) fire no input event.
   const onValue = (element) => call('value', element, 0, '');

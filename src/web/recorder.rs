@@ -194,7 +194,7 @@ impl Recording {
         self.log.info(&format!("full snapshot taken: {} nodes", tree.node_count));
         self.capture.events_since_checkout = 0;
         self.capture.last_checkout_ms = timestamp;
-        self.after_full_snapshot(&document, tree.iframes, tree.shadow_hosts);
+        self.after_full_snapshot(&document, tree.iframes, tree.shadow_hosts, tree.pending_links);
         if std::mem::replace(&mut self.flush_next_snapshot, false) {
             // The first snapshot of a replay is what makes it playable:
             // send it now rather than after the flush interval.
