@@ -383,6 +383,7 @@ impl Recording {
             return;
         }
         let mut media_changed: Vec<Node> = Vec::new();
+        let mut fields_changed: Vec<Node> = Vec::new();
         for record in records.iter() {
             let record: web_sys::MutationRecord = record.unchecked_into();
             let Some(target) = record.target() else { continue };
@@ -405,6 +406,13 @@ impl Recording {
                         media_changed.push(target.clone());
                         MutationRecord::Attribute { target, name }
                     }
+                    // Frameworks that set a field's value through a setter
+                    // captured before rewind loaded (React's value tracker)
+                    // bypass the hook, but they also sync the attribute.
+                    Some(name) if name == "value" => {
+                        fields_changed.push(target.clone());
+                        MutationRecord::Attribute { target, name }
+                    }
                     // The record names a namespaced attribute by its local
                     // name; the page wrote (and the replay sets) `xlink:href`.
                     Some(name) => MutationRecord::Attribute {
@@ -418,6 +426,11 @@ impl Recording {
             self.capture.buffer.process(&self.dom, &self.mirror, converted);
         }
         self.emit_mutations();
+        for field in fields_changed {
+            if let Some(element) = as_element(&field) {
+                self.on_value(element, false);
+            }
+        }
         for target in media_changed {
             let media = as_html::<web_sys::HtmlMediaElement>(&target, "VIDEO")
                 .or_else(|| as_html::<web_sys::HtmlMediaElement>(&target, "AUDIO"))
