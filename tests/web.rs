@@ -27,7 +27,10 @@ impl Sink {
         let events = Rc::new(RefCell::new(Vec::new()));
         let target = events.clone();
         let callback = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
-            let text = js_sys::JSON::stringify(&event).unwrap().as_string().unwrap();
+            let text = js_sys::JSON::stringify(&event)
+                .unwrap()
+                .as_string()
+                .unwrap();
             target.borrow_mut().push(text);
         });
         Sink { events, callback }
@@ -44,7 +47,11 @@ impl Sink {
 
     /// The events parsed (serde_json parses at most 128 levels deep).
     fn events(&self) -> Vec<Value> {
-        self.events.borrow().iter().map(|text| serde_json::from_str(text).unwrap()).collect()
+        self.events
+            .borrow()
+            .iter()
+            .map(|text| serde_json::from_str(text).unwrap())
+            .collect()
     }
 
     fn raw_events(&self) -> Vec<String> {
@@ -69,11 +76,15 @@ fn find<'a>(node: &'a Value, predicate: &dyn Fn(&Value) -> bool) -> Option<&'a V
     if predicate(node) {
         return Some(node);
     }
-    node["childNodes"].as_array()?.iter().find_map(|child| find(child, predicate))
+    node["childNodes"]
+        .as_array()?
+        .iter()
+        .find_map(|child| find(child, predicate))
 }
 
 fn element_with_id<'a>(snapshot: &'a Value, id: &str) -> &'a Value {
-    find(snapshot, &|n| n["attributes"]["id"] == id).unwrap_or_else(|| panic!("no #{id} in snapshot"))
+    find(snapshot, &|n| n["attributes"]["id"] == id)
+        .unwrap_or_else(|| panic!("no #{id} in snapshot"))
 }
 
 /// The message of the error `Recorder::new` rejected `options` with.
@@ -82,7 +93,10 @@ fn rejection_message(options: JsValue) -> String {
         Ok(_) => panic!("these options must be rejected"),
         Err(error) => JsValue::from(error),
     };
-    Reflect::get(&error, &"message".into()).unwrap().as_string().unwrap()
+    Reflect::get(&error, &"message".into())
+        .unwrap()
+        .as_string()
+        .unwrap()
 }
 
 fn collect_ids(node: &Value, ids: &mut Vec<u64>) {
@@ -103,7 +117,10 @@ fn start_emits_meta_then_full_snapshot_of_the_live_document() {
     let events = sink.events();
     assert_eq!(events.len(), 2);
     assert_eq!(events[0]["type"], 4);
-    assert_eq!(events[0]["data"]["href"], web_sys::window().unwrap().location().href().unwrap());
+    assert_eq!(
+        events[0]["data"]["href"],
+        web_sys::window().unwrap().location().href().unwrap()
+    );
     assert!(events[0]["data"]["width"].as_u64().unwrap() > 0);
     assert_eq!(events[1]["type"], 2);
     assert_eq!(events[0]["timestamp"], events[1]["timestamp"]);
@@ -132,42 +149,77 @@ fn typed_values_are_masked_and_passwords_even_when_inputs_are_not() {
            <input id="agree" type="checkbox"><textarea id="notes">default</textarea>"#,
     );
     let by_id = |id: &str| document().get_element_by_id(id).unwrap();
-    by_id("name").unchecked_into::<HtmlInputElement>().set_value("Ada Lovelace");
-    by_id("secret").unchecked_into::<HtmlInputElement>().set_value("hunter2");
-    by_id("agree").unchecked_into::<HtmlInputElement>().set_checked(true);
+    by_id("name")
+        .unchecked_into::<HtmlInputElement>()
+        .set_value("Ada Lovelace");
+    by_id("secret")
+        .unchecked_into::<HtmlInputElement>()
+        .set_value("hunter2");
+    by_id("agree")
+        .unchecked_into::<HtmlInputElement>()
+        .set_checked(true);
 
     let masked = Sink::new();
-    let _stopping = Recorder::new(masked.options(&[]), &Courier::new()).unwrap().stop();
+    let _stopping = Recorder::new(masked.options(&[]), &Courier::new())
+        .unwrap()
+        .stop();
     let unmasked = Sink::new();
-    let _stopping = Recorder::new(unmasked.options(&[("maskAllInputs", false.into())]), &Courier::new()).unwrap().stop();
+    let _stopping = Recorder::new(
+        unmasked.options(&[("maskAllInputs", false.into())]),
+        &Courier::new(),
+    )
+    .unwrap()
+    .stop();
     section.remove();
 
     let masked_text = serde_json::to_string(&masked.events()).unwrap();
     for secret in ["Ada Lovelace", "hunter2", "markup", "default"] {
-        assert!(!masked_text.contains(secret), "{secret} leaked with default masking");
+        assert!(
+            !masked_text.contains(secret),
+            "{secret} leaked with default masking"
+        );
     }
     let snapshot = &masked.events()[1]["data"]["node"];
-    assert_eq!(element_with_id(snapshot, "name")["attributes"]["value"], "************");
-    assert_eq!(element_with_id(snapshot, "agree")["attributes"]["checked"], true);
+    assert_eq!(
+        element_with_id(snapshot, "name")["attributes"]["value"],
+        "************"
+    );
+    assert_eq!(
+        element_with_id(snapshot, "agree")["attributes"]["checked"],
+        true
+    );
 
     let unmasked_text = serde_json::to_string(&unmasked.events()).unwrap();
     assert!(unmasked_text.contains("Ada Lovelace"));
-    assert!(!unmasked_text.contains("hunter2"), "password leaked with maskAllInputs: false");
+    assert!(
+        !unmasked_text.contains("hunter2"),
+        "password leaked with maskAllInputs: false"
+    );
 }
 
 #[wasm_bindgen_test]
 fn style_rules_added_through_cssom_are_captured() {
     let section = container(r#"<style id="dynamic"></style>"#);
-    let style: HtmlStyleElement = document().get_element_by_id("dynamic").unwrap().unchecked_into();
+    let style: HtmlStyleElement = document()
+        .get_element_by_id("dynamic")
+        .unwrap()
+        .unchecked_into();
     let sheet: web_sys::CssStyleSheet = style.sheet().unwrap().unchecked_into();
-    sheet.insert_rule(".added-by-script { color: rgb(1, 2, 3); }").unwrap();
+    sheet
+        .insert_rule(".added-by-script { color: rgb(1, 2, 3); }")
+        .unwrap();
 
     let sink = Sink::new();
-    let _stopping = Recorder::new(sink.options(&[]), &Courier::new()).unwrap().stop();
+    let _stopping = Recorder::new(sink.options(&[]), &Courier::new())
+        .unwrap()
+        .stop();
     section.remove();
 
     let snapshot = &sink.events()[1]["data"]["node"];
-    let css = element_with_id(snapshot, "dynamic")["attributes"]["_cssText"].as_str().unwrap().to_owned();
+    let css = element_with_id(snapshot, "dynamic")["attributes"]["_cssText"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(css.contains(".added-by-script"), "{css}");
 }
 
@@ -178,16 +230,22 @@ fn script_text_never_leaves_the_page() {
     script.set_text_content(Some("const token = 'tok_live_42';"));
     document().body().unwrap().append_child(&script).unwrap();
     let sink = Sink::new();
-    let _stopping = Recorder::new(sink.options(&[]), &Courier::new()).unwrap().stop();
+    let _stopping = Recorder::new(sink.options(&[]), &Courier::new())
+        .unwrap()
+        .stop();
     script.remove();
-    assert!(!serde_json::to_string(&sink.events()).unwrap().contains("tok_live_42"));
+    assert!(!serde_json::to_string(&sink.events())
+        .unwrap()
+        .contains("tok_live_42"));
 }
 
 #[wasm_bindgen_test]
 fn svg_elements_are_flagged() {
     let section = container(r#"<svg id="chart" viewBox="0 0 4 4"><linearGradient id="g"/></svg>"#);
     let sink = Sink::new();
-    let _stopping = Recorder::new(sink.options(&[]), &Courier::new()).unwrap().stop();
+    let _stopping = Recorder::new(sink.options(&[]), &Courier::new())
+        .unwrap()
+        .stop();
     section.remove();
     let snapshot = &sink.events()[1]["data"]["node"];
     let svg = element_with_id(snapshot, "chart");
@@ -202,7 +260,10 @@ fn misspelt_option_is_rejected_with_a_suggestion() {
     Reflect::set(&options, &"maskAllInput".into(), &false.into()).unwrap();
     let message = rejection_message(options.into());
     assert!(message.contains("'maskAllInput'"), "{message}");
-    assert!(message.contains("did you mean 'maskAllInputs'"), "{message}");
+    assert!(
+        message.contains("did you mean 'maskAllInputs'"),
+        "{message}"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -216,7 +277,10 @@ fn options_without_a_destination_are_rejected() {
 #[wasm_bindgen_test]
 fn non_object_options_are_rejected() {
     let message = rejection_message(JsValue::from_str("fast"));
-    assert_eq!(message, "rewind options must be an object or undefined, got string");
+    assert_eq!(
+        message,
+        "rewind options must be an object or undefined, got string"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -234,13 +298,15 @@ fn checkout_emits_again_and_stop_ends_emission() {
 fn a_throwing_emit_callback_does_not_stop_the_recorder() {
     let calls = Rc::new(RefCell::new(0));
     let counter = calls.clone();
-    let throwing = Closure::<dyn FnMut(JsValue) -> Result<(), JsValue>>::new(move |_event: JsValue| {
-        *counter.borrow_mut() += 1;
-        Err(JsValue::from_str("page bug"))
-    });
+    let throwing =
+        Closure::<dyn FnMut(JsValue) -> Result<(), JsValue>>::new(move |_event: JsValue| {
+            *counter.borrow_mut() += 1;
+            Err(JsValue::from_str("page bug"))
+        });
     let options = Object::new();
     Reflect::set(&options, &"emit".into(), throwing.as_ref()).unwrap();
-    let recorder = Recorder::new(options.into(), &Courier::new()).expect("the callback's error is not rewind's");
+    let recorder = Recorder::new(options.into(), &Courier::new())
+        .expect("the callback's error is not rewind's");
     recorder.take_full_snapshot().unwrap();
     assert_eq!(*calls.borrow(), 4);
 }
@@ -258,7 +324,9 @@ fn tree_nested_past_the_depth_cap_is_recorded_up_to_the_cap() {
     parent.set_text_content(Some("bottom"));
     document().body().unwrap().append_child(&outer).unwrap();
     let sink = Sink::new();
-    let _stopping = Recorder::new(sink.options(&[]), &Courier::new()).unwrap().stop();
+    let _stopping = Recorder::new(sink.options(&[]), &Courier::new())
+        .unwrap()
+        .stop();
     outer.remove();
 
     let events = sink.raw_events();
@@ -271,7 +339,282 @@ fn tree_nested_past_the_depth_cap_is_recorded_up_to_the_cap() {
 #[wasm_bindgen_test]
 fn undefined_option_values_count_as_not_given() {
     let sink = Sink::new();
-    let options = sink.options(&[("endpoint", JsValue::UNDEFINED), ("sampleRate", JsValue::UNDEFINED)]);
-    let _stopping = Recorder::new(options, &Courier::new()).expect("undefined values are ignored").stop();
+    let options = sink.options(&[
+        ("endpoint", JsValue::UNDEFINED),
+        ("sampleRate", JsValue::UNDEFINED),
+    ]);
+    let _stopping = Recorder::new(options, &Courier::new())
+        .expect("undefined values are ignored")
+        .stop();
     assert_eq!(sink.events().len(), 2);
+}
+
+// ---- Incremental capture: one test per observer or hook. ----
+
+/// Lets the observers' callbacks and rewind's throttling timers run.
+async fn settle(ms: u32) {
+    gloo_timers::future::TimeoutFuture::new(ms).await;
+}
+
+fn incremental(events: &[Value], source: u64) -> Vec<Value> {
+    events
+        .iter()
+        .filter(|e| e["type"] == 3 && e["data"]["source"] == source)
+        .map(|e| e["data"].clone())
+        .collect()
+}
+
+fn eval(code: &str) -> JsValue {
+    js_sys::eval(code).unwrap_or_else(|error| panic!("test script failed: {error:?}"))
+}
+
+#[wasm_bindgen_test]
+async fn dom_changes_arrive_as_one_mutation_with_ids_the_snapshot_knows() {
+    let section = container(
+        r#"<ul id="list"><li id="first">one</li><li id="gone">two</li></ul><p id="para">text</p>"#,
+    );
+    let sink = Sink::new();
+    let mut recorder = Recorder::new(sink.options(&[]), &Courier::new()).unwrap();
+    let snapshot = sink.events()[1]["data"]["node"].clone();
+    let list_id = element_with_id(&snapshot, "list")["id"].clone();
+    let first_id = element_with_id(&snapshot, "first")["id"].clone();
+    let gone_id = element_with_id(&snapshot, "gone")["id"].clone();
+    let para = element_with_id(&snapshot, "para");
+    let para_text_id = para["childNodes"][0]["id"].clone();
+
+    let document = document();
+    let item = document.create_element("li").unwrap();
+    item.set_text_content(Some("three"));
+    document
+        .get_element_by_id("list")
+        .unwrap()
+        .insert_before(
+            &item,
+            document
+                .get_element_by_id("first")
+                .as_ref()
+                .map(|e| e.as_ref()),
+        )
+        .unwrap();
+    document.get_element_by_id("gone").unwrap().remove();
+    document
+        .get_element_by_id("para")
+        .unwrap()
+        .first_child()
+        .unwrap()
+        .set_node_value(Some("edited"));
+    document
+        .get_element_by_id("para")
+        .unwrap()
+        .set_attribute("title", "now")
+        .unwrap();
+    let ghost = document.create_element("div").unwrap();
+    section.append_child(&ghost).unwrap();
+    ghost.remove();
+    settle(0).await;
+    let _stopping = recorder.stop();
+    section.remove();
+
+    let mutations = incremental(&sink.events(), 0);
+    assert_eq!(
+        mutations.len(),
+        1,
+        "one observer callback, one event: {mutations:?}"
+    );
+    let mutation = &mutations[0];
+    assert_eq!(
+        mutation["removes"],
+        serde_json::json!([{"parentId": list_id, "id": gone_id}])
+    );
+    assert_eq!(
+        mutation["texts"],
+        serde_json::json!([{"id": para_text_id, "value": "edited"}])
+    );
+    assert_eq!(
+        mutation["attributes"][0]["attributes"],
+        serde_json::json!({"title": "now"})
+    );
+    let adds = mutation["adds"].as_array().unwrap();
+    assert_eq!(
+        adds.len(),
+        2,
+        "the new item and its text; the div added and removed is not there"
+    );
+    assert_eq!(adds[0]["parentId"], list_id);
+    assert_eq!(adds[0]["nextId"], first_id);
+    assert_eq!(adds[0]["node"]["tagName"], "li");
+    assert_eq!(adds[1]["node"]["textContent"], "three");
+}
+
+#[wasm_bindgen_test]
+async fn values_typed_or_set_by_script_are_recorded_masked() {
+    let section = container(r#"<input id="name" type="text"><input id="agree" type="checkbox">"#);
+    let sink = Sink::new();
+    let mut recorder = Recorder::new(sink.options(&[]), &Courier::new()).unwrap();
+    let name: HtmlInputElement = document()
+        .get_element_by_id("name")
+        .unwrap()
+        .unchecked_into();
+    // As a framework does it: the property, no event.
+    name.set_value("Ada");
+    // As a user does it: the value changes, then `input` fires.
+    let agree: HtmlInputElement = document()
+        .get_element_by_id("agree")
+        .unwrap()
+        .unchecked_into();
+    agree.click();
+    settle(0).await;
+    let _stopping = recorder.stop();
+    section.remove();
+
+    let inputs = incremental(&sink.events(), 5);
+    assert_eq!(inputs.len(), 2, "{inputs:?}");
+    assert_eq!(inputs[0]["text"], "***");
+    assert_eq!(inputs[0]["userTriggered"], false);
+    assert_eq!(inputs[1]["isChecked"], true);
+    assert_eq!(inputs[1]["userTriggered"], true);
+    assert!(!sink.raw_events().iter().any(|e| e.contains("Ada")));
+}
+
+#[wasm_bindgen_test]
+async fn cssom_edits_and_adopted_sheets_are_recorded() {
+    let section = container(r#"<style id="sheet">.a { color: red; }</style>"#);
+    let sink = Sink::new();
+    let mut recorder = Recorder::new(sink.options(&[]), &Courier::new()).unwrap();
+    let style_id = element_with_id(&sink.events()[1]["data"]["node"], "sheet")["id"].clone();
+    let style: HtmlStyleElement = document()
+        .get_element_by_id("sheet")
+        .unwrap()
+        .unchecked_into();
+    let sheet: web_sys::CssStyleSheet = style.sheet().unwrap().unchecked_into();
+    sheet
+        .insert_rule_with_index(".b { margin: 0px; }", 1)
+        .unwrap();
+    eval(
+        "window.__adopted = new CSSStyleSheet(); __adopted.replaceSync('.c { padding: 1px; }');\
+         document.adoptedStyleSheets = [__adopted];",
+    );
+    settle(0).await;
+    let _stopping = recorder.stop();
+    eval("document.adoptedStyleSheets = [];");
+    section.remove();
+
+    let rules = incremental(&sink.events(), 8);
+    assert_eq!(rules[0]["id"], style_id);
+    assert_eq!(
+        rules[0]["adds"],
+        serde_json::json!([{"rule": ".b { margin: 0px; }", "index": 1}])
+    );
+    assert!(
+        rules.iter().all(|rule| rule.get("replaceSync").is_none()),
+        "a sheet not yet adopted goes out whole on adoption"
+    );
+    let adopted = incremental(&sink.events(), 15);
+    assert_eq!(adopted.len(), 1);
+    assert_eq!(adopted[0]["id"], 1, "the document");
+    assert_eq!(
+        adopted[0]["styles"][0]["rules"][0]["rule"],
+        ".c { padding: 1px; }"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn uncaught_errors_become_console_error_plugin_events() {
+    let sink = Sink::new();
+    let mut recorder = Recorder::new(sink.options(&[]), &Courier::new()).unwrap();
+    eval("window.dispatchEvent(new ErrorEvent('error', { message: 'Uncaught Error: cart exploded', error: new Error('cart exploded') }))");
+    let _stopping = recorder.stop();
+    let plugins: Vec<Value> = sink
+        .events()
+        .into_iter()
+        .filter(|e| e["type"] == 6)
+        .collect();
+    assert_eq!(plugins.len(), 1);
+    let data = &plugins[0]["data"];
+    assert_eq!(data["plugin"], "rrweb/console@1");
+    assert_eq!(data["payload"]["level"], "error");
+    assert_eq!(
+        data["payload"]["payload"][0],
+        "\"Uncaught Error: cart exploded\""
+    );
+    assert!(data["payload"]["trace"].as_array().is_some());
+}
+
+#[wasm_bindgen_test]
+async fn scrolled_elements_report_their_latest_position() {
+    let section = container(
+        r#"<div id="box" style="height: 50px; overflow: auto"><div style="height: 500px">tall</div></div>"#,
+    );
+    let sink = Sink::new();
+    let mut recorder = Recorder::new(sink.options(&[]), &Courier::new()).unwrap();
+    let box_id = element_with_id(&sink.events()[1]["data"]["node"], "box")["id"].clone();
+    let scroller = document().get_element_by_id("box").unwrap();
+    scroller.set_scroll_top(40);
+    settle(50).await;
+    scroller.set_scroll_top(120);
+    settle(300).await;
+    let _stopping = recorder.stop();
+    section.remove();
+    let scrolls = incremental(&sink.events(), 3);
+    assert!(!scrolls.is_empty());
+    let last = scrolls.last().unwrap();
+    assert_eq!(last["id"], box_id);
+    assert_eq!(last["y"], 120);
+}
+
+#[wasm_bindgen_test]
+async fn checkout_every_nth_event_takes_a_fresh_snapshot() {
+    let section = container("<p id=\"count\">0</p>");
+    let sink = Sink::new();
+    let mut recorder = Recorder::new(
+        sink.options(&[("checkoutEveryNth", 2.into())]),
+        &Courier::new(),
+    )
+    .unwrap();
+    let counter = document().get_element_by_id("count").unwrap();
+    for value in ["1", "2", "3"] {
+        counter.set_text_content(Some(value));
+        settle(0).await;
+    }
+    let _stopping = recorder.stop();
+    section.remove();
+    let types: Vec<u64> = sink
+        .events()
+        .iter()
+        .map(|e| e["type"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        vec![4, 2, 3, 3, 4, 2, 3],
+        "a checkout after every second incremental event"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn stop_puts_the_prototypes_back_and_records_nothing_more() {
+    let original = eval("CSSStyleSheet.prototype.insertRule");
+    let original_setter =
+        eval("Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set");
+    let sink = Sink::new();
+    let mut recorder = Recorder::new(sink.options(&[]), &Courier::new()).unwrap();
+    assert_ne!(
+        eval("CSSStyleSheet.prototype.insertRule"),
+        original,
+        "hooked while recording"
+    );
+    let _stopping = recorder.stop();
+    assert_eq!(eval("CSSStyleSheet.prototype.insertRule"), original);
+    assert_eq!(
+        eval("Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set"),
+        original_setter
+    );
+    let before = sink.events().len();
+    let section = container("<p>after stop</p>");
+    settle(150).await;
+    section.remove();
+    assert_eq!(
+        sink.events().len(),
+        before,
+        "no observer or listener is left"
+    );
 }

@@ -57,7 +57,11 @@ const CRC32_TABLE: [u32; 256] = {
         let mut crc = index as u32;
         let mut bit = 0;
         while bit < 8 {
-            crc = if crc & 1 == 1 { 0xedb8_8320 ^ (crc >> 1) } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                0xedb8_8320 ^ (crc >> 1)
+            } else {
+                crc >> 1
+            };
             bit += 1;
         }
         table[index] = crc;
@@ -156,7 +160,10 @@ impl OpenChunk {
         write_number(&mut trailer, self.end_timestamp);
         trailer.push('}');
         self.write(trailer.as_bytes());
-        let mut body = self.encoder.finish().expect("deflate into memory cannot fail");
+        let mut body = self
+            .encoder
+            .finish()
+            .expect("deflate into memory cannot fail");
         body.extend_from_slice(&self.crc.finish().to_le_bytes());
         // ISIZE: the uncompressed length modulo 2^32.
         body.extend_from_slice(&(self.raw_len as u32).to_le_bytes());
@@ -248,12 +255,15 @@ mod tests {
     }
 
     fn event(n: u32, timestamp: f64) -> String {
-        format!(r#"{{"type":5,"data":{{"tag":"log","payload":{{"n":{n}}}}},"timestamp":{timestamp}}}"#)
+        format!(
+            r#"{{"type":5,"data":{{"tag":"log","payload":{{"n":{n}}}}},"timestamp":{timestamp}}}"#
+        )
     }
 
     #[test]
     fn chunk_is_the_documented_json_after_gunzip() {
-        let mut chunker = Chunker::new(replay("dev-1", "1700000000000"), 0, DEFAULT_MAX_CHUNK_BYTES);
+        let mut chunker =
+            Chunker::new(replay("dev-1", "1700000000000"), 0, DEFAULT_MAX_CHUNK_BYTES);
         assert!(chunker.push(&event(1, 1000.0), 1000.0).is_none());
         assert!(chunker.push(&event(2, 1500.0), 1500.0).is_none());
         let chunk = chunker.seal().unwrap();
@@ -337,13 +347,20 @@ mod tests {
         let mut seen = Vec::new();
         for (index, chunk) in chunks.iter().enumerate() {
             assert_eq!(chunk.seq, index as u64);
-            assert!(chunk.raw_len <= cap, "chunk {index} is {} bytes", chunk.raw_len);
+            assert!(
+                chunk.raw_len <= cap,
+                "chunk {index} is {} bytes",
+                chunk.raw_len
+            );
             let value = gunzip(&chunk.body);
             assert_eq!(value["events"].as_array().unwrap().len(), chunk.event_count);
             for event in value["events"].as_array().unwrap() {
                 seen.push(event["data"]["payload"]["n"].as_u64().unwrap());
             }
-            assert_eq!(value["startTimestamp"].as_f64().unwrap(), chunk.start_timestamp);
+            assert_eq!(
+                value["startTimestamp"].as_f64().unwrap(),
+                chunk.start_timestamp
+            );
         }
         assert_eq!(seen, (0..100).collect::<Vec<u64>>());
     }
@@ -352,8 +369,13 @@ mod tests {
     fn event_larger_than_the_cap_gets_a_chunk_of_its_own() {
         let mut chunker = Chunker::new(replay("d", "s"), 0, 100);
         chunker.push(&event(1, 1.0), 1.0);
-        let big = format!(r#"{{"type":5,"data":{{"tag":"big","payload":"{}"}},"timestamp":2}}"#, "x".repeat(500));
-        let first = chunker.push(&big, 2.0).expect("the small chunk is sealed first");
+        let big = format!(
+            r#"{{"type":5,"data":{{"tag":"big","payload":"{}"}},"timestamp":2}}"#,
+            "x".repeat(500)
+        );
+        let first = chunker
+            .push(&big, 2.0)
+            .expect("the small chunk is sealed first");
         assert_eq!(first.event_count, 1);
         let second = chunker.seal().unwrap();
         assert_eq!(second.event_count, 1);
@@ -367,6 +389,11 @@ mod tests {
             chunker.push(&event(n, f64::from(n)), f64::from(n));
         }
         let chunk = chunker.seal().unwrap();
-        assert!(chunk.body.len() * 5 < chunk.raw_len, "{} of {}", chunk.body.len(), chunk.raw_len);
+        assert!(
+            chunk.body.len() * 5 < chunk.raw_len,
+            "{} of {}",
+            chunk.body.len(),
+            chunk.raw_len
+        );
     }
 }

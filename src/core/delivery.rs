@@ -9,7 +9,10 @@ use super::event::TimestampMs;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Attempt {
     /// The endpoint answered with this status (and `Retry-After` header).
-    Answered { status: u16, retry_after: Option<String> },
+    Answered {
+        status: u16,
+        retry_after: Option<String>,
+    },
     /// No answer: offline, DNS, CORS refusal, connection reset.
     NetworkError,
     /// No answer within the request timeout.
@@ -72,14 +75,26 @@ impl Backoff {
 
 /// Decides what follows `attempt`, the `failures`-th failure in a row if it
 /// failed. `random_unit` is a draw from [0, 1).
-pub fn judge(attempt: &Attempt, failures: u32, backoff: &Backoff, random_unit: f64, now_ms: TimestampMs) -> Verdict {
+pub fn judge(
+    attempt: &Attempt,
+    failures: u32,
+    backoff: &Backoff,
+    random_unit: f64,
+    now_ms: TimestampMs,
+) -> Verdict {
     let retry = || Verdict::Retry {
         delay_ms: backoff.delay_ms(failures, random_unit),
     };
     match attempt {
         Attempt::Answered { status, .. } if (200..300).contains(status) => Verdict::Delivered,
-        Attempt::Answered { status, retry_after } if *status == 429 || *status == 503 || *status == 408 => {
-            match retry_after.as_deref().and_then(|value| parse_retry_after(value, now_ms)) {
+        Attempt::Answered {
+            status,
+            retry_after,
+        } if *status == 429 || *status == 503 || *status == 408 => {
+            match retry_after
+                .as_deref()
+                .and_then(|value| parse_retry_after(value, now_ms))
+            {
                 Some(delay_ms) => Verdict::Retry {
                     delay_ms: delay_ms.min(MAX_RETRY_AFTER_MS),
                 },
@@ -130,7 +145,12 @@ fn parse_http_date(value: &str) -> Option<f64> {
     let hours: i64 = clock.next()?.parse().ok()?;
     let minutes: i64 = clock.next()?.parse().ok()?;
     let seconds: i64 = clock.next()?.parse().ok()?;
-    if parts.next()? != "GMT" || !(1..=31).contains(&day) || hours > 23 || minutes > 59 || seconds > 60 {
+    if parts.next()? != "GMT"
+        || !(1..=31).contains(&day)
+        || hours > 23
+        || minutes > 59
+        || seconds > 60
+    {
         return None;
     }
     let days = days_from_civil(year, month, day);
@@ -154,20 +174,38 @@ mod tests {
     use super::*;
 
     fn answered(status: u16) -> Attempt {
-        Attempt::Answered { status, retry_after: None }
+        Attempt::Answered {
+            status,
+            retry_after: None,
+        }
     }
 
     #[test]
     fn success_statuses_deliver() {
         for status in [200, 201, 202, 204] {
-            assert_eq!(judge(&answered(status), 0, &Backoff::default(), 0.5, 0.0), Verdict::Delivered);
+            assert_eq!(
+                judge(&answered(status), 0, &Backoff::default(), 0.5, 0.0),
+                Verdict::Delivered
+            );
         }
     }
 
     #[test]
     fn network_errors_timeouts_and_server_errors_retry() {
-        for attempt in [Attempt::NetworkError, Attempt::TimedOut, answered(500), answered(502), answered(429)] {
-            assert!(matches!(judge(&attempt, 1, &Backoff::default(), 0.5, 0.0), Verdict::Retry { .. }), "{attempt:?}");
+        for attempt in [
+            Attempt::NetworkError,
+            Attempt::TimedOut,
+            answered(500),
+            answered(502),
+            answered(429),
+        ] {
+            assert!(
+                matches!(
+                    judge(&attempt, 1, &Backoff::default(), 0.5, 0.0),
+                    Verdict::Retry { .. }
+                ),
+                "{attempt:?}"
+            );
         }
     }
 
@@ -183,7 +221,10 @@ mod tests {
 
     #[test]
     fn backoff_doubles_up_to_the_cap_with_jitter_in_the_upper_half() {
-        let backoff = Backoff { base_ms: 1_000.0, max_ms: 8_000.0 };
+        let backoff = Backoff {
+            base_ms: 1_000.0,
+            max_ms: 8_000.0,
+        };
         assert_eq!(backoff.delay_ms(1, 0.0), 500.0);
         assert_eq!(backoff.delay_ms(1, 1.0), 1_000.0);
         assert_eq!(backoff.delay_ms(2, 0.0), 1_000.0);
@@ -194,26 +235,46 @@ mod tests {
 
     #[test]
     fn retry_after_seconds_and_dates_are_honoured() {
-        let attempt = Attempt::Answered { status: 429, retry_after: Some("7".into()) };
-        assert_eq!(judge(&attempt, 1, &Backoff::default(), 0.0, 0.0), Verdict::Retry { delay_ms: 7_000.0 });
+        let attempt = Attempt::Answered {
+            status: 429,
+            retry_after: Some("7".into()),
+        };
+        assert_eq!(
+            judge(&attempt, 1, &Backoff::default(), 0.0, 0.0),
+            Verdict::Retry { delay_ms: 7_000.0 }
+        );
         // 2015-10-21T07:28:00Z is 1445412480 s after the epoch.
         let now_ms = 1_445_412_470_000.0;
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now_ms), Some(10_000.0));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now_ms + 60_000.0), Some(0.0));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now_ms),
+            Some(10_000.0)
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now_ms + 60_000.0),
+            Some(0.0)
+        );
         assert_eq!(parse_retry_after("soon", now_ms), None);
     }
 
     #[test]
     fn unreadable_retry_after_falls_back_to_backoff_and_huge_ones_are_capped() {
-        let unreadable = Attempt::Answered { status: 503, retry_after: Some("later".into()) };
+        let unreadable = Attempt::Answered {
+            status: 503,
+            retry_after: Some("later".into()),
+        };
         assert_eq!(
             judge(&unreadable, 2, &Backoff::default(), 0.0, 0.0),
             Verdict::Retry { delay_ms: 1_000.0 }
         );
-        let huge = Attempt::Answered { status: 429, retry_after: Some("86400".into()) };
+        let huge = Attempt::Answered {
+            status: 429,
+            retry_after: Some("86400".into()),
+        };
         assert_eq!(
             judge(&huge, 1, &Backoff::default(), 0.0, 0.0),
-            Verdict::Retry { delay_ms: MAX_RETRY_AFTER_MS }
+            Verdict::Retry {
+                delay_ms: MAX_RETRY_AFTER_MS
+            }
         );
     }
 

@@ -60,8 +60,14 @@ pub struct Parent<N> {
 /// One node as the serializer sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum NodeView {
-    Document { compat_mode: Option<String> },
-    DocumentType { name: String, public_id: String, system_id: String },
+    Document {
+        compat_mode: Option<String>,
+    },
+    DocumentType {
+        name: String,
+        public_id: String,
+        system_id: String,
+    },
     Element(ElementView),
     Text(String),
     CData,

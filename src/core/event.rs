@@ -188,7 +188,10 @@ mod tests {
             timestamp: 5.0,
             data: EventData::FullSnapshot(FullSnapshot {
                 node: NodeJson(r#"{"id":1,"type":0,"childNodes":[]}"#.into()),
-                initial_offset: ScrollOffset { top: 120.5, left: 0.0 },
+                initial_offset: ScrollOffset {
+                    top: 120.5,
+                    left: 0.0,
+                },
             }),
         };
         assert_eq!(

@@ -83,7 +83,14 @@ mod tests {
 
     #[test]
     fn strings_round_trip_through_a_standard_json_parser() {
-        for text in ["plain", "quote \" and \\ slash", "line\nbreak\ttab\r", "\u{1}\u{1f}", "ünï€😀", ""] {
+        for text in [
+            "plain",
+            "quote \" and \\ slash",
+            "line\nbreak\ttab\r",
+            "\u{1}\u{1f}",
+            "ünï€😀",
+            "",
+        ] {
             let parsed: String = serde_json::from_str(&quoted(text)).unwrap();
             assert_eq!(parsed, text);
         }
@@ -97,10 +104,25 @@ mod tests {
     #[test]
     fn numbers_are_written_like_javascript() {
         let mut out = String::new();
-        for value in [12.0, -3.0, 0.5, f64::NAN, f64::INFINITY, 1_700_000_000_123.0, 120.25, -0.125, 2.0004, -0.0001, 1e300] {
+        for value in [
+            12.0,
+            -3.0,
+            0.5,
+            f64::NAN,
+            f64::INFINITY,
+            1_700_000_000_123.0,
+            120.25,
+            -0.125,
+            2.0004,
+            -0.0001,
+            1e300,
+        ] {
             write_number(&mut out, value);
             out.push(' ');
         }
-        assert_eq!(out, "12 -3 0.5 null null 1700000000123 120.25 -0.125 2 0 null ");
+        assert_eq!(
+            out,
+            "12 -3 0.5 null null 1700000000123 120.25 -0.125 2 0 null "
+        );
     }
 }

@@ -61,7 +61,12 @@ impl MemoryDom {
     }
 
     /// Appends an HTML element with the given upper-case-free tag and attributes.
-    pub fn element(&mut self, parent: MemoryNode, tag: &str, attributes: &[(&str, &str)]) -> MemoryNode {
+    pub fn element(
+        &mut self,
+        parent: MemoryNode,
+        tag: &str,
+        attributes: &[(&str, &str)],
+    ) -> MemoryNode {
         self.append(parent, Self::element_view(tag, attributes))
     }
 
@@ -77,7 +82,12 @@ impl MemoryDom {
     }
 
     /// Appends an SVG element (tag name case kept, as the DOM does).
-    pub fn svg_element(&mut self, parent: MemoryNode, tag: &str, attributes: &[(&str, &str)]) -> MemoryNode {
+    pub fn svg_element(
+        &mut self,
+        parent: MemoryNode,
+        tag: &str,
+        attributes: &[(&str, &str)],
+    ) -> MemoryNode {
         let node = self.element(parent, tag, attributes);
         let element = self.element_mut(node);
         element.tag_name = tag.to_owned();
@@ -110,7 +120,6 @@ impl MemoryDom {
         &self.nodes[node].children
     }
 
-
     /// Whether `ancestor` is `node` or one of its ancestors.
     pub fn is_inclusive_ancestor(&self, ancestor: MemoryNode, node: MemoryNode) -> bool {
         let mut current = Some(node);
@@ -127,8 +136,16 @@ impl MemoryDom {
 
     /// `parent.insertBefore(node, before)`; moving a node reports its
     /// removal from the old parent first, as the DOM does.
-    pub fn insert_before(&mut self, parent: MemoryNode, node: MemoryNode, before: Option<MemoryNode>) {
-        assert!(!self.is_inclusive_ancestor(node, parent), "a node cannot go inside itself");
+    pub fn insert_before(
+        &mut self,
+        parent: MemoryNode,
+        node: MemoryNode,
+        before: Option<MemoryNode>,
+    ) {
+        assert!(
+            !self.is_inclusive_ancestor(node, parent),
+            "a node cannot go inside itself"
+        );
         self.detach(node);
         let position = match before {
             Some(before) => self.nodes[parent]
@@ -150,7 +167,9 @@ impl MemoryDom {
 
     /// `node.remove()`.
     pub fn detach(&mut self, node: MemoryNode) {
-        let Some(parent) = self.nodes[node].parent.take() else { return };
+        let Some(parent) = self.nodes[node].parent.take() else {
+            return;
+        };
         self.nodes[parent].children.retain(|&child| child != node);
         self.records.push(MutationRecord::ChildList {
             target: parent,
@@ -165,7 +184,8 @@ impl MemoryDom {
             NodeView::Text(value) | NodeView::Comment(value) => *value = text.to_owned(),
             other => panic!("node {node} has no text: {other:?}"),
         }
-        self.records.push(MutationRecord::CharacterData { target: node });
+        self.records
+            .push(MutationRecord::CharacterData { target: node });
     }
 
     /// Sets (`Some`) or removes (`None`) an attribute.
@@ -209,7 +229,10 @@ impl DomTree for MemoryDom {
     }
 
     fn parent(&self, node: &MemoryNode) -> Option<Parent<MemoryNode>> {
-        self.nodes[*node].parent.map(|node| Parent { node, in_shadow: false })
+        self.nodes[*node].parent.map(|node| Parent {
+            node,
+            in_shadow: false,
+        })
     }
 
     fn next_sibling(&self, node: &MemoryNode) -> Option<MemoryNode> {
@@ -245,7 +268,9 @@ impl DomTree for MemoryDom {
     fn matches(&self, node: &MemoryNode, selector: &str) -> bool {
         let attribute = |name| self.attribute(node, name).unwrap_or_default();
         if let Some(class) = selector.strip_prefix('.') {
-            attribute("class").split_ascii_whitespace().any(|c| c == class)
+            attribute("class")
+                .split_ascii_whitespace()
+                .any(|c| c == class)
         } else if let Some(id) = selector.strip_prefix('#') {
             attribute("id") == id
         } else {

@@ -16,7 +16,8 @@ use super::json::write_str;
 use super::mirror::{IdStore, Mirror, NodeFlags};
 use super::privacy::{mask_value, PrivacyRules};
 use super::snapshot::{
-    absolute_attribute, is_event_handler_attribute, serialize_flat, text_in_context, FlatNode, Placement,
+    absolute_attribute, is_event_handler_attribute, serialize_flat, text_in_context, FlatNode,
+    Placement,
 };
 
 /// One MutationObserver record, as the web layer hands it over.
@@ -30,8 +31,13 @@ pub enum MutationRecord<N> {
         added: Vec<N>,
         removed: Vec<N>,
     },
-    CharacterData { target: N },
-    Attribute { target: N, name: String },
+    CharacterData {
+        target: N,
+    },
+    Attribute {
+        target: N,
+        name: String,
+    },
 }
 
 /// What one emit produced.
@@ -113,10 +119,17 @@ impl<D: DomTree> MutationBuffer<D> {
     }
 
     /// Takes in one record. Cheap: it reads no node state.
-    pub fn process<S: IdStore<Node = D::Node>>(&mut self, dom: &D, mirror: &Mirror<S>, record: MutationRecord<D::Node>) {
+    pub fn process<S: IdStore<Node = D::Node>>(
+        &mut self,
+        dom: &D,
+        mirror: &Mirror<S>,
+        record: MutationRecord<D::Node>,
+    ) {
         match record {
             MutationRecord::CharacterData { target } => {
-                let is_style_text = mirror.id_of(&target).is_some_and(|id| mirror.flags(id).contains(NodeFlags::STYLE));
+                let is_style_text = mirror
+                    .id_of(&target)
+                    .is_some_and(|id| mirror.flags(id).contains(NodeFlags::STYLE));
                 if is_style_text {
                     if let Some(parent) = dom.parent(&target) {
                         self.restyle(dom, parent.node);
@@ -149,7 +162,9 @@ impl<D: DomTree> MutationBuffer<D> {
                 removed,
             } => {
                 let target_id = mirror.id_of(&target);
-                if !in_shadow && target_id.is_some_and(|id| mirror.flags(id).contains(NodeFlags::STYLE)) {
+                if !in_shadow
+                    && target_id.is_some_and(|id| mirror.flags(id).contains(NodeFlags::STYLE))
+                {
                     self.restyle(dom, target.clone());
                 }
                 for node in removed {
@@ -206,8 +221,12 @@ impl<D: DomTree> MutationBuffer<D> {
 
         // A restyled <style> is removed and added again whole.
         for style in restyled {
-            let (Some(id), Some(parent)) = (mirror.id_of(&style), dom.parent(&style)) else { continue };
-            let Some(parent_id) = mirror.id_of(&parent.node) else { continue };
+            let (Some(id), Some(parent)) = (mirror.id_of(&style), dom.parent(&style)) else {
+                continue;
+            };
+            let Some(parent_id) = mirror.id_of(&parent.node) else {
+                continue;
+            };
             if !removes.iter().any(|remove| remove.id == id) {
                 removes.push(Remove {
                     parent_id,
@@ -236,12 +255,16 @@ impl<D: DomTree> MutationBuffer<D> {
             if !added_keys.contains(&key) || pending.contains(&key) {
                 continue;
             }
-            let Some(parent) = dom.parent(&node) else { continue };
+            let Some(parent) = dom.parent(&node) else {
+                continue;
+            };
             let parent_ancestry = walker.ancestry(&parent.node);
             if !parent_ancestry.connected || parent_ancestry.in_added_subtree {
                 continue;
             }
-            let Some(parent_id) = mirror.id_of(&parent.node) else { continue };
+            let Some(parent_id) = mirror.id_of(&parent.node) else {
+                continue;
+            };
             if mirror.flags(parent_id).contains(NodeFlags::BLOCKED) {
                 continue;
             }
@@ -252,7 +275,9 @@ impl<D: DomTree> MutationBuffer<D> {
         let mut out = String::from("{\"source\":0,\"texts\":[");
         let mut first = true;
         for node in texts {
-            let Some(id) = mirror.id_of(&node) else { continue };
+            let Some(id) = mirror.id_of(&node) else {
+                continue;
+            };
             let ancestry = walker.ancestry(&node);
             if !ancestry.connected || ancestry.in_added_subtree {
                 continue;
@@ -271,7 +296,9 @@ impl<D: DomTree> MutationBuffer<D> {
         out.push_str("],\"attributes\":[");
         first = true;
         for (node, names) in attributes {
-            let Some(id) = mirror.id_of(&node) else { continue };
+            let Some(id) = mirror.id_of(&node) else {
+                continue;
+            };
             let flags = mirror.flags(id);
             if flags.contains(NodeFlags::BLOCKED) {
                 continue;
@@ -298,7 +325,10 @@ impl<D: DomTree> MutationBuffer<D> {
                     None => entries.push_str("null"),
                     Some(value) => {
                         let is_field = matches!(tag_name.as_str(), "input" | "textarea" | "select");
-                        let value = if is_field && name == "value" && flags.contains(NodeFlags::FIELD_MASKED) {
+                        let value = if is_field
+                            && name == "value"
+                            && flags.contains(NodeFlags::FIELD_MASKED)
+                        {
                             mask_value(&value)
                         } else {
                             absolute_attribute(&tag_name, &name, value, &dom.base_url(&node))
@@ -311,8 +341,13 @@ impl<D: DomTree> MutationBuffer<D> {
                 // The replay opens a dialog modal only when told so, and
                 // closes one properly (leaving the top layer) only when told
                 // before the `open` attribute goes: so this comes first.
-                let modal = dom.attribute(&node, "open").is_some() && dom.matches(&node, "dialog:modal");
-                let mode = if modal { "\"rr_open_mode\":\"modal\"," } else { "\"rr_open_mode\":\"non-modal\"," };
+                let modal =
+                    dom.attribute(&node, "open").is_some() && dom.matches(&node, "dialog:modal");
+                let mode = if modal {
+                    "\"rr_open_mode\":\"modal\","
+                } else {
+                    "\"rr_open_mode\":\"non-modal\","
+                };
                 entries.insert_str(0, mode);
             }
             if entries.is_empty() {
@@ -326,7 +361,11 @@ impl<D: DomTree> MutationBuffer<D> {
         first = true;
         for remove in &removes {
             separate(&mut out, &mut first);
-            let _ = write!(out, "{{\"parentId\":{},\"id\":{}", remove.parent_id, remove.id);
+            let _ = write!(
+                out,
+                "{{\"parentId\":{},\"id\":{}",
+                remove.parent_id, remove.id
+            );
             if remove.in_shadow {
                 out.push_str(",\"isShadow\":true");
             }
@@ -368,8 +407,12 @@ impl<D: DomTree> MutationBuffer<D> {
             };
             for member in chain.into_iter().rev() {
                 emitted.insert(dom.key(&member));
-                let Some(tree) = serialize_flat(dom, mirror, privacy, &member, placement) else { continue };
-                let Some(root) = tree.nodes.first() else { continue };
+                let Some(tree) = serialize_flat(dom, mirror, privacy, &member, placement) else {
+                    continue;
+                };
+                let Some(root) = tree.nodes.first() else {
+                    continue;
+                };
                 let root_id = root.id;
                 write_flat_adds(&mut out, &mut first, &tree.nodes, *parent_id, next_id);
                 next_id = Some(root_id);
@@ -399,7 +442,13 @@ impl<D: DomTree> MutationBuffer<D> {
 /// Writes a flat subtree as adds the Replayer resolves in one pass: each
 /// node after its parent and after its next sibling (a node, then its
 /// children last one first, each followed by its own subtree).
-fn write_flat_adds(out: &mut String, first: &mut bool, nodes: &[FlatNode], parent_id: NodeId, next_id: Option<NodeId>) {
+fn write_flat_adds(
+    out: &mut String,
+    first: &mut bool,
+    nodes: &[FlatNode],
+    parent_id: NodeId,
+    next_id: Option<NodeId>,
+) {
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
     for (index, node) in nodes.iter().enumerate().skip(1) {
         if let Some(parent) = node.parent {

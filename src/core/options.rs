@@ -54,24 +54,69 @@ pub const DEFAULT_REQUEST_TIMEOUT_MS: f64 = 30_000.0;
 /// Every option `start()` accepts, with what it takes.
 pub const KNOWN_OPTIONS: &[(&str, &str)] = &[
     ("endpoint", "a URL (http or https): where chunks are POSTed"),
-    ("apiKey", "a string of printable ASCII without spaces, sent as 'Authorization: Bearer <apiKey>'"),
-    ("deviceId", "a string of 1 to 128 of a-z A-Z 0-9 _ - . | @ : ="),
-    ("sessionId", "a whole number or a string of 1 to 128 of a-z A-Z 0-9 _ - . | @ : ="),
+    (
+        "apiKey",
+        "a string of printable ASCII without spaces, sent as 'Authorization: Bearer <apiKey>'",
+    ),
+    (
+        "deviceId",
+        "a string of 1 to 128 of a-z A-Z 0-9 _ - . | @ : =",
+    ),
+    (
+        "sessionId",
+        "a whole number or a string of 1 to 128 of a-z A-Z 0-9 _ - . | @ : =",
+    ),
     ("sampleRate", "a number from 0 to 1 (default 1)"),
     ("maskAllInputs", "a boolean (default true)"),
     ("maskAllText", "a boolean (default false)"),
-    ("maskTextSelector", "a CSS selector: text inside matching elements is masked"),
-    ("blockSelector", "a CSS selector: matching elements are recorded as empty placeholders"),
-    ("ignoreSelector", "a CSS selector: input into matching fields is not recorded"),
-    ("checkoutEveryNms", "a number of milliseconds from 1000 to 86400000: a full snapshot that often"),
-    ("checkoutEveryNth", "a whole number from 1 to 1000000: a full snapshot after that many events"),
-    ("flushIntervalMs", "a number of milliseconds from 100 to 600000 (default 5000)"),
-    ("maxChunkBytes", "a number of bytes from 16384 to 16777216 (default 1048576)"),
-    ("sessionIdleTimeoutMs", "a number of milliseconds from 1000 to 604800000 (default 1800000)"),
-    ("maxSessionDurationMs", "a number of milliseconds from 60000 to 604800000 (default 14400000)"),
-    ("maxOutboxBytes", "a number of bytes from 65536 to 1073741824 (default 20971520)"),
-    ("maxOutboxAgeMs", "a number of milliseconds from 60000 to 2592000000 (default 604800000)"),
-    ("requestTimeoutMs", "a number of milliseconds from 100 to 300000 (default 30000)"),
+    (
+        "maskTextSelector",
+        "a CSS selector: text inside matching elements is masked",
+    ),
+    (
+        "blockSelector",
+        "a CSS selector: matching elements are recorded as empty placeholders",
+    ),
+    (
+        "ignoreSelector",
+        "a CSS selector: input into matching fields is not recorded",
+    ),
+    (
+        "checkoutEveryNms",
+        "a number of milliseconds from 1000 to 86400000: a full snapshot that often",
+    ),
+    (
+        "checkoutEveryNth",
+        "a whole number from 1 to 1000000: a full snapshot after that many events",
+    ),
+    (
+        "flushIntervalMs",
+        "a number of milliseconds from 100 to 600000 (default 5000)",
+    ),
+    (
+        "maxChunkBytes",
+        "a number of bytes from 16384 to 16777216 (default 1048576)",
+    ),
+    (
+        "sessionIdleTimeoutMs",
+        "a number of milliseconds from 1000 to 604800000 (default 1800000)",
+    ),
+    (
+        "maxSessionDurationMs",
+        "a number of milliseconds from 60000 to 604800000 (default 14400000)",
+    ),
+    (
+        "maxOutboxBytes",
+        "a number of bytes from 65536 to 1073741824 (default 20971520)",
+    ),
+    (
+        "maxOutboxAgeMs",
+        "a number of milliseconds from 60000 to 2592000000 (default 604800000)",
+    ),
+    (
+        "requestTimeoutMs",
+        "a number of milliseconds from 100 to 300000 (default 30000)",
+    ),
     ("debug", "a boolean (default false)"),
     ("emit", "a function called with each event"),
 ];
@@ -126,15 +171,27 @@ impl Default for RecorderOptions {
 /// Why options were rejected.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OptionsError {
-    NotAnObject { got: &'static str },
-    UnknownKey { key: String, suggestion: Option<&'static str> },
+    NotAnObject {
+        got: &'static str,
+    },
+    UnknownKey {
+        key: String,
+        suggestion: Option<&'static str>,
+    },
     /// The value has the wrong type or is out of range.
-    BadValue { key: &'static str, expected: &'static str, got: String },
+    BadValue {
+        key: &'static str,
+        expected: &'static str,
+        got: String,
+    },
     BadId(IdError),
     /// Neither `endpoint` nor `emit`: the events would go nowhere.
     NoDestination,
     /// A value the web layer found invalid (an endpoint that is no URL).
-    Invalid { key: &'static str, reason: String },
+    Invalid {
+        key: &'static str,
+        reason: String,
+    },
 }
 
 impl fmt::Display for OptionsError {
@@ -177,7 +234,8 @@ impl RecorderOptions {
     ) -> Result<Self, OptionsError> {
         let mut options = RecorderOptions::default();
         for (key, value) in entries {
-            let Some(&(name, expected)) = KNOWN_OPTIONS.iter().find(|(name, _)| *name == key) else {
+            let Some(&(name, expected)) = KNOWN_OPTIONS.iter().find(|(name, _)| *name == key)
+            else {
                 return Err(OptionsError::UnknownKey {
                     suggestion: closest_option(&key),
                     key,
@@ -193,9 +251,13 @@ impl RecorderOptions {
                 _ => Err(bad_value()),
             };
             match (name, &value) {
-                ("maskAllInputs", OptionValue::Bool(flag)) => options.privacy.mask_all_inputs = *flag,
+                ("maskAllInputs", OptionValue::Bool(flag)) => {
+                    options.privacy.mask_all_inputs = *flag
+                }
                 ("maskAllText", OptionValue::Bool(flag)) => options.privacy.mask_all_text = *flag,
-                ("maskTextSelector", OptionValue::Text(selector)) if !selector.trim().is_empty() => {
+                ("maskTextSelector", OptionValue::Text(selector))
+                    if !selector.trim().is_empty() =>
+                {
                     options.privacy.mask_text_selector = Some(selector.trim().to_owned());
                 }
                 ("blockSelector", OptionValue::Text(selector)) if !selector.trim().is_empty() => {
@@ -204,7 +266,9 @@ impl RecorderOptions {
                 ("ignoreSelector", OptionValue::Text(selector)) if !selector.trim().is_empty() => {
                     options.privacy.ignore_selector = Some(selector.trim().to_owned());
                 }
-                ("checkoutEveryNms", _) => options.checkout_every_ms = Some(number_in(1_000.0, 86_400_000.0)?),
+                ("checkoutEveryNms", _) => {
+                    options.checkout_every_ms = Some(number_in(1_000.0, 86_400_000.0)?)
+                }
                 ("checkoutEveryNth", _) => {
                     let count = number_in(1.0, 1_000_000.0)?;
                     if count.fract() != 0.0 {
@@ -227,7 +291,8 @@ impl RecorderOptions {
                     options.session_id = Some(SessionId::parse(id).map_err(OptionsError::BadId)?);
                 }
                 ("sessionId", OptionValue::Number(number)) => {
-                    options.session_id = Some(SessionId::from_number(*number).map_err(OptionsError::BadId)?);
+                    options.session_id =
+                        Some(SessionId::from_number(*number).map_err(OptionsError::BadId)?);
                 }
                 ("sampleRate", _) => options.sample_rate = number_in(0.0, 1.0)?,
                 ("flushIntervalMs", _) => options.flush_interval_ms = number_in(100.0, 600_000.0)?,
@@ -241,12 +306,15 @@ impl RecorderOptions {
                     options.session_policy.max_duration_ms = number_in(60_000.0, 604_800_000.0)?;
                 }
                 ("maxOutboxBytes", _) => {
-                    options.outbox_limits.max_bytes = number_in(65_536.0, 1_073_741_824.0)? as usize;
+                    options.outbox_limits.max_bytes =
+                        number_in(65_536.0, 1_073_741_824.0)? as usize;
                 }
                 ("maxOutboxAgeMs", _) => {
                     options.outbox_limits.max_age_ms = number_in(60_000.0, 2_592_000_000.0)?;
                 }
-                ("requestTimeoutMs", _) => options.request_timeout_ms = number_in(100.0, 300_000.0)?,
+                ("requestTimeoutMs", _) => {
+                    options.request_timeout_ms = number_in(100.0, 300_000.0)?
+                }
                 _ => return Err(bad_value()),
             }
         }
@@ -327,7 +395,10 @@ mod tests {
     #[test]
     fn wire_options_are_applied() {
         let options = parse(&[
-            ("endpoint", OptionValue::Text(" https://ingest.example/v1 ".into())),
+            (
+                "endpoint",
+                OptionValue::Text(" https://ingest.example/v1 ".into()),
+            ),
             ("apiKey", OptionValue::Text("rk_live_123".into())),
             ("deviceId", OptionValue::Text("user-42".into())),
             ("sessionId", OptionValue::Number(1_700_000_000_000.0)),
@@ -341,7 +412,10 @@ mod tests {
             ("requestTimeoutMs", OptionValue::Number(500.0)),
         ])
         .unwrap();
-        assert_eq!(options.endpoint.as_deref(), Some("https://ingest.example/v1"));
+        assert_eq!(
+            options.endpoint.as_deref(),
+            Some("https://ingest.example/v1")
+        );
         assert_eq!(options.api_key.as_deref(), Some("rk_live_123"));
         assert_eq!(options.device_id.unwrap().as_str(), "user-42");
         assert_eq!(options.session_id.unwrap().as_str(), "1700000000000");
@@ -355,7 +429,10 @@ mod tests {
     #[test]
     fn out_of_range_numbers_name_the_range() {
         let error = parse(&[("sampleRate", OptionValue::Number(1.5))]).unwrap_err();
-        assert_eq!(error.to_string(), "rewind option 'sampleRate' must be a number from 0 to 1 (default 1), got 1.5");
+        assert_eq!(
+            error.to_string(),
+            "rewind option 'sampleRate' must be a number from 0 to 1 (default 1), got 1.5"
+        );
         let error = parse(&[("flushIntervalMs", OptionValue::Text("5s".into()))]).unwrap_err();
         assert!(error.to_string().ends_with("got '5s'"), "{error}");
     }
@@ -368,7 +445,9 @@ mod tests {
             "rewind option deviceId 'a/b' contains '/' at position 2: allowed are a-z A-Z 0-9 _ - . | @ : ="
         );
         let error = parse(&[("apiKey", OptionValue::Text("two words".into()))]).unwrap_err();
-        assert!(error.to_string().starts_with("rewind option 'apiKey' must be a string of printable ASCII"));
+        assert!(error
+            .to_string()
+            .starts_with("rewind option 'apiKey' must be a string of printable ASCII"));
     }
 
     #[test]
@@ -400,7 +479,13 @@ mod tests {
     #[test]
     fn far_off_key_gets_no_suggestion() {
         let error = parse(&[("endpointUrl", OptionValue::Text("x".into()))]).unwrap_err();
-        assert!(matches!(error, OptionsError::UnknownKey { suggestion: None, .. }));
+        assert!(matches!(
+            error,
+            OptionsError::UnknownKey {
+                suggestion: None,
+                ..
+            }
+        ));
     }
 
     #[test]

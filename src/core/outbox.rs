@@ -35,9 +35,17 @@ pub struct StoredChunkInfo {
 
 /// Indices into `entries` of the chunks to drop: all older than the age
 /// cap, then the oldest until the rest fits the size cap.
-pub fn chunks_to_evict(entries: &[StoredChunkInfo], now_ms: TimestampMs, limits: &OutboxLimits) -> Vec<usize> {
+pub fn chunks_to_evict(
+    entries: &[StoredChunkInfo],
+    now_ms: TimestampMs,
+    limits: &OutboxLimits,
+) -> Vec<usize> {
     let mut order: Vec<usize> = (0..entries.len()).collect();
-    order.sort_by(|&a, &b| entries[a].created_at_ms.total_cmp(&entries[b].created_at_ms));
+    order.sort_by(|&a, &b| {
+        entries[a]
+            .created_at_ms
+            .total_cmp(&entries[b].created_at_ms)
+    });
     let mut total: usize = entries.iter().map(|entry| entry.bytes).sum();
     let mut evicted = Vec::new();
     for index in order {
@@ -94,7 +102,9 @@ impl ParkedChunk {
         let replay_id = lines.next()?.to_owned();
         let seq = lines.next()?.parse().ok()?;
         let endpoint = lines.next()?.to_owned();
-        let api_key = Some(lines.next()?).filter(|key| !key.is_empty()).map(str::to_owned);
+        let api_key = Some(lines.next()?)
+            .filter(|key| !key.is_empty())
+            .map(str::to_owned);
         let created_at = lines.next()?.parse::<u64>().ok()? as f64;
         let body = base64_decode(lines.next()?)?;
         if lines.next().is_some() || replay_id.is_empty() || endpoint.is_empty() {
@@ -115,7 +125,8 @@ impl ParkedChunk {
 /// localStorage is small (about 5 MiB) and shared with the site itself.
 pub const MAX_PARKED_BODY_BYTES: usize = 256 * 1024;
 
-const BASE64_ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const BASE64_ALPHABET: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// Standard base64 with padding.
 pub fn base64_encode(bytes: &[u8]) -> String {
@@ -165,7 +176,13 @@ mod tests {
 
     #[test]
     fn base64_matches_the_standard_vectors_and_round_trips() {
-        for (plain, encoded) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foobar", "Zm9vYmFy")] {
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foobar", "Zm9vYmFy"),
+        ] {
             assert_eq!(base64_encode(plain.as_bytes()), encoded);
             assert_eq!(base64_decode(encoded).unwrap(), plain.as_bytes());
         }
@@ -190,33 +207,69 @@ mod tests {
         parked.api_key = Some("rk_live_1".into());
         assert_eq!(ParkedChunk::from_text(&parked.to_text()).unwrap(), parked);
         let text = parked.to_text();
-        assert_eq!(ParkedChunk::from_text(&text.replace("rewind-parked-1", "other")), None);
+        assert_eq!(
+            ParkedChunk::from_text(&text.replace("rewind-parked-1", "other")),
+            None
+        );
         assert_eq!(ParkedChunk::from_text(&format!("{text}\nextra")), None);
-        assert_eq!(ParkedChunk::from_text(&text.replace("\n4\n", "\nfour\n")), None);
+        assert_eq!(
+            ParkedChunk::from_text(&text.replace("\n4\n", "\nfour\n")),
+            None
+        );
         assert_eq!(ParkedChunk::from_text(""), None);
     }
 
     fn entry(bytes: usize, created_at_ms: f64) -> StoredChunkInfo {
-        StoredChunkInfo { bytes, created_at_ms }
+        StoredChunkInfo {
+            bytes,
+            created_at_ms,
+        }
     }
 
     #[test]
     fn nothing_is_dropped_within_the_caps() {
         let entries = [entry(10, 0.0), entry(10, 1.0)];
-        assert!(chunks_to_evict(&entries, 2.0, &OutboxLimits { max_bytes: 20, max_age_ms: 10.0 }).is_empty());
+        assert!(chunks_to_evict(
+            &entries,
+            2.0,
+            &OutboxLimits {
+                max_bytes: 20,
+                max_age_ms: 10.0
+            }
+        )
+        .is_empty());
     }
 
     #[test]
     fn oldest_are_dropped_until_the_rest_fits() {
-        let entries = [entry(10, 5.0), entry(10, 1.0), entry(10, 3.0), entry(10, 4.0)];
-        let evicted = chunks_to_evict(&entries, 6.0, &OutboxLimits { max_bytes: 25, max_age_ms: 100.0 });
+        let entries = [
+            entry(10, 5.0),
+            entry(10, 1.0),
+            entry(10, 3.0),
+            entry(10, 4.0),
+        ];
+        let evicted = chunks_to_evict(
+            &entries,
+            6.0,
+            &OutboxLimits {
+                max_bytes: 25,
+                max_age_ms: 100.0,
+            },
+        );
         assert_eq!(evicted, vec![1, 2]);
     }
 
     #[test]
     fn chunks_past_the_age_cap_are_dropped_whatever_the_size() {
         let entries = [entry(1, 0.0), entry(1, 50.0), entry(1, 95.0)];
-        let evicted = chunks_to_evict(&entries, 100.0, &OutboxLimits { max_bytes: 1_000, max_age_ms: 10.0 });
+        let evicted = chunks_to_evict(
+            &entries,
+            100.0,
+            &OutboxLimits {
+                max_bytes: 1_000,
+                max_age_ms: 10.0,
+            },
+        );
         assert_eq!(evicted, vec![0, 1]);
     }
 }

@@ -48,7 +48,9 @@ pub fn has_any_class(class_attribute: &str, classes: &[&str]) -> bool {
 /// Masks page text: every non-blank character becomes `*`, so line breaks
 /// and word lengths survive (the layout stays) and the words do not.
 pub fn mask_text(text: &str) -> String {
-    text.chars().map(|c| if c.is_whitespace() { c } else { '*' }).collect()
+    text.chars()
+        .map(|c| if c.is_whitespace() { c } else { '*' })
+        .collect()
 }
 
 /// The facts about a form field that decide whether its value is masked.
@@ -99,7 +101,10 @@ pub fn mask_value(value: &str) -> String {
 mod tests {
     use super::*;
 
-    fn input(input_type: Option<&'static str>, autocomplete: Option<&'static str>) -> FormField<'static> {
+    fn input(
+        input_type: Option<&'static str>,
+        autocomplete: Option<&'static str>,
+    ) -> FormField<'static> {
         FormField {
             tag_name: "input",
             input_type,
@@ -130,7 +135,10 @@ mod tests {
 
     #[test]
     fn card_and_one_time_code_autocomplete_are_secret() {
-        assert!(is_secret_field(&input(Some("text"), Some("billing cc-number"))));
+        assert!(is_secret_field(&input(
+            Some("text"),
+            Some("billing cc-number")
+        )));
         assert!(is_secret_field(&input(None, Some("one-time-code"))));
         assert!(is_secret_field(&input(Some("text"), Some("new-password"))));
         assert!(!is_secret_field(&input(Some("text"), Some("email"))));

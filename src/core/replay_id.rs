@@ -19,10 +19,23 @@ fn is_allowed_id_character(character: char) -> bool {
 /// Why an id was rejected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IdError {
-    Empty { field: &'static str },
-    TooLong { field: &'static str, length: usize },
-    BadCharacter { field: &'static str, id: String, character: char, position: usize },
-    BadNumber { field: &'static str, value: String },
+    Empty {
+        field: &'static str,
+    },
+    TooLong {
+        field: &'static str,
+        length: usize,
+    },
+    BadCharacter {
+        field: &'static str,
+        id: String,
+        character: char,
+        position: usize,
+    },
+    BadNumber {
+        field: &'static str,
+        value: String,
+    },
 }
 
 impl fmt::Display for IdError {
@@ -51,7 +64,11 @@ fn validate(field: &'static str, id: &str) -> Result<(), IdError> {
     if id.is_empty() {
         return Err(IdError::Empty { field });
     }
-    if let Some((index, character)) = id.chars().enumerate().find(|(_, c)| !is_allowed_id_character(*c)) {
+    if let Some((index, character)) = id
+        .chars()
+        .enumerate()
+        .find(|(_, c)| !is_allowed_id_character(*c))
+    {
         return Err(IdError::BadCharacter {
             field,
             id: id.to_owned(),
@@ -151,7 +168,10 @@ mod tests {
 
     #[test]
     fn traversal_and_spaces_and_unicode_are_rejected() {
-        assert!(SessionId::parse("..").is_ok(), "dots alone are allowed characters");
+        assert!(
+            SessionId::parse("..").is_ok(),
+            "dots alone are allowed characters"
+        );
         for bad in ["../x", "a b", "ünï", "a\nb", "a%2f"] {
             assert!(DeviceId::parse(bad).is_err(), "{bad:?} must be rejected");
         }
@@ -170,20 +190,31 @@ mod tests {
         let long = "x".repeat(MAX_ID_LENGTH + 1);
         assert_eq!(
             DeviceId::parse(&long).unwrap_err(),
-            IdError::TooLong { field: "deviceId", length: MAX_ID_LENGTH + 1 }
+            IdError::TooLong {
+                field: "deviceId",
+                length: MAX_ID_LENGTH + 1
+            }
         );
         assert!(DeviceId::parse(&"x".repeat(MAX_ID_LENGTH)).is_ok());
     }
 
     #[test]
     fn numeric_session_ids_are_whole_non_negative_numbers() {
-        assert_eq!(SessionId::from_number(1_700_000_000_000.0).unwrap().as_str(), "1700000000000");
+        assert_eq!(
+            SessionId::from_number(1_700_000_000_000.0)
+                .unwrap()
+                .as_str(),
+            "1700000000000"
+        );
         assert_eq!(
             SessionId::from_number(-2.5).unwrap_err().to_string(),
             "sessionId -2.5 is not a whole number from 0 to 2^53-1: pass a whole number or a string of a-z A-Z 0-9 _ - . | @ : ="
         );
         for bad in [-1.0, 1.5, f64::NAN, f64::INFINITY, 1e300] {
-            assert!(SessionId::from_number(bad).is_err(), "{bad} must be rejected");
+            assert!(
+                SessionId::from_number(bad).is_err(),
+                "{bad} must be rejected"
+            );
         }
     }
 

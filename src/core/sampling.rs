@@ -55,7 +55,10 @@ mod tests {
                 .filter(|ms| is_session_sampled(&ms.to_string(), rate))
                 .count() as f64;
             let share = sampled / sessions as f64;
-            assert!((share - rate).abs() < 0.015, "rate {rate}: sampled share {share}");
+            assert!(
+                (share - rate).abs() < 0.015,
+                "rate {rate}: sampled share {share}"
+            );
         }
     }
 

@@ -138,7 +138,10 @@ mod tests {
         let mut session = Session::generate(0.0);
         session.touch(10.0 * MINUTE);
         assert_eq!(session.end_reason(39.0 * MINUTE, &policy), None);
-        assert_eq!(session.end_reason(40.0 * MINUTE, &policy), Some(SessionEnd::Idle));
+        assert_eq!(
+            session.end_reason(40.0 * MINUTE, &policy),
+            Some(SessionEnd::Idle)
+        );
     }
 
     #[test]
@@ -150,10 +153,16 @@ mod tests {
         let mut session = Session::generate(0.0);
         for minute in (0..60).step_by(5) {
             session.touch(f64::from(minute) * MINUTE);
-            assert_eq!(session.end_reason(f64::from(minute) * MINUTE, &policy), None);
+            assert_eq!(
+                session.end_reason(f64::from(minute) * MINUTE, &policy),
+                None
+            );
         }
         session.touch(59.0 * MINUTE);
-        assert_eq!(session.end_reason(60.0 * MINUTE, &policy), Some(SessionEnd::MaxDuration));
+        assert_eq!(
+            session.end_reason(60.0 * MINUTE, &policy),
+            Some(SessionEnd::MaxDuration)
+        );
     }
 
     #[test]

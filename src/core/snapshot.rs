@@ -12,7 +12,8 @@ use super::event::{NodeId, NodeJson};
 use super::json::{format_number, write_number, write_str};
 use super::mirror::{IdStore, Mirror, NodeFlags};
 use super::privacy::{
-    has_any_class, mask_text, mask_value, FormField, PrivacyRules, BLOCK_CLASSES, IGNORE_CLASSES, MASK_CLASSES,
+    has_any_class, mask_text, mask_value, FormField, PrivacyRules, BLOCK_CLASSES, IGNORE_CLASSES,
+    MASK_CLASSES,
 };
 use super::url::{absolutize_css, is_url_attribute, resolve, resolve_srcset};
 
@@ -181,7 +182,8 @@ where
     // tree is built, and neither the walk nor the writing recurses, so the
     // depth of the page never threatens the JS engine's stack.
     fn serialize(&mut self, root: &D::Node, placement: Placement) -> Option<()> {
-        let Written::Open(child_context, has_shadow) = self.write_node(root, placement.context, placement.in_shadow)?
+        let Written::Open(child_context, has_shadow) =
+            self.write_node(root, placement.context, placement.in_shadow)?
         else {
             return Some(());
         };
@@ -231,22 +233,45 @@ where
         let written = self.write_node(root, placement.context, placement.in_shadow)?;
         // Each entry: children left to write, their flags, the parent's index.
         let mut open: Vec<(std::vec::IntoIter<(D::Node, bool)>, NodeFlags, usize)> = Vec::new();
-        self.finish_flat(&mut nodes, root, written, None, placement.in_shadow, &mut open);
+        self.finish_flat(
+            &mut nodes,
+            root,
+            written,
+            None,
+            placement.in_shadow,
+            &mut open,
+        );
         while let Some((children, context, parent)) = open.last_mut() {
             let Some((child, in_shadow)) = children.next() else {
                 open.pop();
                 continue;
             };
             let (context, parent) = (*context, *parent);
-            let Some(written) = self.write_node(&child, context, in_shadow) else { continue };
+            let Some(written) = self.write_node(&child, context, in_shadow) else {
+                continue;
+            };
             if open.len() >= MAX_TREE_DEPTH {
                 if let Written::Open(..) = written {
                     self.truncated_elements += 1;
                 }
-                self.finish_flat(&mut nodes, &child, Written::Leaf, Some(parent), in_shadow, &mut Vec::new());
+                self.finish_flat(
+                    &mut nodes,
+                    &child,
+                    Written::Leaf,
+                    Some(parent),
+                    in_shadow,
+                    &mut Vec::new(),
+                );
                 continue;
             }
-            self.finish_flat(&mut nodes, &child, written, Some(parent), in_shadow, &mut open);
+            self.finish_flat(
+                &mut nodes,
+                &child,
+                written,
+                Some(parent),
+                in_shadow,
+                &mut open,
+            );
         }
         Some(nodes)
     }
@@ -281,10 +306,19 @@ where
     /// Light children, then the open shadow root's children (as rrweb
     /// lists them), flagged as such.
     fn children_of(&self, node: &D::Node, has_shadow: bool) -> std::vec::IntoIter<(D::Node, bool)> {
-        let mut children: Vec<(D::Node, bool)> =
-            self.dom.child_nodes(node).into_iter().map(|child| (child, false)).collect();
+        let mut children: Vec<(D::Node, bool)> = self
+            .dom
+            .child_nodes(node)
+            .into_iter()
+            .map(|child| (child, false))
+            .collect();
         if has_shadow {
-            children.extend(self.dom.shadow_children(node).into_iter().map(|child| (child, true)));
+            children.extend(
+                self.dom
+                    .shadow_children(node)
+                    .into_iter()
+                    .map(|child| (child, true)),
+            );
         }
         children.into_iter()
     }
@@ -292,7 +326,12 @@ where
     /// Gives `node` its id and writes it, up to its open `childNodes` list
     /// for documents and elements. `None` for a node rrweb cannot represent,
     /// which gets no id and writes nothing.
-    fn write_node(&mut self, node: &D::Node, context: NodeFlags, in_shadow: bool) -> Option<Written> {
+    fn write_node(
+        &mut self,
+        node: &D::Node,
+        context: NodeFlags,
+        in_shadow: bool,
+    ) -> Option<Written> {
         let view = self.dom.read(node);
         if view == NodeView::Unsupported {
             return None;
@@ -334,7 +373,8 @@ where
             NodeView::Element(view) => {
                 let has_shadow_root = view.has_shadow_root;
                 let is_iframe = view.tag_name.eq_ignore_ascii_case("iframe");
-                let element = element_record(view, context, self.privacy, self.dom, node, &self.base_url);
+                let element =
+                    element_record(view, context, self.privacy, self.dom, node, &self.base_url);
                 let out = &mut self.out;
                 out.push_str(",\"type\":2,\"tagName\":");
                 write_str(out, &element.tag_name);
@@ -347,7 +387,9 @@ where
                     out.push(':');
                     match value {
                         AttributeValue::Text(text) => write_str(out, text),
-                        AttributeValue::Bool(flag) => out.push_str(if *flag { "true" } else { "false" }),
+                        AttributeValue::Bool(flag) => {
+                            out.push_str(if *flag { "true" } else { "false" })
+                        }
                         AttributeValue::Number(number) => write_number(out, *number),
                     }
                 }
@@ -460,7 +502,8 @@ fn element_privacy<D: DomTree>(
     node: &D::Node,
 ) -> NodeFlags {
     let class = text_attribute(attributes, "class").unwrap_or("");
-    let matches = |selector: &Option<String>| selector.as_deref().is_some_and(|s| dom.matches(node, s));
+    let matches =
+        |selector: &Option<String>| selector.as_deref().is_some_and(|s| dom.matches(node, s));
     let mut flags = NodeFlags::NONE;
     if has_any_class(class, &BLOCK_CLASSES) || matches(&privacy.block_selector) {
         flags = flags.with(NodeFlags::BLOCKED);
@@ -508,8 +551,14 @@ fn element_record<D: DomTree>(
         if let Some(class) = text_attribute(&attributes, "class") {
             placeholder.set("class", AttributeValue::Text(class.to_owned()));
         }
-        placeholder.set("rr_width", AttributeValue::Text(format!("{}px", format_number(width))));
-        placeholder.set("rr_height", AttributeValue::Text(format!("{}px", format_number(height))));
+        placeholder.set(
+            "rr_width",
+            AttributeValue::Text(format!("{}px", format_number(width))),
+        );
+        placeholder.set(
+            "rr_height",
+            AttributeValue::Text(format!("{}px", format_number(height))),
+        );
         return ElementRecord {
             tag_name,
             attributes: placeholder,
@@ -522,9 +571,21 @@ fn element_record<D: DomTree>(
     }
     // Text masking passes down the tree; the rest applies to direct children.
     let inherited = NodeFlags::NONE
-        .with(if context.contains(NodeFlags::MASK_TEXT) { NodeFlags::MASK_TEXT } else { NodeFlags::NONE })
-        .with(if privacy_flags.contains(NodeFlags::MASK_TEXT) { NodeFlags::MASK_TEXT } else { NodeFlags::NONE });
-    let mut own_flags = if privacy_flags.contains(NodeFlags::IGNORED) { NodeFlags::IGNORED } else { NodeFlags::NONE };
+        .with(if context.contains(NodeFlags::MASK_TEXT) {
+            NodeFlags::MASK_TEXT
+        } else {
+            NodeFlags::NONE
+        })
+        .with(if privacy_flags.contains(NodeFlags::MASK_TEXT) {
+            NodeFlags::MASK_TEXT
+        } else {
+            NodeFlags::NONE
+        });
+    let mut own_flags = if privacy_flags.contains(NodeFlags::IGNORED) {
+        NodeFlags::IGNORED
+    } else {
+        NodeFlags::NONE
+    };
     let mut child_context = inherited;
     let mut awaiting_sheet = false;
     match tag_name.as_str() {
@@ -538,7 +599,11 @@ fn element_record<D: DomTree>(
             if let Some(form) = &view.form {
                 record_field_state(&tag_name, &mut attributes, form, masked);
             }
-            let masked_flag = if masked { NodeFlags::FIELD_MASKED } else { NodeFlags::NONE };
+            let masked_flag = if masked {
+                NodeFlags::FIELD_MASKED
+            } else {
+                NodeFlags::NONE
+            };
             own_flags = own_flags.with(masked_flag);
             child_context = match tag_name.as_str() {
                 "textarea" => inherited.with(NodeFlags::TEXTAREA).with(masked_flag),
@@ -548,14 +613,19 @@ fn element_record<D: DomTree>(
         }
         "optgroup" if context.contains(NodeFlags::SELECT) => {
             // <optgroup> passes its <select>'s masking on to its options.
-            let masked = if context.contains(NodeFlags::FIELD_MASKED) { NodeFlags::FIELD_MASKED } else { NodeFlags::NONE };
+            let masked = if context.contains(NodeFlags::FIELD_MASKED) {
+                NodeFlags::FIELD_MASKED
+            } else {
+                NodeFlags::NONE
+            };
             child_context = inherited.with(NodeFlags::SELECT).with(masked);
         }
         "option" => {
             // Which option is selected is the select's value: hidden when
             // the select is masked, and the live state otherwise.
             attributes.remove("selected");
-            let select_masked = context.contains(NodeFlags::SELECT) && context.contains(NodeFlags::FIELD_MASKED);
+            let select_masked =
+                context.contains(NodeFlags::SELECT) && context.contains(NodeFlags::FIELD_MASKED);
             if !select_masked && view.form.as_ref().is_some_and(|form| form.selected) {
                 attributes.set("selected", AttributeValue::Bool(true));
             }
@@ -566,7 +636,10 @@ fn element_record<D: DomTree>(
             // `_cssText` and the blanked text children.
             child_context = inherited.with(NodeFlags::STYLE);
             if let Some(css) = view.stylesheet {
-                attributes.set("_cssText", AttributeValue::Text(absolutize_css(&css, base_url)));
+                attributes.set(
+                    "_cssText",
+                    AttributeValue::Text(absolutize_css(&css, base_url)),
+                );
                 child_context = child_context.with(NodeFlags::CSS_CAPTURED);
             }
         }
@@ -586,7 +659,10 @@ fn element_record<D: DomTree>(
                 };
                 attributes.remove("rel");
                 attributes.remove("href");
-                attributes.set("_cssText", AttributeValue::Text(absolutize_css(&css, &sheet_url)));
+                attributes.set(
+                    "_cssText",
+                    AttributeValue::Text(absolutize_css(&css, &sheet_url)),
+                );
             }
         }
         "script" => child_context = inherited.with(NodeFlags::SCRIPT),
@@ -611,8 +687,14 @@ fn element_record<D: DomTree>(
     if let Some(media) = &view.media {
         let state = if media.paused { "paused" } else { "played" };
         attributes.set("rr_mediaState", AttributeValue::Text(state.to_owned()));
-        attributes.set("rr_mediaCurrentTime", AttributeValue::Number(media.current_time));
-        attributes.set("rr_mediaPlaybackRate", AttributeValue::Number(media.playback_rate));
+        attributes.set(
+            "rr_mediaCurrentTime",
+            AttributeValue::Number(media.current_time),
+        );
+        attributes.set(
+            "rr_mediaPlaybackRate",
+            AttributeValue::Number(media.playback_rate),
+        );
         attributes.set("rr_mediaMuted", AttributeValue::Bool(media.muted));
         attributes.set("rr_mediaLoop", AttributeValue::Bool(media.looped));
         attributes.set("rr_mediaVolume", AttributeValue::Number(media.volume));

@@ -27,7 +27,9 @@ pub fn resolve(base: &str, reference: &str) -> String {
         }
         None => (String::new(), after_scheme),
     };
-    let base_path_end = base_path_and_more.find(['?', '#']).unwrap_or(base_path_and_more.len());
+    let base_path_end = base_path_and_more
+        .find(['?', '#'])
+        .unwrap_or(base_path_and_more.len());
     let base_path = &base_path_and_more[..base_path_end];
     let base_query = {
         let rest = &base_path_and_more[base_path_end..];
@@ -68,7 +70,8 @@ fn scheme_end(text: &str) -> Option<usize> {
     let scheme = &text[..colon];
     let mut bytes = scheme.bytes();
     let first_is_letter = bytes.next().is_some_and(|b| b.is_ascii_alphabetic());
-    (first_is_letter && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))).then_some(colon)
+    (first_is_letter && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')))
+        .then_some(colon)
 }
 
 /// `/a/b/../c/./d` -> `/a/c/d`, as RFC 3986 section 5.2.4 does it.
@@ -119,10 +122,16 @@ pub fn absolutize_css(css: &str, base: &str) -> String {
         };
         let inner = after[..end].trim();
         let (quote, value) = match inner.chars().next() {
-            Some(q @ ('"' | '\'')) if inner.len() >= 2 && inner.ends_with(q) => (Some(q), &inner[1..inner.len() - 1]),
+            Some(q @ ('"' | '\'')) if inner.len() >= 2 && inner.ends_with(q) => {
+                (Some(q), &inner[1..inner.len() - 1])
+            }
             _ => (None, inner),
         };
-        let resolved = if value.starts_with("data:") { value.to_owned() } else { resolve(base, value) };
+        let resolved = if value.starts_with("data:") {
+            value.to_owned()
+        } else {
+            resolve(base, value)
+        };
         match quote {
             Some(q) => {
                 out.push(q);
@@ -192,7 +201,10 @@ mod tests {
         for (reference, expected) in cases {
             assert_eq!(resolve(BASE, reference), expected, "{reference}");
         }
-        assert_eq!(resolve("https://shop.example", "x.png"), "https://shop.example/x.png");
+        assert_eq!(
+            resolve("https://shop.example", "x.png"),
+            "https://shop.example/x.png"
+        );
     }
 
     #[test]

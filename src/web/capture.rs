@@ -13,7 +13,9 @@ use std::rc::{Rc, Weak};
 use gloo_timers::callback::Timeout;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, Event, HtmlIFrameElement, MutationObserver, MutationObserverInit, Node};
+use web_sys::{
+    Document, Element, Event, HtmlIFrameElement, MutationObserver, MutationObserverInit, Node,
+};
 
 use crate::core::dom::DomTree;
 use crate::core::event::NodeId;
@@ -103,8 +105,12 @@ impl Capture {
     }
 
     fn observe(&mut self, root: &Node) {
-        let Some(callback) = &self.mutation_callback else { return };
-        let Ok(observer) = MutationObserver::new(callback) else { return };
+        let Some(callback) = &self.mutation_callback else {
+            return;
+        };
+        let Ok(observer) = MutationObserver::new(callback) else {
+            return;
+        };
         let init = MutationObserverInit::new();
         init.set_child_list(true);
         init.set_subtree(true);
@@ -150,11 +156,16 @@ pub fn on_event(
 
 /// Listens on `document` for what users do; used for the page and for each
 /// same-origin frame.
-pub fn listen_to_document(recording: &Weak<RefCell<Recording>>, document: &Document) -> Vec<EventListener> {
+pub fn listen_to_document(
+    recording: &Weak<RefCell<Recording>>,
+    document: &Document,
+) -> Vec<EventListener> {
     let target: &web_sys::EventTarget = document.as_ref();
     let mut listeners = Vec::new();
     let mut add = |event_type: &'static str, action: Box<dyn Fn(&mut Recording, &Event)>| {
-        if let Ok(listener) = EventListener::new(target, event_type, true, on_event(recording, action)) {
+        if let Ok(listener) =
+            EventListener::new(target, event_type, true, on_event(recording, action))
+        {
             listeners.push(listener);
         }
     };
@@ -177,7 +188,13 @@ pub fn listen_to_document(recording: &Weak<RefCell<Recording>>, document: &Docum
     add("scroll", Box::new(|r, e| r.on_scroll(e)));
     add("input", Box::new(|r, e| r.on_input_event(e)));
     add("change", Box::new(|r, e| r.on_input_event(e)));
-    for (event_type, kind) in [("play", 0), ("pause", 1), ("seeked", 2), ("volumechange", 3), ("ratechange", 4)] {
+    for (event_type, kind) in [
+        ("play", 0),
+        ("pause", 1),
+        ("seeked", 2),
+        ("volumechange", 3),
+        ("ratechange", 4),
+    ] {
         add(event_type, Box::new(move |r, e| r.on_media(e, kind)));
     }
     add("selectionchange", Box::new(|r, _| r.on_selection()));
@@ -186,7 +203,10 @@ pub fn listen_to_document(recording: &Weak<RefCell<Recording>>, document: &Docum
 }
 
 /// Listens on the page's window: viewport size and uncaught errors.
-pub fn listen_to_window(recording: &Weak<RefCell<Recording>>, window: &web_sys::Window) -> Vec<EventListener> {
+pub fn listen_to_window(
+    recording: &Weak<RefCell<Recording>>,
+    window: &web_sys::Window,
+) -> Vec<EventListener> {
     let target: &web_sys::EventTarget = window.as_ref();
     let mut listeners = Vec::new();
     let entries: [(&'static str, Box<dyn Fn(&mut Recording, &Event)>); 3] = [
@@ -197,7 +217,9 @@ pub fn listen_to_window(recording: &Weak<RefCell<Recording>>, window: &web_sys::
     for (event_type, action) in entries {
         // Not capture: `error` in the capture phase also fires for every
         // failed <img>/<script> load, which is not an uncaught error.
-        if let Ok(listener) = EventListener::new(target, event_type, false, on_event(recording, action)) {
+        if let Ok(listener) =
+            EventListener::new(target, event_type, false, on_event(recording, action))
+        {
             listeners.push(listener);
         }
     }
@@ -205,7 +227,9 @@ pub fn listen_to_window(recording: &Weak<RefCell<Recording>>, window: &web_sys::
 }
 
 /// The mutation observers' callback.
-pub fn mutation_callback(recording: &Weak<RefCell<Recording>>) -> Closure<dyn FnMut(js_sys::Array)> {
+pub fn mutation_callback(
+    recording: &Weak<RefCell<Recording>>,
+) -> Closure<dyn FnMut(js_sys::Array)> {
     let weak = recording.clone();
     Closure::new(move |records: js_sys::Array| {
         if let Some(recording) = weak.upgrade() {
@@ -215,13 +239,19 @@ pub fn mutation_callback(recording: &Weak<RefCell<Recording>>) -> Closure<dyn Fn
 }
 
 /// The hooks' callback: `(kind, node, styleId, payload)`.
-pub fn hook_callback(recording: &Weak<RefCell<Recording>>) -> Closure<dyn FnMut(String, JsValue, f64, String)> {
+pub fn hook_callback(
+    recording: &Weak<RefCell<Recording>>,
+) -> Closure<dyn FnMut(String, JsValue, f64, String)> {
     let weak = recording.clone();
-    Closure::new(move |kind: String, node: JsValue, style_id: f64, payload: String| {
-        if let Some(recording) = weak.upgrade() {
-            with_recording(&recording, |recording| recording.on_hook(&kind, &node, style_id, &payload));
-        }
-    })
+    Closure::new(
+        move |kind: String, node: JsValue, style_id: f64, payload: String| {
+            if let Some(recording) = weak.upgrade() {
+                with_recording(&recording, |recording| {
+                    recording.on_hook(&kind, &node, style_id, &payload)
+                });
+            }
+        },
+    )
 }
 
 fn element_target(event: &Event) -> Option<Element> {
@@ -266,7 +296,9 @@ impl Recording {
     fn await_sheets(&mut self, links: Vec<Node>) {
         for link in links {
             let loaded = link.clone();
-            let on_load = on_event(&self.capture.self_ref, move |recording, _| recording.on_sheet_loaded(&loaded));
+            let on_load = on_event(&self.capture.self_ref, move |recording, _| {
+                recording.on_sheet_loaded(&loaded)
+            });
             if let Ok(listener) = EventListener::new(link.as_ref(), "load", false, on_load) {
                 self.capture.frame_listeners.push(listener);
             }
@@ -277,8 +309,12 @@ impl Recording {
         if !self.is_capturing() {
             return;
         }
-        let Some(id) = self.mirror.id_of(link) else { return };
-        let crate::core::dom::NodeView::Element(view) = self.dom.read(link) else { return };
+        let Some(id) = self.mirror.id_of(link) else {
+            return;
+        };
+        let crate::core::dom::NodeView::Element(view) = self.dom.read(link) else {
+            return;
+        };
         let Some(css) = view.stylesheet else { return };
         let href = as_element(link)
             .and_then(|element| element.get_attribute("href"))
@@ -296,13 +332,20 @@ impl Recording {
         if capture.hooks.iter().any(|(hooked, _)| *hooked == key) {
             return;
         }
-        let (Some(callback), Some(window)) = (&capture.hook_callback, document.default_view()) else { return };
-        capture.hooks.push((key, install_hooks(window.as_ref(), callback)));
+        let (Some(callback), Some(window)) = (&capture.hook_callback, document.default_view())
+        else {
+            return;
+        };
+        capture
+            .hooks
+            .push((key, install_hooks(window.as_ref(), callback)));
     }
 
     fn observe_shadow_hosts(&mut self, hosts: Vec<Node>) {
         for host in hosts {
-            let Some(root) = as_element(&host).and_then(Element::shadow_root) else { continue };
+            let Some(root) = as_element(&host).and_then(Element::shadow_root) else {
+                continue;
+            };
             self.capture.observe(root.as_ref());
             self.emit_adopted(&host, root.as_ref());
         }
@@ -311,8 +354,17 @@ impl Recording {
     /// Emits the AdoptedStyleSheet event of `root` (a document or shadow
     /// root) under the id of `owner` (the document or the host).
     fn emit_adopted(&mut self, owner: &Node, root: &JsValue) {
-        let Some(id) = self.mirror.id_of(owner) else { return };
-        let Some(payload) = self.capture.hooks.first().and_then(|(_, hooks)| hooks.adopted(root)) else { return };
+        let Some(id) = self.mirror.id_of(owner) else {
+            return;
+        };
+        let Some(payload) = self
+            .capture
+            .hooks
+            .first()
+            .and_then(|(_, hooks)| hooks.adopted(root))
+        else {
+            return;
+        };
         self.record_incremental(format!("{{\"source\":15,\"id\":{id},{payload}}}"));
     }
 
@@ -325,18 +377,23 @@ impl Recording {
     /// `reload`: the frame fired `load`, so even a document attached before
     /// is recorded again (its stylesheets and images have arrived).
     fn attach_frame_document(&mut self, frame: &Node, reload: bool) {
-        let Some(frame_id) = self.mirror.id_of(frame) else { return };
+        let Some(frame_id) = self.mirror.id_of(frame) else {
+            return;
+        };
         let frame_key = self.dom.key(frame);
         if !self.capture.frames_listened.contains(&frame_key) {
             self.capture.frames_listened.push(frame_key);
             let weak = self.capture.self_ref.clone();
             let loaded = frame.clone();
-            let on_load = on_event(&weak, move |recording, _| recording.attach_frame_document(&loaded, true));
+            let on_load = on_event(&weak, move |recording, _| {
+                recording.attach_frame_document(&loaded, true)
+            });
             if let Ok(listener) = EventListener::new(frame.as_ref(), "load", false, on_load) {
                 self.capture.frame_listeners.push(listener);
             }
         }
-        let Some(document) = as_html::<HtmlIFrameElement>(frame, "IFRAME").and_then(HtmlIFrameElement::content_document)
+        let Some(document) = as_html::<HtmlIFrameElement>(frame, "IFRAME")
+            .and_then(HtmlIFrameElement::content_document)
         else {
             return;
         };
@@ -353,8 +410,13 @@ impl Recording {
         }
         // Records about the frame's old state are stale once it is re-read.
         self.flush_mutation_records();
-        let Some(tree) = serialize_tree(&self.dom, &mut self.mirror, &self.options.privacy, document.as_ref(), Placement::default())
-        else {
+        let Some(tree) = serialize_tree(
+            &self.dom,
+            &mut self.mirror,
+            &self.options.privacy,
+            document.as_ref(),
+            Placement::default(),
+        ) else {
             return;
         };
         self.record_incremental(format!(
@@ -386,7 +448,9 @@ impl Recording {
         let mut fields_changed: Vec<Node> = Vec::new();
         for record in records.iter() {
             let record: web_sys::MutationRecord = record.unchecked_into();
-            let Some(target) = record.target() else { continue };
+            let Some(target) = record.target() else {
+                continue;
+            };
             let converted = match record.type_().as_str() {
                 "childList" => {
                     let (target, in_shadow) = match as_shadow_root(&target) {
@@ -402,7 +466,13 @@ impl Recording {
                 }
                 "characterData" => MutationRecord::CharacterData { target },
                 "attributes" => match record.attribute_name() {
-                    Some(name) if matches!(name.as_str(), "loop" | "muted") && self.dom.read_tag_name(&target).is_some_and(|tag| tag == "video" || tag == "audio") => {
+                    Some(name)
+                        if matches!(name.as_str(), "loop" | "muted")
+                            && self
+                                .dom
+                                .read_tag_name(&target)
+                                .is_some_and(|tag| tag == "video" || tag == "audio") =>
+                    {
                         media_changed.push(target.clone());
                         MutationRecord::Attribute { target, name }
                     }
@@ -423,7 +493,9 @@ impl Recording {
                 },
                 _ => continue,
             };
-            self.capture.buffer.process(&self.dom, &self.mirror, converted);
+            self.capture
+                .buffer
+                .process(&self.dom, &self.mirror, converted);
         }
         self.emit_mutations();
         for field in fields_changed {
@@ -447,7 +519,11 @@ impl Recording {
         if self.capture.buffer.is_empty() {
             return;
         }
-        let Some(emitted) = self.capture.buffer.emit(&self.dom, &mut self.mirror, &self.options.privacy) else {
+        let Some(emitted) =
+            self.capture
+                .buffer
+                .emit(&self.dom, &mut self.mirror, &self.options.privacy)
+        else {
             return;
         };
         self.record_incremental(emitted.data_json);
@@ -477,7 +553,9 @@ impl Recording {
         };
         match kind {
             "rule" => self.record_incremental(format!("{{\"source\":8,{target},{payload}}}")),
-            "declaration" => self.record_incremental(format!("{{\"source\":13,{target},{payload}}}")),
+            "declaration" => {
+                self.record_incremental(format!("{{\"source\":13,{target},{payload}}}"))
+            }
             "adopted" => self.record_incremental(format!("{{\"source\":15,{target},{payload}}}")),
             "shadow" => {
                 if let Some(host) = node.filter(|host| self.mirror.id_of(host).is_some()) {
@@ -495,7 +573,12 @@ impl Recording {
 
     /// Runs the observers' pending records through the buffer now.
     fn flush_mutation_records(&mut self) {
-        let pending: Vec<js_sys::Array> = self.capture.observers.iter().map(MutationObserver::take_records).collect();
+        let pending: Vec<js_sys::Array> = self
+            .capture
+            .observers
+            .iter()
+            .map(MutationObserver::take_records)
+            .collect();
         for records in pending {
             if records.length() > 0 {
                 self.on_mutations(&records);
@@ -511,8 +594,12 @@ impl Recording {
         if now - self.capture.last_mouse_sample < MOUSE_SAMPLE_MS {
             return;
         }
-        let Some(id) = node_target(event).and_then(|node| self.mirror.id_of(&node)) else { return };
-        let Some((x, y)) = pointer_position(event) else { return };
+        let Some(id) = node_target(event).and_then(|node| self.mirror.id_of(&node)) else {
+            return;
+        };
+        let Some((x, y)) = pointer_position(event) else {
+            return;
+        };
         if self.capture.mouse_source != source && !self.capture.mouse_positions.is_empty() {
             self.flush_mouse();
         }
@@ -520,7 +607,11 @@ impl Recording {
         self.capture.mouse_source = source;
         self.capture.mouse_positions.push((x, y, id, now));
         if self.capture.mouse_timer.is_none() {
-            self.capture.mouse_timer = Some(later(&self.capture.self_ref, MOUSE_BATCH_MS, Recording::flush_mouse));
+            self.capture.mouse_timer = Some(later(
+                &self.capture.self_ref,
+                MOUSE_BATCH_MS,
+                Recording::flush_mouse,
+            ));
         }
     }
 
@@ -554,11 +645,17 @@ impl Recording {
         if !self.is_capturing() {
             return;
         }
-        let Some(target) = node_target(event) else { return };
-        if target.node_type() == Node::DOCUMENT_NODE && matches!(kind, Interaction::Focus | Interaction::Blur) {
+        let Some(target) = node_target(event) else {
+            return;
+        };
+        if target.node_type() == Node::DOCUMENT_NODE
+            && matches!(kind, Interaction::Focus | Interaction::Blur)
+        {
             return;
         }
-        let Some(id) = self.mirror.id_of(&target) else { return };
+        let Some(id) = self.mirror.id_of(&target) else {
+            return;
+        };
         let mut data = format!("{{\"source\":2,\"type\":{},\"id\":{id}", kind as u8);
         if !matches!(kind, Interaction::Focus | Interaction::Blur) {
             if let Some((x, y)) = pointer_position(event) {
@@ -567,7 +664,11 @@ impl Recording {
                 data.push_str(",\"y\":");
                 write_number(&mut data, y);
             }
-            let pointer_type = if event.type_().starts_with("touch") { 2 } else { 0 };
+            let pointer_type = if event.type_().starts_with("touch") {
+                2
+            } else {
+                0
+            };
             let _ = write!(data, ",\"pointerType\":{pointer_type}");
         }
         data.push('}');
@@ -579,13 +680,26 @@ impl Recording {
         if !self.is_capturing() {
             return;
         }
-        let Some(target) = node_target(event) else { return };
-        let Some(id) = self.mirror.id_of(&target) else { return };
-        if !self.capture.scroll_pending.iter().any(|(pending, _)| *pending == id) {
+        let Some(target) = node_target(event) else {
+            return;
+        };
+        let Some(id) = self.mirror.id_of(&target) else {
+            return;
+        };
+        if !self
+            .capture
+            .scroll_pending
+            .iter()
+            .any(|(pending, _)| *pending == id)
+        {
             self.capture.scroll_pending.push((id, target));
         }
         if self.capture.scroll_timer.is_none() {
-            self.capture.scroll_timer = Some(later(&self.capture.self_ref, SCROLL_THROTTLE_MS, Recording::flush_scrolls));
+            self.capture.scroll_timer = Some(later(
+                &self.capture.self_ref,
+                SCROLL_THROTTLE_MS,
+                Recording::flush_scrolls,
+            ));
         }
     }
 
@@ -595,11 +709,17 @@ impl Recording {
         for (id, target) in std::mem::take(&mut self.capture.scroll_pending) {
             let (x, y) = match as_document(&target) {
                 Some(document) => match document.default_view() {
-                    Some(view) => (view.scroll_x().unwrap_or(0.0), view.scroll_y().unwrap_or(0.0)),
+                    Some(view) => (
+                        view.scroll_x().unwrap_or(0.0),
+                        view.scroll_y().unwrap_or(0.0),
+                    ),
                     None => continue,
                 },
                 None => match as_element(&target) {
-                    Some(element) => (f64::from(element.scroll_left()), f64::from(element.scroll_top())),
+                    Some(element) => (
+                        f64::from(element.scroll_left()),
+                        f64::from(element.scroll_top()),
+                    ),
                     None => continue,
                 },
             };
@@ -614,7 +734,11 @@ impl Recording {
 
     pub fn on_resize(&mut self) {
         if self.is_capturing() && self.capture.resize_timer.is_none() {
-            self.capture.resize_timer = Some(later(&self.capture.self_ref, SCROLL_THROTTLE_MS, Recording::flush_resize));
+            self.capture.resize_timer = Some(later(
+                &self.capture.self_ref,
+                SCROLL_THROTTLE_MS,
+                Recording::flush_resize,
+            ));
         }
     }
 
@@ -625,7 +749,10 @@ impl Recording {
             return;
         }
         self.capture.last_viewport = size;
-        self.record_incremental(format!("{{\"source\":4,\"width\":{},\"height\":{}}}", size.0, size.1));
+        self.record_incremental(format!(
+            "{{\"source\":4,\"width\":{},\"height\":{}}}",
+            size.0, size.1
+        ));
     }
 
     pub fn note_viewport(&mut self, size: (u32, u32)) {
@@ -648,14 +775,32 @@ impl Recording {
         let (value, checked, kind) = match tag.as_str() {
             "INPUT" => {
                 let input: &web_sys::HtmlInputElement = element.unchecked_ref();
-                (input.value(), input.checked(), input.type_().to_ascii_lowercase())
+                (
+                    input.value(),
+                    input.checked(),
+                    input.type_().to_ascii_lowercase(),
+                )
             }
-            "TEXTAREA" => (element.unchecked_ref::<web_sys::HtmlTextAreaElement>().value(), false, String::new()),
-            "SELECT" => (element.unchecked_ref::<web_sys::HtmlSelectElement>().value(), false, "select".to_owned()),
+            "TEXTAREA" => (
+                element
+                    .unchecked_ref::<web_sys::HtmlTextAreaElement>()
+                    .value(),
+                false,
+                String::new(),
+            ),
+            "SELECT" => (
+                element
+                    .unchecked_ref::<web_sys::HtmlSelectElement>()
+                    .value(),
+                false,
+                "select".to_owned(),
+            ),
             _ => return,
         };
         let node: &Node = element.as_ref();
-        let Some(id) = self.mirror.id_of(node) else { return };
+        let Some(id) = self.mirror.id_of(node) else {
+            return;
+        };
         let flags = self.mirror.flags(id);
         if flags.contains(NodeFlags::IGNORED) {
             return;
@@ -667,7 +812,11 @@ impl Recording {
             // value to asterisks would select nothing instead.
             return;
         }
-        let text = if masked && !is_toggle { mask_value(&value) } else { value };
+        let text = if masked && !is_toggle {
+            mask_value(&value)
+        } else {
+            value
+        };
         if self.capture.last_inputs.get(&id) == Some(&(text.clone(), checked)) {
             return;
         }
@@ -677,23 +826,40 @@ impl Recording {
         if kind == "radio" && checked {
             // The radios of the same group were unchecked without an event.
             let name = element.get_attribute("name").unwrap_or_default();
-            let Some(document) = element.owner_document() else { return };
+            let Some(document) = element.owner_document() else {
+                return;
+            };
             if name.is_empty() || name.contains(['"', '\\']) {
                 return;
             }
-            let Ok(group) = document.query_selector_all(&format!("input[type=radio][name=\"{name}\"]")) else { return };
+            let Ok(group) =
+                document.query_selector_all(&format!("input[type=radio][name=\"{name}\"]"))
+            else {
+                return;
+            };
             for index in 0..group.length() {
-                let Some(other) = group.item(index) else { continue };
+                let Some(other) = group.item(index) else {
+                    continue;
+                };
                 if other == *node {
                     continue;
                 }
-                let Some(other_id) = self.mirror.id_of(&other) else { continue };
+                let Some(other_id) = self.mirror.id_of(&other) else {
+                    continue;
+                };
                 let other_value = other.unchecked_ref::<web_sys::HtmlInputElement>().value();
                 if self.capture.last_inputs.get(&other_id) == Some(&(other_value.clone(), false)) {
                     continue;
                 }
-                self.capture.last_inputs.insert(other_id, (other_value.clone(), false));
-                self.record_incremental(input_event_json(other_id, &other_value, false, user_triggered));
+                self.capture
+                    .last_inputs
+                    .insert(other_id, (other_value.clone(), false));
+                self.record_incremental(input_event_json(
+                    other_id,
+                    &other_value,
+                    false,
+                    user_triggered,
+                ));
             }
         }
     }
@@ -708,7 +874,9 @@ impl Recording {
         };
         let weak = self.capture.self_ref.clone();
         Timeout::new(0, move || {
-            let Some(recording) = weak.upgrade() else { return };
+            let Some(recording) = weak.upgrade() else {
+                return;
+            };
             let fields = form.elements();
             with_recording(&recording, |recording| {
                 for index in 0..fields.length() {
@@ -725,7 +893,9 @@ impl Recording {
         if !self.is_capturing() {
             return;
         }
-        let Some(target) = node_target(event) else { return };
+        let Some(target) = node_target(event) else {
+            return;
+        };
         let Some(media) = as_html::<web_sys::HtmlMediaElement>(&target, "VIDEO")
             .or_else(|| as_html::<web_sys::HtmlMediaElement>(&target, "AUDIO"))
         else {
@@ -737,12 +907,19 @@ impl Recording {
     /// A MediaInteraction with the element's whole state: the Replayer
     /// sets muted and loop from the last one it saw.
     fn record_media_state(&mut self, target: &Node, media: &web_sys::HtmlMediaElement, kind: u8) {
-        let Some(id) = self.mirror.id_of(target) else { return };
+        let Some(id) = self.mirror.id_of(target) else {
+            return;
+        };
         let mut data = format!("{{\"source\":7,\"type\":{kind},\"id\":{id},\"currentTime\":");
         write_number(&mut data, media.current_time());
         data.push_str(",\"volume\":");
         write_number(&mut data, media.volume());
-        let _ = write!(data, ",\"muted\":{},\"loop\":{},\"playbackRate\":", media.muted(), media.loop_());
+        let _ = write!(
+            data,
+            ",\"muted\":{},\"loop\":{},\"playbackRate\":",
+            media.muted(),
+            media.loop_()
+        );
         write_number(&mut data, media.playback_rate());
         data.push('}');
         self.record_incremental(data);
@@ -752,12 +929,22 @@ impl Recording {
         if !self.is_capturing() {
             return;
         }
-        let Some(selection) = self.window.get_selection().ok().flatten() else { return };
+        let Some(selection) = self.window.get_selection().ok().flatten() else {
+            return;
+        };
         let mut ranges = String::new();
         for index in 0..selection.range_count() {
-            let Ok(range) = selection.get_range_at(index) else { continue };
-            let (Ok(start), Ok(end)) = (range.start_container(), range.end_container()) else { continue };
-            let (Some(start_id), Some(end_id)) = (self.mirror.id_of(&start), self.mirror.id_of(&end)) else { continue };
+            let Ok(range) = selection.get_range_at(index) else {
+                continue;
+            };
+            let (Ok(start), Ok(end)) = (range.start_container(), range.end_container()) else {
+                continue;
+            };
+            let (Some(start_id), Some(end_id)) =
+                (self.mirror.id_of(&start), self.mirror.id_of(&end))
+            else {
+                continue;
+            };
             if !ranges.is_empty() {
                 ranges.push(',');
             }
@@ -776,18 +963,29 @@ impl Recording {
     }
 
     pub fn on_error(&mut self, event: &Event) {
-        let Some(error_event) = event.dyn_ref::<web_sys::ErrorEvent>() else { return };
+        let Some(error_event) = event.dyn_ref::<web_sys::ErrorEvent>() else {
+            return;
+        };
         let message = error_event.message();
         let stack = stack_of(&error_event.error());
         self.record_error(&message, stack.as_deref());
     }
 
     pub fn on_rejection(&mut self, event: &Event) {
-        let Some(rejection) = event.dyn_ref::<web_sys::PromiseRejectionEvent>() else { return };
+        let Some(rejection) = event.dyn_ref::<web_sys::PromiseRejectionEvent>() else {
+            return;
+        };
         let reason = rejection.reason();
         let message = match reason.dyn_ref::<js_sys::Error>() {
-            Some(error) => format!("Uncaught (in promise) {}: {}", String::from(error.name()), String::from(error.message())),
-            None => format!("Uncaught (in promise) {}", String::from(js_sys::JsString::from(reason.clone()))),
+            Some(error) => format!(
+                "Uncaught (in promise) {}: {}",
+                String::from(error.name()),
+                String::from(error.message())
+            ),
+            None => format!(
+                "Uncaught (in promise) {}",
+                String::from(js_sys::JsString::from(reason.clone()))
+            ),
         };
         self.record_error(&message, stack_of(&reason).as_deref());
     }
@@ -799,7 +997,9 @@ impl Recording {
             return;
         }
         let message: String = message.chars().take(MAX_ERROR_MESSAGE_CHARS).collect();
-        let mut data = String::from("{\"plugin\":\"rrweb/console@1\",\"payload\":{\"level\":\"error\",\"trace\":[");
+        let mut data = String::from(
+            "{\"plugin\":\"rrweb/console@1\",\"payload\":{\"level\":\"error\",\"trace\":[",
+        );
         let lines = stack
             .unwrap_or("")
             .lines()
@@ -836,12 +1036,17 @@ fn qualified_name(namespace: Option<&str>, local_name: String) -> String {
 fn input_event_json(id: NodeId, text: &str, checked: bool, user_triggered: bool) -> String {
     let mut data = String::from("{\"source\":5,\"text\":");
     write_str(&mut data, text);
-    let _ = write!(data, ",\"isChecked\":{checked},\"userTriggered\":{user_triggered},\"id\":{id}}}");
+    let _ = write!(
+        data,
+        ",\"isChecked\":{checked},\"userTriggered\":{user_triggered},\"id\":{id}}}"
+    );
     data
 }
 
 fn node_list(list: &web_sys::NodeList) -> Vec<Node> {
-    (0..list.length()).filter_map(|index| list.item(index)).collect()
+    (0..list.length())
+        .filter_map(|index| list.item(index))
+        .collect()
 }
 
 fn pointer_position(event: &Event) -> Option<(f64, f64)> {
@@ -851,12 +1056,17 @@ fn pointer_position(event: &Event) -> Option<(f64, f64)> {
         let mouse: &web_sys::MouseEvent = event.unchecked_ref();
         return Some((f64::from(mouse.client_x()), f64::from(mouse.client_y())));
     }
-    let touch = event.unchecked_ref::<web_sys::TouchEvent>().changed_touches().get(0)?;
+    let touch = event
+        .unchecked_ref::<web_sys::TouchEvent>()
+        .changed_touches()
+        .get(0)?;
     Some((f64::from(touch.client_x()), f64::from(touch.client_y())))
 }
 
 fn stack_of(error: &JsValue) -> Option<String> {
-    js_sys::Reflect::get(error, &"stack".into()).ok()?.as_string()
+    js_sys::Reflect::get(error, &"stack".into())
+        .ok()?
+        .as_string()
 }
 
 /// Keeps a recording's closures alive for as long as it records.
@@ -872,8 +1082,14 @@ pub fn connect(recording: &Rc<RefCell<Recording>>) -> CaptureCallbacks {
     let hooks = hook_callback(&weak);
     if let Ok(mut borrowed) = recording.try_borrow_mut() {
         borrowed.capture.self_ref = weak;
-        borrowed.capture.mutation_callback = Some(mutations.as_ref().unchecked_ref::<js_sys::Function>().clone());
-        borrowed.capture.hook_callback = Some(hooks.as_ref().unchecked_ref::<js_sys::Function>().clone());
+        borrowed.capture.mutation_callback = Some(
+            mutations
+                .as_ref()
+                .unchecked_ref::<js_sys::Function>()
+                .clone(),
+        );
+        borrowed.capture.hook_callback =
+            Some(hooks.as_ref().unchecked_ref::<js_sys::Function>().clone());
     }
     CaptureCallbacks {
         _mutations: mutations,

@@ -80,7 +80,11 @@ impl Courier {
     /// Whether the outbox survives the page (IndexedDB) or lives in memory.
     #[wasm_bindgen(js_name = isPersistent)]
     pub fn is_persistent(&self) -> bool {
-        self.state.outbox.borrow().as_ref().is_some_and(|outbox| outbox.is_persistent())
+        self.state
+            .outbox
+            .borrow()
+            .as_ref()
+            .is_some_and(|outbox| outbox.is_persistent())
     }
 
     /// Resolves once the outbox is empty (or `timeoutMs` passed; then it
@@ -90,7 +94,8 @@ impl Courier {
         let state = self.state.clone();
         wasm_bindgen_futures::future_to_promise(async move {
             let deadline = js_sys::Date::now() + timeout_ms;
-            while !(state.is_open() && state.inventory.borrow().is_empty() && !state.running.get()) {
+            while !(state.is_open() && state.inventory.borrow().is_empty() && !state.running.get())
+            {
                 if js_sys::Date::now() >= deadline {
                     return Ok(false.into());
                 }
@@ -140,7 +145,6 @@ pub struct CourierState {
     memory_reason: RefCell<Option<String>>,
 }
 
-
 impl CourierState {
     fn is_open(&self) -> bool {
         self.outbox.borrow().is_some()
@@ -173,16 +177,25 @@ impl CourierState {
         match outbox.inventory().await {
             Ok(entries) => {
                 if !entries.is_empty() {
-                    self.log.info(&format!("{} chunks from earlier pages wait in the outbox", entries.len()));
+                    self.log.info(&format!(
+                        "{} chunks from earlier pages wait in the outbox",
+                        entries.len()
+                    ));
                 }
                 self.inventory.borrow_mut().extend(entries);
             }
-            Err(error) => self.log.warn(&format!("outbox could not be read: {}", describe_js_error(&error))),
+            Err(error) => self.log.warn(&format!(
+                "outbox could not be read: {}",
+                describe_js_error(&error)
+            )),
         }
         // Chunks a closing tab parked move into the outbox first.
         let parked = self.parking.parked();
         if !parked.is_empty() {
-            self.log.info(&format!("{} chunks parked by a closed tab move to the outbox", parked.len()));
+            self.log.info(&format!(
+                "{} chunks parked by a closed tab move to the outbox",
+                parked.len()
+            ));
         }
         for record in parked {
             self.clone().put(&outbox, record).await;
@@ -252,7 +265,9 @@ impl CourierState {
     }
 
     fn note_removed(&self, key: &ChunkKey) {
-        self.inventory.borrow_mut().retain(|(stored, _)| stored != key);
+        self.inventory
+            .borrow_mut()
+            .retain(|(stored, _)| stored != key);
     }
 
     /// Drops the oldest chunks past the size or age cap, and says so.
@@ -273,7 +288,8 @@ impl CourierState {
                 self.note_removed(&keys[*index]);
             }
         }
-        self.dropped_chunks.set(self.dropped_chunks.get() + evicted.len());
+        self.dropped_chunks
+            .set(self.dropped_chunks.get() + evicted.len());
         self.log.warn(&format!(
             "outbox over its caps: dropped {} oldest chunks ({} in all since this page loaded)",
             evicted.len(),
@@ -298,13 +314,18 @@ impl CourierState {
         let backoff = Backoff::default();
         let mut failures: u32 = 0;
         loop {
-            let Some(outbox) = self.outbox.borrow().clone() else { break };
+            let Some(outbox) = self.outbox.borrow().clone() else {
+                break;
+            };
             let record = match outbox.first().await {
                 Ok(Some(record)) => record,
                 Ok(None) if self.has_news.replace(false) => continue,
                 Ok(None) => break,
                 Err(error) => {
-                    self.log.warn(&format!("outbox could not be read: {}", describe_js_error(&error)));
+                    self.log.warn(&format!(
+                        "outbox could not be read: {}",
+                        describe_js_error(&error)
+                    ));
                     break;
                 }
             };
@@ -319,7 +340,13 @@ impl CourierState {
             let keepalive = record.body.len() <= KEEPALIVE_BODY_LIMIT;
             let attempt = send_chunk(&record, self.timeout_ms(), keepalive).await;
             *self.in_flight.borrow_mut() = None;
-            match judge(&attempt, failures + 1, &backoff, js_sys::Math::random(), js_sys::Date::now()) {
+            match judge(
+                &attempt,
+                failures + 1,
+                &backoff,
+                js_sys::Math::random(),
+                js_sys::Date::now(),
+            ) {
                 Verdict::Delivered => {
                     failures = 0;
                     self.remove(&outbox, &key).await;
@@ -349,7 +376,10 @@ impl CourierState {
     async fn remove(&self, outbox: &Outbox, key: &ChunkKey) {
         self.parking.unpark(&key.0, key.1);
         if let Err(error) = outbox.delete(&key.0, key.1).await {
-            self.log.warn(&format!("delivered chunk could not be removed: {}", describe_js_error(&error)));
+            self.log.warn(&format!(
+                "delivered chunk could not be removed: {}",
+                describe_js_error(&error)
+            ));
         }
         self.note_removed(key);
     }
@@ -405,13 +435,17 @@ impl CourierState {
         let state = self.clone();
         spawn_local(async move {
             let attempt = request.outcome().await;
-            let delivered = judge(&attempt, 1, &Backoff::default(), 0.0, js_sys::Date::now()) == Verdict::Delivered;
+            let delivered = judge(&attempt, 1, &Backoff::default(), 0.0, js_sys::Date::now())
+                == Verdict::Delivered;
             let outbox = state.outbox.borrow().clone();
             if let (true, Some(outbox)) = (delivered, outbox) {
                 state.remove(&outbox, &key).await;
             }
             // Not delivered: the loop sends it like any other chunk.
-            state.sent_before_unload.borrow_mut().retain(|sent| *sent != key);
+            state
+                .sent_before_unload
+                .borrow_mut()
+                .retain(|sent| *sent != key);
         });
         true
     }

@@ -5,9 +5,9 @@ use std::cell::Cell;
 
 use wasm_bindgen::JsCast;
 use web_sys::{
-    CssStyleSheet, Document, DocumentType, Element, HtmlIFrameElement, HtmlInputElement, HtmlLinkElement,
-    HtmlMediaElement, HtmlOptionElement, HtmlSelectElement, HtmlStyleElement, HtmlTextAreaElement, Node, ShadowRoot,
-    Window,
+    CssStyleSheet, Document, DocumentType, Element, HtmlIFrameElement, HtmlInputElement,
+    HtmlLinkElement, HtmlMediaElement, HtmlOptionElement, HtmlSelectElement, HtmlStyleElement,
+    HtmlTextAreaElement, Node, ShadowRoot, Window,
 };
 
 use crate::core::dom::{DomTree, ElementView, FormState, MediaState, Namespace, NodeView, Parent};
@@ -23,7 +23,9 @@ const HTML_NAMESPACE: &str = "http://www.w3.org/1999/xhtml";
 
 /// `value` as a node, if it is one (of any realm).
 pub fn node_of(value: &wasm_bindgen::JsValue) -> Option<Node> {
-    let node_type = js_sys::Reflect::get(value, &"nodeType".into()).ok()?.as_f64()?;
+    let node_type = js_sys::Reflect::get(value, &"nodeType".into())
+        .ok()?
+        .as_f64()?;
     (node_type > 0.0).then(|| value.clone().unchecked_into())
 }
 
@@ -308,7 +310,10 @@ impl IdStore for WeakMapIds {
     type Node = Node;
 
     fn get(&self, node: &Node) -> Option<NodeId> {
-        self.0.get(node.unchecked_ref()).as_f64().map(|id| id as NodeId)
+        self.0
+            .get(node.unchecked_ref())
+            .as_f64()
+            .map(|id| id as NodeId)
     }
 
     fn set(&mut self, node: &Node, id: NodeId) {

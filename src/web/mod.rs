@@ -4,9 +4,9 @@
 mod capture;
 mod courier;
 mod dom;
+mod hooks;
 mod listener;
 mod log;
-mod hooks;
 mod options;
 mod outbox;
 mod recorder;
@@ -57,10 +57,13 @@ pub(crate) fn with_recording<R>(
         for json in emits {
             // One string crossing and a native JSON.parse is far cheaper
             // than building the event object field by field from wasm.
-            let delivered = js_sys::JSON::parse(&json).and_then(|event| callback.call1(&JsValue::NULL, &event));
+            let delivered =
+                js_sys::JSON::parse(&json).and_then(|event| callback.call1(&JsValue::NULL, &event));
             if let Err(error) = delivered {
                 if let Ok(borrowed) = recording.try_borrow() {
-                    borrowed.log().warn_once_js("the emit callback threw", &error);
+                    borrowed
+                        .log()
+                        .warn_once_js("the emit callback threw", &error);
                 }
             }
         }
@@ -70,7 +73,10 @@ pub(crate) fn with_recording<R>(
 
 /// A callback for a listener or timer that acts on the recording if it
 /// still exists.
-fn on_recording(recording: &Rc<RefCell<Recording>>, action: fn(&mut Recording)) -> impl Fn() + 'static {
+fn on_recording(
+    recording: &Rc<RefCell<Recording>>,
+    action: fn(&mut Recording),
+) -> impl Fn() + 'static {
     let weak: Weak<RefCell<Recording>> = Rc::downgrade(recording);
     move || {
         if let Some(recording) = weak.upgrade() {
@@ -91,11 +97,13 @@ impl Recorder {
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue, courier: &Courier) -> Result<Recorder, JsError> {
         console_error_panic_hook::set_once();
-        let window = web_sys::window().ok_or_else(|| JsError::new("rewind must run in a browser window"))?;
+        let window =
+            web_sys::window().ok_or_else(|| JsError::new("rewind must run in a browser window"))?;
         let document = window
             .document()
             .ok_or_else(|| JsError::new("rewind needs a document to record"))?;
-        let options = read_start_options(&options, &window).map_err(|error| JsError::new(&error.to_string()))?;
+        let options = read_start_options(&options, &window)
+            .map_err(|error| JsError::new(&error.to_string()))?;
         let flush_interval_ms = options.recorder.flush_interval_ms;
         let recording = Rc::new(RefCell::new(Recording::new(
             window.clone(),
@@ -114,12 +122,18 @@ impl Recorder {
         }
 
         let mut listeners = Vec::new();
-        let listen = |target: &web_sys::EventTarget, event_type: &'static str, action: fn(&mut Recording)| {
+        let listen = |target: &web_sys::EventTarget,
+                      event_type: &'static str,
+                      action: fn(&mut Recording)| {
             let callback = on_recording(&recording, action);
             EventListener::new(target, event_type, true, move |_| callback())
                 .map_err(|_| JsError::new(&format!("could not listen for {event_type}")))
         };
-        listeners.push(listen(window.as_ref(), "pagehide", Recording::on_page_hidden)?);
+        listeners.push(listen(
+            window.as_ref(),
+            "pagehide",
+            Recording::on_page_hidden,
+        )?);
         let hidden_document = document.clone();
         let on_hidden = on_recording(&recording, Recording::on_page_hidden);
         let on_visible = on_recording(&recording, Recording::on_user_activity);
@@ -134,7 +148,11 @@ impl Recorder {
             .map_err(|_| JsError::new("could not listen for visibilitychange"))?,
         );
         for activity in ["pointerdown", "keydown", "scroll"] {
-            listeners.push(listen(window.as_ref(), activity, Recording::on_user_activity)?);
+            listeners.push(listen(
+                window.as_ref(),
+                activity,
+                Recording::on_user_activity,
+            )?);
         }
         let callbacks = capture::connect(&recording);
         let weak = Rc::downgrade(&recording);
@@ -148,17 +166,27 @@ impl Recorder {
         if document.ready_state() == "loading" {
             let snapshot = on_recording(&recording, |recording| {
                 if let Err(error) = recording.take_full_snapshot() {
-                    recording.log().warn(&format!("first snapshot failed: {}", describe_js_error(&error)));
+                    recording.log().warn(&format!(
+                        "first snapshot failed: {}",
+                        describe_js_error(&error)
+                    ));
                 }
             });
             listeners.push(
-                EventListener::new(document.as_ref(), "DOMContentLoaded", false, move |_| snapshot())
-                    .map_err(|_| JsError::new("could not wait for DOMContentLoaded"))?,
+                EventListener::new(document.as_ref(), "DOMContentLoaded", false, move |_| {
+                    snapshot()
+                })
+                .map_err(|_| JsError::new("could not wait for DOMContentLoaded"))?,
             );
         } else {
             with_recording(&recording, Recording::take_full_snapshot)
                 .unwrap_or(Ok(()))
-                .map_err(|error| JsError::new(&format!("first snapshot failed: {}", describe_js_error(&error))))?;
+                .map_err(|error| {
+                    JsError::new(&format!(
+                        "first snapshot failed: {}",
+                        describe_js_error(&error)
+                    ))
+                })?;
         }
         Ok(Recorder {
             recording,
@@ -178,7 +206,9 @@ impl Recorder {
     pub fn take_full_snapshot(&self) -> Result<(), JsError> {
         with_recording(&self.recording, Recording::take_full_snapshot)
             .unwrap_or(Ok(()))
-            .map_err(|error| JsError::new(&format!("snapshot failed: {}", describe_js_error(&error))))
+            .map_err(|error| {
+                JsError::new(&format!("snapshot failed: {}", describe_js_error(&error)))
+            })
     }
 
     /// Adds a `log` event to the replay's timeline. `data`, if given, is
@@ -194,11 +224,16 @@ impl Recorder {
                 .or_else(|| {
                     // Cyclic or BigInt data: record its string form.
                     let mut quoted = String::new();
-                    crate::core::json::write_str(&mut quoted, &String::from(js_sys::JsString::from(data.clone())));
+                    crate::core::json::write_str(
+                        &mut quoted,
+                        &String::from(js_sys::JsString::from(data.clone())),
+                    );
                     Some(quoted)
                 })
         };
-        with_recording(&self.recording, |recording| recording.add_log(&message, data_json));
+        with_recording(&self.recording, |recording| {
+            recording.add_log(&message, data_json)
+        });
     }
 
     /// `<deviceId>/<sessionId>`, or undefined when this session is outside
@@ -206,7 +241,9 @@ impl Recorder {
     #[wasm_bindgen(js_name = replayId)]
     pub fn replay_id(&self) -> Option<String> {
         let recording = self.recording.try_borrow().ok()?;
-        recording.is_capturing().then(|| recording.replay_id().to_string())
+        recording
+            .is_capturing()
+            .then(|| recording.replay_id().to_string())
     }
 
     /// The current session id.

@@ -19,7 +19,10 @@ pub struct StartOptions {
 ///
 /// # Errors
 /// A message naming the bad key and what it allows.
-pub fn read_start_options(value: &JsValue, window: &web_sys::Window) -> Result<StartOptions, OptionsError> {
+pub fn read_start_options(
+    value: &JsValue,
+    window: &web_sys::Window,
+) -> Result<StartOptions, OptionsError> {
     if value.is_undefined() || value.is_null() {
         return Err(OptionsError::NoDestination);
     }
@@ -67,19 +70,28 @@ pub fn read_start_options(value: &JsValue, window: &web_sys::Window) -> Result<S
             }
         }
     }
-    Ok(StartOptions { recorder, emit, endpoint })
+    Ok(StartOptions {
+        recorder,
+        emit,
+        endpoint,
+    })
 }
 
 /// The endpoint as an absolute http(s) URL, relative ones resolved against
 /// the page, so a chunk stored now can be sent from any later page.
 fn resolve_endpoint(endpoint: &str, window: &web_sys::Window) -> Result<String, OptionsError> {
-    let invalid = |reason: String| OptionsError::Invalid { key: "endpoint", reason };
+    let invalid = |reason: String| OptionsError::Invalid {
+        key: "endpoint",
+        reason,
+    };
     let base = window.location().href().unwrap_or_default();
     let url = web_sys::Url::new_with_base(endpoint, &base)
         .map_err(|_| invalid(format!("'{endpoint}' is not a URL")))?;
     match url.protocol().as_str() {
         "http:" | "https:" => Ok(url.href()),
-        other => Err(invalid(format!("must be an http or https URL, got '{endpoint}' ({other})"))),
+        other => Err(invalid(format!(
+            "must be an http or https URL, got '{endpoint}' ({other})"
+        ))),
     }
 }
 

@@ -78,7 +78,11 @@ impl OutboxRecord {
         if let Some(key) = &self.api_key {
             Reflect::set(&object, &"apiKey".into(), &key.as_str().into())?;
         }
-        Reflect::set(&object, &"body".into(), &Uint8Array::from(self.body.as_slice()))?;
+        Reflect::set(
+            &object,
+            &"body".into(),
+            &Uint8Array::from(self.body.as_slice()),
+        )?;
         Reflect::set(&object, &"createdAt".into(), &self.created_at_ms.into())?;
         Ok(object.into())
     }
@@ -86,7 +90,10 @@ impl OutboxRecord {
     fn from_js(value: &JsValue) -> Option<OutboxRecord> {
         let text = |name: &str| Reflect::get(value, &name.into()).ok()?.as_string();
         let number = |name: &str| Reflect::get(value, &name.into()).ok()?.as_f64();
-        let body = Reflect::get(value, &"body".into()).ok()?.dyn_into::<Uint8Array>().ok()?;
+        let body = Reflect::get(value, &"body".into())
+            .ok()?
+            .dyn_into::<Uint8Array>()
+            .ok()?;
         Some(OutboxRecord {
             replay_id: text("replayId")?,
             seq: number("seq")? as u64,
@@ -153,7 +160,11 @@ impl Outbox {
                 let value = Reflect::get(&cursor, &"value".into())?;
                 Ok(OutboxRecord::from_js(&value))
             }
-            Outbox::Memory(records) => Ok(records.borrow().iter().min_by_key(|record| record.key()).cloned()),
+            Outbox::Memory(records) => Ok(records
+                .borrow()
+                .iter()
+                .min_by_key(|record| record.key())
+                .cloned()),
         }
     }
 
@@ -166,7 +177,9 @@ impl Outbox {
                 await_request(&store.delete(&key)?).await.map(drop)
             }
             Outbox::Memory(records) => {
-                records.borrow_mut().retain(|record| !record.has_key(replay_id, seq));
+                records
+                    .borrow_mut()
+                    .retain(|record| !record.has_key(replay_id, seq));
                 Ok(())
             }
         }
@@ -178,7 +191,9 @@ impl Outbox {
             Outbox::IndexedDb(database) => {
                 let store = object_store(database, IdbTransactionMode::Readonly)?;
                 let all: Array = await_request(&store.get_all()?).await?.unchecked_into();
-                all.iter().filter_map(|value| OutboxRecord::from_js(&value)).collect()
+                all.iter()
+                    .filter_map(|value| OutboxRecord::from_js(&value))
+                    .collect()
             }
             Outbox::Memory(records) => records.borrow().clone(),
         };
@@ -198,17 +213,31 @@ impl Outbox {
 async fn open_database() -> Result<IdbDatabase, String> {
     let window = web_sys::window().ok_or("no window")?;
     // Reading `indexedDB` itself throws in some sandboxed frames.
-    let factory = Reflect::get(&window, &"indexedDB".into()).map_err(|_| "indexedDB is not accessible".to_owned())?;
+    let factory = Reflect::get(&window, &"indexedDB".into())
+        .map_err(|_| "indexedDB is not accessible".to_owned())?;
     if factory.is_undefined() || factory.is_null() {
         return Err("this browser has no indexedDB".into());
     }
-    let database = JsFuture::from(idb_open(&factory, DATABASE_NAME, DATABASE_VERSION, STORE_NAME))
-        .await
-        .map_err(|error| format!("indexedDB could not be opened: {}", describe_js_error(&error)))?;
+    let database = JsFuture::from(idb_open(
+        &factory,
+        DATABASE_NAME,
+        DATABASE_VERSION,
+        STORE_NAME,
+    ))
+    .await
+    .map_err(|error| {
+        format!(
+            "indexedDB could not be opened: {}",
+            describe_js_error(&error)
+        )
+    })?;
     Ok(database.unchecked_into())
 }
 
-fn object_store(database: &IdbDatabase, mode: IdbTransactionMode) -> Result<IdbObjectStore, JsValue> {
+fn object_store(
+    database: &IdbDatabase,
+    mode: IdbTransactionMode,
+) -> Result<IdbObjectStore, JsValue> {
     database
         .transaction_with_str_and_mode(STORE_NAME, mode)?
         .object_store(STORE_NAME)

@@ -67,7 +67,10 @@ impl Recording {
         let log = DebugLog::new(options.debug);
         let storage = TabStorage::new(&window);
         let now = js_sys::Date::now();
-        let device_id = options.device_id.clone().unwrap_or_else(|| storage.device_id());
+        let device_id = options
+            .device_id
+            .clone()
+            .unwrap_or_else(|| storage.device_id());
         let session = match &options.session_id {
             Some(id) => Session::supplied(id.clone(), now),
             None => match storage.session() {
@@ -76,21 +79,33 @@ impl Recording {
             },
         };
         storage.save_session(&session);
-        courier.configure(options.outbox_limits, options.request_timeout_ms, options.debug);
+        courier.configure(
+            options.outbox_limits,
+            options.request_timeout_ms,
+            options.debug,
+        );
         let is_sampled = is_session_sampled(session.id.as_str(), options.sample_rate);
         let replay_id = ReplayId {
             device_id: device_id.clone(),
             session_id: session.id.clone(),
         };
         let wire = endpoint.map(|endpoint| Wire {
-            chunker: Chunker::new(replay_id.clone(), storage.next_seq(&replay_id.to_string()), options.max_chunk_bytes),
+            chunker: Chunker::new(
+                replay_id.clone(),
+                storage.next_seq(&replay_id.to_string()),
+                options.max_chunk_bytes,
+            ),
             endpoint,
             api_key: options.api_key.clone(),
             courier,
         });
         log.info(&format!(
             "replay {replay_id}{}",
-            if is_sampled { "" } else { " is outside sampleRate: nothing is recorded" }
+            if is_sampled {
+                ""
+            } else {
+                " is outside sampleRate: nothing is recorded"
+            }
         ));
         Recording {
             dom: LiveDom::new(window.clone()),
@@ -191,10 +206,16 @@ impl Recording {
                 initial_offset,
             }),
         });
-        self.log.info(&format!("full snapshot taken: {} nodes", tree.node_count));
+        self.log
+            .info(&format!("full snapshot taken: {} nodes", tree.node_count));
         self.capture.events_since_checkout = 0;
         self.capture.last_checkout_ms = timestamp;
-        self.after_full_snapshot(&document, tree.iframes, tree.shadow_hosts, tree.pending_links);
+        self.after_full_snapshot(
+            &document,
+            tree.iframes,
+            tree.shadow_hosts,
+            tree.pending_links,
+        );
         if std::mem::replace(&mut self.flush_next_snapshot, false) {
             // The first snapshot of a replay is what makes it playable:
             // send it now rather than after the flush interval.
@@ -225,8 +246,13 @@ impl Recording {
     }
 
     pub(super) fn viewport_size(&self) -> (u32, u32) {
-        let read = |value: Result<JsValue, JsValue>| value.ok().and_then(|v| v.as_f64()).unwrap_or(0.0) as u32;
-        (read(self.window.inner_width()), read(self.window.inner_height()))
+        let read = |value: Result<JsValue, JsValue>| {
+            value.ok().and_then(|v| v.as_f64()).unwrap_or(0.0) as u32
+        };
+        (
+            read(self.window.inner_width()),
+            read(self.window.inner_height()),
+        )
     }
 
     /// Records an IncrementalSnapshot event whose data is `data_json`.
@@ -267,7 +293,10 @@ impl Recording {
             .is_some_and(|ms| js_sys::Date::now() - self.capture.last_checkout_ms >= ms);
         if by_count || by_time {
             if let Err(error) = self.take_full_snapshot() {
-                self.log.warn(&format!("checkout failed: {}", super::outbox::describe_js_error(&error)));
+                self.log.warn(&format!(
+                    "checkout failed: {}",
+                    super::outbox::describe_js_error(&error)
+                ));
             }
         }
     }
@@ -287,7 +316,11 @@ impl Recording {
     /// The flush timer: ends an expired session, seals what gathered.
     pub fn on_flush_tick(&mut self) {
         let now = js_sys::Date::now();
-        if self.session.end_reason(now, &self.options.session_policy).is_some() {
+        if self
+            .session
+            .end_reason(now, &self.options.session_policy)
+            .is_some()
+        {
             self.rotate_session(now);
         } else {
             self.seal_and_ship(false);
@@ -299,7 +332,11 @@ impl Recording {
     /// (timers sleep in background tabs) starts a new one first.
     pub fn on_user_activity(&mut self) {
         let now = js_sys::Date::now();
-        if self.session.end_reason(now, &self.options.session_policy).is_some() {
+        if self
+            .session
+            .end_reason(now, &self.options.session_policy)
+            .is_some()
+        {
             self.rotate_session(now);
         }
         self.session.touch(now);
@@ -343,7 +380,9 @@ impl Recording {
             let next_seq = self.storage.next_seq(&replay_id.to_string());
             wire.chunker = Chunker::new(replay_id.clone(), next_seq, self.options.max_chunk_bytes);
         }
-        self.log.info(&format!("session ended; replay {previous} continues as {replay_id}"));
+        self.log.info(&format!(
+            "session ended; replay {previous} continues as {replay_id}"
+        ));
         self.flush_next_snapshot = true;
         if let Err(error) = self.take_full_snapshot() {
             self.log.warn(&format!(
@@ -361,7 +400,8 @@ impl Recording {
     /// Remembers the seq after `sealed` so a reload never reuses one;
     /// written synchronously, as soon as a chunk is sealed.
     fn remember_next_seq(&self, sealed: &SealedChunk) {
-        self.storage.save_next_seq(&sealed.replay_id.to_string(), sealed.seq + 1);
+        self.storage
+            .save_next_seq(&sealed.replay_id.to_string(), sealed.seq + 1);
     }
 
     fn seal_and_ship(&mut self, before_unload: bool) {
@@ -390,7 +430,10 @@ impl Recording {
     }
 
     fn outbox_record(&self, sealed: SealedChunk) -> OutboxRecord {
-        let wire = self.wire.as_ref().expect("records are made only with a wire");
+        let wire = self
+            .wire
+            .as_ref()
+            .expect("records are made only with a wire");
         OutboxRecord {
             replay_id: sealed.replay_id.to_string(),
             seq: sealed.seq,

@@ -40,7 +40,8 @@ impl TabStorage {
         if let Some(device_id) = stored {
             return device_id;
         }
-        let device_id = DeviceId::parse(&random_id()).expect("random ids use only hex digits and '-'");
+        let device_id =
+            DeviceId::parse(&random_id()).expect("random ids use only hex digits and '-'");
         if let Some(storage) = &self.local {
             // A full or blocked storage only costs the id's persistence.
             let _ = storage.set_item(DEVICE_KEY, device_id.as_str());
@@ -64,7 +65,12 @@ impl TabStorage {
     pub fn next_seq(&self, replay_id: &str) -> u64 {
         self.session
             .as_ref()
-            .and_then(|storage| storage.get_item(&format!("{SEQ_KEY_PREFIX}{replay_id}")).ok().flatten())
+            .and_then(|storage| {
+                storage
+                    .get_item(&format!("{SEQ_KEY_PREFIX}{replay_id}"))
+                    .ok()
+                    .flatten()
+            })
             .and_then(|text| text.parse().ok())
             .unwrap_or(0)
     }
@@ -73,7 +79,10 @@ impl TabStorage {
     /// synchronously, so a reload right after never reuses a seq.
     pub fn save_next_seq(&self, replay_id: &str, next_seq: u64) {
         if let Some(storage) = &self.session {
-            let _ = storage.set_item(&format!("{SEQ_KEY_PREFIX}{replay_id}"), &next_seq.to_string());
+            let _ = storage.set_item(
+                &format!("{SEQ_KEY_PREFIX}{replay_id}"),
+                &next_seq.to_string(),
+            );
         }
     }
 }
@@ -108,7 +117,9 @@ impl ParkingLot {
     /// Parks `record` synchronously; false when it is too large or
     /// localStorage is full or missing.
     pub fn park(&self, record: &OutboxRecord) -> bool {
-        let Some(storage) = &self.local else { return false };
+        let Some(storage) = &self.local else {
+            return false;
+        };
         if record.body.len() > MAX_PARKED_BODY_BYTES {
             return false;
         }
@@ -134,7 +145,9 @@ impl ParkingLot {
 
     /// Every parked chunk; unreadable entries are removed.
     pub fn parked(&self) -> Vec<OutboxRecord> {
-        let Some(storage) = &self.local else { return Vec::new() };
+        let Some(storage) = &self.local else {
+            return Vec::new();
+        };
         let length = storage.length().unwrap_or(0);
         let keys: Vec<String> = (0..length)
             .filter_map(|index| storage.key(index).ok().flatten())
@@ -182,5 +195,12 @@ fn random_id() -> String {
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
 }

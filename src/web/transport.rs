@@ -59,10 +59,13 @@ impl PendingRequest {
         let timed_out = Rc::new(Cell::new(false));
         let timer = {
             let timed_out = timed_out.clone();
-            gloo_timers::callback::Timeout::new(timeout_ms.clamp(1.0, f64::from(u32::MAX)) as u32, move || {
-                timed_out.set(true);
-                controller.abort();
-            })
+            gloo_timers::callback::Timeout::new(
+                timeout_ms.clamp(1.0, f64::from(u32::MAX)) as u32,
+                move || {
+                    timed_out.set(true);
+                    controller.abort();
+                },
+            )
         };
         let response = JsFuture::from(window.fetch_with_str_and_init(&record.endpoint, &init));
         Ok(PendingRequest {

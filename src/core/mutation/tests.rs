@@ -3,9 +3,9 @@ use std::collections::{HashMap, HashSet};
 use serde_json::{json, Value};
 
 use super::*;
-use crate::core::snapshot::serialize_tree;
 use crate::core::dom::FormState;
 use crate::core::memory_dom::{MemoryDom, MemoryIds, MemoryNode};
+use crate::core::snapshot::serialize_tree;
 
 /// A recording of a MemoryDom: its mirror, its buffer, and the snapshot.
 struct Recorder {
@@ -17,7 +17,8 @@ struct Recorder {
 impl Recorder {
     fn start(dom: &MemoryDom, document: MemoryNode, privacy: PrivacyRules) -> (Recorder, Value) {
         let mut mirror = Mirror::new(MemoryIds::default());
-        let tree = serialize_tree(dom, &mut mirror, &privacy, &document, Placement::default()).unwrap();
+        let tree =
+            serialize_tree(dom, &mut mirror, &privacy, &document, Placement::default()).unwrap();
         let snapshot = serde_json::from_str(&tree.node.0).unwrap();
         (
             Recorder {
@@ -98,10 +99,20 @@ fn a_move_is_a_remove_and_an_add_that_keeps_the_ids() {
     let card_id = recorder.mirror.id_of(&card).unwrap();
     dom.insert_before(right, card, None);
     let mutation = recorder.observe(&mut dom).unwrap();
-    assert_eq!(mutation["removes"], json!([{"parentId": recorder.mirror.id_of(&left).unwrap(), "id": card_id}]));
-    assert_eq!(mutation["adds"][0]["parentId"], json!(recorder.mirror.id_of(&right).unwrap()));
+    assert_eq!(
+        mutation["removes"],
+        json!([{"parentId": recorder.mirror.id_of(&left).unwrap(), "id": card_id}])
+    );
+    assert_eq!(
+        mutation["adds"][0]["parentId"],
+        json!(recorder.mirror.id_of(&right).unwrap())
+    );
     assert_eq!(mutation["adds"][0]["node"]["id"], json!(card_id));
-    assert_eq!(mutation["adds"][1]["node"]["id"], json!(card_id + 1), "its text keeps its id too");
+    assert_eq!(
+        mutation["adds"][1]["node"]["id"],
+        json!(card_id + 1),
+        "its text keeps its id too"
+    );
 }
 
 #[test]
@@ -117,7 +128,10 @@ fn text_and_attribute_changes_carry_the_current_value_or_null() {
     dom.set_attribute(heading, "onclick", Some("steal()"));
     let mutation = recorder.observe(&mut dom).unwrap();
     assert_eq!(mutation["texts"], json!([{"id": 5, "value": "Hi there"}]));
-    assert_eq!(mutation["attributes"], json!([{"id": 4, "attributes": {"title": "new", "data-x": null}}]));
+    assert_eq!(
+        mutation["attributes"],
+        json!([{"id": 4, "attributes": {"title": "new", "data-x": null}}])
+    );
 }
 
 #[test]
@@ -134,7 +148,10 @@ fn changes_inside_a_new_subtree_are_not_repeated() {
     assert_eq!(mutation["texts"], json!([]));
     assert_eq!(mutation["attributes"], json!([]));
     assert_eq!(mutation["adds"].as_array().unwrap().len(), 2);
-    assert_eq!(mutation["adds"][0]["node"]["attributes"], json!({"class": "open"}));
+    assert_eq!(
+        mutation["adds"][0]["node"]["attributes"],
+        json!({"class": "open"})
+    );
     assert_eq!(mutation["adds"][1]["node"]["textContent"], json!("two"));
 }
 
@@ -149,7 +166,10 @@ fn masked_field_value_attribute_and_masked_text_stay_masked() {
     dom.element(blocked, "span", &[]);
     let (mut recorder, snapshot) = Recorder::start(&dom, document, PrivacyRules::default());
     let blocked_json = &snapshot["childNodes"][0]["childNodes"][0]["childNodes"][2];
-    assert_eq!(blocked_json["attributes"], json!({"class": "rr-block", "rr_width": "120px", "rr_height": "40.5px"}));
+    assert_eq!(
+        blocked_json["attributes"],
+        json!({"class": "rr-block", "rr_width": "120px", "rr_height": "40.5px"})
+    );
     assert_eq!(blocked_json["childNodes"], json!([]));
     dom.set_attribute(field, "value", Some("4242 4242"));
     dom.set_text(text, "Grace Hopper");
@@ -161,13 +181,27 @@ fn masked_field_value_attribute_and_masked_text_stay_masked() {
     dom.insert_before(added, added_text, None);
     let mutation = recorder.observe(&mut dom).unwrap();
     let text = mutation.to_string();
-    assert!(!text.contains("4242") && !text.contains("Grace") && !text.contains("Lovelace"), "{text}");
+    assert!(
+        !text.contains("4242") && !text.contains("Grace") && !text.contains("Lovelace"),
+        "{text}"
+    );
     assert_eq!(mutation["texts"][0]["value"], json!("***** ******"));
-    let parents: Vec<u64> = mutation["adds"].as_array().unwrap().iter().map(|add| add["parentId"].as_u64().unwrap()).collect();
+    let parents: Vec<u64> = mutation["adds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|add| add["parentId"].as_u64().unwrap())
+        .collect();
     let blocked_id = u64::from(recorder.mirror.id_of(&blocked).unwrap());
-    assert!(!parents.contains(&blocked_id), "nothing is added inside the blocked element");
+    assert!(
+        !parents.contains(&blocked_id),
+        "nothing is added inside the blocked element"
+    );
     assert_eq!(mutation["adds"].as_array().unwrap().len(), 2);
-    assert_eq!(mutation["adds"][1]["node"]["textContent"], json!("********"));
+    assert_eq!(
+        mutation["adds"][1]["node"]["textContent"],
+        json!("********")
+    );
 }
 
 #[test]
@@ -175,7 +209,9 @@ fn a_run_of_added_siblings_is_written_last_first() {
     let (mut dom, document, body) = page();
     let end = dom.element(body, "hr", &[]);
     let (mut recorder, _) = Recorder::start(&dom, document, PrivacyRules::default());
-    let nodes: Vec<_> = (0..3).map(|_| dom.create(MemoryDom::element_view("p", &[]))).collect();
+    let nodes: Vec<_> = (0..3)
+        .map(|_| dom.create(MemoryDom::element_view("p", &[])))
+        .collect();
     for node in &nodes {
         dom.insert_before(body, *node, Some(end));
     }
@@ -233,7 +269,11 @@ impl Model {
     /// An added node alone: the Replayer builds adds with `skipChild`.
     fn build_one(&mut self, json: &Value) -> u64 {
         let mut alone = json.clone();
-        assert_eq!(alone["childNodes"].as_array().map_or(0, Vec::len), 0, "adds carry no children: {json}");
+        assert_eq!(
+            alone["childNodes"].as_array().map_or(0, Vec::len),
+            0,
+            "adds carry no children: {json}"
+        );
         alone["childNodes"] = json!([]);
         self.build(&alone)
     }
@@ -283,8 +323,15 @@ impl Model {
                 continue; // an ancestor went first: the Replayer skips it too
             }
             let parent_id = remove["parentId"].as_u64().unwrap();
-            let parent = self.nodes.get_mut(&parent_id).unwrap_or_else(|| panic!("remove: parent {parent_id} not found"));
-            let position = parent.children.iter().position(|&c| c == id).expect("removed node is a child of its parent");
+            let parent = self
+                .nodes
+                .get_mut(&parent_id)
+                .unwrap_or_else(|| panic!("remove: parent {parent_id} not found"));
+            let position = parent
+                .children
+                .iter()
+                .position(|&c| c == id)
+                .expect("removed node is a child of its parent");
             parent.children.remove(position);
             self.forget(id);
         }
@@ -294,28 +341,43 @@ impl Model {
             queue.retain(|add| {
                 let parent_id = add["parentId"].as_u64().unwrap();
                 let next_id = add["nextId"].as_u64();
-                if !self.nodes.contains_key(&parent_id) || next_id.is_some_and(|next| !self.nodes.contains_key(&next)) {
+                if !self.nodes.contains_key(&parent_id)
+                    || next_id.is_some_and(|next| !self.nodes.contains_key(&next))
+                {
                     return true; // retried after the others, as the Replayer does
                 }
                 let id = self.build_one(&add["node"]);
                 let parent = self.nodes.get_mut(&parent_id).unwrap();
                 let position = match next_id {
-                    Some(next) => parent.children.iter().position(|&c| c == next).expect("nextId is a child of parentId"),
+                    Some(next) => parent
+                        .children
+                        .iter()
+                        .position(|&c| c == next)
+                        .expect("nextId is a child of parentId"),
                     None => parent.children.len(),
                 };
                 parent.children.insert(position, id);
                 false
             });
-            assert!(queue.len() < before, "adds that can never be placed: {queue:?}");
+            assert!(
+                queue.len() < before,
+                "adds that can never be placed: {queue:?}"
+            );
         }
         for text in mutation["texts"].as_array().unwrap() {
             let id = text["id"].as_u64().unwrap();
-            let node = self.nodes.get_mut(&id).unwrap_or_else(|| panic!("text: node {id} not found"));
+            let node = self
+                .nodes
+                .get_mut(&id)
+                .unwrap_or_else(|| panic!("text: node {id} not found"));
             node.text = Some(text["value"].as_str().unwrap().to_owned());
         }
         for change in mutation["attributes"].as_array().unwrap() {
             let id = change["id"].as_u64().unwrap();
-            let node = self.nodes.get_mut(&id).unwrap_or_else(|| panic!("attributes: node {id} not found"));
+            let node = self
+                .nodes
+                .get_mut(&id)
+                .unwrap_or_else(|| panic!("attributes: node {id} not found"));
             for (name, value) in change["attributes"].as_object().unwrap() {
                 if value.is_null() {
                     node.attributes.remove(name);
@@ -329,7 +391,11 @@ impl Model {
     /// The tree without ids, for comparison.
     fn render(&self, id: u64) -> Value {
         let node = &self.nodes[&id];
-        let mut attributes: Vec<_> = node.attributes.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
+        let mut attributes: Vec<_> = node
+            .attributes
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_string()))
+            .collect();
         attributes.sort();
         json!({
             "kind": node.kind,
@@ -361,7 +427,10 @@ fn random_node(dom: &mut MemoryDom, rng: &mut Rng) -> MemoryNode {
     match rng.below(4) {
         0 => dom.create(NodeView::Text(format!("t{}", rng.below(100)))),
         1 => dom.create(NodeView::Comment(format!("c{}", rng.below(100)))),
-        _ => dom.create(MemoryDom::element_view(TAGS[rng.below(TAGS.len())], &[("data-n", &rng.below(100).to_string())])),
+        _ => dom.create(MemoryDom::element_view(
+            TAGS[rng.below(TAGS.len())],
+            &[("data-n", &rng.below(100).to_string())],
+        )),
     }
 }
 
@@ -392,7 +461,11 @@ fn random_edit(dom: &mut MemoryDom, rng: &mut Rng, all: &mut Vec<MemoryNode>, bo
                 return;
             }
             let children = dom.children(parent).to_vec();
-            let before = if children.is_empty() || rng.below(3) == 0 { None } else { Some(pick(rng, &children)) };
+            let before = if children.is_empty() || rng.below(3) == 0 {
+                None
+            } else {
+                Some(pick(rng, &children))
+            };
             dom.insert_before(parent, node, before);
         }
         // Move an existing node (attached or detached) somewhere else.
@@ -400,11 +473,18 @@ fn random_edit(dom: &mut MemoryDom, rng: &mut Rng, all: &mut Vec<MemoryNode>, bo
             let node = pick(rng, all);
             let parents = containers(dom, all);
             let parent = pick(rng, &parents);
-            if node == body || dom.is_inclusive_ancestor(node, parent) || dom.is_inclusive_ancestor(node, body) {
+            if node == body
+                || dom.is_inclusive_ancestor(node, parent)
+                || dom.is_inclusive_ancestor(node, body)
+            {
                 return;
             }
             let children = dom.children(parent).to_vec();
-            let before = if children.is_empty() || rng.below(2) == 0 { None } else { Some(pick(rng, &children)) };
+            let before = if children.is_empty() || rng.below(2) == 0 {
+                None
+            } else {
+                Some(pick(rng, &children))
+            };
             if before == Some(node) {
                 return;
             }
@@ -430,7 +510,15 @@ fn random_edit(dom: &mut MemoryDom, rng: &mut Rng, all: &mut Vec<MemoryNode>, bo
             if matches!(dom.read(&node), NodeView::Element(_)) {
                 let name = ["class", "title", "data-n"][rng.below(3)];
                 let value = rng.below(3).to_string();
-                dom.set_attribute(node, name, if rng.below(3) == 0 { None } else { Some(value.as_str()) });
+                dom.set_attribute(
+                    node,
+                    name,
+                    if rng.below(3) == 0 {
+                        None
+                    } else {
+                        Some(value.as_str())
+                    },
+                );
             }
         }
     }

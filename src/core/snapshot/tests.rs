@@ -5,7 +5,8 @@ use serde_json::{json, Value};
 
 fn snapshot(dom: &MemoryDom, root: MemoryNode, privacy: &PrivacyRules) -> Value {
     let mut mirror = Mirror::new(MemoryIds::default());
-    let tree = serialize_tree(dom, &mut mirror, privacy, &root, Placement::default()).expect("document serializes");
+    let tree = serialize_tree(dom, &mut mirror, privacy, &root, Placement::default())
+        .expect("document serializes");
     assert_eq!(tree.truncated_elements, 0);
     assert_eq!(tree.node_count, mirror.assigned_count());
     serde_json::from_str(&tree.node.0).expect("the serializer writes valid JSON")
@@ -45,15 +46,43 @@ fn fixture_page() -> (MemoryDom, MemoryNode) {
     dom.append(body, NodeView::Comment(" header ".into()));
     let title = dom.element(body, "h1", &[]);
     dom.text(title, "Checkout");
-    let email = dom.element(body, "input", &[("type", "email"), ("value", "old@example.com")]);
-    dom.set_form(email, FormState { value: "ada@example.com".into(), ..Default::default() });
+    let email = dom.element(
+        body,
+        "input",
+        &[("type", "email"), ("value", "old@example.com")],
+    );
+    dom.set_form(
+        email,
+        FormState {
+            value: "ada@example.com".into(),
+            ..Default::default()
+        },
+    );
     let password = dom.element(body, "input", &[("type", "password")]);
-    dom.set_form(password, FormState { value: "hunter2".into(), ..Default::default() });
+    dom.set_form(
+        password,
+        FormState {
+            value: "hunter2".into(),
+            ..Default::default()
+        },
+    );
     let terms = dom.element(body, "input", &[("type", "checkbox")]);
-    dom.set_form(terms, FormState { checked: true, ..Default::default() });
+    dom.set_form(
+        terms,
+        FormState {
+            checked: true,
+            ..Default::default()
+        },
+    );
     let notes = dom.element(body, "textarea", &[]);
     dom.text(notes, "default note");
-    dom.set_form(notes, FormState { value: "typed note".into(), ..Default::default() });
+    dom.set_form(
+        notes,
+        FormState {
+            value: "typed note".into(),
+            ..Default::default()
+        },
+    );
     let svg = dom.svg_element(body, "svg", &[("viewBox", "0 0 10 10")]);
     dom.svg_element(svg, "linearGradient", &[("id", "g")]);
     let custom = dom.element(body, "user-card", &[]);
@@ -65,19 +94,33 @@ fn fixture_page() -> (MemoryDom, MemoryNode) {
 fn fixture_page_matches_golden_snapshot() {
     let (dom, document) = fixture_page();
     let actual = snapshot(&dom, document, &PrivacyRules::default());
-    let golden_path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/full_snapshot.json");
+    let golden_path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/golden/full_snapshot.json"
+    );
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(golden_path, serde_json::to_string_pretty(&actual).unwrap() + "\n").unwrap();
+        std::fs::write(
+            golden_path,
+            serde_json::to_string_pretty(&actual).unwrap() + "\n",
+        )
+        .unwrap();
     }
-    let expected: Value = serde_json::from_str(&std::fs::read_to_string(golden_path).unwrap()).unwrap();
-    assert_eq!(actual, expected, "run with UPDATE_GOLDEN=1 to accept a deliberate change");
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(golden_path).unwrap()).unwrap();
+    assert_eq!(
+        actual, expected,
+        "run with UPDATE_GOLDEN=1 to accept a deliberate change"
+    );
 }
 
 #[test]
 fn ids_are_assigned_parents_first_from_one_without_gaps() {
     let (dom, document) = fixture_page();
     let mut ids = Vec::new();
-    ids_in_order(&snapshot(&dom, document, &PrivacyRules::default()), &mut ids);
+    ids_in_order(
+        &snapshot(&dom, document, &PrivacyRules::default()),
+        &mut ids,
+    );
     let expected: Vec<u64> = (1..=ids.len() as u64).collect();
     assert_eq!(ids, expected);
 }
@@ -86,7 +129,14 @@ fn ids_are_assigned_parents_first_from_one_without_gaps() {
 fn mirror_knows_every_serialized_node() {
     let (dom, document) = fixture_page();
     let mut mirror = Mirror::new(MemoryIds::default());
-    serialize_tree(&dom, &mut mirror, &PrivacyRules::default(), &document, Placement::default()).unwrap();
+    serialize_tree(
+        &dom,
+        &mut mirror,
+        &PrivacyRules::default(),
+        &document,
+        Placement::default(),
+    )
+    .unwrap();
     assert_eq!(mirror.id_of(&document), Some(1));
     assert_eq!(mirror.assigned_count() as usize, 21);
 }
@@ -102,7 +152,13 @@ fn script_contents_are_never_recorded() {
 fn typed_values_are_masked_by_default() {
     let (dom, document) = fixture_page();
     let text = snapshot(&dom, document, &PrivacyRules::default()).to_string();
-    for secret in ["hunter2", "ada@example.com", "old@example.com", "typed note", "default note"] {
+    for secret in [
+        "hunter2",
+        "ada@example.com",
+        "old@example.com",
+        "typed note",
+        "default note",
+    ] {
         assert!(!text.contains(secret), "{secret} leaked into {text}");
     }
 }
@@ -110,7 +166,10 @@ fn typed_values_are_masked_by_default() {
 #[test]
 fn opting_out_of_input_masking_still_masks_passwords() {
     let (dom, document) = fixture_page();
-    let privacy = PrivacyRules { mask_all_inputs: false, ..Default::default() };
+    let privacy = PrivacyRules {
+        mask_all_inputs: false,
+        ..Default::default()
+    };
     let text = snapshot(&dom, document, &privacy).to_string();
     assert!(text.contains("ada@example.com"));
     assert!(text.contains("typed note"));
@@ -123,7 +182,14 @@ fn cleared_field_drops_its_markup_default() {
     let (mut dom, document) = MemoryDom::with_document();
     let input = dom.element(document, "input", &[("value", "prefilled-secret")]);
     dom.set_form(input, FormState::default());
-    let value = snapshot(&dom, document, &PrivacyRules { mask_all_inputs: false, ..Default::default() });
+    let value = snapshot(
+        &dom,
+        document,
+        &PrivacyRules {
+            mask_all_inputs: false,
+            ..Default::default()
+        },
+    );
     assert_eq!(value["childNodes"][0]["attributes"], json!({}));
 }
 
@@ -131,21 +197,42 @@ fn cleared_field_drops_its_markup_default() {
 fn unchecked_checkbox_loses_its_checked_attribute() {
     let (mut dom, document) = MemoryDom::with_document();
     let input = dom.element(document, "input", &[("type", "checkbox"), ("checked", "")]);
-    dom.set_form(input, FormState { checked: false, ..Default::default() });
+    dom.set_form(
+        input,
+        FormState {
+            checked: false,
+            ..Default::default()
+        },
+    );
     let value = snapshot(&dom, document, &PrivacyRules::default());
-    assert_eq!(value["childNodes"][0]["attributes"], json!({"type": "checkbox"}));
+    assert_eq!(
+        value["childNodes"][0]["attributes"],
+        json!({"type": "checkbox"})
+    );
 }
 
 #[test]
 fn masked_select_hides_which_option_is_selected() {
     let (mut dom, document) = MemoryDom::with_document();
     let select = dom.element(document, "select", &[]);
-    dom.set_form(select, FormState { value: "b".into(), ..Default::default() });
+    dom.set_form(
+        select,
+        FormState {
+            value: "b".into(),
+            ..Default::default()
+        },
+    );
     let group = dom.element(select, "optgroup", &[]);
     let a = dom.element(group, "option", &[("value", "a"), ("selected", "")]);
     let b = dom.element(group, "option", &[("value", "b")]);
     dom.set_form(a, FormState::default());
-    dom.set_form(b, FormState { selected: true, ..Default::default() });
+    dom.set_form(
+        b,
+        FormState {
+            selected: true,
+            ..Default::default()
+        },
+    );
 
     let masked = snapshot(&dom, document, &PrivacyRules::default());
     let options = &masked["childNodes"][0]["childNodes"][0]["childNodes"];
@@ -153,7 +240,14 @@ fn masked_select_hides_which_option_is_selected() {
     assert_eq!(options[1]["attributes"], json!({"value": "b"}));
     assert_eq!(masked["childNodes"][0]["attributes"]["value"], json!("*"));
 
-    let open = snapshot(&dom, document, &PrivacyRules { mask_all_inputs: false, ..Default::default() });
+    let open = snapshot(
+        &dom,
+        document,
+        &PrivacyRules {
+            mask_all_inputs: false,
+            ..Default::default()
+        },
+    );
     let options = &open["childNodes"][0]["childNodes"][0]["childNodes"];
     assert_eq!(options[1]["attributes"]["selected"], json!(true));
     assert_eq!(options[0]["attributes"].get("selected"), None);
@@ -167,14 +261,21 @@ fn style_without_readable_sheet_keeps_its_text() {
     let value = snapshot(&dom, document, &PrivacyRules::default());
     let style = &value["childNodes"][0];
     assert_eq!(style["attributes"], json!({}));
-    assert_eq!(style["childNodes"][0]["textContent"], json!("p { margin: 0 }"));
+    assert_eq!(
+        style["childNodes"][0]["textContent"],
+        json!("p { margin: 0 }")
+    );
     assert_eq!(style["childNodes"][0]["isStyle"], json!(true));
 }
 
 #[test]
 fn cross_origin_link_is_kept_as_a_link() {
     let (mut dom, document) = MemoryDom::with_document();
-    dom.element(document, "link", &[("rel", "stylesheet"), ("href", "https://cdn.example/x.css")]);
+    dom.element(
+        document,
+        "link",
+        &[("rel", "stylesheet"), ("href", "https://cdn.example/x.css")],
+    );
     let value = snapshot(&dom, document, &PrivacyRules::default());
     assert_eq!(
         value["childNodes"][0]["attributes"],
@@ -191,7 +292,10 @@ fn unsupported_nodes_are_skipped_without_an_id() {
     let value = snapshot(&dom, document, &PrivacyRules::default());
     assert_eq!(value["childNodes"].as_array().unwrap().len(), 1);
     assert_eq!(value["childNodes"][0]["id"], json!(2));
-    assert_eq!(value["childNodes"][0]["childNodes"][0], json!({"type": 4, "textContent": "", "id": 3}));
+    assert_eq!(
+        value["childNodes"][0]["childNodes"][0],
+        json!({"type": 4, "textContent": "", "id": 3})
+    );
 }
 
 #[test]
@@ -203,7 +307,14 @@ fn tree_deeper_than_the_cap_is_cut_at_the_cap() {
     }
     dom.text(parent, "bottom");
     let mut mirror = Mirror::new(MemoryIds::default());
-    let tree = serialize_tree(&dom, &mut mirror, &PrivacyRules::default(), &document, Placement::default()).unwrap();
+    let tree = serialize_tree(
+        &dom,
+        &mut mirror,
+        &PrivacyRules::default(),
+        &document,
+        Placement::default(),
+    )
+    .unwrap();
     assert_eq!(tree.truncated_elements, 1);
     // The document plus MAX_TREE_DEPTH levels of divs; the rest is left out.
     assert_eq!(tree.node_count as usize, MAX_TREE_DEPTH + 1);
@@ -225,7 +336,11 @@ fn skipped_node_between_siblings_leaves_valid_json() {
     dom.text(body, "b");
     dom.append(body, NodeView::Unsupported);
     let value = snapshot(&dom, document, &PrivacyRules::default());
-    let texts: Vec<&Value> = value["childNodes"][0]["childNodes"].as_array().unwrap().iter().collect();
+    let texts: Vec<&Value> = value["childNodes"][0]["childNodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .collect();
     assert_eq!(texts.len(), 2);
     assert_eq!(texts[1]["textContent"], json!("b"));
 }
@@ -236,8 +351,16 @@ fn inline_event_handlers_are_not_recorded() {
     dom.element(
         document,
         "form",
-        &[("onsubmit", "track('sk_live_1')"), ("ONCLICK", "x()"), ("action", "/pay"), ("on", "kept")],
+        &[
+            ("onsubmit", "track('sk_live_1')"),
+            ("ONCLICK", "x()"),
+            ("action", "/pay"),
+            ("on", "kept"),
+        ],
     );
     let value = snapshot(&dom, document, &PrivacyRules::default());
-    assert_eq!(value["childNodes"][0]["attributes"], json!({"action": "https://shop.example/pay", "on": "kept"}));
+    assert_eq!(
+        value["childNodes"][0]["attributes"],
+        json!({"action": "https://shop.example/pay", "on": "kept"})
+    );
 }
