@@ -143,6 +143,10 @@ where
     })
 }
 
+/// While serializing flat: an element's children left to write (each with
+/// whether it is in the shadow root), their flags, the element's index.
+type OpenFlat<N> = (std::vec::IntoIter<(N, bool)>, NodeFlags, usize);
+
 /// A document or element whose children are still being written; each
 /// child comes with whether it is in the shadow root.
 struct OpenNode<N> {
@@ -232,7 +236,7 @@ where
         let mut nodes = Vec::new();
         let written = self.write_node(root, placement.context, placement.in_shadow)?;
         // Each entry: children left to write, their flags, the parent's index.
-        let mut open: Vec<(std::vec::IntoIter<(D::Node, bool)>, NodeFlags, usize)> = Vec::new();
+        let mut open: Vec<OpenFlat<D::Node>> = Vec::new();
         self.finish_flat(
             &mut nodes,
             root,
@@ -285,7 +289,7 @@ where
         written: Written,
         parent: Option<usize>,
         in_shadow: bool,
-        open: &mut Vec<(std::vec::IntoIter<(D::Node, bool)>, NodeFlags, usize)>,
+        open: &mut Vec<OpenFlat<D::Node>>,
     ) {
         let mut json = std::mem::take(&mut self.out);
         if json.ends_with("\"childNodes\":[") {

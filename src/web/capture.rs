@@ -154,6 +154,9 @@ pub fn on_event(
     }
 }
 
+/// What a DOM event does to the recording.
+type Handler = Box<dyn Fn(&mut Recording, &Event)>;
+
 /// Listens on `document` for what users do; used for the page and for each
 /// same-origin frame.
 pub fn listen_to_document(
@@ -162,7 +165,7 @@ pub fn listen_to_document(
 ) -> Vec<EventListener> {
     let target: &web_sys::EventTarget = document.as_ref();
     let mut listeners = Vec::new();
-    let mut add = |event_type: &'static str, action: Box<dyn Fn(&mut Recording, &Event)>| {
+    let mut add = |event_type: &'static str, action: Handler| {
         if let Ok(listener) =
             EventListener::new(target, event_type, true, on_event(recording, action))
         {
@@ -209,7 +212,7 @@ pub fn listen_to_window(
 ) -> Vec<EventListener> {
     let target: &web_sys::EventTarget = window.as_ref();
     let mut listeners = Vec::new();
-    let entries: [(&'static str, Box<dyn Fn(&mut Recording, &Event)>); 3] = [
+    let entries: [(&'static str, Handler); 3] = [
         ("resize", Box::new(|r, _| r.on_resize())),
         ("error", Box::new(|r, e| r.on_error(e))),
         ("unhandledrejection", Box::new(|r, e| r.on_rejection(e))),

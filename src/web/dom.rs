@@ -138,10 +138,8 @@ impl LiveDom {
                     let frame: &HtmlIFrameElement = element.unchecked_ref();
                     view.frame_is_cross_origin = frame.content_document().is_none();
                 }
-                "DIALOG" => {
-                    if element.has_attribute("open") {
-                        view.dialog_modal = Some(element.matches("dialog:modal").unwrap_or(false));
-                    }
+                "DIALOG" if element.has_attribute("open") => {
+                    view.dialog_modal = Some(element.matches("dialog:modal").unwrap_or(false));
                 }
                 "VIDEO" | "AUDIO" => {
                     let media: &HtmlMediaElement = element.unchecked_ref();

@@ -1,24 +1,115 @@
 // Runs in the browser. Reduces a document to a plain tree that is equal for
 // a page and its rrweb replay when the replay is faithful. What it leaves out
-// or rewrites is only what rrweb's rebuild changes by design:
+// or rewrites is only what rrweb's rebuild (rrweb 2.2.2's Replayer) changes by
+// design, or what the recorder must change by design (privacy), each for the
+// reason given:
 // - <script> becomes <noscript> (never executed, contents never recorded);
-// - a same-origin <link rel=stylesheet> becomes a <style> with the same rules,
-//   and a <style>'s text is rebuilt from the parsed sheet, so sheets are
-//   compared by their rules, and the `.\:hover` twins rrweb adds to :hover
-//   selectors are dropped;
-// - nodes rrweb adds that have no recorded id (its own <style> before <head>)
+// - a same-origin <link rel=stylesheet> becomes a <style> with the same rules
+//   (the recorder inlines it; a link left a link on the replica is compared
+//   as an element, never by a sheet the player may or may not have fetched
+//   yet), and a <style>'s text is rebuilt from the parsed sheet, so sheets are
+//   compared by their rules (with url(...) resolved, below), the `.\:hover`
+//   twins rrweb adds to :hover selectors are dropped, and the
+//   `(min|max)-device-(width|height)` media features rrweb rewrites to
+//   `(min|max)-(width|height)` are rewritten the same way on both sides;
+// - nodes rrweb adds that have no recorded id (its own <style> before <head>
+//   of every rebuilt document, the text node it puts in a rebuilt <style>)
 //   and the `rrweb-paused` class on <html> are skipped on the replica;
+// - rrweb shows :hover by putting a `:hover` class on the element under the
+//   replayed mouse and its ancestors (matched by the `.\:hover` twins), and
+//   classList.remove leaves an empty class attribute behind; so `:hover` is
+//   dropped from replica classes and an empty class attribute counts as
+//   none, on both sides;
 // - inline on* handler attributes are script, which rewind never records;
 // - rrweb sets autocomplete="off" on every form control it rebuilds (so the
 //   replay browser does not autofill), so autocomplete is not compared there;
 // - form fields are compared by their live state (what the user sees), with
-//   masking applied to the original's values as the recorder must.
+//   masking applied to the original's values as the recorder must: every
+//   character of a masked value becomes '*'; a masked <select> shows no
+//   choice, so the replica's selection is only checked not to reveal one
+//   (rrweb's own replay of a masked select shows the first option, or none
+//   once an input event set its value to '***');
+// - privacy on the original, as the recorder must apply it: text inside
+//   rw-mask / rr-mask / maskTextSelector (or everywhere with maskAllText)
+//   has every non-blank character replaced by '*' (blanks stay, so the
+//   layout does); an element matching rw-block / rr-block / blockSelector is
+//   an empty placeholder of its size (recognized on the replica by the
+//   rr_width / rr_height its serialized node carries, which the Replayer
+//   turns into style width / height); a field matching rw-ignore / rr-ignore
+//   / ignoreSelector keeps the value it had when it was snapshotted (fixtures
+//   only type into such fields after the last full snapshot, so that is its
+//   default value);
+// - URLs: the replica is an about:blank document whose base URL is the
+//   player's, so a recorder must write URLs absolute; both sides are
+//   compared as resolved URLs (href, src, srcset, xlink:href, poster,
+//   background, object data, url(...) in sheets and style attributes;
+//   '#fragment' references inside SVG stay as written, as rrweb leaves
+//   them). A form's action / formaction is not compared: a replay never
+//   submits a form, and rrweb records them as written. The style attribute
+//   is compared as the browser's serialization of its declarations
+//   (element.style.cssText), since the Replayer may apply style changes
+//   property by property;
+// - an <iframe>'s src / srcdoc are not compared: the recorder records the
+//   iframe's document instead (compared under `content`) and rrweb's
+//   rebuild never loads them; a replayed dialog carries rrweb's
+//   rr_open_mode attribute, and is compared by its state: closed, open or
+//   modal (a modal dialog the Replayer closes by removing its open
+//   attribute stays in Chromium's top layer, matching :modal, while hidden;
+//   the user sees it closed, so a closed dialog's modality is not compared);
+// - only xlink:href keeps its attribute namespace in rrweb's rebuild (other
+//   namespaced attributes, xmlns:* and xml:*, are set without one), so only
+//   there is the namespace compared;
+// - an <input>'s own scroll offset (its text following the caret) is not
+//   compared: it is not page scroll, and no recorder replays it;
+// - a canvas is compared by its element and size, never its pixels (rrweb
+//   replays pixels only with UNSAFE_replayCanvas); media elements by the
+//   state rrweb restores (paused, muted, loop, volume, playbackRate).
+// Not normalized, compared as they are: open shadow roots (`shadow`), the
+// document of a same-origin iframe (`content`), adopted stylesheets
+// (`adopted`, on documents and shadow roots), nonzero scroll positions
+// (`scroll`), dialog state (`dialog`: closed / open / modal).
 (() => {
   const SVG_NS = 'http://www.w3.org/2000/svg';
+  const XLINK_NS = 'http://www.w3.org/1999/xlink';
   const FORM_CONTROLS = ['form', 'input', 'select', 'textarea'];
   const HOVER_TWIN = /\\:(hover|focus|active|focus-within|focus-visible)\b/;
+  const DEVICE_MEDIA = /\b(max|min)-device-(width|height)\b/g;
+  const CSS_URL = /url\(\s*(['"]?)(.*?)\1\s*\)/g;
+  const URL_ATTRIBUTES = ['href', 'src', 'xlink:href', 'poster', 'background'];
+  // Where a form would be sent: a replay never submits one, so these are
+  // not compared (rrweb records them as written).
+  const UNUSED_IN_REPLAY = ['action', 'formaction'];
+  const BLOCK_CLASSES = '.rw-block, .rr-block';
+  const MASK_CLASSES = '.rw-mask, .rr-mask';
+  const IGNORE_CLASSES = '.rw-ignore, .rr-ignore';
+  const NO_VALUE_INPUTS = ['submit', 'button', 'reset', 'image', 'file'];
 
-  function normalizeRules(rules) {
+  function resolveUrl(value, base) {
+    if (!value || value.startsWith('#')) return value;
+    try {
+      return new URL(value, base).href;
+    } catch {
+      return value;
+    }
+  }
+
+  function resolveCssUrls(text, base) {
+    return text.replace(CSS_URL, (whole, quote, url) =>
+      !url || url.startsWith('#') || /^data:/i.test(url) ? whole : `url("${resolveUrl(url, base)}")`,
+    );
+  }
+
+  function resolveSrcset(value, base) {
+    return value
+      .split(',')
+      .map((candidate) => {
+        const [url, ...descriptors] = candidate.trim().split(/\s+/);
+        return [resolveUrl(url, base), ...descriptors].join(' ');
+      })
+      .join(', ');
+  }
+
+  function normalizeRules(rules, base) {
     const out = [];
     for (const rule of rules) {
       // Duck-typed: a replica's rules come from the iframe's realm, where
@@ -28,12 +119,12 @@
           .split(',')
           .map((s) => s.trim())
           .filter((s) => !HOVER_TWIN.test(s));
-        out.push(`${selectors.join(', ')} { ${rule.style.cssText} }`);
+        out.push(`${selectors.join(', ')} { ${resolveCssUrls(rule.style.cssText, base)} }`);
       } else if (rule.cssRules) {
-        const head = rule.cssText.slice(0, rule.cssText.indexOf('{')).trim();
-        out.push({ [head]: normalizeRules(rule.cssRules) });
+        const head = rule.cssText.slice(0, rule.cssText.indexOf('{')).trim().replace(DEVICE_MEDIA, '$1-$2');
+        out.push({ [head]: normalizeRules(rule.cssRules, base) });
       } else {
-        out.push(rule.cssText);
+        out.push(resolveCssUrls(rule.cssText, base));
       }
     }
     return out;
@@ -41,14 +132,32 @@
 
   function sheetOf(element) {
     try {
-      return element.sheet ? normalizeRules(element.sheet.cssRules) : null;
+      if (!element.sheet) return null;
+      const base = element.sheet.href || element.ownerDocument.baseURI;
+      return normalizeRules(element.sheet.cssRules, base);
     } catch (error) {
       return `unreadable: ${error.name}`;
     }
   }
 
+  function adoptedOf(root, base) {
+    const sheets = root.adoptedStyleSheets;
+    if (!sheets || !sheets.length) return null;
+    return Array.from(sheets, (sheet) => {
+      try {
+        return normalizeRules(sheet.cssRules, base);
+      } catch (error) {
+        return `unreadable: ${error.name}`;
+      }
+    });
+  }
+
   function maskedValue(value) {
     return '*'.repeat([...value].length);
+  }
+
+  function maskedText(text) {
+    return text.replace(/\S/gu, '*');
   }
 
   function isSecretField(element) {
@@ -60,28 +169,95 @@
     );
   }
 
+  function matches(element, selector) {
+    try {
+      return element.matches(selector);
+    } catch {
+      return false;
+    }
+  }
+
+  function closest(element, selector) {
+    try {
+      return element.closest(selector) !== null;
+    } catch {
+      return false;
+    }
+  }
+
+  const rounded = (value) => Math.round(Number.parseFloat(value) || 0);
+
   /**
    * @param {Document} doc
-   * @param {{ replica?: boolean, hasId?: (node: Node) => boolean, maskAllInputs?: boolean }} options
-   *   replica: the document is rrweb's rebuild; hasId tells whether rrweb's mirror knows a node.
-   *   maskAllInputs: on the original, the masking the recording used (default true).
+   * @param {{
+   *   replica?: boolean,
+   *   hasId?: (node: Node) => boolean,
+   *   placeholderSize?: (element: Element) => ({ width: string, height: string } | null),
+   *   maskAllInputs?: boolean,
+   *   maskAllText?: boolean,
+   *   maskTextSelector?: string,
+   *   blockSelector?: string,
+   *   ignoreSelector?: string,
+   * }} options
+   *   replica: the document is rrweb's rebuild; hasId tells whether rrweb's
+   *   mirror knows a node; placeholderSize gives, for an element rrweb
+   *   rebuilt as a blocked placeholder (its serialized node has rr_width),
+   *   the size it was given, and null for any other element.
+   *   The privacy options are those the recording used (rewind's defaults
+   *   when absent); on the original they give the expected masked / blocked
+   *   result, on the replica they tell which fields are ignored or masked.
    */
-  function normalizeDocument(doc, { replica = false, hasId = () => true, maskAllInputs = true } = {}) {
+  function normalizeDocument(doc, options = {}) {
+    const {
+      replica = false,
+      hasId = () => true,
+      placeholderSize = () => null,
+      maskAllInputs = true,
+      maskAllText = false,
+      maskTextSelector,
+      blockSelector,
+      ignoreSelector,
+    } = options;
+    const blockSelectors = blockSelector ? `${BLOCK_CLASSES}, ${blockSelector}` : BLOCK_CLASSES;
+    const maskSelectors = maskTextSelector ? `${MASK_CLASSES}, ${maskTextSelector}` : MASK_CLASSES;
+    const ignoreSelectors = ignoreSelector ? `${IGNORE_CLASSES}, ${ignoreSelector}` : IGNORE_CLASSES;
     const isMasked = (element) => maskAllInputs || isSecretField(element);
+    const base = doc.baseURI;
 
     function fieldState(element, tag) {
       const type = (element.getAttribute('type') || '').toLowerCase();
-      if (tag === 'input' && (type === 'checkbox' || type === 'radio')) return { checked: element.checked };
-      if (tag === 'input' && ['submit', 'button', 'reset', 'image'].includes(type)) return {};
+      const ignored = !replica && matches(element, ignoreSelectors);
+      if (tag === 'input' && (type === 'checkbox' || type === 'radio')) {
+        return { checked: ignored ? element.defaultChecked : element.checked };
+      }
+      if (tag === 'input' && NO_VALUE_INPUTS.includes(type)) return {};
       if (tag === 'select') {
-        if (!replica && isMasked(element)) return { selectedIndex: element.options.length ? 0 : -1 };
+        if (isMasked(element)) {
+          if (!replica) return { selectedIndex: 'masked' };
+          return { selectedIndex: element.selectedIndex <= 0 ? 'masked' : element.selectedIndex };
+        }
+        if (ignored) {
+          const index = Array.from(element.options).findIndex((option) => option.defaultSelected);
+          return { selectedIndex: element.options.length ? Math.max(index, 0) : -1 };
+        }
         return { selectedIndex: element.selectedIndex };
       }
-      if (!replica && isMasked(element)) return { value: maskedValue(element.value) };
-      return { value: element.value };
+      const value = ignored ? element.defaultValue : element.value;
+      if (!replica && isMasked(element)) return { value: maskedValue(value) };
+      return { value };
+    }
+
+    function normalizeChildren(parent, parentTag) {
+      const children = [];
+      for (const child of parent.childNodes) {
+        const normalized = normalizeNode(child, parentTag);
+        if (normalized) children.push(normalized);
+      }
+      return children;
     }
 
     function normalizeNode(node, parentTag) {
+      if (replica && !hasId(node)) return null;
       switch (node.nodeType) {
         case Node.DOCUMENT_TYPE_NODE:
           return { doctype: node.name };
@@ -89,11 +265,14 @@
           return { comment: node.data };
         case Node.CDATA_SECTION_NODE:
           return { cdata: true };
-        case Node.TEXT_NODE:
+        case Node.TEXT_NODE: {
           // A style's text is compared through its sheet, a textarea's
           // through its value.
           if (parentTag === 'style' || parentTag === 'textarea') return null;
-          return { text: node.data };
+          const parent = node.parentElement;
+          const masked = !replica && (maskAllText || (parent !== null && closest(parent, maskSelectors)));
+          return { text: masked ? maskedText(node.data) : node.data };
+        }
         case Node.ELEMENT_NODE:
           return normalizeElement(node);
         default:
@@ -101,47 +280,111 @@
       }
     }
 
-    function normalizeElement(element) {
-      if (replica && !hasId(element)) return null;
-      let tag = element.localName;
-      if (tag === 'script' || tag === 'noscript') return { tag: 'script' };
-      const rel = (element.getAttribute('rel') || '').toLowerCase().split(/\s+/);
-      const isSheet = element.namespaceURI !== SVG_NS && (tag === 'style' || (tag === 'link' && rel.includes('stylesheet')));
-      if (isSheet) {
-        const rules = sheetOf(element);
-        // A link whose sheet cannot be read stays a link on both sides.
-        if (tag === 'style' || Array.isArray(rules)) return { sheet: rules, id: element.id || undefined };
-      }
+    function normalizeAttributes(element, tag) {
       const attributes = {};
-      for (const { name, value } of element.attributes) {
-        const key = name;
-        if (/^on./i.test(key)) continue;
-        if (key === 'autocomplete' && FORM_CONTROLS.includes(tag)) continue;
-        if (['value', 'checked', 'selected'].includes(key) && ['input', 'textarea', 'select', 'option'].includes(tag)) continue;
+      for (const attribute of element.attributes) {
+        const { name } = attribute;
+        let { value } = attribute;
+        if (/^on./i.test(name)) continue;
+        if (name === 'autocomplete' && FORM_CONTROLS.includes(tag)) continue;
+        if (['value', 'checked', 'selected'].includes(name) && ['input', 'textarea', 'select', 'option'].includes(tag)) continue;
+        if (tag === 'iframe' && (name === 'src' || name === 'srcdoc')) continue;
+        if (UNUSED_IN_REPLAY.includes(name)) continue;
+        if (replica && tag === 'dialog' && name === 'rr_open_mode') continue;
+        let key = name;
+        if (name === 'style' && element.style) {
+          value = resolveCssUrls(element.style.cssText, base);
+        } else if (name === 'srcset') {
+          value = resolveSrcset(value, base);
+        } else if (URL_ATTRIBUTES.includes(name) || (name === 'data' && tag === 'object')) {
+          const fragmentInSvg = element.namespaceURI === SVG_NS && value.startsWith('#');
+          if (!fragmentInSvg) value = resolveUrl(value, base);
+        }
+        if (name === 'xlink:href' && attribute.namespaceURI !== XLINK_NS) key = 'xlink:href (without the xlink namespace)';
         attributes[key] = value;
       }
-      if (replica && tag === 'html' && attributes.class !== undefined) {
-        const classes = attributes.class.split(/\s+/).filter((c) => c && c !== 'rrweb-paused');
+      // The Replayer marks the element under the replayed mouse (and its
+      // ancestors) with a `:hover` class, which its hover twins style, and
+      // removing it again leaves an empty class attribute: so an empty
+      // class counts as none, on both sides.
+      if (attributes.class !== undefined) {
+        const classes = attributes.class
+          .split(/\s+/)
+          .filter((c) => c && !(replica && (c === ':hover' || (tag === 'html' && c === 'rrweb-paused'))));
         if (classes.length) attributes.class = classes.join(' ');
         else delete attributes.class;
       }
-      const result = { tag, attributes: Object.fromEntries(Object.entries(attributes).sort()) };
+      return Object.fromEntries(Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    }
+
+    function normalizeElement(element) {
+      const tag = element.localName;
+      if (tag === 'script' || tag === 'noscript') return { tag: 'script' };
+
+      if (!replica && matches(element, blockSelectors)) {
+        const rect = element.getBoundingClientRect();
+        return { tag, blocked: { width: Math.round(rect.width), height: Math.round(rect.height) } };
+      }
+      const placeholder = replica ? placeholderSize(element) : null;
+      if (placeholder) {
+        const result = { tag, blocked: { width: rounded(placeholder.width), height: rounded(placeholder.height) } };
+        // A placeholder has nothing inside; anything here leaked.
+        const children = normalizeChildren(element, tag);
+        if (children.length) result.children = children;
+        return result;
+      }
+
+      // On the replica only a <style> holds recorded rules: a <link> there
+      // was not inlined, and whether the player fetched its sheet by the
+      // time of the checkpoint is a race, so it stays a link. On the
+      // original, a link whose sheet cannot be read (cross-origin) stays a
+      // link too: the recorder cannot inline it.
+      const rel = (element.getAttribute('rel') || '').toLowerCase().split(/\s+/);
+      const isLinkSheet = !replica && tag === 'link' && rel.includes('stylesheet');
+      if (element.namespaceURI !== SVG_NS && (tag === 'style' || isLinkSheet)) {
+        const rules = sheetOf(element);
+        if (tag === 'style' || Array.isArray(rules)) return { sheet: rules, id: element.id || undefined };
+      }
+
+      const result = { tag, attributes: normalizeAttributes(element, tag) };
       if (element.namespaceURI === SVG_NS) result.svg = true;
       if (['input', 'textarea', 'select'].includes(tag)) Object.assign(result, fieldState(element, tag));
-      const children = [];
-      for (const child of element.childNodes) {
-        const normalized = normalizeNode(child, tag);
-        if (normalized) children.push(normalized);
+      // A single-line field scrolls its text to follow the caret; that is
+      // not page scroll and no recorder replays it.
+      if (tag !== 'input') {
+        const top = Math.round(element.scrollTop);
+        const left = Math.round(element.scrollLeft);
+        if (top || left) result.scroll = { top, left };
       }
-      result.children = children;
+      if (tag === 'dialog') result.dialog = element.open ? (matches(element, ':modal') ? 'modal' : 'open') : 'closed';
+      if (tag === 'canvas') result.canvas = { width: element.width, height: element.height };
+      if (tag === 'video' || tag === 'audio') {
+        const { paused, muted, loop, volume, playbackRate } = element;
+        result.media = { paused, muted, loop, volume, playbackRate };
+      }
+      result.children = normalizeChildren(element, tag);
+      if (element.shadowRoot) {
+        const shadow = { children: normalizeChildren(element.shadowRoot, null) };
+        const adopted = adoptedOf(element.shadowRoot, base);
+        if (adopted) shadow.adopted = adopted;
+        result.shadow = shadow;
+      }
+      if (tag === 'iframe') {
+        let content = null;
+        try {
+          content = element.contentDocument;
+        } catch {
+          content = null;
+        }
+        // Cross-origin frames are not readable, on either side.
+        if (content) result.content = normalizeDocument(content, options);
+      }
       return result;
     }
 
-    const out = [];
-    for (const child of doc.childNodes) {
-      const normalized = normalizeNode(child, null);
-      if (normalized) out.push(normalized);
-    }
+    const out = normalizeChildren(doc, null);
+    const adopted = adoptedOf(doc, base);
+    if (adopted) out.push({ adopted });
     return out;
   }
 
