@@ -17,7 +17,7 @@ use super::mirror::{IdStore, Mirror, NodeFlags};
 use super::privacy::{mask_value, PrivacyRules};
 use super::snapshot::{
     absolute_attribute, is_event_handler_attribute, serialize_flat, text_in_context, FlatNode,
-    Placement,
+    FlatTree, Placement,
 };
 
 /// One MutationObserver record, as the web layer hands it over.
@@ -357,23 +357,9 @@ impl<D: DomTree> MutationBuffer<D> {
             let _ = write!(out, "{{\"id\":{id},\"attributes\":{{{entries}}}}}");
         }
 
-        out.push_str("],\"removes\":[");
+        let mut adds_out = String::new();
         first = true;
-        for remove in &removes {
-            separate(&mut out, &mut first);
-            let _ = write!(
-                out,
-                "{{\"parentId\":{},\"id\":{}",
-                remove.parent_id, remove.id
-            );
-            if remove.in_shadow {
-                out.push_str(",\"isShadow\":true");
-            }
-            out.push('}');
-        }
-
-        out.push_str("],\"adds\":[");
-        first = true;
+        let mut shadow_removes: Vec<Remove> = Vec::new();
         let mut emitted: HashSet<D::Key> = HashSet::new();
         let mut node_count = 0;
         let mut iframes = Vec::new();
@@ -414,7 +400,10 @@ impl<D: DomTree> MutationBuffer<D> {
                     continue;
                 };
                 let root_id = root.id;
-                write_flat_adds(&mut out, &mut first, &tree.nodes, *parent_id, next_id);
+                if root_id < tree.first_new_id {
+                    shadow_removes.extend(stale_shadow_children(&tree));
+                }
+                write_flat_adds(&mut adds_out, &mut first, &tree.nodes, *parent_id, next_id);
                 next_id = Some(root_id);
                 node_count += tree.nodes.len() as u32;
                 iframes.extend(tree.iframes);
@@ -422,6 +411,25 @@ impl<D: DomTree> MutationBuffer<D> {
                 pending_links.extend(tree.pending_links);
             }
         }
+        // Shadow contents of a re-added subtree go first: the Replayer
+        // forgets a removed node's light subtree only, and would rebuild the
+        // re-added shadow contents into the nodes it still maps.
+        out.push_str("],\"removes\":[");
+        first = true;
+        for remove in shadow_removes.iter().chain(&removes) {
+            separate(&mut out, &mut first);
+            let _ = write!(
+                out,
+                "{{\"parentId\":{},\"id\":{}",
+                remove.parent_id, remove.id
+            );
+            if remove.in_shadow {
+                out.push_str(",\"isShadow\":true");
+            }
+            out.push('}');
+        }
+        out.push_str("],\"adds\":[");
+        out.push_str(&adds_out);
         out.push_str("]}");
 
         let nothing = "{\"source\":0,\"texts\":[],\"attributes\":[],\"removes\":[],\"adds\":[]}";
@@ -437,6 +445,24 @@ impl<D: DomTree> MutationBuffer<D> {
             pending_links,
         })
     }
+}
+
+/// Removes for the shadow-root children a re-added subtree had before,
+/// innermost first, so each is removed while its host is still known.
+fn stale_shadow_children(tree: &FlatTree<impl Clone>) -> Vec<Remove> {
+    tree.nodes
+        .iter()
+        .skip(1)
+        .rev()
+        .filter(|node| node.in_shadow && node.id < tree.first_new_id)
+        .filter_map(|node| {
+            Some(Remove {
+                parent_id: tree.nodes[node.parent?].id,
+                id: node.id,
+                in_shadow: true,
+            })
+        })
+        .collect()
 }
 
 /// Writes a flat subtree as adds the Replayer resolves in one pass: each

@@ -104,6 +104,8 @@ pub struct FlatNode {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FlatTree<N> {
     pub nodes: Vec<FlatNode>,
+    /// Nodes with an id below this had one before (they were recorded).
+    pub first_new_id: NodeId,
     pub iframes: Vec<N>,
     pub shadow_hosts: Vec<N>,
     pub pending_links: Vec<N>,
@@ -134,9 +136,11 @@ where
         shadow_hosts: Vec::new(),
         pending_links: Vec::new(),
     };
+    let first_new_id = serializer.mirror.assigned_count() + 1;
     let nodes = serializer.serialize_flat(root, placement)?;
     Some(FlatTree {
         nodes,
+        first_new_id,
         iframes: serializer.iframes,
         shadow_hosts: serializer.shadow_hosts,
         pending_links: serializer.pending_links,

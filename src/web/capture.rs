@@ -60,6 +60,7 @@ pub enum Interaction {
 #[derive(Default)]
 pub struct Capture {
     pub buffer: MutationBuffer<LiveDom>,
+    /// The recording's MutationObserver (at most one, see `observe`).
     observers: Vec<MutationObserver>,
     /// The JS functions observers and hooks call; made once by the web
     /// layer's entry, kept alive there.
@@ -104,21 +105,26 @@ impl Capture {
         self.resize_timer = None;
     }
 
+    /// Observes `root` (a document or shadow root) with the recording's one
+    /// MutationObserver: one observer for every root keeps all records in
+    /// one queue, in the order they happened, so a node moved between a
+    /// shadow root and the document is one batch, not two that disagree.
     fn observe(&mut self, root: &Node) {
-        let Some(callback) = &self.mutation_callback else {
-            return;
-        };
-        let Ok(observer) = MutationObserver::new(callback) else {
-            return;
-        };
+        if self.observers.is_empty() {
+            let Some(callback) = &self.mutation_callback else {
+                return;
+            };
+            let Ok(observer) = MutationObserver::new(callback) else {
+                return;
+            };
+            self.observers.push(observer);
+        }
         let init = MutationObserverInit::new();
         init.set_child_list(true);
         init.set_subtree(true);
         init.set_attributes(true);
         init.set_character_data(true);
-        if observer.observe_with_options(root, &init).is_ok() {
-            self.observers.push(observer);
-        }
+        let _ = self.observers[0].observe_with_options(root, &init);
     }
 
     /// Drops what observers gathered but did not deliver: a full snapshot

@@ -62,8 +62,15 @@
 // - an <input>'s own scroll offset (its text following the caret) is not
 //   compared: it is not page scroll, and no recorder replays it;
 // - a canvas is compared by its element and size, never its pixels (rrweb
-//   replays pixels only with UNSAFE_replayCanvas); media elements by the
-//   state rrweb restores (paused, muted, loop, volume, playbackRate).
+//   replays pixels only with UNSAFE_replayCanvas);
+// - <video> / <audio> are compared by their attributes, not by playback
+//   state (paused, muted, volume, playbackRate, loop), nor the `loop`
+//   attribute that reflects loop: rrweb's MediaManager owns that state and
+//   re-applies what it keeps per element on every play / pause, and while
+//   seeking (pause(offset), as these tests replay) it files MediaInteraction
+//   events under its virtual DOM's nodes, so the real elements get their
+//   snapshot-time state back. A seek cannot show that state faithfully
+//   whatever the recorder sends.
 // Not normalized, compared as they are: open shadow roots (`shadow`), the
 // document of a same-origin iframe (`content`), adopted stylesheets
 // (`adopted`, on documents and shadow roots), nonzero scroll positions
@@ -290,6 +297,7 @@
         if (['value', 'checked', 'selected'].includes(name) && ['input', 'textarea', 'select', 'option'].includes(tag)) continue;
         if (tag === 'iframe' && (name === 'src' || name === 'srcdoc')) continue;
         if (UNUSED_IN_REPLAY.includes(name)) continue;
+        if ((tag === 'video' || tag === 'audio') && name === 'loop') continue;
         if (replica && tag === 'dialog' && name === 'rr_open_mode') continue;
         let key = name;
         if (name === 'style' && element.style) {
@@ -358,10 +366,6 @@
       }
       if (tag === 'dialog') result.dialog = element.open ? (matches(element, ':modal') ? 'modal' : 'open') : 'closed';
       if (tag === 'canvas') result.canvas = { width: element.width, height: element.height };
-      if (tag === 'video' || tag === 'audio') {
-        const { paused, muted, loop, volume, playbackRate } = element;
-        result.media = { paused, muted, loop, volume, playbackRate };
-      }
       result.children = normalizeChildren(element, tag);
       if (element.shadowRoot) {
         const shadow = { children: normalizeChildren(element.shadowRoot, null) };
