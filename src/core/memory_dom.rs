@@ -17,7 +17,11 @@ pub type MemoryNode = usize;
 struct Slot {
     view: NodeView,
     children: Vec<MemoryNode>,
+    /// The children of its open shadow root, if it has one.
+    shadow: Vec<MemoryNode>,
     parent: Option<MemoryNode>,
+    /// In its parent's shadow root rather than among its children.
+    in_shadow: bool,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -36,7 +40,9 @@ impl MemoryDom {
                 compat_mode: Some("CSS1Compat".into()),
             },
             children: Vec::new(),
+            shadow: Vec::new(),
             parent: None,
+            in_shadow: false,
         });
         (dom, 0)
     }
@@ -46,7 +52,9 @@ impl MemoryDom {
         self.nodes.push(Slot {
             view,
             children: Vec::new(),
+            shadow: Vec::new(),
             parent: None,
+            in_shadow: false,
         });
         self.nodes.len() - 1
     }
@@ -116,10 +124,6 @@ impl MemoryDom {
         }
     }
 
-    pub fn children(&self, node: MemoryNode) -> &[MemoryNode] {
-        &self.nodes[node].children
-    }
-
     /// Whether `ancestor` is `node` or one of its ancestors.
     pub fn is_inclusive_ancestor(&self, ancestor: MemoryNode, node: MemoryNode) -> bool {
         let mut current = Some(node);
@@ -142,27 +146,65 @@ impl MemoryDom {
         node: MemoryNode,
         before: Option<MemoryNode>,
     ) {
+        self.insert(parent, false, node, before);
+    }
+
+    /// Gives an element an open shadow root (`attachShadow`: no record).
+    pub fn attach_shadow(&mut self, host: MemoryNode) {
+        self.element_mut(host).has_shadow_root = true;
+    }
+
+    pub fn has_shadow_root(&self, host: MemoryNode) -> bool {
+        matches!(&self.nodes[host].view, NodeView::Element(element) if element.has_shadow_root)
+    }
+
+    /// Inserts into `parent`'s children, or into its shadow root.
+    pub fn insert(
+        &mut self,
+        parent: MemoryNode,
+        in_shadow: bool,
+        node: MemoryNode,
+        before: Option<MemoryNode>,
+    ) {
         assert!(
             !self.is_inclusive_ancestor(node, parent),
             "a node cannot go inside itself"
         );
         self.detach(node);
+        let list = self.list_mut(parent, in_shadow);
         let position = match before {
-            Some(before) => self.nodes[parent]
-                .children
+            Some(before) => list
                 .iter()
                 .position(|&child| child == before)
                 .expect("`before` is a child of `parent`"),
-            None => self.nodes[parent].children.len(),
+            None => list.len(),
         };
-        self.nodes[parent].children.insert(position, node);
+        list.insert(position, node);
         self.nodes[node].parent = Some(parent);
+        self.nodes[node].in_shadow = in_shadow;
         self.records.push(MutationRecord::ChildList {
             target: parent,
-            in_shadow: false,
+            in_shadow,
             added: vec![node],
             removed: vec![],
         });
+    }
+
+    fn list_mut(&mut self, parent: MemoryNode, in_shadow: bool) -> &mut Vec<MemoryNode> {
+        if in_shadow {
+            &mut self.nodes[parent].shadow
+        } else {
+            &mut self.nodes[parent].children
+        }
+    }
+
+    /// The list `node` is in, and its parent.
+    pub fn siblings(&self, parent: MemoryNode, in_shadow: bool) -> &[MemoryNode] {
+        if in_shadow {
+            &self.nodes[parent].shadow
+        } else {
+            &self.nodes[parent].children
+        }
     }
 
     /// `node.remove()`.
@@ -170,10 +212,12 @@ impl MemoryDom {
         let Some(parent) = self.nodes[node].parent.take() else {
             return;
         };
-        self.nodes[parent].children.retain(|&child| child != node);
+        let in_shadow = self.nodes[node].in_shadow;
+        self.list_mut(parent, in_shadow)
+            .retain(|&child| child != node);
         self.records.push(MutationRecord::ChildList {
             target: parent,
-            in_shadow: false,
+            in_shadow,
             added: vec![],
             removed: vec![node],
         });
@@ -224,20 +268,24 @@ impl DomTree for MemoryDom {
         self.nodes[*node].children.clone()
     }
 
-    fn shadow_children(&self, _node: &MemoryNode) -> Vec<MemoryNode> {
-        Vec::new()
+    fn shadow_children(&self, node: &MemoryNode) -> Vec<MemoryNode> {
+        if self.has_shadow_root(*node) {
+            self.nodes[*node].shadow.clone()
+        } else {
+            Vec::new()
+        }
     }
 
     fn parent(&self, node: &MemoryNode) -> Option<Parent<MemoryNode>> {
-        self.nodes[*node].parent.map(|node| Parent {
-            node,
-            in_shadow: false,
-        })
+        let in_shadow = self.nodes[*node].in_shadow;
+        self.nodes[*node]
+            .parent
+            .map(|node| Parent { node, in_shadow })
     }
 
     fn next_sibling(&self, node: &MemoryNode) -> Option<MemoryNode> {
         let parent = self.nodes[*node].parent?;
-        let siblings = &self.nodes[parent].children;
+        let siblings = self.siblings(parent, self.nodes[*node].in_shadow);
         let position = siblings.iter().position(|child| child == node)?;
         siblings.get(position + 1).copied()
     }

@@ -24,6 +24,10 @@ pub struct Mirror<S> {
     /// What later mutations of a node need to know about where it was
     /// recorded; only nodes with some flag set are kept.
     flags: HashMap<NodeId, NodeFlags>,
+    has_shadow_hosts: bool,
+    /// Each id's parent as the replay last placed it (index = id, 0 = none):
+    /// dense, since ids count from 1.
+    parents: Vec<NodeId>,
 }
 
 /// Facts about a recorded node that decide how its later changes are recorded.
@@ -49,6 +53,8 @@ impl NodeFlags {
     pub const FIELD_MASKED: NodeFlags = NodeFlags(128);
     /// A `<style>` whose parsed rules were recorded as `_cssText`.
     pub const CSS_CAPTURED: NodeFlags = NodeFlags(256);
+    /// An element with an open shadow root.
+    pub const SHADOW_HOST: NodeFlags = NodeFlags(512);
 
     pub const NONE: NodeFlags = NodeFlags(0);
 
@@ -72,6 +78,8 @@ impl<S: IdStore> Mirror<S> {
             store,
             next_id: 1,
             flags: HashMap::new(),
+            has_shadow_hosts: false,
+            parents: Vec::new(),
         }
     }
 
@@ -89,7 +97,38 @@ impl<S: IdStore> Mirror<S> {
         self.flags.get(&id).copied().unwrap_or_default()
     }
 
+    /// Records where the replay puts `id`: under `parent` (or at the top).
+    pub fn set_parent(&mut self, id: NodeId, parent: Option<NodeId>) {
+        let index = id as usize;
+        if self.parents.len() <= index {
+            self.parents.resize(index + 1, 0);
+        }
+        self.parents[index] = parent.unwrap_or(0);
+    }
+
+    /// How deep the replay has `id`, as of the last event written: the
+    /// number of ancestors up to its document.
+    pub fn replay_depth(&self, id: NodeId) -> usize {
+        let mut depth = 0;
+        let mut current = id;
+        // Bounded: a chain longer than the ids there are would be a cycle.
+        while let Some(&parent) = self.parents.get(current as usize) {
+            if parent == 0 || depth > self.parents.len() {
+                break;
+            }
+            depth += 1;
+            current = parent;
+        }
+        depth
+    }
+
+    /// Whether any recorded element had an open shadow root.
+    pub fn has_shadow_hosts(&self) -> bool {
+        self.has_shadow_hosts
+    }
+
     pub fn set_flags(&mut self, id: NodeId, flags: NodeFlags) {
+        self.has_shadow_hosts |= flags.contains(NodeFlags::SHADOW_HOST);
         if flags.is_empty() {
             self.flags.remove(&id);
         } else {

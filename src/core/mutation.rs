@@ -17,7 +17,7 @@ use super::mirror::{IdStore, Mirror, NodeFlags};
 use super::privacy::{mask_value, PrivacyRules};
 use super::snapshot::{
     absolute_attribute, is_event_handler_attribute, serialize_flat, text_in_context, FlatNode,
-    FlatTree, Placement,
+    Placement,
 };
 
 /// One MutationObserver record, as the web layer hands it over.
@@ -67,6 +67,8 @@ pub struct MutationBuffer<D: DomTree> {
     added: Vec<D::Node>,
     added_keys: HashSet<D::Key>,
     removes: Vec<Remove>,
+    /// The node of each entry of `removes`.
+    removed_nodes: Vec<D::Node>,
     removed_ids: HashSet<NodeId>,
     texts: Vec<D::Node>,
     text_keys: HashSet<D::Key>,
@@ -84,6 +86,7 @@ impl<D: DomTree> Default for MutationBuffer<D> {
             added: Vec::new(),
             added_keys: HashSet::new(),
             removes: Vec::new(),
+            removed_nodes: Vec::new(),
             removed_ids: HashSet::new(),
             texts: Vec::new(),
             text_keys: HashSet::new(),
@@ -177,6 +180,7 @@ impl<D: DomTree> MutationBuffer<D> {
                         continue;
                     };
                     if self.removed_ids.insert(id) {
+                        self.removed_nodes.push(node.clone());
                         self.removes.push(Remove {
                             parent_id,
                             id,
@@ -213,6 +217,8 @@ impl<D: DomTree> MutationBuffer<D> {
             mut added,
             mut added_keys,
             mut removes,
+            removed_nodes,
+            removed_ids,
             texts,
             attributes,
             restyled,
@@ -359,7 +365,22 @@ impl<D: DomTree> MutationBuffer<D> {
 
         let mut adds_out = String::new();
         first = true;
-        let mut shadow_removes: Vec<Remove> = Vec::new();
+        // The Replayer forgets a removed node's light subtree only: what is
+        // inside shadow roots below it stays mapped to the old nodes, and a
+        // later add of those ids would build into them. Removing those
+        // shadow contents first (while their hosts are still known) keeps
+        // the replay's map in step. Only pages with shadow roots pay the walk.
+        let shadow_removes: Vec<Remove> = if mirror.has_shadow_hosts() {
+            removed_nodes
+                .iter()
+                .flat_map(|node| shadow_contents(dom, mirror, &removed_ids, node))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        // Ordered by where the replay has the nodes now, before the adds
+        // below move any of them.
+        let removes = deepest_first(mirror, shadow_removes, removes);
         let mut emitted: HashSet<D::Key> = HashSet::new();
         let mut node_count = 0;
         let mut iframes = Vec::new();
@@ -390,7 +411,12 @@ impl<D: DomTree> MutationBuffer<D> {
             let placement = Placement {
                 context: mirror.flags(*parent_id),
                 in_shadow: *in_shadow,
+                parent_id: Some(*parent_id),
             };
+            if *in_shadow {
+                // A shadow root attached after the host was recorded.
+                mirror.set_flags(*parent_id, placement.context.with(NodeFlags::SHADOW_HOST));
+            }
             for member in chain.into_iter().rev() {
                 emitted.insert(dom.key(&member));
                 let Some(tree) = serialize_flat(dom, mirror, privacy, &member, placement) else {
@@ -400,9 +426,6 @@ impl<D: DomTree> MutationBuffer<D> {
                     continue;
                 };
                 let root_id = root.id;
-                if root_id < tree.first_new_id {
-                    shadow_removes.extend(stale_shadow_children(&tree));
-                }
                 write_flat_adds(&mut adds_out, &mut first, &tree.nodes, *parent_id, next_id);
                 next_id = Some(root_id);
                 node_count += tree.nodes.len() as u32;
@@ -416,7 +439,7 @@ impl<D: DomTree> MutationBuffer<D> {
         // re-added shadow contents into the nodes it still maps.
         out.push_str("],\"removes\":[");
         first = true;
-        for remove in shadow_removes.iter().chain(&removes) {
+        for remove in &removes {
             separate(&mut out, &mut first);
             let _ = write!(
                 out,
@@ -447,22 +470,71 @@ impl<D: DomTree> MutationBuffer<D> {
     }
 }
 
-/// Removes for the shadow-root children a re-added subtree had before,
-/// innermost first, so each is removed while its host is still known.
-fn stale_shadow_children(tree: &FlatTree<impl Clone>) -> Vec<Remove> {
-    tree.nodes
-        .iter()
-        .skip(1)
-        .rev()
-        .filter(|node| node.in_shadow && node.id < tree.first_new_id)
-        .filter_map(|node| {
-            Some(Remove {
-                parent_id: tree.nodes[node.parent?].id,
-                id: node.id,
-                in_shadow: true,
-            })
-        })
-        .collect()
+/// The removes, the most deeply placed node first (by where the replay
+/// has each node before this batch). The Replayer forgets a removed node's
+/// light subtree, so a later remove under it would be skipped, and not its
+/// shadow contents, whose later removal would name a parent it no longer
+/// knows; deepest first, every remove still finds its parent. Each remove is
+/// its node's first in the batch, so it holds in the replay as it was
+/// before the batch, whatever the order. Ties keep the batch's order.
+fn deepest_first<S: IdStore>(
+    mirror: &Mirror<S>,
+    shadow_removes: Vec<Remove>,
+    removes: Vec<Remove>,
+) -> Vec<Remove> {
+    let mut all: Vec<(usize, Remove)> = shadow_removes
+        .into_iter()
+        .chain(removes)
+        .map(|remove| (mirror.replay_depth(remove.id), remove))
+        .collect();
+    all.sort_by(|a, b| b.0.cmp(&a.0));
+    all.into_iter().map(|(_, remove)| remove).collect()
+}
+
+/// Removes for the recorded children of every shadow root at or below
+/// `node`, innermost first, so each goes while its host is still known.
+fn shadow_contents<D: DomTree, S: IdStore<Node = D::Node>>(
+    dom: &D,
+    mirror: &Mirror<S>,
+    removed_ids: &HashSet<NodeId>,
+    node: &D::Node,
+) -> Vec<Remove> {
+    // A node removed elsewhere in this batch was somewhere else in the
+    // replay: its own remove covers it and what is below it.
+    let moved_here = |child: &D::Node| {
+        mirror
+            .id_of(child)
+            .is_some_and(|id| removed_ids.contains(&id))
+    };
+    let mut removes = Vec::new();
+    let mut stack = vec![node.clone()];
+    while let Some(current) = stack.pop() {
+        let host_id = mirror
+            .id_of(&current)
+            .filter(|&id| mirror.flags(id).contains(NodeFlags::SHADOW_HOST));
+        if let Some(host_id) = host_id {
+            for child in dom.shadow_children(&current) {
+                if moved_here(&child) {
+                    continue;
+                }
+                if let Some(id) = mirror.id_of(&child) {
+                    removes.push(Remove {
+                        parent_id: host_id,
+                        id,
+                        in_shadow: true,
+                    });
+                }
+                stack.push(child);
+            }
+        }
+        stack.extend(
+            dom.child_nodes(&current)
+                .into_iter()
+                .filter(|child| !moved_here(child)),
+        );
+    }
+    removes.reverse();
+    removes
 }
 
 /// Writes a flat subtree as adds the Replayer resolves in one pass: each

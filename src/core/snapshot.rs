@@ -47,6 +47,8 @@ pub struct SerializedTree<N> {
 pub struct Placement {
     pub context: NodeFlags,
     pub in_shadow: bool,
+    /// The id of the parent the subtree goes under (none for a document).
+    pub parent_id: Option<NodeId>,
 }
 
 /// Serializes `root` and everything below it. Nodes recorded before keep
@@ -70,6 +72,7 @@ where
         mirror,
         privacy,
         out: String::new(),
+        last_id: 0,
         node_count: 0,
         truncated_elements: 0,
         iframes: Vec::new(),
@@ -104,8 +107,6 @@ pub struct FlatNode {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FlatTree<N> {
     pub nodes: Vec<FlatNode>,
-    /// Nodes with an id below this had one before (they were recorded).
-    pub first_new_id: NodeId,
     pub iframes: Vec<N>,
     pub shadow_hosts: Vec<N>,
     pub pending_links: Vec<N>,
@@ -130,17 +131,16 @@ where
         mirror,
         privacy,
         out: String::new(),
+        last_id: 0,
         node_count: 0,
         truncated_elements: 0,
         iframes: Vec::new(),
         shadow_hosts: Vec::new(),
         pending_links: Vec::new(),
     };
-    let first_new_id = serializer.mirror.assigned_count() + 1;
     let nodes = serializer.serialize_flat(root, placement)?;
     Some(FlatTree {
         nodes,
-        first_new_id,
         iframes: serializer.iframes,
         shadow_hosts: serializer.shadow_hosts,
         pending_links: serializer.pending_links,
@@ -154,6 +154,7 @@ type OpenFlat<N> = (std::vec::IntoIter<(N, bool)>, NodeFlags, usize);
 /// A document or element whose children are still being written; each
 /// child comes with whether it is in the shadow root.
 struct OpenNode<N> {
+    id: NodeId,
     remaining_children: std::vec::IntoIter<(N, bool)>,
     child_context: NodeFlags,
     has_written_child: bool,
@@ -174,6 +175,8 @@ struct TreeSerializer<'a, D: DomTree, S> {
     privacy: &'a PrivacyRules,
     base_url: String,
     out: String,
+    /// The id `write_node` gave the node it wrote last.
+    last_id: NodeId,
     node_count: u32,
     truncated_elements: usize,
     iframes: Vec<D::Node>,
@@ -195,7 +198,10 @@ where
         else {
             return Some(());
         };
+        let root_id = self.last_id;
+        self.mirror.set_parent(root_id, placement.parent_id);
         let mut open = vec![OpenNode {
+            id: root_id,
             remaining_children: self.children_of(root, has_shadow),
             child_context,
             has_written_child: false,
@@ -209,11 +215,16 @@ where
                 continue;
             };
             let context = top.child_context;
+            let parent_id = top.id;
             let rollback = self.out.len();
             if top.has_written_child {
                 self.out.push(',');
             }
-            match self.write_node(&child, context, in_shadow) {
+            let written = self.write_node(&child, context, in_shadow);
+            if written.is_some() {
+                self.mirror.set_parent(self.last_id, Some(parent_id));
+            }
+            match written {
                 // Not representable in rrweb: take back the comma.
                 None => self.out.truncate(rollback),
                 Some(Written::Leaf) => top.has_written_child = true,
@@ -226,6 +237,7 @@ where
                     top.has_written_child = true;
                     let remaining_children = self.children_of(&child, has_shadow);
                     open.push(OpenNode {
+                        id: self.last_id,
                         remaining_children,
                         child_context,
                         has_written_child: false,
@@ -247,6 +259,7 @@ where
             written,
             None,
             placement.in_shadow,
+            placement.parent_id,
             &mut open,
         );
         while let Some((children, context, parent)) = open.last_mut() {
@@ -268,6 +281,7 @@ where
                     Written::Leaf,
                     Some(parent),
                     in_shadow,
+                    None,
                     &mut Vec::new(),
                 );
                 continue;
@@ -278,6 +292,7 @@ where
                 written,
                 Some(parent),
                 in_shadow,
+                None,
                 &mut open,
             );
         }
@@ -293,13 +308,19 @@ where
         written: Written,
         parent: Option<usize>,
         in_shadow: bool,
+        placement_parent: Option<NodeId>,
         open: &mut Vec<OpenFlat<D::Node>>,
     ) {
         let mut json = std::mem::take(&mut self.out);
         if json.ends_with("\"childNodes\":[") {
             json.push_str("]}");
         }
-        let id = self.mirror.id_of(node).unwrap_or_default();
+        let id = self.last_id;
+        let parent_id = match parent {
+            Some(index) => Some(nodes[index].id),
+            None => placement_parent,
+        };
+        self.mirror.set_parent(id, parent_id);
         nodes.push(FlatNode {
             id,
             parent,
@@ -345,6 +366,7 @@ where
             return None;
         }
         let id = self.mirror.id_or_assign(node);
+        self.last_id = id;
         self.node_count += 1;
         let out = &mut self.out;
         out.push_str("{\"id\":");
@@ -420,7 +442,10 @@ where
                 if element.awaiting_sheet {
                     self.pending_links.push(node.clone());
                 }
-                let flags = element.own_flags.with(element.child_context);
+                let mut flags = element.own_flags.with(element.child_context);
+                if has_shadow_root {
+                    flags = flags.with(NodeFlags::SHADOW_HOST);
+                }
                 if blocked {
                     out.push_str(",\"childNodes\":[]}");
                     (Written::Leaf, flags)

@@ -424,7 +424,10 @@ impl Recording {
             &mut self.mirror,
             &self.options.privacy,
             document.as_ref(),
-            Placement::default(),
+            Placement {
+                parent_id: Some(frame_id),
+                ..Placement::default()
+            },
         ) else {
             return;
         };

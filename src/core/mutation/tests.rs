@@ -254,6 +254,7 @@ struct ModelNode {
     attributes: HashMap<String, Value>,
     text: Option<String>,
     children: Vec<u64>,
+    shadow: Vec<u64>,
 }
 
 /// What rrweb's Replayer keeps: nodes by id. It fails where the Replayer
@@ -298,16 +299,23 @@ impl Model {
                     .unwrap_or_default(),
                 text: json["textContent"].as_str().map(str::to_owned),
                 children: Vec::new(),
+                shadow: Vec::new(),
             },
         );
-        let children: Vec<u64> = json["childNodes"]
-            .as_array()
-            .map(|children| children.iter().map(|child| self.build(child)).collect())
-            .unwrap_or_default();
-        self.nodes.get_mut(&id).unwrap().children = children;
+        for child in json["childNodes"].as_array().into_iter().flatten() {
+            let child_id = self.build(child);
+            let node = self.nodes.get_mut(&id).unwrap();
+            if child["isShadow"] == true {
+                node.shadow.push(child_id);
+            } else {
+                node.children.push(child_id);
+            }
+        }
         id
     }
 
+    /// Like rrweb's `Mirror.removeNodeFromMap`: the light subtree only;
+    /// what is inside shadow roots stays mapped.
     fn forget(&mut self, id: u64) {
         if let Some(node) = self.nodes.remove(&id) {
             for child in node.children {
@@ -327,12 +335,16 @@ impl Model {
                 .nodes
                 .get_mut(&parent_id)
                 .unwrap_or_else(|| panic!("remove: parent {parent_id} not found"));
-            let position = parent
-                .children
+            let list = if remove["isShadow"] == true {
+                &mut parent.shadow
+            } else {
+                &mut parent.children
+            };
+            let position = list
                 .iter()
                 .position(|&c| c == id)
                 .expect("removed node is a child of its parent");
-            parent.children.remove(position);
+            list.remove(position);
             self.forget(id);
         }
         let mut queue: Vec<&Value> = mutation["adds"].as_array().unwrap().iter().collect();
@@ -348,15 +360,19 @@ impl Model {
                 }
                 let id = self.build_one(&add["node"]);
                 let parent = self.nodes.get_mut(&parent_id).unwrap();
+                let list = if add["node"]["isShadow"] == true {
+                    &mut parent.shadow
+                } else {
+                    &mut parent.children
+                };
                 let position = match next_id {
-                    Some(next) => parent
-                        .children
+                    Some(next) => list
                         .iter()
                         .position(|&c| c == next)
-                        .expect("nextId is a child of parentId"),
-                    None => parent.children.len(),
+                        .expect("nextId is a sibling in the same list"),
+                    None => list.len(),
                 };
-                parent.children.insert(position, id);
+                list.insert(position, id);
                 false
             });
             assert!(
@@ -402,12 +418,17 @@ impl Model {
             "attributes": attributes,
             "text": node.text,
             "children": node.children.iter().map(|&child| self.render(child)).collect::<Vec<_>>(),
+            "shadow": node.shadow.iter().map(|&child| self.render(child)).collect::<Vec<_>>(),
         })
     }
 
     fn ids_reachable(&self, id: u64, seen: &mut HashSet<u64>) {
         assert!(seen.insert(id), "id {id} appears twice in the tree");
-        for &child in &self.nodes[&id].children {
+        for &child in self.nodes[&id]
+            .children
+            .iter()
+            .chain(&self.nodes[&id].shadow)
+        {
             self.ids_reachable(child, seen);
         }
     }
@@ -445,7 +466,7 @@ fn containers(dom: &MemoryDom, all: &[MemoryNode]) -> Vec<MemoryNode> {
 /// One random edit, as page scripts make them.
 fn random_edit(dom: &mut MemoryDom, rng: &mut Rng, all: &mut Vec<MemoryNode>, body: MemoryNode) {
     let pick = |rng: &mut Rng, all: &[MemoryNode]| all[rng.below(all.len())];
-    match rng.below(7) {
+    match rng.below(9) {
         // Insert a new node (sometimes a small subtree) somewhere.
         0 | 1 => {
             let node = random_node(dom, rng);
@@ -460,13 +481,14 @@ fn random_edit(dom: &mut MemoryDom, rng: &mut Rng, all: &mut Vec<MemoryNode>, bo
             if dom.is_inclusive_ancestor(node, parent) {
                 return;
             }
-            let children = dom.children(parent).to_vec();
+            let in_shadow = dom.has_shadow_root(parent) && rng.below(2) == 0;
+            let children = dom.siblings(parent, in_shadow).to_vec();
             let before = if children.is_empty() || rng.below(3) == 0 {
                 None
             } else {
                 Some(pick(rng, &children))
             };
-            dom.insert_before(parent, node, before);
+            dom.insert(parent, in_shadow, node, before);
         }
         // Move an existing node (attached or detached) somewhere else.
         2 | 3 => {
@@ -479,7 +501,8 @@ fn random_edit(dom: &mut MemoryDom, rng: &mut Rng, all: &mut Vec<MemoryNode>, bo
             {
                 return;
             }
-            let children = dom.children(parent).to_vec();
+            let in_shadow = dom.has_shadow_root(parent) && rng.below(2) == 0;
+            let children = dom.siblings(parent, in_shadow).to_vec();
             let before = if children.is_empty() || rng.below(2) == 0 {
                 None
             } else {
@@ -488,7 +511,7 @@ fn random_edit(dom: &mut MemoryDom, rng: &mut Rng, all: &mut Vec<MemoryNode>, bo
             if before == Some(node) {
                 return;
             }
-            dom.insert_before(parent, node, before);
+            dom.insert(parent, in_shadow, node, before);
         }
         // Remove a node.
         4 => {
@@ -502,6 +525,16 @@ fn random_edit(dom: &mut MemoryDom, rng: &mut Rng, all: &mut Vec<MemoryNode>, bo
             let node = pick(rng, all);
             if matches!(dom.read(&node), NodeView::Text(_) | NodeView::Comment(_)) {
                 dom.set_text(node, &format!("x{}", rng.below(1000)));
+            }
+        }
+        // Give an element a shadow root (the page's attachShadow).
+        7 => {
+            let node = pick(rng, all);
+            if node != body
+                && matches!(dom.read(&node), NodeView::Element(_))
+                && !dom.has_shadow_root(node)
+            {
+                dom.attach_shadow(node);
             }
         }
         // Set or remove an attribute.
@@ -526,7 +559,7 @@ fn random_edit(dom: &mut MemoryDom, rng: &mut Rng, all: &mut Vec<MemoryNode>, bo
 
 #[test]
 fn replaying_the_emitted_mutations_reproduces_the_live_tree() {
-    for seed in 1..=300u64 {
+    for seed in 1..=1000u64 {
         let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
         let (mut dom, document, body) = page();
         let mut all = vec![body];
@@ -552,4 +585,36 @@ fn replaying_the_emitted_mutations_reproduces_the_live_tree() {
             model.ids_reachable(model.root, &mut HashSet::new());
         }
     }
+}
+
+#[test]
+fn a_shadow_host_moved_or_reinserted_replays_without_stale_shadow_nodes() {
+    let (mut dom, document, body) = page();
+    let left = dom.element(body, "section", &[]);
+    let right = dom.element(body, "section", &[]);
+    let host = dom.element(left, "div", &[("id", "host")]);
+    dom.attach_shadow(host);
+    let list = dom.create(MemoryDom::element_view("ul", &[]));
+    dom.insert(host, true, list, None);
+    let item = dom.create(MemoryDom::element_view("li", &[]));
+    dom.insert_before(list, item, None);
+    dom.take_records();
+    let (mut recorder, snapshot) = Recorder::start(&dom, document, PrivacyRules::default());
+    let mut model = Model::default();
+    model.root = model.build(&snapshot);
+
+    // Moved in one batch, then removed and put back in two more.
+    dom.insert_before(right, host, None);
+    let moved = recorder.observe(&mut dom).unwrap();
+    assert_eq!(
+        moved["removes"][0]["isShadow"], true,
+        "the shadow contents go first: {moved}"
+    );
+    model.apply(&moved);
+    dom.detach(host);
+    model.apply(&recorder.observe(&mut dom).unwrap());
+    dom.insert_before(left, host, None);
+    model.apply(&recorder.observe(&mut dom).unwrap());
+    assert_eq!(model.render(model.root), render_live(&dom, document));
+    model.ids_reachable(model.root, &mut HashSet::new());
 }
