@@ -16,7 +16,6 @@ export default {
     publicPath: 'auto',
     // A stable name, so a CSP or a CDN rule can name the wasm file.
     assetModuleFilename: '[name][ext]',
-    library: { name: 'Rewind', type: 'window' },
     clean: true,
   },
   performance: { hints: false },

@@ -1,19 +1,70 @@
 // rewind's JS entry: loads the wasm once, owns the page's single recorder
-// and its courier (the delivery loop for recorded chunks).
-import initWasm, { Courier, Recorder } from '../pkg/rewind.js';
+// and its courier (the delivery loop for recorded chunks), and keeps every
+// failure of rewind away from the page: a call never throws into the page
+// because of rewind, and if the wasm cannot load (a CSP without
+// 'wasm-unsafe-eval', a 404) every call becomes a quiet no-op, except
+// getSessionId(), which rejects with the reason.
+import initWasm, { Courier, Recorder, guardApi } from '../pkg/rewind.js';
 
 let wasmLoading = null;
+let loadFailure = null;
+let guards = null;
 let courier = null;
 let recorder = null;
+let debug = false;
+
+function warn(message, detail) {
+  if (!debug) return;
+  try {
+    console.warn(`[rewind] ${message}`, detail ?? '');
+  } catch (error) {
+    // No console: nothing to tell.
+  }
+}
 
 function loadWasm() {
   // One fetch and compile however many calls arrive while it loads.
-  wasmLoading ??= initWasm().then(() => {
-    // The courier first delivers what earlier page loads left in the
-    // outbox; that needs no start().
-    courier ??= new Courier();
-  });
+  wasmLoading ??= initWasm().then(
+    () => {
+      guards = guardApi();
+      // The courier first delivers what earlier page loads left in the
+      // outbox; that needs no start().
+      courier ??= new Courier();
+    },
+    (error) => {
+      loadFailure = new Error(
+        `rewind could not load its WebAssembly module (${error?.message ?? error}); ` +
+          "if the page has a Content-Security-Policy, its script-src must allow 'wasm-unsafe-eval'",
+      );
+      throw loadFailure;
+    },
+  );
   return wasmLoading;
+}
+
+/** Whether rewind can run: loaded, and not stopped by an internal error. */
+async function ready() {
+  try {
+    await loadWasm();
+  } catch (error) {
+    warn('not recording:', loadFailure?.message);
+    return false;
+  }
+  return !guards.isPoisoned();
+}
+
+/** Runs a call into the wasm; an internal failure stops rewind, not the page. */
+function guarded(call, fallback) {
+  try {
+    return call();
+  } catch (error) {
+    if (error instanceof WebAssembly.RuntimeError || guards?.isPoisoned()) {
+      guards?.poison(error);
+      recorder = null;
+      return fallback;
+    }
+    throw error;
+  }
 }
 
 // Drain the outbox of earlier page loads once the page has settled, even if
@@ -25,13 +76,19 @@ if (typeof window !== 'undefined') {
 }
 
 /**
- * Starts recording the page. A second call while recording does nothing.
+ * Starts recording the page. A second call while recording does nothing
+ * (with `debug`, it says so). Rejects only for invalid options.
  * @param {import('./index').StartOptions} options
  */
 export async function start(options) {
-  await loadWasm();
-  if (recorder) return;
-  recorder = new Recorder(options, courier);
+  debug = Boolean(options?.debug);
+  if (!(await ready())) return;
+  if (recorder) {
+    warn('start() called while recording: ignored');
+    return;
+  }
+  // Invalid options throw a JsError naming the key: the caller's to catch.
+  recorder = guarded(() => new Recorder(options, courier), null);
 }
 
 /** Stops recording; resolves once the last chunk is stored for delivery. */
@@ -39,29 +96,59 @@ export async function stop() {
   if (!recorder) return;
   const stopping = recorder;
   recorder = null;
-  await stopping.stop();
-  stopping.free();
+  const storing = guarded(() => stopping.stop(), null);
+  await storing;
+  guarded(() => stopping.free());
+}
+
+/**
+ * Attaches a user to the replay (a Custom event `identify`, and `user` in
+ * the chunks' metadata). Rejects for an invalid user id.
+ */
+export async function identify(userId, traits) {
+  if (!recorder) return;
+  const current = recorder;
+  guarded(() => current.identify(String(userId), traits));
+}
+
+/** Seals what was recorded so far into a chunk; resolves once it is stored. */
+export async function flush() {
+  if (!recorder) return;
+  const current = recorder;
+  await guarded(() => current.flush(), null);
 }
 
 /** Takes a fresh Meta event and full snapshot now (a checkout). */
 export async function takeFullSnapshot() {
-  if (!recorder) throw new Error('rewind is not recording: call start() first');
-  recorder.takeFullSnapshot();
+  if (!recorder) return;
+  const current = recorder;
+  guarded(() => current.takeFullSnapshot());
 }
 
 /** Adds a `log` event (message and optional data) to the replay's timeline. */
 export async function log(message, data) {
-  recorder?.log(String(message), data);
+  if (!recorder) return;
+  const current = recorder;
+  guarded(() => current.log(String(message), data));
 }
 
 /** `<deviceId>/<sessionId>` of the running recording, or null. */
 export function getReplayId() {
-  return recorder?.replayId() ?? null;
+  if (!recorder) return null;
+  const current = recorder;
+  return guarded(() => current.replayId() ?? null, null);
 }
 
-/** The current session id, or null when not recording. */
-export function getSessionId() {
-  return recorder?.sessionId() ?? null;
+/**
+ * The current session id (null when not recording); `callback`, if given,
+ * is called with it. Rejects when rewind could not load, saying why.
+ */
+export async function getSessionId(callback) {
+  await loadWasm();
+  const current = recorder;
+  const id = current ? guarded(() => current.sessionId() ?? null, null) : null;
+  if (typeof callback === 'function') callback(id);
+  return id;
 }
 
 /** Whether a recording runs. */
@@ -74,6 +161,16 @@ export function isRecording() {
  * false after `timeoutMs`.
  */
 export async function whenDelivered(timeoutMs = 30000) {
-  await loadWasm();
+  if (!(await ready())) return false;
   return courier.whenEmpty(timeoutMs);
+}
+
+/**
+ * What rewind has attached to the page now: `{ listeners, observers,
+ * timers, hooks }` (all zero after stop(), apart from the courier's one
+ * storage listener, and after an internal error).
+ */
+export async function attachedCounts() {
+  if (!(await ready()) && !guards) return { listeners: 0, observers: 0, timers: 0, hooks: 0 };
+  return guards.attachedCounts();
 }

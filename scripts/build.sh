@@ -25,8 +25,11 @@ node scripts/package-npm.mjs
 step "webpack -> dist/"
 node scripts/bundle.mjs
 
+step "snippet -> dist/snippet.min.js"
+node scripts/snippet.mjs
+
 step "sizes"
-for file in dist/rewind.js dist/rewind_bg.wasm; do
+for file in dist/snippet.min.js dist/rewind.js dist/rewind_bg.wasm; do
   printf '  %-22s %8d bytes raw %8d bytes gzip\n' "$file" "$(wc -c < "$file")" "$(gzip -9 -c "$file" | wc -c)"
 done
 printf '\n[build] done in %d s\n' "$SECONDS"

@@ -153,11 +153,15 @@ impl OpenChunk {
         self.end_timestamp = self.end_timestamp.max(timestamp);
     }
 
-    fn seal(mut self, replay_id: ReplayId) -> SealedChunk {
+    fn seal(mut self, replay_id: ReplayId, user_json: Option<&str>) -> SealedChunk {
         let mut trailer = String::from("],\"startTimestamp\":");
         write_number(&mut trailer, self.start_timestamp);
         trailer.push_str(",\"endTimestamp\":");
         write_number(&mut trailer, self.end_timestamp);
+        if let Some(user) = user_json {
+            trailer.push_str(",\"user\":");
+            trailer.push_str(user);
+        }
         trailer.push('}');
         self.write(trailer.as_bytes());
         let mut body = self
@@ -186,6 +190,9 @@ pub struct Chunker {
     max_chunk_bytes: usize,
     level: Compression,
     open: Option<OpenChunk>,
+    /// The identified user (`{"userId":…,"traits":…}`), carried by every
+    /// chunk sealed after `identify()`.
+    user_json: Option<String>,
 }
 
 impl Chunker {
@@ -200,7 +207,14 @@ impl Chunker {
             // a fraction of its CPU time.
             level: Compression::new(6),
             open: None,
+            user_json: None,
         }
+    }
+
+    /// Names the user in the chunks sealed from now on; `user_json` is a
+    /// JSON object.
+    pub fn set_user(&mut self, user_json: String) {
+        self.user_json = Some(user_json);
     }
 
     /// The seq the next chunk to be sealed will carry.
@@ -212,9 +226,9 @@ impl Chunker {
     /// the size cap, that chunk is sealed first and returned; an event
     /// larger than the cap gets a chunk of its own.
     pub fn push(&mut self, event_json: &str, timestamp: TimestampMs) -> Option<SealedChunk> {
+        let trailer = TRAILER_RESERVE + self.user_json.as_ref().map_or(0, |user| user.len() + 8);
         let would_overflow = self.open.as_ref().is_some_and(|open| {
-            open.event_count > 0
-                && open.raw_len + 1 + event_json.len() + TRAILER_RESERVE > self.max_chunk_bytes
+            open.event_count > 0 && open.raw_len + 1 + event_json.len() + trailer > self.max_chunk_bytes
         });
         let sealed = if would_overflow { self.seal() } else { None };
         let open = self.open.get_or_insert_with(|| {
@@ -229,7 +243,7 @@ impl Chunker {
     /// Seals the open chunk, if it holds any event.
     pub fn seal(&mut self) -> Option<SealedChunk> {
         let open = self.open.take()?;
-        Some(open.seal(self.replay_id.clone()))
+        Some(open.seal(self.replay_id.clone(), self.user_json.as_deref()))
     }
 }
 
@@ -325,6 +339,19 @@ mod tests {
         }
         assert_eq!(seqs, vec![5, 6, 7, 8]);
         assert_eq!(chunker.next_seq(), 9);
+    }
+
+    #[test]
+    fn chunks_sealed_after_identify_name_the_user() {
+        let mut chunker = Chunker::new(replay("d", "s"), 0, DEFAULT_MAX_CHUNK_BYTES);
+        chunker.push(&event(1, 10.0), 10.0);
+        let before = gunzip(&chunker.seal().unwrap().body);
+        assert!(before.get("user").is_none());
+        chunker.set_user(r#"{"userId":"u-42","traits":{"plan":"pro"}}"#.into());
+        chunker.push(&event(2, 20.0), 20.0);
+        let after = gunzip(&chunker.seal().unwrap().body);
+        assert_eq!(after["user"], json!({"userId": "u-42", "traits": {"plan": "pro"}}));
+        assert_eq!(after["events"].as_array().unwrap().len(), 1);
     }
 
     #[test]

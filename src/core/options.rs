@@ -66,6 +66,7 @@ pub const KNOWN_OPTIONS: &[(&str, &str)] = &[
         "sessionId",
         "a whole number or a string of 1 to 128 of a-z A-Z 0-9 _ - . | @ : =",
     ),
+    ("userIdAsDeviceId", "a boolean (default false): identify(userId) makes the user id the device id"),
     ("sampleRate", "a number from 0 to 1 (default 1)"),
     ("maskAllInputs", "a boolean (default true)"),
     ("maskAllText", "a boolean (default false)"),
@@ -140,6 +141,8 @@ pub struct RecorderOptions {
     pub session_policy: SessionPolicy,
     pub outbox_limits: OutboxLimits,
     pub request_timeout_ms: f64,
+    /// `identify(userId)` makes the user id the device id (a new replay).
+    pub user_id_as_device_id: bool,
     /// Take a fresh full snapshot after this long (a checkout).
     pub checkout_every_ms: Option<f64>,
     /// Take a fresh full snapshot after this many incremental events.
@@ -164,6 +167,7 @@ impl Default for RecorderOptions {
             request_timeout_ms: DEFAULT_REQUEST_TIMEOUT_MS,
             checkout_every_ms: None,
             checkout_every_nth: None,
+            user_id_as_device_id: false,
         }
     }
 }
@@ -277,6 +281,7 @@ impl RecorderOptions {
                     options.checkout_every_nth = Some(count as u32);
                 }
                 ("debug", OptionValue::Bool(flag)) => options.debug = *flag,
+                ("userIdAsDeviceId", OptionValue::Bool(flag)) => options.user_id_as_device_id = *flag,
                 ("emit", OptionValue::Function) => options.has_emit = true,
                 ("endpoint", OptionValue::Text(url)) if !url.trim().is_empty() => {
                     options.endpoint = Some(url.trim().to_owned());
@@ -469,7 +474,7 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "unknown rewind option 'maskAllInput' (did you mean 'maskAllInputs'?); \
-             allowed options: endpoint, apiKey, deviceId, sessionId, sampleRate, maskAllInputs, \
+             allowed options: endpoint, apiKey, deviceId, sessionId, userIdAsDeviceId, sampleRate, maskAllInputs, \
              maskAllText, maskTextSelector, blockSelector, ignoreSelector, checkoutEveryNms, checkoutEveryNth, \
              flushIntervalMs, maxChunkBytes, sessionIdleTimeoutMs, maxSessionDurationMs, maxOutboxBytes, \
              maxOutboxAgeMs, requestTimeoutMs, debug, emit"

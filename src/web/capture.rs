@@ -10,7 +10,6 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::rc::{Rc, Weak};
 
-use gloo_timers::callback::Timeout;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{
@@ -26,6 +25,7 @@ use crate::core::privacy::mask_value;
 use crate::core::snapshot::{serialize_tree, Placement};
 
 use super::dom::{as_document, as_element, as_html, as_shadow_root, node_of, LiveDom};
+use super::guard::{self, Timer};
 use super::hooks::{install_hooks, Hooks};
 use super::listener::EventListener;
 use super::recorder::Recording;
@@ -67,7 +67,8 @@ pub struct Capture {
     pub mutation_callback: Option<js_sys::Function>,
     pub hook_callback: Option<js_sys::Function>,
     pub self_ref: Weak<RefCell<Recording>>,
-    hooks: Vec<(u32, Hooks)>,
+    /// Hooks per document key, with the clean-up the guard also holds.
+    hooks: Vec<(u32, Hooks, js_sys::Function)>,
     /// Listeners on frame documents and frame elements, dropped on stop.
     frame_listeners: Vec<EventListener>,
     frames_listened: Vec<u32>,
@@ -77,10 +78,11 @@ pub struct Capture {
     mouse_positions: Vec<(f64, f64, NodeId, f64)>,
     mouse_source: u8,
     last_mouse_sample: f64,
-    mouse_timer: Option<Timeout>,
+    mouse_timer: Option<Timer>,
     scroll_pending: Vec<(NodeId, Node)>,
-    scroll_timer: Option<Timeout>,
-    resize_timer: Option<Timeout>,
+    scroll_timer: Option<Timer>,
+    resize_timer: Option<Timer>,
+    reset_timer: Option<Timer>,
     last_viewport: (u32, u32),
     last_inputs: HashMap<NodeId, (String, bool)>,
     last_selection: String,
@@ -92,10 +94,11 @@ impl Capture {
     /// Detaches every observer, hook, listener and timer.
     pub fn detach(&mut self) {
         for observer in self.observers.drain(..) {
-            observer.disconnect();
+            guard::drop_observer(&observer);
         }
-        for (_, hooks) in self.hooks.drain(..) {
+        for (_, hooks, cleanup) in self.hooks.drain(..) {
             hooks.uninstall();
+            guard::remove_cleanup(&cleanup);
         }
         self.frame_listeners.clear();
         self.frames_listened.clear();
@@ -103,6 +106,7 @@ impl Capture {
         self.mouse_timer = None;
         self.scroll_timer = None;
         self.resize_timer = None;
+        self.reset_timer = None;
     }
 
     /// Observes `root` (a document or shadow root) with the recording's one
@@ -114,10 +118,7 @@ impl Capture {
             let Some(callback) = &self.mutation_callback else {
                 return;
             };
-            let Ok(observer) = MutationObserver::new(callback) else {
-                return;
-            };
-            self.observers.push(observer);
+            self.observers.push(guard::new_observer(callback));
         }
         let init = MutationObserverInit::new();
         init.set_child_list(true);
@@ -138,9 +139,9 @@ impl Capture {
 }
 
 /// Schedules `action` on the recording after `ms`.
-fn later(recording: &Weak<RefCell<Recording>>, ms: u32, action: fn(&mut Recording)) -> Timeout {
+fn later(recording: &Weak<RefCell<Recording>>, ms: u32, action: fn(&mut Recording)) -> Timer {
     let weak = recording.clone();
-    Timeout::new(ms, move || {
+    Timer::once(ms, move || {
         if let Some(recording) = weak.upgrade() {
             with_recording(&recording, action);
         }
@@ -287,7 +288,7 @@ impl Recording {
     ) {
         let capture = self.capture_mut();
         for observer in capture.observers.drain(..) {
-            observer.disconnect();
+            guard::drop_observer(&observer);
         }
         capture.attached_documents.clear();
         capture.observe(document.as_ref());
@@ -338,16 +339,24 @@ impl Recording {
     fn install_hooks_for(&mut self, document: &Document) {
         let key = self.dom.key(document.as_ref());
         let capture = &mut self.capture;
-        if capture.hooks.iter().any(|(hooked, _)| *hooked == key) {
+        if capture.hooks.iter().any(|(hooked, _, _)| *hooked == key) {
             return;
         }
         let (Some(callback), Some(window)) = (&capture.hook_callback, document.default_view())
         else {
             return;
         };
-        capture
-            .hooks
-            .push((key, install_hooks(window.as_ref(), callback)));
+        // Guarded: an error on rewind's side of a hook poisons rewind, never
+        // the page's CSSOM call or value assignment.
+        let hooks = install_hooks(window.as_ref(), &guard::guard(callback));
+        let Ok(cleanup) = js_sys::Reflect::get(&hooks, &"uninstall".into())
+            .and_then(|uninstall| uninstall.dyn_into::<js_sys::Function>())
+        else {
+            return;
+        };
+        let cleanup = cleanup.bind0(&hooks);
+        guard::add_cleanup(&cleanup);
+        capture.hooks.push((key, hooks, cleanup));
     }
 
     fn observe_shadow_hosts(&mut self, hosts: Vec<Node>) {
@@ -370,7 +379,7 @@ impl Recording {
             .capture
             .hooks
             .first()
-            .and_then(|(_, hooks)| hooks.adopted(root))
+            .and_then(|(_, hooks, _)| hooks.adopted(root))
         else {
             return;
         };
@@ -885,7 +894,7 @@ impl Recording {
             return;
         };
         let weak = self.capture.self_ref.clone();
-        Timeout::new(0, move || {
+        self.capture.reset_timer = Some(Timer::once(0, move || {
             let Some(recording) = weak.upgrade() else {
                 return;
             };
@@ -897,8 +906,7 @@ impl Recording {
                     }
                 }
             });
-        })
-        .forget();
+        }));
     }
 
     pub fn on_media(&mut self, event: &Event, kind: u8) {

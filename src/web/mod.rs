@@ -4,6 +4,7 @@
 mod capture;
 mod courier;
 mod dom;
+mod guard;
 mod hooks;
 mod listener;
 mod log;
@@ -16,7 +17,6 @@ mod transport;
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-use gloo_timers::callback::Interval;
 use wasm_bindgen::prelude::*;
 
 pub use courier::Courier;
@@ -28,8 +28,16 @@ use recorder::Recording;
 /// What a recording attaches to the page; dropping it detaches all of it.
 struct Attachments {
     _listeners: Vec<EventListener>,
-    _flush_timer: Option<Interval>,
+    _flush_timer: Option<guard::Timer>,
     _capture: capture::CaptureCallbacks,
+}
+
+/// The guard's own functions (`poison`, `isPoisoned`, `poisonReason`,
+/// `attachedCounts`), for the JS entry to call without entering wasm, which
+/// may no longer be sound after a trap.
+#[wasm_bindgen(js_name = guardApi)]
+pub fn guard_api() -> JsValue {
+    guard::api()
 }
 
 /// A running recording: an opaque handle owned by the JS entry.
@@ -160,7 +168,7 @@ impl Recorder {
         listeners.extend(capture::listen_to_window(&weak, &window));
         let flush_timer = {
             let tick = on_recording(&recording, Recording::on_flush_tick);
-            Some(Interval::new(flush_interval_ms as u32, tick))
+            Some(guard::Timer::every(flush_interval_ms as u32, tick))
         };
 
         if document.ready_state() == "loading" {
@@ -234,6 +242,35 @@ impl Recorder {
         with_recording(&self.recording, |recording| {
             recording.add_log(&message, data_json)
         });
+    }
+
+    /// Attaches a user to the replay (see `Recording::identify`); `traits`,
+    /// if given, is recorded as its JSON.
+    ///
+    /// # Errors
+    /// A user id that is empty, too long, or (with `userIdAsDeviceId`) not
+    /// a valid device id.
+    pub fn identify(&self, user_id: String, traits: JsValue) -> Result<(), JsError> {
+        let traits_json = if traits.is_undefined() || traits.is_null() {
+            None
+        } else {
+            js_sys::JSON::stringify(&traits).ok().and_then(|json| json.as_string())
+        };
+        with_recording(&self.recording, |recording| recording.identify(&user_id, traits_json))
+            .unwrap_or(Ok(()))
+            .map_err(|message| JsError::new(&message))
+    }
+
+    /// Seals what gathered into a chunk now; resolves once it is stored
+    /// for delivery.
+    pub fn flush(&self) -> js_sys::Promise {
+        let sealed = with_recording(&self.recording, Recording::flush).flatten();
+        wasm_bindgen_futures::future_to_promise(async move {
+            if let Some((courier, record)) = sealed {
+                courier.clone().store(record).await;
+            }
+            Ok(JsValue::UNDEFINED)
+        })
     }
 
     /// `<deviceId>/<sessionId>`, or undefined when this session is outside

@@ -50,6 +50,8 @@ pub struct Recording {
     wire: Option<Wire>,
     /// The session is inside `sampleRate`: events are captured.
     is_sampled: bool,
+    /// `{"userId":…}` once `identify()` was called: new chunkers carry it.
+    identified_user: Option<String>,
     /// The next full snapshot starts a replay and is flushed at once.
     flush_next_snapshot: bool,
     is_stopped: bool,
@@ -121,6 +123,7 @@ impl Recording {
             session,
             wire,
             is_sampled,
+            identified_user: None,
             flush_next_snapshot: true,
             is_stopped: false,
         }
@@ -222,6 +225,89 @@ impl Recording {
             self.seal_and_ship(false);
         }
         Ok(())
+    }
+
+    /// Attaches a user to the replay: an `identify` Custom event, and the
+    /// user in the metadata of every chunk sealed from now on. With
+    /// `userIdAsDeviceId`, the user id becomes the device id, which starts
+    /// a new replay (`<userId>/<sessionId>`) with a fresh snapshot.
+    ///
+    /// # Errors
+    /// An empty or overlong user id, or one that cannot be a device id when
+    /// it is to become one; the message says what is allowed.
+    pub fn identify(&mut self, user_id: &str, traits_json: Option<String>) -> Result<(), String> {
+        if user_id.is_empty() || user_id.chars().count() > 256 {
+            return Err(format!(
+                "rewind identify(userId): the user id must be a string of 1 to 256 characters, got {} characters",
+                user_id.chars().count()
+            ));
+        }
+        if !self.is_capturing() {
+            return Ok(());
+        }
+        if self.options.user_id_as_device_id && self.device_id.as_str() != user_id {
+            let device_id = DeviceId::parse(user_id).map_err(|error| format!("rewind identify(userId) with userIdAsDeviceId: {error}"))?;
+            self.switch_device(device_id);
+        }
+        let mut user = String::from("{\"userId\":");
+        write_str(&mut user, user_id);
+        if let Some(traits) = traits_json {
+            user.push_str(",\"traits\":");
+            user.push_str(&traits);
+        }
+        user.push('}');
+        if let Some(wire) = &mut self.wire {
+            wire.chunker.set_user(user.clone());
+        }
+        self.identified_user = Some(user.clone());
+        self.record(Event {
+            timestamp: js_sys::Date::now(),
+            data: EventData::Custom(Custom {
+                tag: "identify".into(),
+                payload_json: user,
+            }),
+        });
+        Ok(())
+    }
+
+    /// Continues the recording under another device id: a new replay with
+    /// its own seq and a fresh Meta + full snapshot.
+    fn switch_device(&mut self, device_id: DeviceId) {
+        self.emit_mutations();
+        self.seal_and_ship(false);
+        let previous = self.replay_id();
+        self.device_id = device_id;
+        let replay_id = self.replay_id();
+        if let Some(wire) = &mut self.wire {
+            let next_seq = self.storage.next_seq(&replay_id.to_string());
+            wire.chunker = Chunker::new(replay_id.clone(), next_seq, self.options.max_chunk_bytes);
+            if let Some(user) = &self.identified_user {
+                wire.chunker.set_user(user.clone());
+            }
+        }
+        self.log.info(&format!("identified: replay {previous} continues as {replay_id}"));
+        self.flush_next_snapshot = true;
+        if let Err(error) = self.take_full_snapshot() {
+            self.log.warn(&format!(
+                "snapshot after identify failed: {}",
+                super::outbox::describe_js_error(&error)
+            ));
+        }
+    }
+
+    /// Seals what gathered into a chunk now; returns its record for the
+    /// caller to await its storing.
+    pub fn flush(&mut self) -> Option<(Rc<CourierState>, OutboxRecord)> {
+        if !self.is_capturing() {
+            return None;
+        }
+        self.emit_mutations();
+        self.flush_mouse();
+        self.flush_scrolls();
+        let sealed = self.seal()?;
+        self.remember_next_seq(&sealed);
+        let courier = self.wire.as_ref()?.courier.clone();
+        Some((courier, self.outbox_record(sealed)))
     }
 
     /// Adds a `log` Custom event; `data_json` is the JSON of its data.
@@ -379,6 +465,9 @@ impl Recording {
         if let Some(wire) = &mut self.wire {
             let next_seq = self.storage.next_seq(&replay_id.to_string());
             wire.chunker = Chunker::new(replay_id.clone(), next_seq, self.options.max_chunk_bytes);
+            if let Some(user) = &self.identified_user {
+                wire.chunker.set_user(user.clone());
+            }
         }
         self.log.info(&format!(
             "session ended; replay {previous} continues as {replay_id}"

@@ -32,7 +32,7 @@ pub async fn send_chunk(record: &OutboxRecord, timeout_ms: f64, keepalive: bool)
 pub struct PendingRequest {
     response: JsFuture,
     timed_out: Rc<Cell<bool>>,
-    _timer: gloo_timers::callback::Timeout,
+    _timer: super::guard::Timer,
 }
 
 impl PendingRequest {
@@ -59,7 +59,7 @@ impl PendingRequest {
         let timed_out = Rc::new(Cell::new(false));
         let timer = {
             let timed_out = timed_out.clone();
-            gloo_timers::callback::Timeout::new(
+            super::guard::Timer::once(
                 timeout_ms.clamp(1.0, f64::from(u32::MAX)) as u32,
                 move || {
                     timed_out.set(true);
