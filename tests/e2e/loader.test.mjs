@@ -1,0 +1,294 @@
+// The JS face in headless Chromium and Firefox: the script-tag snippet
+// queues calls until the bundle loads and they run in order; a failed load
+// (404, a CSP without 'wasm-unsafe-eval') leaves a quiet no-op; an error in
+// the page stays the page's and rewind keeps recording; an internal error
+// in rewind stops rewind, not the page; stop() leaves nothing attached.
+import { describe, test, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+import { startStaticServer, repoRoot } from '../support/static-server.mjs';
+import { launchBrowser, collectPageErrors } from '../support/browser.mjs';
+
+const BROWSERS = (process.env.REWIND_BROWSERS ?? 'chromium,firefox').split(',');
+const PAGES = path.join(repoRoot, 'test-results/loader');
+
+let site;
+let snippet;
+before(async () => {
+  site = await startStaticServer();
+  snippet = await readFile(path.join(repoRoot, 'dist/snippet.min.js'), 'utf8');
+  await mkdir(PAGES, { recursive: true });
+});
+after(async () => {
+  await site?.close();
+});
+
+/** The README's snippet, for a bundle at `src` under the global `name`. */
+function snippetFor(src, name = 'Rewind') {
+  return snippet.trim().replace('"Rewind","/rewind/rewind.js"', `"${name}","${src}"`);
+}
+
+/** Writes a test page and returns its URL. */
+async function page(name, html) {
+  await writeFile(path.join(PAGES, name), html);
+  return `${site.origin}/test-results/loader/${name}`;
+}
+
+for (const browserName of BROWSERS) {
+  describe(`the JS face in ${browserName}`, () => {
+    let browser;
+    let context;
+    before(async () => {
+      browser = await launchBrowser(browserName);
+    });
+    after(async () => {
+      await browser?.close();
+    });
+    afterEach(async () => {
+      await context?.close().catch(() => {});
+      context = undefined;
+    });
+
+    async function open(url) {
+      context = await browser.newContext();
+      const tab = await context.newPage();
+      const errors = collectPageErrors(tab);
+      await tab.goto(url);
+      return { tab, errors };
+    }
+
+    test('calls made before the bundle loads run in order, settle, and the snapshot waits for the DOM', async () => {
+      const url = await page(
+        'queue.html',
+        `<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<script>${snippetFor('/dist/rewind.js')}</script>
+<script>
+  window.events = [];
+  window.order = [];
+  const note = (what) => () => order.push(what);
+  Rewind.start({ emit: (event) => events.push(event) }).then(note('start'));
+  Rewind.log('first').then(note('log first'));
+  Rewind.getSessionId((id) => order.push(id ? 'callback with id' : 'callback without id')).then(note('getSessionId'));
+  Rewind.identify('user-7', { plan: 'pro' }).then(() => {
+    order.push('identify');
+    // Made while the queue drains: still after everything queued before.
+    Rewind.log('during the drain').then(note('log during'));
+  });
+  Rewind.log('second').then(note('log second'));
+  window.done = Rewind.flush().then(note('flush'));
+</script></head>
+<body><main id="late-content">parsed after start()</main></body></html>`,
+      );
+      const { tab, errors } = await open(url);
+      const result = await tab.evaluate(async () => {
+        await window.done;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return { order: window.order, events: window.events, replayId: Rewind.getReplayId() };
+      });
+      assert.deepEqual(result.order, [
+        'start', 'log first', 'callback with id', 'getSessionId', 'identify', 'log second', 'flush', 'log during',
+      ]);
+      assert.deepEqual(result.events.slice(0, 2).map((e) => e.type), [4, 2]);
+      assert.ok(JSON.stringify(result.events[1]).includes('parsed after start()'), 'the snapshot waited for the body');
+      const custom = result.events.filter((e) => e.type === 5).map((e) => [e.data.tag, e.data.payload.message ?? e.data.payload.userId]);
+      assert.deepEqual(custom, [['log', 'first'], ['identify', 'user-7'], ['log', 'second'], ['log', 'during the drain']]);
+      assert.match(result.replayId, /^[^/]+\/\d+$/);
+      assert.deepEqual(errors, []);
+    });
+
+    test('the global name is configurable', async () => {
+      const url = await page(
+        'named.html',
+        `<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<script>${snippetFor('/dist/rewind.js', 'Recorder')}</script>
+<script>window.started = Recorder.start({ emit: () => {} }).then(() => Recorder.getReplayId());</script>
+</head><body><p>named</p></body></html>`,
+      );
+      const { tab } = await open(url);
+      const result = await tab.evaluate(async () => ({ replayId: await window.started, rewind: typeof window.Rewind }));
+      assert.match(result.replayId, /\//);
+      assert.equal(result.rewind, 'undefined');
+    });
+
+    test('a bundle that cannot load leaves a quiet no-op; getSessionId says why', async () => {
+      const url = await page(
+        'missing.html',
+        `<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<script>${snippetFor('/dist/no-such-bundle.js')}</script>
+<script>
+  // A page that never catches: it must see no rejection.
+  Rewind.start({ endpoint: '/ingest' });
+  Rewind.log('nobody hears this');
+  Rewind.stop();
+  window.reason = Rewind.getSessionId().then(() => 'resolved', (error) => error.message);
+</script></head><body><button id="own" onclick="this.textContent='still works'">page button</button></body></html>`,
+      );
+      const { tab, errors } = await open(url);
+      const reason = await tab.evaluate(() => window.reason);
+      assert.match(reason, /could not load \/dist\/no-such-bundle\.js/);
+      await tab.click('#own');
+      assert.equal(await tab.evaluate(() => document.querySelector('#own').textContent), 'still works');
+      // Chromium logs the 404 itself; anything else would be an error.
+      assert.deepEqual(errors.filter((e) => !/404|Failed to load resource|no-such-bundle/.test(e)), []);
+    });
+
+    test("a CSP without 'wasm-unsafe-eval' leaves the page working and rewind quiet", async () => {
+      const url = await page(
+        'csp.html',
+        `<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<meta http-equiv="Content-Security-Policy" content="script-src 'self' 'nonce-t3st'">
+<script nonce="t3st">${snippetFor('/dist/rewind.js')}</script>
+<script nonce="t3st">
+  Rewind.start({ endpoint: '/ingest' });
+  Rewind.log('nobody hears this');
+  window.reason = Rewind.getSessionId().then(() => 'resolved', (error) => error.message);
+  window.replayId = Rewind.getReplayId();
+</script></head><body><p id="count">0</p></body></html>`,
+      );
+      const { tab, errors } = await open(url);
+      const result = await tab.evaluate(async () => ({
+        reason: await window.reason,
+        replayId: await window.replayId,
+        recording: Rewind.isRecording(),
+      }));
+      assert.match(result.reason, /wasm-unsafe-eval/);
+      assert.equal(result.replayId, null);
+      assert.equal(result.recording, false);
+      // The browser reports the CSP violation itself; no rejection or error
+      // of rewind's reaches the page.
+      assert.deepEqual(errors.filter((e) => !/Content.Security.Policy|CSP|WebAssembly|wasm/i.test(e)), []);
+    });
+
+    test("the page's own errors stay the page's, and rewind keeps recording", async () => {
+      const url = await page(
+        'page-error.html',
+        `<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<script src="/dist/rewind.js"></script>
+<script>
+  window.seen = [];
+  window.addEventListener('error', (event) => { seen.push(event.message); event.preventDefault(); });
+  window.events = [];
+  window.started = Rewind.start({ emit: (event) => events.push(event) });
+</script></head>
+<body><button id="broken">broken</button><p id="after">before</p>
+<script>
+  document.querySelector('#broken').addEventListener('click', () => {
+    document.querySelector('#after').textContent = 'after';
+    throw new Error('the page\\'s own bug');
+  });
+</script></body></html>`,
+      );
+      const { tab } = await open(url);
+      await tab.evaluate(() => window.started);
+      await tab.click('#broken');
+      const result = await tab.evaluate(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        return { seen: window.seen, recording: Rewind.isRecording(), events: window.events };
+      });
+      assert.equal(result.seen.length, 1);
+      assert.match(result.seen[0], /the page's own bug/);
+      assert.equal(result.recording, true);
+      const sources = result.events.filter((e) => e.type === 3).map((e) => e.data.source);
+      assert.ok(sources.includes(2), 'the click was recorded');
+      assert.ok(sources.includes(0), 'the text change was recorded');
+      const plugin = result.events.find((e) => e.type === 6);
+      assert.match(plugin.data.payload.payload[0], /the page's own bug/, 'and the error is in the timeline');
+    });
+
+    test('an internal error stops rewind, detaches everything, and the page never sees it', async () => {
+      const url = await page(
+        'poison.html',
+        `<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<script src="/dist/rewind.js"></script>
+<script>
+  window.seen = [];
+  window.addEventListener('error', (event) => seen.push(event.message));
+  window.addEventListener('unhandledrejection', (event) => seen.push(String(event.reason)));
+  window.nativeInsertRule = CSSStyleSheet.prototype.insertRule;
+  window.started = Rewind.start({ emit: () => {} });
+</script></head>
+<body><p id="target">x</p><button id="own">0</button>
+<script>document.querySelector('#own').addEventListener('click', (e) => { e.target.textContent = String(Number(e.target.textContent) + 1); });</script>
+</body></html>`,
+      );
+      const { tab } = await open(url);
+      const result = await tab.evaluate(async () => {
+        await window.started;
+        const before = await Rewind.attachedCounts();
+        const hooked = CSSStyleSheet.prototype.insertRule !== window.nativeInsertRule;
+        // A broken polyfill makes a DOM API rewind relies on throw.
+        Object.defineProperty(MutationRecord.prototype, 'attributeName', {
+          configurable: true,
+          get() {
+            throw new Error('broken polyfill');
+          },
+        });
+        document.querySelector('#target').setAttribute('title', 'changed');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        return {
+          before,
+          hooked,
+          after: await Rewind.attachedCounts(),
+          restored: CSSStyleSheet.prototype.insertRule === window.nativeInsertRule,
+          seen: window.seen,
+        };
+      });
+      assert.ok(result.before.listeners > 10 && result.before.observers === 1 && result.before.hooks === 1, JSON.stringify(result.before));
+      assert.equal(result.hooked, true);
+      assert.deepEqual(result.after, { listeners: 0, observers: 0, timers: 0, hooks: 0 });
+      assert.equal(result.restored, true);
+      assert.deepEqual(result.seen, [], 'no error or rejection of rewind reached the page');
+      await tab.click('#own');
+      await tab.click('#own');
+      assert.equal(await tab.evaluate(() => document.querySelector('#own').textContent), '2');
+    });
+
+    test('stop() removes every listener, observer, timer and hook rewind added', async () => {
+      const url = await page(
+        'stop.html',
+        `<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<script>
+  // Count the page's active intervals, whoever set them.
+  window.activeIntervals = new Set();
+  const setInterval0 = window.setInterval, clearInterval0 = window.clearInterval;
+  window.setInterval = function () { const id = setInterval0.apply(this, arguments); activeIntervals.add(id); return id; };
+  window.clearInterval = function (id) { activeIntervals.delete(id); return clearInterval0.apply(this, arguments); };
+  window.nativeValueSetter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
+</script>
+<script src="/dist/rewind.js"></script></head>
+<body><iframe id="frame" srcdoc="<p>inside</p>"></iframe><div id="host"></div><input id="field"></body></html>`,
+      );
+      const { tab, errors } = await open(url);
+      const result = await tab.evaluate(async () => {
+        document.querySelector('#host').attachShadow({ mode: 'open' }).innerHTML = '<b>shadow</b>';
+        await new Promise((resolve) => (document.querySelector('#frame').contentDocument.readyState === 'complete' ? resolve() : document.querySelector('#frame').addEventListener('load', resolve)));
+        const idle = await Rewind.attachedCounts();
+        await Rewind.start({ endpoint: '/ingest', emit: () => {} });
+        document.querySelector('#field').value = 'x';
+        window.scrollTo(0, 10);
+        const recording = await Rewind.attachedCounts();
+        const intervalsWhileRecording = activeIntervals.size;
+        await Rewind.stop();
+        return {
+          idle,
+          recording,
+          intervalsWhileRecording,
+          stopped: await Rewind.attachedCounts(),
+          intervalsAfter: activeIntervals.size,
+          setterRestored: Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set === window.nativeValueSetter,
+        };
+      });
+      // Before start only the courier listens (for chunks other tabs park).
+      assert.deepEqual(result.idle, { listeners: 1, observers: 0, timers: 0, hooks: 0 });
+      assert.ok(result.recording.listeners > 20, `document, window and frame listeners: ${JSON.stringify(result.recording)}`);
+      assert.equal(result.recording.hooks, 2, 'the page and its frame');
+      assert.equal(result.intervalsWhileRecording, 1, 'the flush timer');
+      assert.deepEqual(result.stopped, result.idle, 'back to only the courier');
+      assert.equal(result.intervalsAfter, 0);
+      assert.equal(result.setterRestored, true);
+      assert.deepEqual(errors.filter((e) => !/Failed to load resource|404|ingest/.test(e)), []);
+    });
+  });
+}
