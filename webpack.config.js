@@ -1,4 +1,4 @@
-// Builds the script-tag bundle: dist/rewind.js plus dist/rewind_bg.wasm,
+// Two builds: the script-tag bundle, dist/rewind.js plus dist/rewind_bg.wasm,
 // which the bundle fetches from its own folder (publicPath 'auto' resolves
 // against the bundle's own <script src>).
 import path from 'node:path';
@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 
-export default {
+const scriptTag = {
   mode: 'production',
   target: 'web',
   entry: { rewind: path.join(root, 'js/bundle.js') },
@@ -21,3 +21,23 @@ export default {
   performance: { hints: false },
   devtool: false,
 };
+
+// www/'s example of the npm usage: `import … from 'rewind'`, bundled the
+// way a web team's own webpack 5 build would bundle it.
+const npmExample = {
+  mode: 'production',
+  target: 'web',
+  entry: { 'npm-demo': path.join(root, 'www/npm/main.js') },
+  resolve: { alias: { rewind: path.join(root, 'pkg') } },
+  output: {
+    path: path.join(root, 'www/dist'),
+    filename: '[name].js',
+    publicPath: 'auto',
+    assetModuleFilename: '[name][ext]',
+    clean: true,
+  },
+  performance: { hints: false },
+  devtool: false,
+};
+
+export default [scriptTag, npmExample];

@@ -1,12 +1,30 @@
-/** An rrweb-compatible replay event: `{ type, data, timestamp }`. */
+/** An rrweb-compatible replay event: `{ type, data, timestamp }` (epoch ms). */
 export interface ReplayEvent {
+  /** rrweb's EventType: 2 FullSnapshot, 3 IncrementalSnapshot, 4 Meta, 5 Custom, 6 Plugin. */
   type: number;
   data: unknown;
   timestamp: number;
 }
 
-/** Options of `start()`. Unknown keys and wrong types are rejected. */
+/**
+ * Options of `start()`. They are checked once, at `start()`: an unknown key
+ * (a typo such as `sampelRate`) or a wrong type or range rejects with a
+ * message naming the key and what it allows. A key set to `undefined` counts
+ * as not given. `endpoint` or `emit` is required.
+ */
 export interface StartOptions {
+  /** URL the gzip chunks are POSTed to (http or https; relative URLs resolve against the page). */
+  endpoint?: string;
+  /** Sent as `Authorization: Bearer <apiKey>`: printable ASCII, no spaces. */
+  apiKey?: string;
+  /** Who is recorded: 1-128 of `a-z A-Z 0-9 _ - . | @ : =`. Default: a generated id kept in localStorage. */
+  deviceId?: string;
+  /** A whole number or a string of the same characters. Default: epoch ms, kept in sessionStorage; a supplied id never rotates. */
+  sessionId?: string | number;
+  /** `identify(userId)` makes the user id the device id (a new replay `<userId>/<sessionId>`). Default `false`. */
+  userIdAsDeviceId?: boolean;
+  /** Share of sessions recorded, 0 to 1, decided from the session id. Default `1`. */
+  sampleRate?: number;
   /** Mask the value of every input, textarea and select. Default `true`. Password and card fields are always masked. */
   maskAllInputs?: boolean;
   /** Mask every text node (`*` per non-blank character). Default `false`. */
@@ -21,13 +39,66 @@ export interface StartOptions {
   checkoutEveryNms?: number;
   /** Take a fresh full snapshot after this many incremental events (1-1000000). */
   checkoutEveryNth?: number;
+  /** How often gathered events are sealed into a chunk, ms (100-600000). Default `5000`. */
+  flushIntervalMs?: number;
+  /** A chunk is sealed before it passes this many bytes of JSON (16384-16777216). Default `1048576`. */
+  maxChunkBytes?: number;
+  /** A generated session ends after this long without user activity, ms. Default 30 min. */
+  sessionIdleTimeoutMs?: number;
+  /** A generated session ends after this long even while active, ms. Default 4 h. */
+  maxSessionDurationMs?: number;
+  /** Undelivered chunks beyond this many bytes are dropped, oldest first. Default 20 MiB. */
+  maxOutboxBytes?: number;
+  /** Undelivered chunks older than this are dropped, ms. Default 7 days. */
+  maxOutboxAgeMs?: number;
+  /** A request with no answer by then counts as failed and is retried, ms. Default `30000`. */
+  requestTimeoutMs?: number;
   /** Log what rewind does to the console, prefixed `[rewind]`. Default `false`. */
   debug?: boolean;
-  /** Called with each event as it is recorded. */
+  /** Called with each event as it is recorded; what it throws is the page's, rewind keeps recording. */
   emit?: (event: ReplayEvent) => void;
 }
 
-export function start(options?: StartOptions): Promise<void>;
+/** What rewind has attached to the page. */
+export interface AttachedCounts {
+  listeners: number;
+  observers: number;
+  timers: number;
+  hooks: number;
+}
+
+/**
+ * Starts recording: a Meta event and a full snapshot now, or at
+ * DOMContentLoaded when called while the page is still parsing. A second call
+ * while recording does nothing. Rejects only for invalid options; if rewind
+ * cannot load (a CSP without 'wasm-unsafe-eval', a 404) it resolves and
+ * records nothing.
+ */
+export function start(options: StartOptions): Promise<void>;
+/** Stops recording; resolves once the last chunk is stored for delivery (which goes on). */
 export function stop(): Promise<void>;
+/**
+ * Attaches a user to the replay: a Custom event `identify` and `user` in the
+ * metadata of every later chunk. Rejects for an empty or overlong user id, or,
+ * with `userIdAsDeviceId`, one that is not a valid device id.
+ */
+export function identify(userId: string, traits?: Record<string, unknown>): Promise<void>;
+/** Seals what was recorded so far into a chunk now; resolves once it is stored. */
+export function flush(): Promise<void>;
+/** Adds a Custom event `{ tag: "log", payload: { message, data } }` to the timeline. */
+export function log(message: string, data?: unknown): Promise<void>;
+/** Takes a fresh Meta event and full snapshot now (a checkout). */
 export function takeFullSnapshot(): Promise<void>;
+/** `<deviceId>/<sessionId>` while recording, else `null`. */
+export function getReplayId(): string | null;
+/**
+ * The session id (`null` when not recording); `callback`, if given, is called
+ * with it. Rejects, saying why, when rewind could not load.
+ */
+export function getSessionId(callback?: (sessionId: string | null) => void): Promise<string | null>;
+/** Whether a recording runs. */
 export function isRecording(): boolean;
+/** Resolves `true` once every stored chunk is delivered, `false` after `timeoutMs` (default 30000). */
+export function whenDelivered(timeoutMs?: number): Promise<boolean>;
+/** What rewind has attached to the page now (for tests and audits). */
+export function attachedCounts(): Promise<AttachedCounts>;

@@ -11,6 +11,7 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 // URL prefix -> folder. Longest prefix first.
 const MOUNTS = [
   ['/dist/', path.join(repoRoot, 'dist')],
+  ['/www-dist/', path.join(repoRoot, 'www/dist')],
   ['/vendor/rrweb/', path.join(repoRoot, 'node_modules/rrweb/dist')],
   ['/', path.join(repoRoot, 'www/public')],
 ];

@@ -57,3 +57,25 @@ test('the demo replays the recorded app beside it, masking what was typed', asyn
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('the npm package, bundled by webpack 5 in www/, records the page', async () => {
+  const page = await browser.newPage();
+  const errors = collectPageErrors(page);
+  await page.goto(`${origin}/npm.html`);
+  await page.locator('#replay-id', { hasText: '/' }).waitFor({ timeout: 10_000 });
+  const result = await page.evaluate(async () => {
+    await window.npmDemo.identify('npm-user');
+    await window.npmDemo.flush();
+    return {
+      types: window.npmDemo.events.map((event) => event.type),
+      heading: JSON.stringify(window.npmDemo.events[1]).includes('rewind imported from npm'),
+      sessionId: await window.npmDemo.getSessionId(),
+    };
+  });
+  assert.deepEqual(result.types.slice(0, 2), [4, 2]);
+  assert.ok(result.heading, 'the snapshot holds the page');
+  assert.ok(result.types.filter((type) => type === 5).length >= 2, 'the log and identify events');
+  assert.match(result.sessionId, /^\d+$/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
