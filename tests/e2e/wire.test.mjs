@@ -382,6 +382,32 @@ for (const browserName of BROWSERS) {
       );
     });
 
+    test('identify() names the user in later chunks, flush() sends at once, userIdAsDeviceId moves the replay', async () => {
+      const { page } = await freshPage();
+      await page.goto(`${site.origin}/tests/fixtures/wire.html`);
+      const ids = await page.evaluate(async (endpoint) => {
+        await Rewind.start({ endpoint, flushIntervalMs: 600000, userIdAsDeviceId: true, emit: () => {} });
+        const anonymous = Rewind.getReplayId();
+        const refused = await Rewind.identify('ada/lovelace').then(() => 'accepted', (error) => error.message);
+        await Rewind.identify('user-9', { plan: 'pro' });
+        Rewind.log('as user-9');
+        await Rewind.flush();
+        const delivered = await Rewind.whenDelivered(10000);
+        return { anonymous, identified: Rewind.getReplayId(), refused, delivered };
+      }, ingest.endpoint);
+      assert.match(ids.refused, /contains '\/' at position 4/);
+      assert.equal(ids.delivered, true, 'flush() sent the chunk without waiting for the interval');
+      assert.equal(ids.identified.split('/')[0], 'user-9');
+      assert.equal(ids.identified.split('/')[1], ids.anonymous.split('/')[1], 'the same session');
+      const chunks = ingest.chunksOf(ids.identified);
+      assertGapless(chunks);
+      assert.deepEqual(chunks[0].events.slice(0, 2).map((e) => e.type), [4, 2], 'the new replay starts with a snapshot');
+      const last = chunks.at(-1);
+      assert.deepEqual(last.user, { userId: 'user-9', traits: { plan: 'pro' } });
+      assert.ok(last.events.some((e) => e.type === 5 && e.data.tag === 'identify'));
+      assert.ok(hasLogMessage(ingest, ids.identified, 'as user-9'));
+    });
+
     test('a session outside sampleRate records and sends nothing', async () => {
       const { page } = await freshPage();
       await page.goto(`${site.origin}/tests/fixtures/wire.html`);
