@@ -9,6 +9,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import { startStaticServer, repoRoot } from '../support/static-server.mjs';
+import { createDemoServer } from '../../www/server.mjs';
 import { launchBrowser, collectPageErrors } from '../support/browser.mjs';
 
 const BROWSERS = (process.env.REWIND_BROWSERS ?? 'chromium,firefox').split(',');
@@ -16,13 +17,20 @@ const PAGES = path.join(repoRoot, 'test-results/loader');
 
 let site;
 let snippet;
+let demo;
+let demoOrigin;
 before(async () => {
   site = await startStaticServer();
+  demo = createDemoServer();
+  await new Promise((resolve) => demo.listen(0, '127.0.0.1', resolve));
+  demoOrigin = `http://127.0.0.1:${demo.address().port}`;
   snippet = await readFile(path.join(repoRoot, 'dist/snippet.min.js'), 'utf8');
   await mkdir(PAGES, { recursive: true });
 });
 after(async () => {
   await site?.close();
+  demo?.closeAllConnections?.();
+  await new Promise((resolve) => (demo ? demo.close(resolve) : resolve()));
 });
 
 /** The README's snippet, for a bundle at `src` under the global `name`. */
@@ -243,6 +251,33 @@ for (const browserName of BROWSERS) {
       await tab.click('#own');
       await tab.click('#own');
       assert.equal(await tab.evaluate(() => document.querySelector('#own').textContent), '2');
+    });
+
+    test('the npm package bundled by webpack 5 in www/ records the page', async () => {
+      const { tab, errors } = await open(`${demoOrigin}/npm.html`);
+      // Polled in the page: the two drivers' waitForFunction differ.
+      await tab.evaluate(
+        () =>
+          new Promise((resolve, reject) => {
+            const deadline = Date.now() + 10_000;
+            const check = () => {
+              if (document.querySelector('#replay-id').textContent.includes('/')) resolve();
+              else if (Date.now() > deadline) reject(new Error('the npm build never started recording'));
+              else setTimeout(check, 20);
+            };
+            check();
+          }),
+      );
+      const result = await tab.evaluate(async () => {
+        await window.npmDemo.flush();
+        return {
+          types: window.npmDemo.events.map((event) => event.type),
+          logged: window.npmDemo.events.some((event) => event.type === 5 && event.data.payload.message === 'started from the npm build'),
+        };
+      });
+      assert.deepEqual(result.types.slice(0, 2), [4, 2]);
+      assert.equal(result.logged, true);
+      assert.deepEqual(errors, []);
     });
 
     test('stop() removes every listener, observer, timer and hook rewind added', async () => {
