@@ -228,7 +228,8 @@ impl Chunker {
     pub fn push(&mut self, event_json: &str, timestamp: TimestampMs) -> Option<SealedChunk> {
         let trailer = TRAILER_RESERVE + self.user_json.as_ref().map_or(0, |user| user.len() + 8);
         let would_overflow = self.open.as_ref().is_some_and(|open| {
-            open.event_count > 0 && open.raw_len + 1 + event_json.len() + trailer > self.max_chunk_bytes
+            open.event_count > 0
+                && open.raw_len + 1 + event_json.len() + trailer > self.max_chunk_bytes
         });
         let sealed = if would_overflow { self.seal() } else { None };
         let open = self.open.get_or_insert_with(|| {
@@ -350,7 +351,10 @@ mod tests {
         chunker.set_user(r#"{"userId":"u-42","traits":{"plan":"pro"}}"#.into());
         chunker.push(&event(2, 20.0), 20.0);
         let after = gunzip(&chunker.seal().unwrap().body);
-        assert_eq!(after["user"], json!({"userId": "u-42", "traits": {"plan": "pro"}}));
+        assert_eq!(
+            after["user"],
+            json!({"userId": "u-42", "traits": {"plan": "pro"}})
+        );
         assert_eq!(after["events"].as_array().unwrap().len(), 1);
     }
 

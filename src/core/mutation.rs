@@ -487,7 +487,7 @@ fn deepest_first<S: IdStore>(
         .chain(removes)
         .map(|remove| (mirror.replay_depth(remove.id), remove))
         .collect();
-    all.sort_by(|a, b| b.0.cmp(&a.0));
+    all.sort_by_key(|(depth, _)| std::cmp::Reverse(*depth));
     all.into_iter().map(|(_, remove)| remove).collect()
 }
 

@@ -66,7 +66,10 @@ pub const KNOWN_OPTIONS: &[(&str, &str)] = &[
         "sessionId",
         "a whole number or a string of 1 to 128 of a-z A-Z 0-9 _ - . | @ : =",
     ),
-    ("userIdAsDeviceId", "a boolean (default false): identify(userId) makes the user id the device id"),
+    (
+        "userIdAsDeviceId",
+        "a boolean (default false): identify(userId) makes the user id the device id",
+    ),
     ("sampleRate", "a number from 0 to 1 (default 1)"),
     ("maskAllInputs", "a boolean (default true)"),
     ("maskAllText", "a boolean (default false)"),
@@ -281,7 +284,9 @@ impl RecorderOptions {
                     options.checkout_every_nth = Some(count as u32);
                 }
                 ("debug", OptionValue::Bool(flag)) => options.debug = *flag,
-                ("userIdAsDeviceId", OptionValue::Bool(flag)) => options.user_id_as_device_id = *flag,
+                ("userIdAsDeviceId", OptionValue::Bool(flag)) => {
+                    options.user_id_as_device_id = *flag
+                }
                 ("emit", OptionValue::Function) => options.has_emit = true,
                 ("endpoint", OptionValue::Text(url)) if !url.trim().is_empty() => {
                     options.endpoint = Some(url.trim().to_owned());

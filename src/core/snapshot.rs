@@ -66,19 +66,7 @@ where
     D: DomTree,
     S: IdStore<Node = D::Node>,
 {
-    let mut serializer = TreeSerializer {
-        base_url: dom.base_url(root),
-        dom,
-        mirror,
-        privacy,
-        out: String::new(),
-        last_id: 0,
-        node_count: 0,
-        truncated_elements: 0,
-        iframes: Vec::new(),
-        shadow_hosts: Vec::new(),
-        pending_links: Vec::new(),
-    };
+    let mut serializer = TreeSerializer::new(dom, mirror, privacy, root);
     serializer.serialize(root, placement)?;
     Some(SerializedTree {
         node: NodeJson(serializer.out),
@@ -125,19 +113,7 @@ where
     D: DomTree,
     S: IdStore<Node = D::Node>,
 {
-    let mut serializer = TreeSerializer {
-        base_url: dom.base_url(root),
-        dom,
-        mirror,
-        privacy,
-        out: String::new(),
-        last_id: 0,
-        node_count: 0,
-        truncated_elements: 0,
-        iframes: Vec::new(),
-        shadow_hosts: Vec::new(),
-        pending_links: Vec::new(),
-    };
+    let mut serializer = TreeSerializer::new(dom, mirror, privacy, root);
     let nodes = serializer.serialize_flat(root, placement)?;
     Some(FlatTree {
         nodes,
@@ -184,11 +160,32 @@ struct TreeSerializer<'a, D: DomTree, S> {
     pending_links: Vec<D::Node>,
 }
 
-impl<D, S> TreeSerializer<'_, D, S>
+impl<'a, D, S> TreeSerializer<'a, D, S>
 where
     D: DomTree,
     S: IdStore<Node = D::Node>,
 {
+    fn new(
+        dom: &'a D,
+        mirror: &'a mut Mirror<S>,
+        privacy: &'a PrivacyRules,
+        root: &D::Node,
+    ) -> Self {
+        TreeSerializer {
+            base_url: dom.base_url(root),
+            dom,
+            mirror,
+            privacy,
+            out: String::new(),
+            last_id: 0,
+            node_count: 0,
+            truncated_elements: 0,
+            iframes: Vec::new(),
+            shadow_hosts: Vec::new(),
+            pending_links: Vec::new(),
+        }
+    }
+
     // JSON is written as the DOM is walked, with an explicit stack: no node
     // tree is built, and neither the walk nor the writing recurses, so the
     // depth of the page never threatens the JS engine's stack.
@@ -259,9 +256,9 @@ where
             written,
             None,
             placement.in_shadow,
-            placement.parent_id,
             &mut open,
         );
+        self.mirror.set_parent(self.last_id, placement.parent_id);
         while let Some((children, context, parent)) = open.last_mut() {
             let Some((child, in_shadow)) = children.next() else {
                 open.pop();
@@ -281,7 +278,6 @@ where
                     Written::Leaf,
                     Some(parent),
                     in_shadow,
-                    None,
                     &mut Vec::new(),
                 );
                 continue;
@@ -292,7 +288,6 @@ where
                 written,
                 Some(parent),
                 in_shadow,
-                None,
                 &mut open,
             );
         }
@@ -308,7 +303,6 @@ where
         written: Written,
         parent: Option<usize>,
         in_shadow: bool,
-        placement_parent: Option<NodeId>,
         open: &mut Vec<OpenFlat<D::Node>>,
     ) {
         let mut json = std::mem::take(&mut self.out);
@@ -316,11 +310,9 @@ where
             json.push_str("]}");
         }
         let id = self.last_id;
-        let parent_id = match parent {
-            Some(index) => Some(nodes[index].id),
-            None => placement_parent,
-        };
-        self.mirror.set_parent(id, parent_id);
+        if let Some(index) = parent {
+            self.mirror.set_parent(id, Some(nodes[index].id));
+        }
         nodes.push(FlatNode {
             id,
             parent,

@@ -115,7 +115,12 @@ extern "C" {
     /// A registered, guarded, passive listener.
     pub type ListenerEntry;
 
-    pub fn listen(target: &web_sys::EventTarget, event_type: &str, callback: &js_sys::Function, capture: bool) -> ListenerEntry;
+    pub fn listen(
+        target: &web_sys::EventTarget,
+        event_type: &str,
+        callback: &js_sys::Function,
+        capture: bool,
+    ) -> ListenerEntry;
 
     pub fn unlisten(entry: &ListenerEntry);
 

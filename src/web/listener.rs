@@ -29,7 +29,12 @@ impl EventListener {
         callback: impl FnMut(Event) + 'static,
     ) -> Result<Self, JsValue> {
         let callback = Closure::<dyn FnMut(Event)>::new(callback);
-        let entry = listen(target, event_type, callback.as_ref().unchecked_ref(), capture);
+        let entry = listen(
+            target,
+            event_type,
+            callback.as_ref().unchecked_ref(),
+            capture,
+        );
         Ok(EventListener {
             entry,
             _callback: callback,

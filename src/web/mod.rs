@@ -254,11 +254,15 @@ impl Recorder {
         let traits_json = if traits.is_undefined() || traits.is_null() {
             None
         } else {
-            js_sys::JSON::stringify(&traits).ok().and_then(|json| json.as_string())
+            js_sys::JSON::stringify(&traits)
+                .ok()
+                .and_then(|json| json.as_string())
         };
-        with_recording(&self.recording, |recording| recording.identify(&user_id, traits_json))
-            .unwrap_or(Ok(()))
-            .map_err(|message| JsError::new(&message))
+        with_recording(&self.recording, |recording| {
+            recording.identify(&user_id, traits_json)
+        })
+        .unwrap_or(Ok(()))
+        .map_err(|message| JsError::new(&message))
     }
 
     /// Seals what gathered into a chunk now; resolves once it is stored

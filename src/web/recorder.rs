@@ -246,27 +246,17 @@ impl Recording {
             return Ok(());
         }
         if self.options.user_id_as_device_id && self.device_id.as_str() != user_id {
-            let device_id = DeviceId::parse(user_id).map_err(|error| format!("rewind identify(userId) with userIdAsDeviceId: {error}"))?;
+            let device_id = DeviceId::parse(user_id).map_err(|error| {
+                format!("rewind identify(userId) with userIdAsDeviceId: {error}")
+            })?;
             self.switch_device(device_id);
         }
-        let mut user = String::from("{\"userId\":");
-        write_str(&mut user, user_id);
-        if let Some(traits) = traits_json {
-            user.push_str(",\"traits\":");
-            user.push_str(&traits);
-        }
-        user.push('}');
+        let user = text_and_json("userId", user_id, "traits", traits_json);
         if let Some(wire) = &mut self.wire {
             wire.chunker.set_user(user.clone());
         }
         self.identified_user = Some(user.clone());
-        self.record(Event {
-            timestamp: js_sys::Date::now(),
-            data: EventData::Custom(Custom {
-                tag: "identify".into(),
-                payload_json: user,
-            }),
-        });
+        self.record_custom("identify", user);
         Ok(())
     }
 
@@ -285,7 +275,9 @@ impl Recording {
                 wire.chunker.set_user(user.clone());
             }
         }
-        self.log.info(&format!("identified: replay {previous} continues as {replay_id}"));
+        self.log.info(&format!(
+            "identified: replay {previous} continues as {replay_id}"
+        ));
         self.flush_next_snapshot = true;
         if let Err(error) = self.take_full_snapshot() {
             self.log.warn(&format!(
@@ -315,18 +307,16 @@ impl Recording {
         if !self.is_capturing() {
             return;
         }
-        let mut payload = String::from("{\"message\":");
-        write_str(&mut payload, message);
-        if let Some(data) = data_json {
-            payload.push_str(",\"data\":");
-            payload.push_str(&data);
-        }
-        payload.push('}');
+        let payload = text_and_json("message", message, "data", data_json);
+        self.record_custom("log", payload);
+    }
+
+    fn record_custom(&mut self, tag: &str, payload_json: String) {
         self.record(Event {
             timestamp: js_sys::Date::now(),
             data: EventData::Custom(Custom {
-                tag: "log".into(),
-                payload_json: payload,
+                tag: tag.into(),
+                payload_json,
             }),
         });
     }
@@ -532,4 +522,21 @@ impl Recording {
             created_at_ms: js_sys::Date::now(),
         }
     }
+}
+
+/// `{"<text_key>":"<text>","<json_key>":<json>}`, the second entry only
+/// when given: the payload of `log` and `identify`.
+fn text_and_json(text_key: &str, text: &str, json_key: &str, json: Option<String>) -> String {
+    let mut out = String::from("{");
+    write_str(&mut out, text_key);
+    out.push(':');
+    write_str(&mut out, text);
+    if let Some(json) = json {
+        out.push(',');
+        write_str(&mut out, json_key);
+        out.push(':');
+        out.push_str(&json);
+    }
+    out.push('}');
+    out
 }
