@@ -1,9 +1,13 @@
 // The demo server: serves the demo shell, the recorded app, rewind's built
-// bundle and rrweb's Replayer on 127.0.0.1, port $PORT (default 8080).
+// bundle and rrweb's Replayer on 127.0.0.1, port $PORT (default 8080), and
+// the reference collector (www/collector.mjs: POST /ingest, GET
+// /api/replays...), storing chunks in $REWIND_DATA_DIR (default ./data),
+// with optional API keys from $REWIND_API_KEYS (comma-separated).
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { createCollector } from './collector.mjs';
 import { sendFile } from './static-files.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -16,8 +20,18 @@ const MOUNTS = [
   ['/', path.join(repoRoot, 'www/public')],
 ];
 
-export function createDemoServer() {
-  return http.createServer((request, response) => {
+/**
+ * @param {{ dataDir?: string, apiKeys?: string[] }} options where the
+ *   collector stores chunks (default $REWIND_DATA_DIR or ./data) and the API
+ *   keys it demands (default $REWIND_API_KEYS; none: no key needed).
+ */
+export function createDemoServer({
+  dataDir = process.env.REWIND_DATA_DIR || path.join(repoRoot, 'data'),
+  apiKeys = (process.env.REWIND_API_KEYS ?? '').split(',').map((key) => key.trim()).filter(Boolean),
+} = {}) {
+  const collector = createCollector({ dataDir, apiKeys });
+  return http.createServer(async (request, response) => {
+    if (await collector.handle(request, response)) return;
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { Allow: 'GET, HEAD' }).end('only GET and HEAD');
       return;

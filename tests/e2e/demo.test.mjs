@@ -4,8 +4,9 @@
 // the typed secrets. Screenshots land in test-results/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import path from 'node:path';
+import os from 'node:os';
 
 import { createDemoServer } from '../../www/server.mjs';
 import { repoRoot } from '../support/static-server.mjs';
@@ -17,7 +18,7 @@ let origin;
 let browser;
 
 before(async () => {
-  server = createDemoServer();
+  server = createDemoServer({ dataDir: await mkdtemp(path.join(os.tmpdir(), 'rewind-demo-')) });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${server.address().port}`;
   browser = await launchChromium();

@@ -5,8 +5,9 @@
 // in rewind stops rewind, not the page; stop() leaves nothing attached.
 import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile, mkdtemp } from 'node:fs/promises';
 import path from 'node:path';
+import os from 'node:os';
 
 import { startStaticServer, repoRoot } from '../support/static-server.mjs';
 import { createDemoServer } from '../../www/server.mjs';
@@ -21,7 +22,7 @@ let demo;
 let demoOrigin;
 before(async () => {
   site = await startStaticServer();
-  demo = createDemoServer();
+  demo = createDemoServer({ dataDir: await mkdtemp(path.join(os.tmpdir(), 'rewind-demo-')) });
   await new Promise((resolve) => demo.listen(0, '127.0.0.1', resolve));
   demoOrigin = `http://127.0.0.1:${demo.address().port}`;
   snippet = await readFile(path.join(repoRoot, 'dist/snippet.min.js'), 'utf8');
