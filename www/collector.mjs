@@ -295,7 +295,12 @@ export function createCollector({ dataDir, apiKeys = [], limits = {} }) {
         const seq = Number(chunkMatch[2]);
         if (!meta.seqs.includes(seq)) throw new Refusal(404, `replay ${meta.replayId} has no chunk ${seq}`);
         const file = path.join(dir, `${seq}.json.gz`);
-        const { size } = await stat(file);
+        const size = await stat(file).then(
+          (found) => found.size,
+          () => {
+            throw new Refusal(404, `chunk ${seq} of ${meta.replayId} is listed but its file is gone`);
+          },
+        );
         response.writeHead(200, { 'Content-Type': 'application/gzip', 'Content-Length': size });
         createReadStream(file).pipe(response);
         return true;

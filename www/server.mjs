@@ -17,6 +17,7 @@ const MOUNTS = [
   ['/dist/', path.join(repoRoot, 'dist')],
   ['/www-dist/', path.join(repoRoot, 'www/dist')],
   ['/vendor/rrweb/', path.join(repoRoot, 'node_modules/rrweb/dist')],
+  ['/vendor/rrweb-player/', path.join(repoRoot, 'node_modules/rrweb-player/dist')],
   ['/', path.join(repoRoot, 'www/public')],
 ];
 
@@ -50,12 +51,16 @@ if (isMain) {
     console.error(`PORT must be a port number from 0 to 65535, got '${process.env.PORT}'`);
     process.exit(1);
   }
-  const server = createDemoServer();
+  const dataDir = process.env.REWIND_DATA_DIR || path.join(repoRoot, 'data');
+  const server = createDemoServer({ dataDir });
   server.on('error', (error) => {
     console.error(`cannot listen on 127.0.0.1:${port}: ${error.message} (set PORT to use another port)`);
     process.exit(1);
   });
   server.listen(port, '127.0.0.1', () => {
-    console.log(`rewind demo: http://127.0.0.1:${server.address().port}/  (Ctrl+C to stop)`);
+    const origin = `http://127.0.0.1:${server.address().port}`;
+    console.log(`rewind demo:   ${origin}/  (the app recorded, replayed live beside it)`);
+    console.log(`rewind player: ${origin}/player.html  (sessions stored by the collector)`);
+    console.log(`collector:     POST ${origin}/ingest, chunks in ${dataDir}  (Ctrl+C to stop)`);
   });
 }

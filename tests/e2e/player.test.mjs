@@ -1,0 +1,121 @@
+// The main job end to end: the demo app, recorded through the snippet into
+// the reference collector, then played back in the player page with
+// rrweb-player. Screenshots of both land in test-results/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm, mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+import { createDemoServer } from '../../www/server.mjs';
+import { repoRoot } from '../support/static-server.mjs';
+import { launchChromium, collectPageErrors } from '../support/browser.mjs';
+
+const SHOTS = path.join(repoRoot, 'test-results');
+let server;
+let origin;
+let browser;
+let dataDir;
+
+before(async () => {
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'rewind-player-'));
+  server = createDemoServer({ dataDir });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${server.address().port}`;
+  browser = await launchChromium();
+  await mkdir(SHOTS, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+test('a session of the demo app is stored by the collector and plays back in the player', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const app = await context.newPage();
+  const appErrors = collectPageErrors(app);
+  await app.goto(`${origin}/app.html`);
+  await app.fill('#note-text', 'Replay me in the player');
+  await app.click('#add-note button');
+  await app.fill('#email', 'grace@example.com');
+  await app.fill('#password', 'never-recorded-pw');
+  await app.click('a[href="#help"]');
+  await app.locator('#activity').evaluate((panel) => panel.scrollTo(0, 200));
+  await app.click('#boom');
+  const { replayId, errorAt } = await app.evaluate(async () => {
+    await Rewind.flush();
+    await Rewind.whenDelivered(10000);
+    return { replayId: Rewind.getReplayId(), errorAt: Date.now() };
+  });
+  await app.screenshot({ path: path.join(SHOTS, 'demo-app.png') });
+  // The error the app threw is the page's own: the only one it logged.
+  assert.equal(appErrors.filter((e) => e.includes('payment service is down')).length, 1);
+
+  const [device, session] = replayId.split('/');
+  const stored = await readdir(path.join(dataDir, encodeURIComponent(device).replaceAll('.', '%2E'), session));
+  assert.ok(stored.some((name) => name.endsWith('.json.gz')), `chunks stored: ${stored}`);
+
+  const player = await context.newPage();
+  const playerErrors = collectPageErrors(player);
+  await player.goto(`${origin}/player.html`);
+  await player.locator(`#replays li[data-replay-id="${replayId}"]`).waitFor();
+  assert.match(await player.locator(`#replays li[data-replay-id="${replayId}"] .errors`).textContent(), /1 error/);
+  await player.waitForFunction(() => window.currentReplay && window.currentReplay.events > 2);
+  const timeline = await player.locator('#timeline li').allTextContents();
+  assert.ok(timeline.some((line) => line.includes('note added')), timeline.join('\n'));
+  assert.ok(timeline.some((line) => line.includes('payment service is down')), timeline.join('\n'));
+
+  // Seek to the end: the rebuilt app shows the new note and the masked form.
+  const lastOffset = Number(await player.locator('#timeline li.error').last().getAttribute('data-offset'));
+  await player.evaluate((offset) => window.currentReplay.player.goto(offset + 50, false), lastOffset);
+  const replayed = player.frameLocator('.replayer-wrapper iframe');
+  await replayed.locator('#note-list li', { hasText: 'Replay me in the player' }).waitFor({ timeout: 10_000 });
+  assert.equal(await replayed.locator('#password').inputValue(), '*'.repeat('never-recorded-pw'.length));
+  await player.screenshot({ path: path.join(SHOTS, 'player.png') });
+
+  // A link from an error report opens the replay 5 s before the moment.
+  const linked = await context.newPage();
+  await linked.goto(`${origin}/player.html?replay=${encodeURIComponent(replayId)}&t=${errorAt}`);
+  await linked.waitForFunction(() => window.currentReplay && window.currentReplay.events > 2);
+  const position = await linked.evaluate(() => ({
+    now: window.currentReplay.player.getReplayer().getCurrentTime(),
+    start: window.currentReplay.start,
+  }));
+  const expected = Math.max(0, errorAt - 5000 - position.start);
+  assert.ok(Math.abs(position.now - expected) < 1000, `opened at ${position.now} ms, expected about ${expected} ms`);
+  assert.deepEqual(playerErrors, []);
+  await context.close();
+});
+
+test('a replay with a missing chunk says so in the player', async () => {
+  const context = await browser.newContext();
+  const app = await context.newPage();
+  await app.goto(`${origin}/app.html`);
+  const replayId = await app.evaluate(async () => {
+    for (let i = 0; i < 3; i++) {
+      Rewind.log(`step ${i}`);
+      await Rewind.flush();
+    }
+    await Rewind.whenDelivered(10000);
+    return Rewind.getReplayId();
+  });
+  const [device, session] = replayId.split('/');
+  const dir = path.join(dataDir, encodeURIComponent(device).replaceAll('.', '%2E'), session);
+  await rm(path.join(dir, '1.json.gz'));
+  // The summary still lists seq 1: the chunk file itself is what is lost.
+  const player = await context.newPage();
+  await player.goto(`${origin}/player.html?replay=${encodeURIComponent(replayId)}`);
+  await player.locator('#gaps').waitFor();
+  assert.match(await player.locator('#gaps').textContent(), /Missing chunk 1/);
+  await context.close();
+});
+
+test("the demo app loads rewind with the README's snippet", async () => {
+  const { readFile } = await import('node:fs/promises');
+  const snippet = (await readFile(path.join(repoRoot, 'dist/snippet.min.js'), 'utf8')).trim();
+  const app = await readFile(path.join(repoRoot, 'www/public/app.html'), 'utf8');
+  assert.ok(app.includes(snippet.replace('"/rewind/rewind.js"', '"/dist/rewind.js"')), 'app.html holds the built snippet');
+});
