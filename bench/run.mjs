@@ -1,0 +1,172 @@
+// `npm run bench`: rewind beside rrweb in one headless Chromium session.
+// Each scenario runs RUNS times per recorder (none, rrweb + fflate gzip on
+// the main thread, rewind with default options and an endpoint), in
+// alternating order, each run in a fresh page. Metrics per run: main-thread
+// task and script time (CDP Performance.getMetrics deltas over the
+// recorded part only), the longest task, time to the first full snapshot,
+// bytes on the wire (gzip) and raw, and the JS heap after. The table shows
+// medians, the overhead over no recorder, and rewind / rrweb.
+import http from 'node:http';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import zlib from 'node:zlib';
+
+import { startStaticServer, repoRoot } from '../tests/support/static-server.mjs';
+import { launchChromium } from '../tests/support/browser.mjs';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const ONLY = process.env.BENCH_SCENARIOS?.split(',');
+const RECORDERS = ['none', 'rrweb', 'rewind'];
+const SCENARIOS = [
+  'snapshot-1k', 'snapshot-10k', 'snapshot-50k', 'snapshot-100k',
+  'storm-adds-10k', 'storm-attributes-10k', 'storm-moves-5k', 'text-churn',
+  'typing', 'scroll-and-mouse', 'react-list',
+].filter((name) => !ONLY || ONLY.includes(name));
+
+// Counts what rewind puts on the wire.
+const wire = { gzip: 0, raw: 0 };
+const ingest = http.createServer((request, response) => {
+  response.setHeader('Access-Control-Allow-Origin', '*');
+  if (request.method === 'OPTIONS') {
+    response.writeHead(204, { 'Access-Control-Allow-Headers': 'content-type, content-encoding, authorization', 'Access-Control-Allow-Methods': 'POST' }).end();
+    return;
+  }
+  const parts = [];
+  request.on('data', (part) => parts.push(part));
+  request.on('end', () => {
+    const body = Buffer.concat(parts);
+    wire.gzip += body.length;
+    wire.raw += zlib.gunzipSync(body).length;
+    response.writeHead(200).end('{}');
+  });
+});
+await new Promise((resolve) => ingest.listen(0, '127.0.0.1', resolve));
+const endpoint = `http://127.0.0.1:${ingest.address().port}/ingest`;
+
+const site = await startStaticServer();
+const browser = await launchChromium();
+
+async function drive(page, scenario) {
+  if (scenario === 'typing') {
+    await page.click('#field');
+    await page.keyboard.type('The quick brown fox jumps over the lazy dog. '.repeat(3), { delay: 5 });
+  } else if (scenario === 'scroll-and-mouse') {
+    for (let i = 0; i < 60; i++) {
+      await page.mouse.move(50 + (i % 30) * 20, 100 + (i % 10) * 20);
+      if (i % 3 === 0) await page.mouse.wheel(0, 120);
+      await page.waitForTimeout(10);
+    }
+  } else {
+    await page.evaluate((name) => window.scenarios[name].run(), scenario);
+  }
+}
+
+async function measure(scenario, recorder) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(`${site.origin}/bench/page.html`);
+  await page.evaluate(async (name) => {
+    await window.scenarios[name].prepare?.();
+    // Let rewind's wasm finish loading (it starts at page load) so start()
+    // measures recording, not the download.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }, scenario);
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+  wire.gzip = 0;
+  wire.raw = 0;
+  await page.evaluate(() => { window.longestTask = 0; });
+  const before = await metrics();
+  await page.evaluate(({ recorder, endpoint }) => window.bench.startRecorder(recorder, endpoint), { recorder, endpoint });
+  await drive(page, scenario);
+  const stopped = await page.evaluate((recorder) => window.bench.stopRecorder(recorder), recorder);
+  const after = await metrics();
+  const longestTask = await page.evaluate(() => window.longestTask);
+  await context.close();
+  return {
+    taskMs: (after.TaskDuration - before.TaskDuration) * 1000,
+    scriptMs: (after.ScriptDuration - before.ScriptDuration) * 1000,
+    longestTaskMs: longestTask,
+    firstSnapshotMs: stopped.firstSnapshotMs,
+    gzipBytes: recorder === 'rrweb' ? stopped.rrwebWire.gzip : recorder === 'rewind' ? wire.gzip : 0,
+    rawBytes: recorder === 'rrweb' ? stopped.rrwebWire.raw : recorder === 'rewind' ? wire.raw : 0,
+    heapMB: after.JSHeapUsedSize / 1024 / 1024,
+  };
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+};
+
+const results = {};
+const total = SCENARIOS.length * RUNS * RECORDERS.length;
+let done = 0;
+const started = Date.now();
+for (const scenario of SCENARIOS) {
+  results[scenario] = Object.fromEntries(RECORDERS.map((r) => [r, []]));
+  for (let run = 0; run < RUNS; run++) {
+    // Alternate the order so no recorder always runs first.
+    const order = RECORDERS.map((_, i) => RECORDERS[(i + run) % RECORDERS.length]);
+    for (const recorder of order) {
+      results[scenario][recorder].push(await measure(scenario, recorder));
+      done += 1;
+      process.stdout.write(`\r[bench] ${done}/${total} runs, ${scenario} (${recorder})            `);
+    }
+  }
+}
+process.stdout.write('\n');
+await browser.close();
+await site.close();
+ingest.close();
+
+const summary = {};
+const rows = [];
+for (const scenario of SCENARIOS) {
+  const pick = (recorder, key) => median(results[scenario][recorder].map((r) => r[key]));
+  const baseline = pick('none', 'taskMs');
+  const overhead = (recorder) => pick(recorder, 'taskMs') - baseline;
+  const row = {
+    scenario,
+    rrwebOverheadMs: overhead('rrweb'),
+    rewindOverheadMs: overhead('rewind'),
+    ratio: overhead('rewind') / overhead('rrweb'),
+    rrwebLongestTaskMs: pick('rrweb', 'longestTaskMs'),
+    rewindLongestTaskMs: pick('rewind', 'longestTaskMs'),
+    rrwebFirstSnapshotMs: pick('rrweb', 'firstSnapshotMs'),
+    rewindFirstSnapshotMs: pick('rewind', 'firstSnapshotMs'),
+    rrwebGzip: pick('rrweb', 'gzipBytes'),
+    rewindGzip: pick('rewind', 'gzipBytes'),
+    rrwebRaw: pick('rrweb', 'rawBytes'),
+    rewindRaw: pick('rewind', 'rawBytes'),
+    heapNoneMB: pick('none', 'heapMB'),
+    heapRrwebMB: pick('rrweb', 'heapMB'),
+    heapRewindMB: pick('rewind', 'heapMB'),
+  };
+  summary[scenario] = row;
+  rows.push(row);
+}
+
+const f = (value, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : '-');
+console.log('\nmain-thread task time over no recorder (median ms), longest task, first snapshot, bytes (gzip / raw), JS heap after');
+console.log(['scenario', 'rrweb ms', 'rewind ms', 'rewind/rrweb', 'longest rrweb', 'longest rewind', 'snap rrweb', 'snap rewind', 'gzip rrweb', 'gzip rewind', 'raw rrweb', 'raw rewind', 'heap none/rrweb/rewind MB'].join(' | '));
+for (const row of rows) {
+  console.log([
+    row.scenario, f(row.rrwebOverheadMs), f(row.rewindOverheadMs), f(row.ratio, 2),
+    f(row.rrwebLongestTaskMs), f(row.rewindLongestTaskMs), f(row.rrwebFirstSnapshotMs, 1), f(row.rewindFirstSnapshotMs, 1),
+    row.rrwebGzip, row.rewindGzip, row.rrwebRaw, row.rewindRaw,
+    `${f(row.heapNoneMB, 1)}/${f(row.heapRrwebMB, 1)}/${f(row.heapRewindMB, 1)}`,
+  ].join(' | '));
+}
+const gz = async (file) => zlib.gzipSync(await readFile(path.join(repoRoot, file)), { level: 9 }).length;
+const bundles = {
+  rrwebRecordUmdGzip: await gz('node_modules/rrweb/dist/rrweb.umd.min.cjs'),
+  rewindJsGzip: await gz('dist/rewind.js'),
+  rewindWasmGzip: await gz('dist/rewind_bg.wasm'),
+};
+console.log(`\nbundles (gzip -9): rrweb UMD (record + replay) ${bundles.rrwebRecordUmdGzip} B; rewind ${bundles.rewindJsGzip} B JS + ${bundles.rewindWasmGzip} B wasm`);
+console.log(`[bench] ${RUNS} runs per recorder and scenario in ${Math.round((Date.now() - started) / 1000)} s`);
+await mkdir(path.join(repoRoot, 'bench/results'), { recursive: true });
+await writeFile(path.join(repoRoot, 'bench/results/bench.json'), JSON.stringify({ runs: RUNS, summary, bundles, raw: results }, null, 2));
+console.log('written: bench/results/bench.json');

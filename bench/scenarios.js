@@ -1,0 +1,152 @@
+// Scenarios of `npm run bench`, run in bench/page.html. Each has an
+// optional `prepare` (builds the page before any recorder starts) and a
+// `run` (what the page does while recorded). The recorders:
+// none; rrweb's record() with its events gzipped by fflate on the main
+// thread every 5 s and at the end (what a page pays for rrweb with
+// compression); rewind with default options sending to an endpoint.
+(() => {
+  const root = () => document.getElementById('root');
+  const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+  function buildTree(count) {
+    // Rows of a few elements and texts each, about `count` nodes in all.
+    const fragment = document.createDocumentFragment();
+    const rows = Math.ceil(count / 6);
+    for (let i = 0; i < rows; i++) {
+      const row = document.createElement('div');
+      row.className = i % 2 ? 'row odd' : 'row';
+      const name = document.createElement('span');
+      name.textContent = `item ${i}`;
+      const price = document.createElement('b');
+      price.textContent = (i * 1.37).toFixed(2);
+      row.append(name, price);
+      fragment.append(row);
+    }
+    root().append(fragment);
+  }
+
+  window.scenarios = {
+    'snapshot-1k': { prepare: () => buildTree(1_000), run: async () => {} },
+    'snapshot-10k': { prepare: () => buildTree(10_000), run: async () => {} },
+    'snapshot-50k': { prepare: () => buildTree(50_000), run: async () => {} },
+    'snapshot-100k': { prepare: () => buildTree(100_000), run: async () => {} },
+    'storm-adds-10k': {
+      run: async () => {
+        for (let batch = 0; batch < 10; batch++) {
+          for (let i = 0; i < 1_000; i++) {
+            const item = document.createElement('p');
+            item.textContent = `added ${batch}.${i}`;
+            root().append(item);
+          }
+          await tick();
+        }
+      },
+    },
+    'storm-attributes-10k': {
+      prepare: () => buildTree(6_000),
+      run: async () => {
+        const rows = root().children;
+        for (let batch = 0; batch < 10; batch++) {
+          for (let i = 0; i < 1_000; i++) rows[i].setAttribute('data-state', `s${batch}`);
+          await tick();
+        }
+      },
+    },
+    'storm-moves-5k': {
+      prepare: () => buildTree(6_000),
+      run: async () => {
+        const rows = root().children;
+        for (let batch = 0; batch < 5; batch++) {
+          for (let i = 0; i < 1_000; i++) root().insertBefore(rows[rows.length - 1], rows[i]);
+          await tick();
+        }
+      },
+    },
+    'text-churn': {
+      prepare: () => buildTree(3_000),
+      run: async () => {
+        const prices = root().querySelectorAll('b');
+        for (let batch = 0; batch < 20; batch++) {
+          for (const price of prices) price.firstChild.data = (Math.random() * 100).toFixed(2);
+          await tick();
+        }
+      },
+    },
+    // Driven from the bench (real keyboard and mouse input).
+    typing: { prepare: () => buildTree(1_000), run: async () => {} },
+    'scroll-and-mouse': { prepare: () => buildTree(6_000), run: async () => {} },
+    'react-list': {
+      prepare: () => {
+        const { createElement: h, useState } = React;
+        function List() {
+          const [rows, setRows] = useState(() => Array.from({ length: 2_000 }, (_, i) => ({ id: i, value: i })));
+          window.shuffleRows = () =>
+            setRows((current) => [...current].sort(() => Math.random() - 0.5).map((row) => ({ ...row, value: row.value + 1 })));
+          return h('ul', null, rows.map((row) => h('li', { key: row.id, className: row.value % 2 ? 'odd' : '' }, `row ${row.id}: ${row.value}`)));
+        }
+        ReactDOM.createRoot(root()).render(h(List));
+        return new Promise((resolve) => setTimeout(resolve, 50));
+      },
+      run: async () => {
+        for (let i = 0; i < 20; i++) {
+          window.shuffleRows();
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      },
+    },
+  };
+
+  // --- The recorders, as a page would set them up. ---
+  let rrwebEvents = [];
+  let rrwebStop = null;
+  let rrwebTimer = null;
+  const rrwebWire = { raw: 0, gzip: 0 };
+  let firstSnapshotAt = null;
+
+  function shipRrweb() {
+    if (!rrwebEvents.length) return;
+    const json = JSON.stringify(rrwebEvents);
+    rrwebEvents = [];
+    rrwebWire.raw += json.length;
+    rrwebWire.gzip += fflate.gzipSync(fflate.strToU8(json), { level: 6 }).length;
+  }
+
+  window.bench = {
+    async startRecorder(recorder, endpoint) {
+      firstSnapshotAt = null;
+      const began = performance.now();
+      if (recorder === 'rrweb') {
+        rrwebStop = rrweb.record({
+          emit: (event) => {
+            if (event.type === 2 && firstSnapshotAt === null) firstSnapshotAt = performance.now() - began;
+            rrwebEvents.push(event);
+          },
+        });
+        rrwebTimer = setInterval(shipRrweb, 5000);
+      } else if (recorder === 'rewind') {
+        await Rewind.start({ endpoint });
+        firstSnapshotAt = performance.now() - began;
+      } else {
+        firstSnapshotAt = 0;
+      }
+    },
+    async stopRecorder(recorder) {
+      if (recorder === 'rrweb') {
+        rrwebStop?.();
+        clearInterval(rrwebTimer);
+        shipRrweb();
+      } else if (recorder === 'rewind') {
+        await Rewind.flush();
+        await Rewind.stop();
+        await Rewind.whenDelivered(30000);
+      }
+      return { firstSnapshotMs: firstSnapshotAt, rrwebWire };
+    },
+  };
+
+  // Long tasks (over 50 ms) while the scenario runs.
+  window.longestTask = 0;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) window.longestTask = Math.max(window.longestTask, entry.duration);
+  }).observe({ type: 'longtask', buffered: false });
+})();
