@@ -267,24 +267,7 @@ impl Recording {
         self.seal_and_ship(false);
         let previous = self.replay_id();
         self.device_id = device_id;
-        let replay_id = self.replay_id();
-        if let Some(wire) = &mut self.wire {
-            let next_seq = self.storage.next_seq(&replay_id.to_string());
-            wire.chunker = Chunker::new(replay_id.clone(), next_seq, self.options.max_chunk_bytes);
-            if let Some(user) = &self.identified_user {
-                wire.chunker.set_user(user.clone());
-            }
-        }
-        self.log.info(&format!(
-            "identified: replay {previous} continues as {replay_id}"
-        ));
-        self.flush_next_snapshot = true;
-        if let Err(error) = self.take_full_snapshot() {
-            self.log.warn(&format!(
-                "snapshot after identify failed: {}",
-                super::outbox::describe_js_error(&error)
-            ));
-        }
+        self.open_new_replay(&format!("identified: replay {previous} continues as"));
     }
 
     /// Seals what gathered into a chunk now; returns its record for the
@@ -451,6 +434,13 @@ impl Recording {
         self.session = Session::generate(now);
         self.storage.save_session(&self.session);
         self.is_sampled = is_session_sampled(self.session.id.as_str(), self.options.sample_rate);
+        self.open_new_replay(&format!("session ended; replay {previous} continues as"));
+    }
+
+    /// After the device or session changed: a chunker for the new replay id
+    /// (its seq from storage, the identified user kept) and a fresh Meta +
+    /// full snapshot to open it. `why` starts the debug line.
+    fn open_new_replay(&mut self, why: &str) {
         let replay_id = self.replay_id();
         if let Some(wire) = &mut self.wire {
             let next_seq = self.storage.next_seq(&replay_id.to_string());
@@ -459,13 +449,11 @@ impl Recording {
                 wire.chunker.set_user(user.clone());
             }
         }
-        self.log.info(&format!(
-            "session ended; replay {previous} continues as {replay_id}"
-        ));
+        self.log.info(&format!("{why} {replay_id}"));
         self.flush_next_snapshot = true;
         if let Err(error) = self.take_full_snapshot() {
             self.log.warn(&format!(
-                "snapshot of the new session failed: {}",
+                "snapshot of replay {replay_id} failed: {}",
                 super::outbox::describe_js_error(&error)
             ));
         }
