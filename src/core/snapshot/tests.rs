@@ -12,6 +12,21 @@ fn snapshot(dom: &MemoryDom, root: MemoryNode, privacy: &PrivacyRules) -> Value 
     serde_json::from_str(&tree.node.0).expect("the serializer writes valid JSON")
 }
 
+/// The whole tree from `root` with default privacy, as a full snapshot.
+fn serialize_with_defaults(
+    dom: &MemoryDom,
+    mirror: &mut Mirror<MemoryIds>,
+    root: MemoryNode,
+) -> Option<SerializedTree<MemoryNode>> {
+    serialize_tree(
+        dom,
+        mirror,
+        &PrivacyRules::default(),
+        &root,
+        Placement::default(),
+    )
+}
+
 /// Every id in the serialized tree, in document order.
 fn ids_in_order(node: &Value, out: &mut Vec<u64>) {
     out.push(node["id"].as_u64().expect("every node has an id"));
@@ -129,14 +144,7 @@ fn ids_are_assigned_parents_first_from_one_without_gaps() {
 fn mirror_knows_every_serialized_node() {
     let (dom, document) = fixture_page();
     let mut mirror = Mirror::new(MemoryIds::default());
-    serialize_tree(
-        &dom,
-        &mut mirror,
-        &PrivacyRules::default(),
-        &document,
-        Placement::default(),
-    )
-    .unwrap();
+    serialize_with_defaults(&dom, &mut mirror, document).unwrap();
     assert_eq!(mirror.id_of(&document), Some(1));
     assert_eq!(mirror.assigned_count() as usize, 21);
 }
@@ -307,14 +315,7 @@ fn tree_deeper_than_the_cap_is_cut_at_the_cap() {
     }
     dom.text(parent, "bottom");
     let mut mirror = Mirror::new(MemoryIds::default());
-    let tree = serialize_tree(
-        &dom,
-        &mut mirror,
-        &PrivacyRules::default(),
-        &document,
-        Placement::default(),
-    )
-    .unwrap();
+    let tree = serialize_with_defaults(&dom, &mut mirror, document).unwrap();
     assert_eq!(tree.truncated_elements, 1);
     // The document plus MAX_TREE_DEPTH levels of divs; the rest is left out.
     assert_eq!(tree.node_count as usize, MAX_TREE_DEPTH + 1);
