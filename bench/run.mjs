@@ -14,7 +14,7 @@ import zlib from 'node:zlib';
 import { startStaticServer, repoRoot } from '../tests/support/static-server.mjs';
 import { launchChromium } from '../tests/support/browser.mjs';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const ONLY = process.env.BENCH_SCENARIOS?.split(',');
 const RECORDERS = ['none', 'rrweb', 'rewind'];
 const SCENARIOS = [
@@ -57,7 +57,7 @@ async function drive(page, scenario) {
       await page.waitForTimeout(10);
     }
   } else {
-    await page.evaluate((name) => window.scenarios[name].run(), scenario);
+    await page.evaluate((name) => window.bench.inTask(() => window.scenarios[name].run()), scenario);
   }
 }
 
@@ -78,11 +78,14 @@ async function measure(scenario, recorder) {
   wire.raw = 0;
   await page.evaluate(() => { window.longestTask = 0; });
   const before = await metrics();
-  await page.evaluate(({ recorder, endpoint }) => window.bench.startRecorder(recorder, endpoint), { recorder, endpoint });
+  await page.evaluate(({ recorder, endpoint }) => window.bench.inTask(() => window.bench.startRecorder(recorder, endpoint)), { recorder, endpoint });
   await drive(page, scenario);
-  const stopped = await page.evaluate((recorder) => window.bench.stopRecorder(recorder), recorder);
+  const stopped = await page.evaluate((recorder) => window.bench.inTask(() => window.bench.stopRecorder(recorder)), recorder);
   const after = await metrics();
-  const longestTask = await page.evaluate(() => window.longestTask);
+  // Long-task entries arrive after their task; give the observer a turn.
+  const { longestTask, wasmBytes } = await page.evaluate(() => new Promise((resolve) => setTimeout(() => resolve({
+    longestTask: window.longestTask, wasmBytes: window.bench.wasmMemoryBytes(),
+  }), 50)));
   await context.close();
   return {
     taskMs: (after.TaskDuration - before.TaskDuration) * 1000,
@@ -92,7 +95,25 @@ async function measure(scenario, recorder) {
     gzipBytes: recorder === 'rrweb' ? stopped.rrwebWire.gzip : recorder === 'rewind' ? wire.gzip : 0,
     rawBytes: recorder === 'rrweb' ? stopped.rrwebWire.raw : recorder === 'rewind' ? wire.raw : 0,
     heapMB: after.JSHeapUsedSize / 1024 / 1024,
+    wasmMB: wasmBytes / 1024 / 1024,
   };
+}
+
+// rrweb's record() plus fflate's gzipSync as a page's webpack build would
+// ship them (tree-shaken, minified); returns the bundle's path.
+async function bundleRrwebRecorder() {
+  const { default: webpack } = await import('webpack');
+  const outDir = path.join(repoRoot, 'target/bench-rrweb-bundle');
+  const stats = await new Promise((resolve, reject) => webpack({
+    mode: 'production',
+    target: 'web',
+    entry: path.join(repoRoot, 'bench/rrweb-bundle/entry.js'),
+    output: { path: outDir, filename: 'rrweb-recorder.js' },
+    performance: { hints: false },
+    devtool: false,
+  }, (error, result) => (error ? reject(error) : resolve(result))));
+  if (stats.hasErrors()) throw new Error(stats.toString({ all: false, errors: true }));
+  return path.join(outDir, 'rrweb-recorder.js');
 }
 
 const median = (values) => {
@@ -143,29 +164,35 @@ for (const scenario of SCENARIOS) {
     heapNoneMB: pick('none', 'heapMB'),
     heapRrwebMB: pick('rrweb', 'heapMB'),
     heapRewindMB: pick('rewind', 'heapMB'),
+    wasmRewindMB: pick('rewind', 'wasmMB'),
+    noneLongestTaskMs: pick('none', 'longestTaskMs'),
   };
   summary[scenario] = row;
   rows.push(row);
 }
 
 const f = (value, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : '-');
-console.log('\nmain-thread task time over no recorder (median ms), longest task, first snapshot, bytes (gzip / raw), JS heap after');
-console.log(['scenario', 'rrweb ms', 'rewind ms', 'rewind/rrweb', 'longest rrweb', 'longest rewind', 'snap rrweb', 'snap rewind', 'gzip rrweb', 'gzip rewind', 'raw rrweb', 'raw rewind', 'heap none/rrweb/rewind MB'].join(' | '));
+console.log('\nmain-thread task time over no recorder (median ms), longest task (none / rrweb / rewind), first snapshot, bytes (gzip / raw), JS heap after, rewind wasm memory');
+console.log(['scenario', 'rrweb ms', 'rewind ms', 'rewind/rrweb', 'longest task ms', 'snap rrweb', 'snap rewind', 'gzip rrweb', 'gzip rewind', 'raw rrweb', 'raw rewind', 'heap none/rrweb/rewind MB', 'wasm MB'].join(' | '));
 for (const row of rows) {
   console.log([
     row.scenario, f(row.rrwebOverheadMs), f(row.rewindOverheadMs), f(row.ratio, 2),
-    f(row.rrwebLongestTaskMs), f(row.rewindLongestTaskMs), f(row.rrwebFirstSnapshotMs, 1), f(row.rewindFirstSnapshotMs, 1),
+    `${f(row.noneLongestTaskMs)}/${f(row.rrwebLongestTaskMs)}/${f(row.rewindLongestTaskMs)}`,
+    f(row.rrwebFirstSnapshotMs, 1), f(row.rewindFirstSnapshotMs, 1),
     row.rrwebGzip, row.rewindGzip, row.rrwebRaw, row.rewindRaw,
-    `${f(row.heapNoneMB, 1)}/${f(row.heapRrwebMB, 1)}/${f(row.heapRewindMB, 1)}`,
+    `${f(row.heapNoneMB, 1)}/${f(row.heapRrwebMB, 1)}/${f(row.heapRewindMB, 1)}`, f(row.wasmRewindMB, 1),
   ].join(' | '));
 }
-const gz = async (file) => zlib.gzipSync(await readFile(path.join(repoRoot, file)), { level: 9 }).length;
+const gz = async (file) => zlib.gzipSync(await readFile(file), { level: 9 }).length;
+const rrwebBundle = await bundleRrwebRecorder();
 const bundles = {
-  rrwebRecordUmdGzip: await gz('node_modules/rrweb/dist/rrweb.umd.min.cjs'),
-  rewindJsGzip: await gz('dist/rewind.js'),
-  rewindWasmGzip: await gz('dist/rewind_bg.wasm'),
+  rrwebRecordAndFflateGzip: await gz(rrwebBundle),
+  rewindJsGzip: await gz(path.join(repoRoot, 'dist/rewind.js')),
+  rewindWasmGzip: await gz(path.join(repoRoot, 'dist/rewind_bg.wasm')),
 };
-console.log(`\nbundles (gzip -9): rrweb UMD (record + replay) ${bundles.rrwebRecordUmdGzip} B; rewind ${bundles.rewindJsGzip} B JS + ${bundles.rewindWasmGzip} B wasm`);
+bundles.rewindTotalGzip = bundles.rewindJsGzip + bundles.rewindWasmGzip;
+console.log(`\nbundles (gzip -9): rrweb record() + fflate gzipSync, minified ${bundles.rrwebRecordAndFflateGzip} B; ` +
+  `rewind ${bundles.rewindJsGzip} B JS + ${bundles.rewindWasmGzip} B wasm = ${bundles.rewindTotalGzip} B`);
 console.log(`[bench] ${RUNS} runs per recorder and scenario in ${Math.round((Date.now() - started) / 1000)} s`);
 await mkdir(path.join(repoRoot, 'bench/results'), { recursive: true });
 await writeFile(path.join(repoRoot, 'bench/results/bench.json'), JSON.stringify({ runs: RUNS, summary, bundles, raw: results }, null, 2));

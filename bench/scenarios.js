@@ -112,6 +112,16 @@
   }
 
   window.bench = {
+    // Runs `work` in a task of its own. Work run straight from the bench's
+    // CDP Runtime.evaluate is not a task the page's long-task observer
+    // sees, so recorders and scenarios are started through here.
+    inTask(work) {
+      return new Promise((resolve, reject) => setTimeout(() => Promise.resolve().then(work).then(resolve, reject), 0));
+    },
+    // Bytes of rewind's WebAssembly memory (not part of the JS heap).
+    wasmMemoryBytes() {
+      return window.Rewind?.memoryUsage?.().wasmBytes ?? 0;
+    },
     async startRecorder(recorder, endpoint) {
       firstSnapshotAt = null;
       const began = performance.now();

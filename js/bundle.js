@@ -6,7 +6,7 @@
 import * as api from './index.js';
 
 const ORDERED = ['start', 'stop', 'identify', 'getSessionId', 'log', 'flush', 'takeFullSnapshot', 'whenDelivered'];
-const DIRECT = ['getReplayId', 'isRecording', 'attachedCounts'];
+const DIRECT = ['getReplayId', 'isRecording', 'attachedCounts', 'memoryUsage'];
 
 const name = window.RewindObject || 'Rewind';
 const stub = window[name];

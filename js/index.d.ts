@@ -102,3 +102,9 @@ export function isRecording(): boolean;
 export function whenDelivered(timeoutMs?: number): Promise<boolean>;
 /** What rewind has attached to the page now (for tests and audits). */
 export function attachedCounts(): Promise<AttachedCounts>;
+/**
+ * Memory rewind holds outside the JS heap: the size of its WebAssembly
+ * memory in bytes (0 before it has loaded). It only grows, so it is the
+ * recording's high-water mark.
+ */
+export function memoryUsage(): { wasmBytes: number };

@@ -7,6 +7,7 @@
 import initWasm, { Courier, Recorder, guardApi } from '../pkg/rewind.js';
 
 let wasmLoading = null;
+let wasmExports = null;
 let loadFailure = null;
 let guards = null;
 let courier = null;
@@ -25,7 +26,8 @@ function warn(message, detail) {
 function loadWasm() {
   // One fetch and compile however many calls arrive while it loads.
   wasmLoading ??= initWasm().then(
-    () => {
+    (exports) => {
+      wasmExports = exports;
       guards = guardApi();
       // The courier first delivers what earlier page loads left in the
       // outbox; that needs no start().
@@ -173,4 +175,13 @@ export async function whenDelivered(timeoutMs = 30000) {
 export async function attachedCounts() {
   if (!(await ready()) && !guards) return { listeners: 0, observers: 0, timers: 0, hooks: 0 };
   return guards.attachedCounts();
+}
+
+/**
+ * Memory rewind holds outside the JS heap: `{ wasmBytes }`, the size of its
+ * WebAssembly memory (0 before the module has loaded). Wasm memory only
+ * grows, so this is the high-water mark of the page's recording.
+ */
+export function memoryUsage() {
+  return { wasmBytes: wasmExports?.memory?.buffer?.byteLength ?? 0 };
 }

@@ -7,14 +7,25 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 step() { printf '\n[build] %s\n' "$*"; }
 
-step "wasm-pack build --release --target web -> pkg/"
-wasm-pack --quiet build --release --target web --out-dir pkg --out-name rewind
+# REWIND_PROFILING=1 keeps the wasm's function names (wasm-pack's
+# --profiling: release code, names kept; wasm-opt then keeps them too), for
+# `npm run bench:profile`. Never ship such a build.
+profile=--release
+strip_names=--strip-debug
+if [ "${REWIND_PROFILING:-0}" = 1 ]; then profile=--profiling; strip_names=--debuginfo; export CARGO_PROFILE_RELEASE_STRIP=none; fi
+step "wasm-pack build $profile --target web -> pkg/"
+wasm-pack --quiet build $profile --target web --out-dir pkg --out-name rewind
+if [ "${REWIND_PROFILING:-0}" = 1 ]; then
+  # wasm-pack drops the name section even when profiling; bind again, keeping it.
+  wasm-bindgen --target web --out-dir pkg --out-name rewind --keep-debug \
+    target/wasm32-unknown-unknown/release/rewind.wasm
+fi
 
 # npm's binaryen rather than wasm-pack's own download (which needs the open
 # internet). -Oz: size first. The enabled features are the ones rustc's
 # wasm32 target already emits, so the output runs wherever the input did.
 step "wasm-opt -Oz pkg/rewind_bg.wasm"
-node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
+node_modules/.bin/wasm-opt -Oz $strip_names --strip-producers \
   --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
   --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue \
   pkg/rewind_bg.wasm -o pkg/rewind_bg.wasm
