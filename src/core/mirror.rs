@@ -106,6 +106,14 @@ impl<S: IdStore> Mirror<S> {
         self.parents[index] = parent.unwrap_or(0);
     }
 
+    /// The parent the replay has `id` under, as of the last event written.
+    pub fn replay_parent(&self, id: NodeId) -> Option<NodeId> {
+        self.parents
+            .get(id as usize)
+            .copied()
+            .filter(|&parent| parent != 0)
+    }
+
     /// How deep the replay has `id`, as of the last event written: the
     /// number of ancestors up to its document.
     pub fn replay_depth(&self, id: NodeId) -> usize {

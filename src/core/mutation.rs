@@ -17,7 +17,7 @@ use super::mirror::{IdStore, Mirror, NodeFlags};
 use super::privacy::{mask_value, PrivacyRules};
 use super::snapshot::{
     absolute_attribute, is_event_handler_attribute, serialize_flat, text_in_context, FlatNode,
-    Placement,
+    Placement, VisitedIds,
 };
 
 /// One MutationObserver record, as the web layer hands it over.
@@ -78,6 +78,9 @@ pub struct MutationBuffer<D: DomTree> {
     /// replay builds a style from its recorded `_cssText`.
     restyled: Vec<D::Node>,
     restyled_keys: HashSet<D::Key>,
+    /// Set while the records of a sliced snapshot's time are taken in: the
+    /// ids that snapshot wrote (see [`MutationBuffer::begin_after_walk`]).
+    after_walk: Option<VisitedIds>,
 }
 
 impl<D: DomTree> Default for MutationBuffer<D> {
@@ -94,6 +97,7 @@ impl<D: DomTree> Default for MutationBuffer<D> {
             attribute_slots: HashMap::new(),
             restyled: Vec::new(),
             restyled_keys: HashSet::new(),
+            after_walk: None,
         }
     }
 }
@@ -119,6 +123,16 @@ impl<D: DomTree> MutationBuffer<D> {
             && self.texts.is_empty()
             && self.attributes.is_empty()
             && self.restyled.is_empty()
+    }
+
+    /// The records about to be taken in were made while a sliced snapshot
+    /// was written, and `visited` holds the ids it wrote. The snapshot has
+    /// each node where the walk found it, so until the next emit: a remove
+    /// counts only for a node the walk wrote under that very parent, and an
+    /// add of a node the walk wrote and no remove moved since is dropped
+    /// (the walk found it where it is now).
+    pub fn begin_after_walk(&mut self, visited: VisitedIds) {
+        self.after_walk = Some(visited);
     }
 
     /// Takes in one record. Cheap: it reads no node state.
@@ -171,12 +185,25 @@ impl<D: DomTree> MutationBuffer<D> {
                     self.restyle(dom, target.clone());
                 }
                 for node in removed {
-                    if self.added_keys.remove(&dom.key(&node)) {
+                    let was_added = self.added_keys.remove(&dom.key(&node));
+                    let id = mirror.id_of(&node);
+                    if let Some(visited) = &self.after_walk {
+                        // Whether added before or not, what counts is
+                        // whether the snapshot has it under this parent.
+                        let in_snapshot_here = id.is_some_and(|id| {
+                            visited.contains(id)
+                                && visited.in_shadow(id) == in_shadow
+                                && mirror.replay_parent(id) == target_id
+                        });
+                        if !in_snapshot_here {
+                            continue;
+                        }
+                    } else if was_added {
                         // Added earlier in this batch: it never reached the
                         // replay, so there is nothing to remove there.
                         continue;
                     }
-                    let (Some(parent_id), Some(id)) = (target_id, mirror.id_of(&node)) else {
+                    let (Some(parent_id), Some(id)) = (target_id, id) else {
                         continue;
                     };
                     if self.removed_ids.insert(id) {
@@ -222,8 +249,21 @@ impl<D: DomTree> MutationBuffer<D> {
             texts,
             attributes,
             restyled,
+            after_walk,
             ..
         } = buffer;
+
+        if let Some(visited) = &after_walk {
+            added.retain(|node| {
+                let in_snapshot = mirror
+                    .id_of(node)
+                    .is_some_and(|id| visited.contains(id) && !removed_ids.contains(&id));
+                if in_snapshot {
+                    added_keys.remove(&dom.key(node));
+                }
+                !in_snapshot
+            });
+        }
 
         // A restyled <style> is removed and added again whole.
         for style in restyled {

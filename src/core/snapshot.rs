@@ -66,16 +66,175 @@ where
     D: DomTree,
     S: IdStore<Node = D::Node>,
 {
-    let mut serializer = TreeSerializer::new(dom, mirror, privacy, root);
-    serializer.serialize(root, placement)?;
+    let mut walk = SnapshotWalk::begin(dom, mirror, privacy, root, placement)?;
+    walk.advance(dom, mirror, privacy, &mut || false);
+    let state = walk.state;
     Some(SerializedTree {
-        node: NodeJson(serializer.out),
-        node_count: serializer.node_count,
-        truncated_elements: serializer.truncated_elements,
-        iframes: serializer.iframes,
-        shadow_hosts: serializer.shadow_hosts,
-        pending_links: serializer.pending_links,
+        node: NodeJson(state.out),
+        node_count: state.node_count,
+        truncated_elements: state.truncated_elements,
+        iframes: state.iframes,
+        shadow_hosts: state.shadow_hosts,
+        pending_links: state.pending_links,
     })
+}
+
+/// The ids one walk wrote, as bit sets (ids are dense from 1), with which
+/// of them it wrote into a shadow root.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VisitedIds {
+    written: Vec<u64>,
+    in_shadow: Vec<u64>,
+}
+
+impl VisitedIds {
+    pub fn insert(&mut self, id: NodeId, in_shadow: bool) {
+        set_bit(&mut self.written, id);
+        if in_shadow {
+            set_bit(&mut self.in_shadow, id);
+        }
+    }
+
+    pub fn contains(&self, id: NodeId) -> bool {
+        has_bit(&self.written, id)
+    }
+
+    /// Whether the walk wrote `id` as a child of a shadow root.
+    pub fn in_shadow(&self, id: NodeId) -> bool {
+        has_bit(&self.in_shadow, id)
+    }
+}
+
+fn set_bit(bits: &mut Vec<u64>, id: NodeId) {
+    let (word, bit) = (id as usize / 64, id % 64);
+    if bits.len() <= word {
+        bits.resize(word + 1, 0);
+    }
+    bits[word] |= 1 << bit;
+}
+
+fn has_bit(bits: &[u64], id: NodeId) -> bool {
+    let (word, bit) = (id as usize / 64, id % 64);
+    bits.get(word).is_some_and(|bits| bits & (1 << bit) != 0)
+}
+
+/// A serialization of a whole tree that can stop and resume, so a large
+/// document is recorded in slices that each leave the page a turn.
+///
+/// Between slices the page may change the DOM. The walk copies an
+/// element's child list when it writes the element, so it keeps a
+/// consistent order; once told of structural changes
+/// ([`SnapshotWalk::mark_disturbed`]) it also skips every child that has
+/// since left that parent, and every node it already wrote elsewhere. The
+/// result is the tree as each part was when written; the mutation records
+/// of the walk's time, run through [`super::mutation::MutationBuffer`]
+/// with [`SnapshotWalk::visited`], bring it to the present.
+pub struct SnapshotWalk<N> {
+    state: WalkState<N>,
+    open: Vec<OpenNode<N>>,
+    disturbed: bool,
+}
+
+impl<N: Clone> SnapshotWalk<N> {
+    /// Writes the root (and gives it its id); `None` when rrweb cannot
+    /// represent it.
+    pub fn begin<D, S>(
+        dom: &D,
+        mirror: &mut Mirror<S>,
+        privacy: &PrivacyRules,
+        root: &N,
+        placement: Placement,
+    ) -> Option<Self>
+    where
+        D: DomTree<Node = N>,
+        S: IdStore<Node = N>,
+    {
+        let mut serializer = TreeSerializer::new(dom, mirror, privacy, root);
+        let written = serializer.write_node(root, placement.context, placement.in_shadow)?;
+        let root_id = serializer.state.last_id;
+        serializer.mirror.set_parent(root_id, placement.parent_id);
+        let mut open = Vec::new();
+        if let Written::Open(child_context, has_shadow) = written {
+            open.push(OpenNode {
+                id: root_id,
+                remaining_children: serializer.children_of(root, has_shadow),
+                child_context,
+                has_written_child: false,
+            });
+        }
+        Some(SnapshotWalk {
+            state: serializer.state,
+            open,
+            disturbed: false,
+        })
+    }
+
+    /// Writes nodes until the tree is done (true) or `should_yield` says
+    /// to stop (false). It is asked before every node, so it should be
+    /// cheap (a counter, and a clock read now and then).
+    pub fn advance<D, S>(
+        &mut self,
+        dom: &D,
+        mirror: &mut Mirror<S>,
+        privacy: &PrivacyRules,
+        should_yield: &mut dyn FnMut() -> bool,
+    ) -> bool
+    where
+        D: DomTree<Node = N>,
+        S: IdStore<Node = N>,
+    {
+        let mut serializer = TreeSerializer {
+            dom,
+            mirror,
+            privacy,
+            state: std::mem::take(&mut self.state),
+        };
+        let finished = serializer.walk(&mut self.open, self.disturbed, should_yield);
+        self.state = serializer.state;
+        finished
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.open.is_empty()
+    }
+
+    /// The page changed the DOM's structure since the walk began: from now
+    /// on every child is checked before it is written.
+    pub fn mark_disturbed(&mut self) {
+        self.disturbed = true;
+    }
+
+    /// The JSON written since the last call.
+    pub fn take_json(&mut self) -> String {
+        std::mem::take(&mut self.state.out)
+    }
+
+    /// Shadow hosts and not yet loaded stylesheet links met since the last
+    /// call: their changes must be watched from now on.
+    pub fn take_watch_list(&mut self) -> (Vec<N>, Vec<N>) {
+        (
+            std::mem::take(&mut self.state.shadow_hosts),
+            std::mem::take(&mut self.state.pending_links),
+        )
+    }
+
+    /// The `<iframe>` elements met; their documents are recorded after.
+    pub fn take_iframes(&mut self) -> Vec<N> {
+        std::mem::take(&mut self.state.iframes)
+    }
+
+    pub fn node_count(&self) -> u32 {
+        self.state.node_count
+    }
+
+    pub fn truncated_elements(&self) -> usize {
+        self.state.truncated_elements
+    }
+
+    /// The ids this walk wrote.
+    pub fn visited(&self) -> &VisitedIds {
+        &self.state.visited
+    }
 }
 
 /// One node of a subtree serialized flat: its JSON with `"childNodes":[]`
@@ -117,9 +276,9 @@ where
     let nodes = serializer.serialize_flat(root, placement)?;
     Some(FlatTree {
         nodes,
-        iframes: serializer.iframes,
-        shadow_hosts: serializer.shadow_hosts,
-        pending_links: serializer.pending_links,
+        iframes: serializer.state.iframes,
+        shadow_hosts: serializer.state.shadow_hosts,
+        pending_links: serializer.state.pending_links,
     })
 }
 
@@ -145,19 +304,41 @@ enum Written {
     Open(NodeFlags, bool),
 }
 
-struct TreeSerializer<'a, D: DomTree, S> {
-    dom: &'a D,
-    mirror: &'a mut Mirror<S>,
-    privacy: &'a PrivacyRules,
+/// What a serializer owns, kept between the slices of a [`SnapshotWalk`].
+struct WalkState<N> {
     base_url: String,
     out: String,
     /// The id `write_node` gave the node it wrote last.
     last_id: NodeId,
     node_count: u32,
     truncated_elements: usize,
-    iframes: Vec<D::Node>,
-    shadow_hosts: Vec<D::Node>,
-    pending_links: Vec<D::Node>,
+    iframes: Vec<N>,
+    shadow_hosts: Vec<N>,
+    pending_links: Vec<N>,
+    visited: VisitedIds,
+}
+
+impl<N> Default for WalkState<N> {
+    fn default() -> Self {
+        WalkState {
+            base_url: String::new(),
+            out: String::new(),
+            last_id: 0,
+            node_count: 0,
+            truncated_elements: 0,
+            iframes: Vec::new(),
+            shadow_hosts: Vec::new(),
+            pending_links: Vec::new(),
+            visited: VisitedIds::default(),
+        }
+    }
+}
+
+struct TreeSerializer<'a, D: DomTree, S> {
+    dom: &'a D,
+    mirror: &'a mut Mirror<S>,
+    privacy: &'a PrivacyRules,
+    state: WalkState<D::Node>,
 }
 
 impl<'a, D, S> TreeSerializer<'a, D, S>
@@ -172,69 +353,63 @@ where
         root: &D::Node,
     ) -> Self {
         TreeSerializer {
-            base_url: dom.base_url(root),
+            state: WalkState {
+                base_url: dom.base_url(root),
+                ..WalkState::default()
+            },
             dom,
             mirror,
             privacy,
-            out: String::new(),
-            last_id: 0,
-            node_count: 0,
-            truncated_elements: 0,
-            iframes: Vec::new(),
-            shadow_hosts: Vec::new(),
-            pending_links: Vec::new(),
         }
     }
 
     // JSON is written as the DOM is walked, with an explicit stack: no node
     // tree is built, and neither the walk nor the writing recurses, so the
     // depth of the page never threatens the JS engine's stack.
-    fn serialize(&mut self, root: &D::Node, placement: Placement) -> Option<()> {
-        let Written::Open(child_context, has_shadow) =
-            self.write_node(root, placement.context, placement.in_shadow)?
-        else {
-            return Some(());
-        };
-        let root_id = self.last_id;
-        self.mirror.set_parent(root_id, placement.parent_id);
-        let mut open = vec![OpenNode {
-            id: root_id,
-            remaining_children: self.children_of(root, has_shadow),
-            child_context,
-            has_written_child: false,
-        }];
+    fn walk(
+        &mut self,
+        open: &mut Vec<OpenNode<D::Node>>,
+        disturbed: bool,
+        should_yield: &mut dyn FnMut() -> bool,
+    ) -> bool {
         loop {
+            if should_yield() {
+                return open.is_empty();
+            }
             let depth = open.len();
             let Some(top) = open.last_mut() else { break };
             let Some((child, in_shadow)) = top.remaining_children.next() else {
-                self.out.push_str("]}");
+                self.state.out.push_str("]}");
                 open.pop();
                 continue;
             };
             let context = top.child_context;
             let parent_id = top.id;
-            let rollback = self.out.len();
+            if disturbed && !self.still_in_place(&child, parent_id, in_shadow) {
+                continue;
+            }
+            let rollback = self.state.out.len();
             if top.has_written_child {
-                self.out.push(',');
+                self.state.out.push(',');
             }
             let written = self.write_node(&child, context, in_shadow);
             if written.is_some() {
-                self.mirror.set_parent(self.last_id, Some(parent_id));
+                self.mirror.set_parent(self.state.last_id, Some(parent_id));
             }
             match written {
                 // Not representable in rrweb: take back the comma.
-                None => self.out.truncate(rollback),
+                None => self.state.out.truncate(rollback),
                 Some(Written::Leaf) => top.has_written_child = true,
                 Some(Written::Open(..)) if depth >= MAX_TREE_DEPTH => {
                     top.has_written_child = true;
-                    self.truncated_elements += 1;
-                    self.out.push_str("]}");
+                    self.state.truncated_elements += 1;
+                    self.state.out.push_str("]}");
                 }
                 Some(Written::Open(child_context, has_shadow)) => {
                     top.has_written_child = true;
                     let remaining_children = self.children_of(&child, has_shadow);
                     open.push(OpenNode {
-                        id: self.last_id,
+                        id: self.state.last_id,
                         remaining_children,
                         child_context,
                         has_written_child: false,
@@ -242,7 +417,20 @@ where
                 }
             }
         }
-        Some(())
+        true
+    }
+
+    /// Whether a child listed when its parent was written is still that
+    /// parent's child and not yet written elsewhere by this walk.
+    fn still_in_place(&self, child: &D::Node, parent_id: NodeId, in_shadow: bool) -> bool {
+        let parent_now = self.dom.parent(child).is_some_and(|parent| {
+            parent.in_shadow == in_shadow && self.mirror.id_of(&parent.node) == Some(parent_id)
+        });
+        let written_elsewhere = self
+            .mirror
+            .id_of(child)
+            .is_some_and(|id| self.state.visited.contains(id));
+        parent_now && !written_elsewhere
     }
 
     fn serialize_flat(&mut self, root: &D::Node, placement: Placement) -> Option<Vec<FlatNode>> {
@@ -258,7 +446,7 @@ where
             placement.in_shadow,
             &mut open,
         );
-        self.mirror.set_parent(self.last_id, placement.parent_id);
+        self.mirror.set_parent(self.state.last_id, placement.parent_id);
         while let Some((children, context, parent)) = open.last_mut() {
             let Some((child, in_shadow)) = children.next() else {
                 open.pop();
@@ -270,7 +458,7 @@ where
             };
             if open.len() >= MAX_TREE_DEPTH {
                 if let Written::Open(..) = written {
-                    self.truncated_elements += 1;
+                    self.state.truncated_elements += 1;
                 }
                 self.finish_flat(
                     &mut nodes,
@@ -305,11 +493,11 @@ where
         in_shadow: bool,
         open: &mut Vec<OpenFlat<D::Node>>,
     ) {
-        let mut json = std::mem::take(&mut self.out);
+        let mut json = std::mem::take(&mut self.state.out);
         if json.ends_with("\"childNodes\":[") {
             json.push_str("]}");
         }
-        let id = self.last_id;
+        let id = self.state.last_id;
         if let Some(index) = parent {
             self.mirror.set_parent(id, Some(nodes[index].id));
         }
@@ -358,9 +546,10 @@ where
             return None;
         }
         let id = self.mirror.id_or_assign(node);
-        self.last_id = id;
-        self.node_count += 1;
-        let out = &mut self.out;
+        self.state.last_id = id;
+        self.state.visited.insert(id, in_shadow);
+        self.state.node_count += 1;
+        let out = &mut self.state.out;
         out.push_str("{\"id\":");
         // Written in place: a `to_string` here would allocate once per node.
         let _ = write!(out, "{id}");
@@ -396,8 +585,8 @@ where
                 let has_shadow_root = view.has_shadow_root;
                 let is_iframe = view.tag_name.eq_ignore_ascii_case("iframe");
                 let element =
-                    element_record(view, context, self.privacy, self.dom, node, &self.base_url);
-                let out = &mut self.out;
+                    element_record(view, context, self.privacy, self.dom, node, &self.state.base_url);
+                let out = &mut self.state.out;
                 out.push_str(",\"type\":2,\"tagName\":");
                 write_str(out, &element.tag_name);
                 out.push_str(",\"attributes\":{");
@@ -426,13 +615,13 @@ where
                 let has_shadow_root = has_shadow_root && !blocked;
                 if has_shadow_root {
                     out.push_str(",\"isShadowHost\":true");
-                    self.shadow_hosts.push(node.clone());
+                    self.state.shadow_hosts.push(node.clone());
                 }
                 if is_iframe && !blocked {
-                    self.iframes.push(node.clone());
+                    self.state.iframes.push(node.clone());
                 }
                 if element.awaiting_sheet {
-                    self.pending_links.push(node.clone());
+                    self.state.pending_links.push(node.clone());
                 }
                 let mut flags = element.own_flags.with(element.child_context);
                 if has_shadow_root {

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use super::*;
 use crate::core::dom::FormState;
 use crate::core::memory_dom::{MemoryDom, MemoryIds, MemoryNode};
-use crate::core::snapshot::serialize_tree;
+use crate::core::snapshot::{serialize_tree, SnapshotWalk};
 
 /// A recording of a MemoryDom: its mirror, its buffer, and the snapshot.
 struct Recorder {
@@ -617,4 +617,96 @@ fn a_shadow_host_moved_or_reinserted_replays_without_stale_shadow_nodes() {
     model.apply(&recorder.observe(&mut dom).unwrap());
     assert_eq!(model.render(model.root), render_live(&dom, document));
     model.ids_reachable(model.root, &mut HashSet::new());
+}
+
+/// A snapshot written in slices while the page edits its DOM between them
+/// (moves, removes, inserts, text and attribute changes, shadow roots),
+/// followed by the Mutation event of the walk's records, replays to the
+/// live tree; so do later batches.
+#[test]
+fn a_snapshot_written_in_slices_while_the_page_changes_replays_to_the_live_tree() {
+    let mut slices_seen = 0;
+    for seed in 1..=1000u64 {
+        let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+        let (mut dom, document, body) = page();
+        let mut all = vec![body];
+        for _ in 0..(10 + rng.below(40)) {
+            random_edit(&mut dom, &mut rng, &mut all, body);
+        }
+        dom.take_records();
+        let privacy = PrivacyRules::default();
+        let mut mirror = Mirror::new(MemoryIds::default());
+        let mut walk =
+            SnapshotWalk::begin(&dom, &mut mirror, &privacy, &document, Placement::default())
+                .unwrap();
+        let mut records = Vec::new();
+        loop {
+            let mut left = 1 + rng.below(4);
+            let finished = walk.advance(&dom, &mut mirror, &privacy, &mut || {
+                if left == 0 {
+                    return true;
+                }
+                left -= 1;
+                false
+            });
+            if finished {
+                break;
+            }
+            slices_seen += 1;
+            // The page's turn between two slices.
+            for _ in 0..rng.below(4) {
+                random_edit(&mut dom, &mut rng, &mut all, body);
+            }
+            let taken = dom.take_records();
+            if taken
+                .iter()
+                .any(|record| matches!(record, MutationRecord::ChildList { .. }))
+            {
+                walk.mark_disturbed();
+            }
+            records.extend(taken);
+        }
+        let snapshot: Value = serde_json::from_str(&walk.take_json()).unwrap();
+        let mut model = Model::default();
+        model.root = model.build(&snapshot);
+
+        let mut recorder = Recorder {
+            mirror,
+            buffer: MutationBuffer::new(),
+            privacy,
+        };
+        recorder.buffer.begin_after_walk(walk.visited().clone());
+        for record in records {
+            recorder.buffer.process(&dom, &recorder.mirror, record);
+        }
+        if let Some(emit) = recorder
+            .buffer
+            .emit(&dom, &mut recorder.mirror, &recorder.privacy)
+        {
+            if std::env::var("DEBUG_SEED").ok() == Some(seed.to_string()) {
+                eprintln!("snapshot {snapshot}\nmutation {}", emit.data_json);
+            }
+            model.apply(&serde_json::from_str(&emit.data_json).unwrap());
+        }
+        assert_eq!(
+            model.render(model.root),
+            render_live(&dom, document),
+            "seed {seed}, after the snapshot's own records"
+        );
+        model.ids_reachable(model.root, &mut HashSet::new());
+        for batch in 0..(1 + rng.below(4)) {
+            for _ in 0..(1 + rng.below(15)) {
+                random_edit(&mut dom, &mut rng, &mut all, body);
+            }
+            if let Some(mutation) = recorder.observe(&mut dom) {
+                model.apply(&mutation);
+            }
+            assert_eq!(
+                model.render(model.root),
+                render_live(&dom, document),
+                "seed {seed}, after batch {batch}"
+            );
+        }
+    }
+    assert!(slices_seen > 2_000, "the walks were sliced: {slices_seen}");
 }
