@@ -69,7 +69,9 @@ export interface AttachedCounts {
 
 /**
  * Starts recording: a Meta event and a full snapshot now, or at
- * DOMContentLoaded when called while the page is still parsing. A second call
+ * DOMContentLoaded when called while the page is still parsing. A large
+ * page's snapshot is written in slices of about 20 ms between the page's own
+ * tasks; the promise resolves once it is complete. A second call
  * while recording does nothing. Rejects only for invalid options; if rewind
  * cannot load (a CSP without 'wasm-unsafe-eval', a 404) it resolves and
  * records nothing.
@@ -87,7 +89,7 @@ export function identify(userId: string, traits?: Record<string, unknown>): Prom
 export function flush(): Promise<void>;
 /** Adds a Custom event `{ tag: "log", payload: { message, data } }` to the timeline. */
 export function log(message: string, data?: unknown): Promise<void>;
-/** Takes a fresh Meta event and full snapshot now (a checkout). */
+/** Takes a fresh Meta event and full snapshot now (a checkout); resolves once it is complete. */
 export function takeFullSnapshot(): Promise<void>;
 /** `<deviceId>/<sessionId>` while recording, else `null`. */
 export function getReplayId(): string | null;

@@ -91,6 +91,10 @@ export async function start(options) {
   }
   // Invalid options throw a JsError naming the key: the caller's to catch.
   recorder = guarded(() => new Recorder(options, courier), null);
+  // A large page's first snapshot is written in slices between the page's
+  // own tasks: start() resolves once it is complete.
+  const started = recorder;
+  if (started) await guarded(() => started.snapshotTaken(), null);
 }
 
 /** Stops recording; resolves once the last chunk is stored for delivery. */
@@ -120,11 +124,15 @@ export async function flush() {
   await guarded(() => current.flush(), null);
 }
 
-/** Takes a fresh Meta event and full snapshot now (a checkout). */
+/**
+ * Takes a fresh Meta event and full snapshot now (a checkout); resolves
+ * once it is complete (a large page's is written in slices).
+ */
 export async function takeFullSnapshot() {
   if (!recorder) return;
   const current = recorder;
   guarded(() => current.takeFullSnapshot());
+  await guarded(() => current.snapshotTaken(), null);
 }
 
 /** Adds a `log` event (message and optional data) to the replay's timeline. */

@@ -241,6 +241,48 @@ impl Chunker {
         sealed
     }
 
+    /// Starts an event whose JSON arrives in parts ([`Chunker::push_part`],
+    /// then [`Chunker::end_streamed`]): a large full snapshot is compressed
+    /// slice by slice as it is written, never held whole. Until the end,
+    /// nothing else may be pushed and the chunk may not be sealed.
+    pub fn begin_streamed(&mut self, timestamp: TimestampMs) -> Option<SealedChunk> {
+        let trailer = TRAILER_RESERVE + self.user_json.as_ref().map_or(0, |user| user.len() + 8);
+        // Its size is unknown: a chunk already at the cap is sealed first.
+        let full = self
+            .open
+            .as_ref()
+            .is_some_and(|open| open.event_count > 0 && open.raw_len + trailer >= self.max_chunk_bytes);
+        let sealed = if full { self.seal() } else { None };
+        let open = self.open.get_or_insert_with(|| {
+            let seq = self.next_seq;
+            self.next_seq += 1;
+            OpenChunk::new(&self.replay_id, seq, self.level)
+        });
+        open.push("", timestamp);
+        sealed
+    }
+
+    /// Appends to the event begun by [`Chunker::begin_streamed`].
+    pub fn push_part(&mut self, json_part: &str) {
+        if let Some(open) = &mut self.open {
+            open.write(json_part.as_bytes());
+        }
+    }
+
+    /// Ends the streamed event; seals the chunk when the event took it past
+    /// the cap (an event larger than the cap has a chunk of its own).
+    pub fn end_streamed(&mut self) -> Option<SealedChunk> {
+        let over = self
+            .open
+            .as_ref()
+            .is_some_and(|open| open.raw_len + TRAILER_RESERVE > self.max_chunk_bytes);
+        if over {
+            self.seal()
+        } else {
+            None
+        }
+    }
+
     /// Seals the open chunk, if it holds any event.
     pub fn seal(&mut self) -> Option<SealedChunk> {
         let open = self.open.take()?;
@@ -273,6 +315,45 @@ mod tests {
         format!(
             r#"{{"type":5,"data":{{"tag":"log","payload":{{"n":{n}}}}},"timestamp":{timestamp}}}"#
         )
+    }
+
+    #[test]
+    fn a_streamed_event_is_written_as_if_pushed_whole() {
+        let whole = event(2, 1500.0);
+        let (head, tail) = whole.split_at(17);
+        let mut pushed = Chunker::new(replay("dev-1", "1700000000000"), 0, DEFAULT_MAX_CHUNK_BYTES);
+        let mut streamed =
+            Chunker::new(replay("dev-1", "1700000000000"), 0, DEFAULT_MAX_CHUNK_BYTES);
+        for chunker in [&mut pushed, &mut streamed] {
+            assert!(chunker.push(&event(1, 1000.0), 1000.0).is_none());
+        }
+        pushed.push(&whole, 1500.0);
+        assert!(streamed.begin_streamed(1500.0).is_none());
+        streamed.push_part(head);
+        streamed.push_part(tail);
+        assert!(streamed.end_streamed().is_none());
+        assert!(streamed.push(&event(3, 1600.0), 1600.0).is_none());
+        pushed.push(&event(3, 1600.0), 1600.0);
+        let (pushed, streamed) = (pushed.seal().unwrap(), streamed.seal().unwrap());
+        assert_eq!(gunzip(&streamed.body), gunzip(&pushed.body));
+        assert_eq!(streamed.event_count, 3);
+        assert_eq!(streamed.start_timestamp, 1000.0);
+        assert_eq!(streamed.end_timestamp, 1600.0);
+    }
+
+    #[test]
+    fn a_streamed_event_past_the_cap_gets_its_own_chunk() {
+        let mut chunker = Chunker::new(replay("dev-1", "1700000000000"), 0, 1024);
+        assert!(chunker.push(&event(1, 1000.0), 1000.0).is_none());
+        assert!(chunker.begin_streamed(1100.0).is_none());
+        let payload = format!("{{\"type\":5,\"data\":{{\"tag\":\"big\",\"payload\":\"{}\"}},", "x".repeat(4000));
+        chunker.push_part(&payload);
+        chunker.push_part("\"timestamp\":1100}");
+        let sealed = chunker.end_streamed().expect("sealed past the cap");
+        assert_eq!(sealed.seq, 0);
+        assert_eq!(gunzip(&sealed.body)["events"].as_array().unwrap().len(), 2);
+        assert!(chunker.push(&event(2, 1200.0), 1200.0).is_none());
+        assert_eq!(chunker.seal().unwrap().seq, 1);
     }
 
     #[test]

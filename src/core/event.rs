@@ -70,6 +70,24 @@ pub struct FullSnapshot {
     pub initial_offset: ScrollOffset,
 }
 
+impl FullSnapshot {
+    /// A FullSnapshot event's JSON before its node, for writing the event
+    /// in parts as a sliced snapshot produces its node.
+    pub const JSON_HEAD: &'static str = "{\"type\":2,\"data\":{\"node\":";
+
+    /// A FullSnapshot event's JSON after its node.
+    pub fn json_tail(initial_offset: ScrollOffset, timestamp: TimestampMs) -> String {
+        let mut out = String::from(",\"initialOffset\":{\"top\":");
+        write_number(&mut out, initial_offset.top);
+        out.push_str(",\"left\":");
+        write_number(&mut out, initial_offset.left);
+        out.push_str("}},\"timestamp\":");
+        write_number(&mut out, timestamp);
+        out.push('}');
+        out
+    }
+}
+
 /// A serialized node with its subtree, as rrweb JSON
 /// (`{"id":1,"type":0,"childNodes":[...]}`), written by the snapshot serializer.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -180,6 +198,28 @@ mod tests {
             parsed(&event),
             json!({"type": 5, "data": {"tag": "log", "payload": {"message": "cart opened", "data": {"items": 3}}}, "timestamp": 9})
         );
+    }
+
+    #[test]
+    fn full_snapshot_head_node_and_tail_are_the_whole_event() {
+        let offset = ScrollOffset {
+            top: 12.0,
+            left: 3.5,
+        };
+        let node = r#"{"id":1,"type":0,"childNodes":[]}"#;
+        let whole = Event {
+            timestamp: 7.0,
+            data: EventData::FullSnapshot(FullSnapshot {
+                node: NodeJson(node.into()),
+                initial_offset: offset,
+            }),
+        };
+        let parts = format!(
+            "{}{node}{}",
+            FullSnapshot::JSON_HEAD,
+            FullSnapshot::json_tail(offset, 7.0)
+        );
+        assert_eq!(parts, whole.to_json());
     }
 
     #[test]

@@ -117,8 +117,11 @@ impl<D: DomTree> MutationBuffer<D> {
         Self::default()
     }
 
+    /// Whether an emit would have nothing to do. A buffer taking in a
+    /// walk's records is never empty: its emit also ends that mode.
     pub fn is_empty(&self) -> bool {
-        self.added_keys.is_empty()
+        self.after_walk.is_none()
+            && self.added_keys.is_empty()
             && self.removes.is_empty()
             && self.texts.is_empty()
             && self.attributes.is_empty()

@@ -278,14 +278,9 @@ impl Recording {
         &mut self.capture
     }
 
-    /// Observers, hooks and frames for a freshly snapshotted document.
-    pub fn after_full_snapshot(
-        &mut self,
-        document: &Document,
-        iframes: Vec<Node>,
-        shadow_hosts: Vec<Node>,
-        pending_links: Vec<Node>,
-    ) {
+    /// Observes `document` afresh and hooks it, as a full snapshot of it
+    /// begins; shadow roots and frames are added as the snapshot meets them.
+    pub(super) fn watch_document(&mut self, document: &Document) {
         let capture = self.capture_mut();
         for observer in capture.observers.drain(..) {
             guard::drop_observer(&observer);
@@ -293,17 +288,11 @@ impl Recording {
         capture.attached_documents.clear();
         capture.observe(document.as_ref());
         self.install_hooks_for(document);
-        self.emit_adopted(document.as_ref(), document.as_ref());
-        self.observe_shadow_hosts(shadow_hosts);
-        self.await_sheets(pending_links);
-        for frame in iframes {
-            self.attach_frame(&frame);
-        }
     }
 
     /// A stylesheet link recorded before its sheet loaded gets its rules
     /// sent as `_cssText` once it loads (the replay turns it into a style).
-    fn await_sheets(&mut self, links: Vec<Node>) {
+    pub(super) fn await_sheets(&mut self, links: Vec<Node>) {
         for link in links {
             let loaded = link.clone();
             let on_load = on_event(&self.capture.self_ref, move |recording, _| {
@@ -359,7 +348,7 @@ impl Recording {
         capture.hooks.push((key, hooks, cleanup));
     }
 
-    fn observe_shadow_hosts(&mut self, hosts: Vec<Node>) {
+    pub(super) fn observe_shadow_hosts(&mut self, hosts: Vec<Node>) {
         for host in hosts {
             let Some(root) = as_element(&host).and_then(Element::shadow_root) else {
                 continue;
@@ -372,6 +361,15 @@ impl Recording {
     /// Emits the AdoptedStyleSheet event of `root` (a document or shadow
     /// root) under the id of `owner` (the document or the host).
     fn emit_adopted(&mut self, owner: &Node, root: &JsValue) {
+        self.emit_adopted_at_time(owner, root, js_sys::Date::now());
+    }
+
+    /// A document's adopted sheets at `timestamp` (a snapshot's time).
+    pub(super) fn emit_adopted_at(&mut self, document: &Document, timestamp: f64) {
+        self.emit_adopted_at_time(document.as_ref(), document.as_ref(), timestamp);
+    }
+
+    fn emit_adopted_at_time(&mut self, owner: &Node, root: &JsValue, timestamp: f64) {
         let Some(id) = self.mirror.id_of(owner) else {
             return;
         };
@@ -383,12 +381,12 @@ impl Recording {
         else {
             return;
         };
-        self.record_incremental(format!("{{\"source\":15,\"id\":{id},{payload}}}"));
+        self.record_incremental_at(format!("{{\"source\":15,\"id\":{id},{payload}}}"), timestamp);
     }
 
     /// Records a same-origin frame's document as an `isAttachIframe`
     /// mutation, observes it, and re-attaches it whenever the frame loads.
-    fn attach_frame(&mut self, frame: &Node) {
+    pub(super) fn attach_frame(&mut self, frame: &Node) {
         self.attach_frame_document(frame, false);
     }
 
@@ -467,6 +465,7 @@ impl Recording {
         }
         let mut media_changed: Vec<Node> = Vec::new();
         let mut fields_changed: Vec<Node> = Vec::new();
+        let mut converted_records = Vec::with_capacity(records.length() as usize);
         for record in records.iter() {
             let record: web_sys::MutationRecord = record.unchecked_into();
             let Some(target) = record.target() else {
@@ -514,11 +513,19 @@ impl Recording {
                 },
                 _ => continue,
             };
-            self.capture
-                .buffer
-                .process(&self.dom, &self.mirror, converted);
+            converted_records.push(converted);
         }
-        self.emit_mutations();
+        if let Some(pending) = &mut self.snapshot {
+            // A snapshot is under way: its finish brings these in.
+            pending.keep_records(converted_records);
+        } else {
+            for converted in converted_records {
+                self.capture
+                    .buffer
+                    .process(&self.dom, &self.mirror, converted);
+            }
+            self.emit_mutations();
+        }
         for field in fields_changed {
             if let Some(element) = as_element(&field) {
                 self.on_value(element, false);
@@ -537,6 +544,11 @@ impl Recording {
 
     /// Writes what the buffer gathered as one Mutation event.
     pub fn emit_mutations(&mut self) {
+        self.emit_mutations_at(js_sys::Date::now());
+    }
+
+    /// Like [`Recording::emit_mutations`], with the event at `timestamp`.
+    pub(super) fn emit_mutations_at(&mut self, timestamp: f64) {
         if self.capture.buffer.is_empty() {
             return;
         }
@@ -547,7 +559,7 @@ impl Recording {
         else {
             return;
         };
-        self.record_incremental(emitted.data_json);
+        self.record_incremental_at(emitted.data_json, timestamp);
         self.observe_shadow_hosts(emitted.shadow_hosts);
         self.await_sheets(emitted.pending_links);
         for frame in emitted.iframes {
@@ -593,7 +605,7 @@ impl Recording {
     }
 
     /// Runs the observers' pending records through the buffer now.
-    fn flush_mutation_records(&mut self) {
+    pub(super) fn flush_mutation_records(&mut self) {
         let pending: Vec<js_sys::Array> = self
             .capture
             .observers

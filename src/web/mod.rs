@@ -11,6 +11,7 @@ mod log;
 mod options;
 mod outbox;
 mod recorder;
+mod snapshot;
 mod storage;
 mod transport;
 
@@ -217,6 +218,14 @@ impl Recorder {
             .map_err(|error| {
                 JsError::new(&format!("snapshot failed: {}", describe_js_error(&error)))
             })
+    }
+
+    /// Resolves once the full snapshot under way (written in slices, see
+    /// `web::snapshot`) is complete; at once when none is.
+    #[wasm_bindgen(js_name = snapshotTaken)]
+    pub fn snapshot_taken(&self) -> js_sys::Promise {
+        with_recording(&self.recording, Recording::snapshot_taken)
+            .unwrap_or_else(|| js_sys::Promise::resolve(&JsValue::UNDEFINED))
     }
 
     /// Adds a `log` event to the replay's timeline. `data`, if given, is

@@ -7,20 +7,20 @@ use wasm_bindgen::JsValue;
 use web_sys::Window;
 
 use crate::core::chunk::{Chunker, SealedChunk};
-use crate::core::event::{Custom, Event, EventData, FullSnapshot, Meta, ScrollOffset};
+use crate::core::event::{Custom, Event, EventData, FullSnapshot};
 use crate::core::json::write_str;
 use crate::core::mirror::Mirror;
 use crate::core::options::RecorderOptions;
 use crate::core::replay_id::{DeviceId, ReplayId};
 use crate::core::sampling::is_session_sampled;
 use crate::core::session::Session;
-use crate::core::snapshot::{serialize_tree, Placement, MAX_TREE_DEPTH};
 
 use super::capture::Capture;
 use super::courier::CourierState;
 use super::dom::{LiveDom, WeakMapIds};
 use super::log::DebugLog;
 use super::outbox::OutboxRecord;
+use super::snapshot::PendingSnapshot;
 use super::storage::TabStorage;
 
 /// Where sealed chunks go: the endpoint and the page's courier.
@@ -55,6 +55,8 @@ pub struct Recording {
     /// The next full snapshot starts a replay and is flushed at once.
     flush_next_snapshot: bool,
     is_stopped: bool,
+    /// A full snapshot being written in slices.
+    pub(super) snapshot: Option<PendingSnapshot>,
 }
 
 impl Recording {
@@ -126,6 +128,7 @@ impl Recording {
             identified_user: None,
             flush_next_snapshot: true,
             is_stopped: false,
+            snapshot: None,
         }
     }
 
@@ -158,73 +161,46 @@ impl Recording {
         &self.log
     }
 
-    /// Emits a Meta event and a full snapshot of the document.
-    pub fn take_full_snapshot(&mut self) -> Result<(), JsValue> {
-        if !self.is_capturing() {
-            return Ok(());
+    pub(super) fn has_emit(&self) -> bool {
+        self.emit.is_some()
+    }
+
+    /// Queues an event's JSON for the page's `emit` callback.
+    pub(super) fn queue_emit(&mut self, json: String) {
+        self.pending_emits.push(json);
+    }
+
+    /// Starts the FullSnapshot event in the open chunk; its node follows
+    /// in parts ([`Recording::push_snapshot_part`]).
+    pub(super) fn begin_streamed_snapshot(&mut self, timestamp: f64) {
+        let Some(wire) = &mut self.wire else { return };
+        let sealed = wire.chunker.begin_streamed(timestamp);
+        wire.chunker.push_part(FullSnapshot::JSON_HEAD);
+        if let Some(sealed) = sealed {
+            self.ship(sealed, false);
         }
-        let document = self
-            .window
-            .document()
-            .ok_or_else(|| JsValue::from_str("the window has no document"))?;
-        // Positions sampled so far belong before the new snapshot; pending
-        // mutation records are already in the DOM it reads.
-        self.flush_mouse();
-        self.capture.forget_pending_mutations();
-        let timestamp = js_sys::Date::now();
-        let (width, height) = self.viewport_size();
-        self.note_viewport((width, height));
-        let meta = Meta {
-            href: self.window.location().href()?,
-            width,
-            height,
-        };
-        let Some(tree) = serialize_tree(
-            &self.dom,
-            &mut self.mirror,
-            &self.options.privacy,
-            document.as_ref(),
-            Placement::default(),
-        ) else {
-            return Err(JsValue::from_str("the document could not be serialized"));
-        };
-        if tree.truncated_elements > 0 {
-            self.log.warn(&format!(
-                "{} elements nest deeper than {MAX_TREE_DEPTH} levels; their children were not recorded",
-                tree.truncated_elements
-            ));
+    }
+
+    pub(super) fn push_snapshot_part(&mut self, json: &str) {
+        if let Some(wire) = &mut self.wire {
+            wire.chunker.push_part(json);
         }
-        let initial_offset = ScrollOffset {
-            top: self.window.scroll_y()?,
-            left: self.window.scroll_x()?,
-        };
-        self.record(Event {
-            timestamp,
-            data: EventData::Meta(meta),
-        });
-        self.record(Event {
-            timestamp,
-            data: EventData::FullSnapshot(FullSnapshot {
-                node: tree.node,
-                initial_offset,
-            }),
-        });
-        self.log
-            .info(&format!("full snapshot taken: {} nodes", tree.node_count));
-        self.capture.events_since_checkout = 0;
-        self.capture.last_checkout_ms = timestamp;
-        self.after_full_snapshot(
-            &document,
-            tree.iframes,
-            tree.shadow_hosts,
-            tree.pending_links,
-        );
+    }
+
+    pub(super) fn end_streamed_snapshot(&mut self, tail: &str) {
+        let Some(wire) = &mut self.wire else { return };
+        wire.chunker.push_part(tail);
+        if let Some(sealed) = wire.chunker.end_streamed() {
+            self.ship(sealed, false);
+        }
+    }
+
+    /// The first snapshot of a replay is what makes it playable: it is
+    /// sent at once rather than after the flush interval.
+    pub(super) fn after_snapshot_finished(&mut self) {
         if std::mem::replace(&mut self.flush_next_snapshot, false) {
-            // The first snapshot of a replay is what makes it playable:
-            // send it now rather than after the flush interval.
             self.seal_and_ship(false);
         }
-        Ok(())
     }
 
     /// Attaches a user to the replay: an `identify` Custom event, and the
@@ -263,6 +239,7 @@ impl Recording {
     /// Continues the recording under another device id: a new replay with
     /// its own seq and a fresh Meta + full snapshot.
     fn switch_device(&mut self, device_id: DeviceId) {
+        self.complete_snapshot();
         self.emit_mutations();
         self.seal_and_ship(false);
         let previous = self.replay_id();
@@ -276,6 +253,7 @@ impl Recording {
         if !self.is_capturing() {
             return None;
         }
+        self.complete_snapshot();
         self.emit_mutations();
         self.flush_mouse();
         self.flush_scrolls();
@@ -339,7 +317,8 @@ impl Recording {
     /// event count or time since the last one is reached, so every stretch
     /// of the recording can be replayed from a snapshot near it.
     pub(super) fn maybe_checkout(&mut self) {
-        if !self.is_capturing() || self.capture.events_since_checkout == 0 {
+        if !self.is_capturing() || self.capture.events_since_checkout == 0 || self.snapshot.is_some()
+        {
             return;
         }
         let by_count = self
@@ -360,7 +339,11 @@ impl Recording {
         }
     }
 
-    fn record(&mut self, event: Event) {
+    pub(super) fn record(&mut self, event: Event) {
+        if let Some(pending) = &mut self.snapshot {
+            pending.hold(event);
+            return;
+        }
         let json = event.to_json();
         if let Some(wire) = &mut self.wire {
             if let Some(sealed) = wire.chunker.push(&json, event.timestamp) {
@@ -374,6 +357,10 @@ impl Recording {
 
     /// The flush timer: ends an expired session, seals what gathered.
     pub fn on_flush_tick(&mut self) {
+        if self.snapshot.is_some() {
+            // The open chunk holds half a snapshot: the next tick seals.
+            return;
+        }
         let now = js_sys::Date::now();
         if self
             .session
@@ -404,6 +391,7 @@ impl Recording {
     /// The page is hidden or going away: seal what gathered and send it
     /// with keepalive, so it arrives even if the tab is closed now.
     pub fn on_page_hidden(&mut self) {
+        self.complete_snapshot();
         self.seal_and_ship(true);
         self.storage.save_session(&self.session);
     }
@@ -414,6 +402,7 @@ impl Recording {
         if self.is_stopped {
             return None;
         }
+        self.complete_snapshot();
         // What the observers gathered up to now is part of the recording.
         self.emit_mutations();
         self.flush_mouse();
@@ -429,6 +418,7 @@ impl Recording {
     }
 
     fn rotate_session(&mut self, now: f64) {
+        self.complete_snapshot();
         self.seal_and_ship(false);
         let previous = self.replay_id();
         self.session = Session::generate(now);
@@ -461,6 +451,8 @@ impl Recording {
 
     /// Seals the open chunk, if it holds events.
     fn seal(&mut self) -> Option<SealedChunk> {
+        // Never half a snapshot in a chunk.
+        self.complete_snapshot();
         self.wire.as_mut()?.chunker.seal()
     }
 

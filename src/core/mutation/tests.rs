@@ -710,3 +710,33 @@ fn a_snapshot_written_in_slices_while_the_page_changes_replays_to_the_live_tree(
     }
     assert!(slices_seen > 2_000, "the walks were sliced: {slices_seen}");
 }
+
+/// A walk during which nothing changed still ends the after-walk mode at
+/// the next emit: later removes of nodes the walk never saw count again.
+#[test]
+fn after_a_quiet_walk_the_buffer_records_removes_normally() {
+    let (mut dom, document, body) = page();
+    let list = dom.element(body, "ul", &[]);
+    dom.take_records();
+    let privacy = PrivacyRules::default();
+    let mut mirror = Mirror::new(MemoryIds::default());
+    let mut walk =
+        SnapshotWalk::begin(&dom, &mut mirror, &privacy, &document, Placement::default()).unwrap();
+    assert!(walk.advance(&dom, &mut mirror, &privacy, &mut || false));
+    let mut recorder = Recorder {
+        mirror,
+        buffer: MutationBuffer::new(),
+        privacy,
+    };
+    recorder.buffer.begin_after_walk(walk.visited().clone());
+    assert!(!recorder.buffer.is_empty(), "the mode must be ended by an emit");
+    assert!(recorder.observe(&mut dom).is_none());
+    // A node added after the walk, then removed in a later batch.
+    let item = dom.create(MemoryDom::element_view("li", &[]));
+    dom.insert_before(list, item, None);
+    let added = recorder.observe(&mut dom).unwrap();
+    assert_eq!(added["adds"].as_array().unwrap().len(), 1);
+    dom.detach(item);
+    let removed = recorder.observe(&mut dom).unwrap();
+    assert_eq!(removed["removes"].as_array().unwrap().len(), 1, "{removed}");
+}
