@@ -248,10 +248,9 @@ impl Chunker {
     pub fn begin_streamed(&mut self, timestamp: TimestampMs) -> Option<SealedChunk> {
         let trailer = TRAILER_RESERVE + self.user_json.as_ref().map_or(0, |user| user.len() + 8);
         // Its size is unknown: a chunk already at the cap is sealed first.
-        let full = self
-            .open
-            .as_ref()
-            .is_some_and(|open| open.event_count > 0 && open.raw_len + trailer >= self.max_chunk_bytes);
+        let full = self.open.as_ref().is_some_and(|open| {
+            open.event_count > 0 && open.raw_len + trailer >= self.max_chunk_bytes
+        });
         let sealed = if full { self.seal() } else { None };
         let open = self.open.get_or_insert_with(|| {
             let seq = self.next_seq;
@@ -346,7 +345,10 @@ mod tests {
         let mut chunker = Chunker::new(replay("dev-1", "1700000000000"), 0, 1024);
         assert!(chunker.push(&event(1, 1000.0), 1000.0).is_none());
         assert!(chunker.begin_streamed(1100.0).is_none());
-        let payload = format!("{{\"type\":5,\"data\":{{\"tag\":\"big\",\"payload\":\"{}\"}},", "x".repeat(4000));
+        let payload = format!(
+            "{{\"type\":5,\"data\":{{\"tag\":\"big\",\"payload\":\"{}\"}},",
+            "x".repeat(4000)
+        );
         chunker.push_part(&payload);
         chunker.push_part("\"timestamp\":1100}");
         let sealed = chunker.end_streamed().expect("sealed past the cap");

@@ -144,6 +144,11 @@ impl<S: IdStore> Mirror<S> {
         }
     }
 
+    /// Where the ids are kept.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
     /// The id of `node`, if it has been recorded.
     pub fn id_of(&self, node: &S::Node) -> Option<NodeId> {
         self.store.get(node)

@@ -20,6 +20,84 @@ use super::snapshot::{
     Placement, VisitedIds,
 };
 
+/// One changed text or comment of a batch in which only texts changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextChange<'a> {
+    pub is_comment: bool,
+    pub id: NodeId,
+    pub data: &'a str,
+}
+
+/// Splits the web layer's packing of a text-only batch: per node `t`
+/// (text) or `c` (comment), its id, `:`, the data's length in UTF-16 units
+/// (as JS counts), `:`, the data. `None` when malformed.
+pub fn parse_text_batch(packed: &str) -> Option<Vec<TextChange<'_>>> {
+    let mut changes = Vec::new();
+    let mut rest = packed;
+    while let Some(&kind) = rest.as_bytes().first() {
+        let is_comment = match kind {
+            b't' => false,
+            b'c' => true,
+            _ => return None,
+        };
+        let (id, after) = rest[1..].split_once(':')?;
+        let (units, after) = after.split_once(':')?;
+        let units: usize = units.parse().ok()?;
+        let (mut counted, mut end) = (0, 0);
+        for character in after.chars() {
+            if counted >= units {
+                break;
+            }
+            counted += character.len_utf16();
+            end += character.len_utf8();
+        }
+        if counted != units {
+            return None;
+        }
+        changes.push(TextChange {
+            is_comment,
+            id: id.parse().ok()?,
+            data: &after[..end],
+        });
+        rest = &after[end..];
+    }
+    Some(changes)
+}
+
+/// The Mutation event of a batch in which only texts changed, written
+/// straight from the changes (no node is read again): what
+/// [`MutationBuffer::emit`] would write for it. `None` when a text belongs
+/// to a `<style>`, which needs the buffer's restyle, or nothing changed.
+pub fn text_batch_json<S: IdStore>(
+    changes: &[TextChange<'_>],
+    mirror: &Mirror<S>,
+    privacy: &PrivacyRules,
+) -> Option<String> {
+    if changes.is_empty()
+        || changes
+            .iter()
+            .any(|change| mirror.flags(change.id).contains(NodeFlags::STYLE))
+    {
+        return None;
+    }
+    let mut out = String::from("{\"source\":0,\"texts\":[");
+    for (index, change) in changes.iter().enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        let value = if change.is_comment {
+            change.data.to_owned()
+        } else {
+            text_in_context(change.data.to_owned(), mirror.flags(change.id), privacy).0
+        };
+        let _ = write!(out, "{{\"id\":{},\"value\":", change.id);
+        write_str(&mut out, &value);
+        out.push('}');
+    }
+    out.push_str("],\"attributes\":[],\"removes\":[],\"adds\":[]}");
+    Some(out)
+}
+
 /// One MutationObserver record, as the web layer hands it over.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MutationRecord<N> {

@@ -446,7 +446,8 @@ where
             placement.in_shadow,
             &mut open,
         );
-        self.mirror.set_parent(self.state.last_id, placement.parent_id);
+        self.mirror
+            .set_parent(self.state.last_id, placement.parent_id);
         while let Some((children, context, parent)) = open.last_mut() {
             let Some((child, in_shadow)) = children.next() else {
                 open.pop();
@@ -584,8 +585,14 @@ where
             NodeView::Element(view) => {
                 let has_shadow_root = view.has_shadow_root;
                 let is_iframe = view.tag_name.eq_ignore_ascii_case("iframe");
-                let element =
-                    element_record(view, context, self.privacy, self.dom, node, &self.state.base_url);
+                let element = element_record(
+                    view,
+                    context,
+                    self.privacy,
+                    self.dom,
+                    node,
+                    &self.state.base_url,
+                );
                 let out = &mut self.state.out;
                 out.push_str(",\"type\":2,\"tagName\":");
                 write_str(out, &element.tag_name);

@@ -20,11 +20,11 @@ use crate::core::dom::DomTree;
 use crate::core::event::NodeId;
 use crate::core::json::{write_number, write_str};
 use crate::core::mirror::NodeFlags;
-use crate::core::mutation::{MutationBuffer, MutationRecord};
+use crate::core::mutation::{parse_text_batch, text_batch_json, MutationBuffer, MutationRecord};
 use crate::core::privacy::mask_value;
 use crate::core::snapshot::{serialize_tree, Placement};
 
-use super::dom::{as_document, as_element, as_html, as_shadow_root, node_of, LiveDom};
+use super::dom::{as_document, as_element, as_html, as_shadow_root, node_of, text_batch, LiveDom};
 use super::guard::{self, Timer};
 use super::hooks::{install_hooks, Hooks};
 use super::listener::EventListener;
@@ -381,7 +381,10 @@ impl Recording {
         else {
             return;
         };
-        self.record_incremental_at(format!("{{\"source\":15,\"id\":{id},{payload}}}"), timestamp);
+        self.record_incremental_at(
+            format!("{{\"source\":15,\"id\":{id},{payload}}}"),
+            timestamp,
+        );
     }
 
     /// Records a same-origin frame's document as an `isAttachIframe`
@@ -463,6 +466,12 @@ impl Recording {
         if !self.is_capturing() {
             return;
         }
+        if self.snapshot.is_none()
+            && self.capture.buffer.is_empty()
+            && self.record_text_batch(records)
+        {
+            return;
+        }
         let mut media_changed: Vec<Node> = Vec::new();
         let mut fields_changed: Vec<Node> = Vec::new();
         let mut converted_records = Vec::with_capacity(records.length() as usize);
@@ -539,6 +548,29 @@ impl Recording {
                 // VolumeChange: the state event that starts nothing playing.
                 self.record_media_state(&target, &media, 3);
             }
+        }
+    }
+
+    /// The common case of a page updating texts (prices, counters,
+    /// timers): a batch of text changes only is read in one crossing and
+    /// written straight away. False when the batch is not of that kind.
+    fn record_text_batch(&mut self, records: &js_sys::Array) -> bool {
+        let Some(packed) = text_batch(records, self.mirror.store()) else {
+            return false;
+        };
+        let Some(changes) = parse_text_batch(&packed) else {
+            return false;
+        };
+        if changes.is_empty() {
+            // Only detached or unrecorded nodes changed.
+            return true;
+        }
+        match text_batch_json(&changes, &self.mirror, &self.options.privacy) {
+            Some(json) => {
+                self.record_incremental(json);
+                true
+            }
+            None => false,
         }
     }
 

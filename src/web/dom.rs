@@ -10,9 +10,97 @@ use web_sys::{
     HtmlTextAreaElement, Node, ShadowRoot, Window,
 };
 
+use wasm_bindgen::prelude::*;
+
 use crate::core::dom::{DomTree, ElementView, FormState, MediaState, Namespace, NodeView, Parent};
 use crate::core::event::NodeId;
 use crate::core::mirror::IdStore;
+
+// What the serializer reads of most nodes, in one call each: every
+// property read through web-sys is a JS<->wasm crossing, and every string a
+// conversion of its own, so an element read field by field costs a dozen
+// crossings and as many conversions; packed, it costs one of each.
+#[wasm_bindgen(inline_js = r#"
+const SEP = '\u0001';
+const HTML = 'http://www.w3.org/1999/xhtml';
+const SVG = 'http://www.w3.org/2000/svg';
+// An element: namespace (h, s, o), shadow root (1, 0) and scrolled (1, 0),
+// then tag name and each attribute's name and value, separated by U+0001.
+// (Scrolled elements are rare: their offsets are read apart, which keeps
+// float parsing out of the wasm.) A text, comment or CDATA node: T, C or
+// D, then its data. Undefined for other nodes, and for an element with
+// U+0001 in an attribute, which the caller then reads field by field.
+export function describeNode(node) {
+  switch (node.nodeType) {
+    case 1: {
+      const ns = node.namespaceURI;
+      let out = (ns === HTML ? 'h' : ns === SVG ? 's' : 'o') + (node.shadowRoot ? '1' : '0') +
+        (node.scrollTop || node.scrollLeft ? '1' : '0') + SEP + node.tagName;
+      const attributes = node.attributes;
+      for (let i = 0; i < attributes.length; i++) {
+        const attribute = attributes[i];
+        const value = attribute.value;
+        if (value.indexOf(SEP) !== -1) return undefined;
+        out += SEP + attribute.name + SEP + value;
+      }
+      return out;
+    }
+    case 3: return 'T' + node.data;
+    case 8: return 'C' + node.data;
+    case 4: return 'D';
+    default: return undefined;
+  }
+}
+export function childNodesOf(node) {
+  const children = [];
+  for (let child = node.firstChild; child; child = child.nextSibling) children.push(child);
+  return children;
+}
+// A batch of MutationObserver records that are all characterData: each
+// changed node once, in record order, if it is connected and has an id in
+// `ids`: 't' (text) or 'c' (comment), id, ':', the data's length in UTF-16
+// units, ':', the data. Undefined when any record is of another type.
+export function textOnlyBatch(records, ids) {
+  for (let i = 0; i < records.length; i++) if (records[i].type !== 'characterData') return undefined;
+  const seen = new Set();
+  let out = '';
+  for (let i = 0; i < records.length; i++) {
+    const node = records[i].target;
+    if (seen.has(node)) continue;
+    seen.add(node);
+    const id = ids.get(node);
+    if (id === undefined || !node.isConnected || (node.nodeType !== 3 && node.nodeType !== 8)) continue;
+    const data = node.data;
+    out += (node.nodeType === 3 ? 't' : 'c') + id + ':' + data.length + ':' + data;
+  }
+  return out;
+}
+// The number `map` holds for `node`, or 0.
+export function numberFor(map, node) {
+  const value = map.get(node);
+  return value === undefined ? 0 : value;
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = describeNode)]
+    fn describe_node(node: &Node) -> Option<String>;
+    #[wasm_bindgen(js_name = childNodesOf)]
+    fn child_nodes_of(node: &Node) -> Vec<JsValue>;
+    #[wasm_bindgen(js_name = numberFor)]
+    fn number_for(map: &js_sys::WeakMap, node: &Node) -> f64;
+    #[wasm_bindgen(js_name = textOnlyBatch)]
+    fn text_only_batch(records: &js_sys::Array, ids: &js_sys::WeakMap) -> Option<String>;
+}
+
+/// Field separator of [`describe_node`]'s packing.
+const SEP: char = '\u{1}';
+
+/// A batch of observer records that only changed texts, packed by
+/// `textOnlyBatch` in one crossing (see `core::mutation::parse_text_batch`);
+/// `None` when the batch holds other records.
+pub fn text_batch(records: &js_sys::Array, ids: &WeakMapIds) -> Option<String> {
+    text_only_batch(records, &ids.0)
+}
 
 const SVG_NAMESPACE: &str = "http://www.w3.org/2000/svg";
 const HTML_NAMESPACE: &str = "http://www.w3.org/1999/xhtml";
@@ -69,6 +157,7 @@ impl LiveDom {
         }
     }
 
+    /// An element read field by field (the packed read's fallback).
     fn read_element(&self, element: &Element) -> ElementView {
         let tag_name = element.tag_name();
         let namespace = match element.namespace_uri().as_deref() {
@@ -87,7 +176,53 @@ impl LiveDom {
             attributes,
             ..Default::default()
         };
-        if namespace == Namespace::Html {
+        view.has_shadow_root = element.shadow_root().is_some();
+        let (left, top) = (element.scroll_left(), element.scroll_top());
+        if left != 0 || top != 0 {
+            view.scroll = Some((f64::from(left), f64::from(top)));
+        }
+        self.read_live_state(element, &mut view);
+        view
+    }
+
+    /// An element from [`describe_node`]'s packing; `None` if malformed.
+    fn unpack_element(&self, element: &Element, packed: &str) -> Option<ElementView> {
+        let mut fields = packed.split(SEP);
+        let head = fields.next()?.as_bytes();
+        let namespace = match head.first()? {
+            b'h' => Namespace::Html,
+            b's' => Namespace::Svg,
+            _ => Namespace::Other,
+        };
+        let has_shadow_root = *head.get(1)? == b'1';
+        let is_scrolled = *head.get(2)? == b'1';
+        let tag_name = fields.next()?.to_owned();
+        let mut attributes = Vec::new();
+        while let Some(name) = fields.next() {
+            attributes.push((name.to_owned(), fields.next()?.to_owned()));
+        }
+        let mut view = ElementView {
+            tag_name,
+            namespace,
+            attributes,
+            has_shadow_root,
+            scroll: is_scrolled.then(|| {
+                (
+                    f64::from(element.scroll_left()),
+                    f64::from(element.scroll_top()),
+                )
+            }),
+            ..Default::default()
+        };
+        self.read_live_state(element, &mut view);
+        Some(view)
+    }
+
+    /// What attributes do not show: field values, parsed sheets, media
+    /// and dialog state, custom element definitions. Only the tags that
+    /// have such state cost a crossing.
+    fn read_live_state(&self, element: &Element, view: &mut ElementView) {
+        if view.namespace == Namespace::Html {
             // In the HTML namespace the tag name fixes the interface, so the
             // unchecked casts below are sound and cost no `instanceof` call.
             match view.tag_name.as_str() {
@@ -155,13 +290,6 @@ impl LiveDom {
                 _ => {}
             }
         }
-        view.has_shadow_root = element.shadow_root().is_some();
-        // Scrolled elements are rare; reading both offsets is two cheap
-        // property reads (layout is already clean while serializing).
-        let (left, top) = (element.scroll_left(), element.scroll_top());
-        if left != 0 || top != 0 {
-            view.scroll = Some((f64::from(left), f64::from(top)));
-        }
         if view.tag_name.contains('-') {
             view.is_defined_custom_element = self
                 .window
@@ -169,7 +297,6 @@ impl LiveDom {
                 .get(&view.tag_name.to_ascii_lowercase())
                 .is_function();
         }
-        view
     }
 }
 
@@ -193,8 +320,9 @@ impl DomTree for LiveDom {
     type Key = u32;
 
     fn key(&self, node: &Node) -> u32 {
-        if let Some(key) = self.keys.get(node.unchecked_ref()).as_f64() {
-            return key as u32;
+        let known = number_for(&self.keys, node);
+        if known > 0.0 {
+            return known as u32;
         }
         let key = self.next_key.get();
         self.next_key.set(key + 1);
@@ -203,6 +331,19 @@ impl DomTree for LiveDom {
     }
 
     fn read(&self, node: &Node) -> NodeView {
+        if let Some(packed) = describe_node(node) {
+            let view = match packed.as_bytes().first() {
+                Some(b'T') => Some(NodeView::Text(packed[1..].to_owned())),
+                Some(b'C') => Some(NodeView::Comment(packed[1..].to_owned())),
+                Some(b'D') => Some(NodeView::CData),
+                _ => self
+                    .unpack_element(node.unchecked_ref(), &packed)
+                    .map(NodeView::Element),
+            };
+            if let Some(view) = view {
+                return view;
+            }
+        }
         match node.node_type() {
             Node::ELEMENT_NODE => NodeView::Element(self.read_element(node.unchecked_ref())),
             Node::TEXT_NODE => NodeView::Text(node.node_value().unwrap_or_default()),
@@ -227,13 +368,10 @@ impl DomTree for LiveDom {
     }
 
     fn child_nodes(&self, node: &Node) -> Vec<Node> {
-        let mut children = Vec::new();
-        let mut next = node.first_child();
-        while let Some(child) = next {
-            next = child.next_sibling();
-            children.push(child);
-        }
-        children
+        child_nodes_of(node)
+            .into_iter()
+            .map(JsCast::unchecked_into)
+            .collect()
     }
 
     fn shadow_children(&self, node: &Node) -> Vec<Node> {
@@ -308,10 +446,9 @@ impl IdStore for WeakMapIds {
     type Node = Node;
 
     fn get(&self, node: &Node) -> Option<NodeId> {
-        self.0
-            .get(node.unchecked_ref())
-            .as_f64()
-            .map(|id| id as NodeId)
+        // Ids count from 1: 0 means none.
+        let id = number_for(&self.0, node);
+        (id > 0.0).then_some(id as NodeId)
     }
 
     fn set(&mut self, node: &Node, id: NodeId) {

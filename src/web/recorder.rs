@@ -317,7 +317,9 @@ impl Recording {
     /// event count or time since the last one is reached, so every stretch
     /// of the recording can be replayed from a snapshot near it.
     pub(super) fn maybe_checkout(&mut self) {
-        if !self.is_capturing() || self.capture.events_since_checkout == 0 || self.snapshot.is_some()
+        if !self.is_capturing()
+            || self.capture.events_since_checkout == 0
+            || self.snapshot.is_some()
         {
             return;
         }

@@ -185,7 +185,9 @@ impl Recording {
             let recording = self.capture.self_ref.clone();
             pending.next_slice = Some(Timer::once(0, move || {
                 if let Some(recording) = recording.upgrade() {
-                    with_recording(&recording, |recording| recording.continue_snapshot(SLICE_MS));
+                    with_recording(&recording, |recording| {
+                        recording.continue_snapshot(SLICE_MS)
+                    });
                 }
             }));
         }

@@ -729,7 +729,10 @@ fn after_a_quiet_walk_the_buffer_records_removes_normally() {
         privacy,
     };
     recorder.buffer.begin_after_walk(walk.visited().clone());
-    assert!(!recorder.buffer.is_empty(), "the mode must be ended by an emit");
+    assert!(
+        !recorder.buffer.is_empty(),
+        "the mode must be ended by an emit"
+    );
     assert!(recorder.observe(&mut dom).is_none());
     // A node added after the walk, then removed in a later batch.
     let item = dom.create(MemoryDom::element_view("li", &[]));
@@ -739,4 +742,78 @@ fn after_a_quiet_walk_the_buffer_records_removes_normally() {
     dom.detach(item);
     let removed = recorder.observe(&mut dom).unwrap();
     assert_eq!(removed["removes"].as_array().unwrap().len(), 1, "{removed}");
+}
+
+#[test]
+fn a_text_batch_packing_splits_by_utf16_lengths() {
+    let packed = "t12:3:a\u{1}bc5:0:t7:2:\u{1F600}t8:4:\u{e9}:t:";
+    let changes = parse_text_batch(packed).unwrap();
+    assert_eq!(
+        changes,
+        vec![
+            TextChange {
+                is_comment: false,
+                id: 12,
+                data: "a\u{1}b"
+            },
+            TextChange {
+                is_comment: true,
+                id: 5,
+                data: ""
+            },
+            TextChange {
+                is_comment: false,
+                id: 7,
+                data: "\u{1F600}"
+            },
+            TextChange {
+                is_comment: false,
+                id: 8,
+                data: "\u{e9}:t:"
+            },
+        ]
+    );
+    assert_eq!(parse_text_batch("").unwrap(), vec![]);
+    for malformed in ["x1:1:a", "t1:5:ab", "t1:1", "tq:1:a"] {
+        assert_eq!(parse_text_batch(malformed), None, "{malformed}");
+    }
+}
+
+/// The text-only shortcut writes exactly what the buffer writes for the
+/// same batch, masking included.
+#[test]
+fn a_text_only_batch_is_written_as_the_buffer_writes_it() {
+    let (mut dom, document, body) = page();
+    let plain = dom.element(body, "p", &[]);
+    let plain_text = dom.text(plain, "old");
+    let secret = dom.element(body, "p", &[("class", "rr-mask")]);
+    let secret_text = dom.text(secret, "old secret");
+    let note = dom.create(NodeView::Comment("c".into()));
+    dom.insert_before(body, note, None);
+    dom.take_records();
+    let (mut recorder, _) = Recorder::start(&dom, document, PrivacyRules::default());
+    dom.set_text(plain_text, "new \"quoted\"");
+    dom.set_text(secret_text, "new secret");
+    dom.set_text(note, "comment");
+    let packed: String = [plain_text, secret_text, note]
+        .iter()
+        .map(|&node| {
+            let id = recorder.mirror.id_of(&node).unwrap();
+            let (kind, data) = match dom.read(&node) {
+                NodeView::Text(text) => ('t', text),
+                NodeView::Comment(text) => ('c', text),
+                other => panic!("{other:?}"),
+            };
+            format!("{kind}{id}:{}:{data}", data.encode_utf16().count())
+        })
+        .collect();
+    let shortcut = text_batch_json(
+        &parse_text_batch(&packed).unwrap(),
+        &recorder.mirror,
+        &recorder.privacy,
+    )
+    .unwrap();
+    let buffered = recorder.observe(&mut dom).unwrap();
+    assert_eq!(serde_json::from_str::<Value>(&shortcut).unwrap(), buffered);
+    assert!(!shortcut.contains("secret"), "{shortcut}");
 }
