@@ -1048,7 +1048,7 @@ impl Recording {
             ),
             None => format!(
                 "Uncaught (in promise) {}",
-                String::from(js_sys::JsString::from(reason.clone()))
+                super::dom::string_of(&reason)
             ),
         };
         self.record_error(&message, stack_of(&reason).as_deref());

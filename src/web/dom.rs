@@ -75,6 +75,11 @@ export function textOnlyBatch(records, ids) {
   }
   return out;
 }
+// JS's String(value); for what even that refuses (a null-prototype
+// object), Object.prototype.toString's tag.
+export function stringOf(value) {
+  try { return String(value); } catch (error) { return Object.prototype.toString.call(value); }
+}
 // The number `map` holds for `node`, or 0.
 export function numberFor(map, node) {
   const value = map.get(node);
@@ -88,6 +93,9 @@ extern "C" {
     fn child_nodes_of(node: &Node) -> Vec<JsValue>;
     #[wasm_bindgen(js_name = numberFor)]
     fn number_for(map: &js_sys::WeakMap, node: &Node) -> f64;
+    /// Any JS value's string form (`String(value)`), never throwing.
+    #[wasm_bindgen(js_name = stringOf)]
+    pub fn string_of(value: &JsValue) -> String;
     #[wasm_bindgen(js_name = textOnlyBatch)]
     fn text_only_batch(records: &js_sys::Array, ids: &js_sys::WeakMap) -> Option<String>;
 }

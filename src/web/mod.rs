@@ -241,10 +241,7 @@ impl Recorder {
                 .or_else(|| {
                     // Cyclic or BigInt data: record its string form.
                     let mut quoted = String::new();
-                    crate::core::json::write_str(
-                        &mut quoted,
-                        &String::from(js_sys::JsString::from(data.clone())),
-                    );
+                    crate::core::json::write_str(&mut quoted, &dom::string_of(&data));
                     Some(quoted)
                 })
         };

@@ -253,5 +253,5 @@ pub fn describe_js_error(error: &JsValue) -> String {
         .ok()
         .and_then(|message| message.as_string())
         .or_else(|| error.as_string())
-        .unwrap_or_else(|| format!("{error:?}"))
+        .unwrap_or_else(|| super::dom::string_of(error))
 }

@@ -204,6 +204,24 @@ for (const browserName of BROWSERS) {
       assert.ok(sources.includes(0), 'the text change was recorded');
       const plugin = result.events.find((e) => e.type === 6);
       assert.match(plugin.data.payload.payload[0], /the page's own bug/, 'and the error is in the timeline');
+
+      // Values with no string of their own: a rejection with a number, log
+      // data that JSON cannot hold. Recorded by their String() form, and
+      // rewind goes on.
+      const odd = await tab.evaluate(async () => {
+        window.addEventListener('unhandledrejection', (event) => event.preventDefault());
+        Promise.reject(42);
+        const cyclic = { name: 'loop' };
+        cyclic.self = cyclic;
+        await Rewind.log('cyclic data', cyclic);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        return { recording: Rewind.isRecording(), events: window.events };
+      });
+      assert.equal(odd.recording, true);
+      const rejection = odd.events.filter((e) => e.type === 6).map((e) => e.data.payload.payload[0]);
+      assert.ok(rejection.some((message) => /Uncaught \(in promise\) 42/.test(message)), JSON.stringify(rejection));
+      const log = odd.events.find((e) => e.type === 5 && e.data.payload.message === 'cyclic data');
+      assert.equal(log?.data.payload.data, '[object Object]');
     });
 
     test('an internal error stops rewind, detaches everything, and the page never sees it', async () => {
