@@ -148,11 +148,15 @@ for (const scenario of SCENARIOS) {
   const pick = (recorder, key) => median(results[scenario][recorder].map((r) => r[key]));
   const baseline = pick('none', 'taskMs');
   const overhead = (recorder) => pick(recorder, 'taskMs') - baseline;
+  const scriptOverhead = (recorder) => pick(recorder, 'scriptMs') - pick('none', 'scriptMs');
   const row = {
     scenario,
     rrwebOverheadMs: overhead('rrweb'),
     rewindOverheadMs: overhead('rewind'),
     ratio: overhead('rewind') / overhead('rrweb'),
+    rrwebScriptMs: scriptOverhead('rrweb'),
+    rewindScriptMs: scriptOverhead('rewind'),
+    scriptRatio: scriptOverhead('rewind') / scriptOverhead('rrweb'),
     rrwebLongestTaskMs: pick('rrweb', 'longestTaskMs'),
     rewindLongestTaskMs: pick('rewind', 'longestTaskMs'),
     rrwebFirstSnapshotMs: pick('rrweb', 'firstSnapshotMs'),
@@ -172,11 +176,12 @@ for (const scenario of SCENARIOS) {
 }
 
 const f = (value, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : '-');
-console.log('\nmain-thread task time over no recorder (median ms), longest task (none / rrweb / rewind), first snapshot, bytes (gzip / raw), JS heap after, rewind wasm memory');
-console.log(['scenario', 'rrweb ms', 'rewind ms', 'rewind/rrweb', 'longest task ms', 'snap rrweb', 'snap rewind', 'gzip rrweb', 'gzip rewind', 'raw rrweb', 'raw rewind', 'heap none/rrweb/rewind MB', 'wasm MB'].join(' | '));
+console.log('\nmain-thread task time over no recorder (median ms) and the ratio, script time likewise, longest task (none / rrweb / rewind), first snapshot, bytes (gzip / raw), JS heap after, rewind wasm memory');
+console.log(['scenario', 'rrweb ms', 'rewind ms', 'rewind/rrweb', 'script rrweb/rewind ms', 'script ratio', 'longest task ms', 'snap rrweb', 'snap rewind', 'gzip rrweb', 'gzip rewind', 'raw rrweb', 'raw rewind', 'heap none/rrweb/rewind MB', 'wasm MB'].join(' | '));
 for (const row of rows) {
   console.log([
     row.scenario, f(row.rrwebOverheadMs), f(row.rewindOverheadMs), f(row.ratio, 2),
+    `${f(row.rrwebScriptMs)}/${f(row.rewindScriptMs)}`, f(row.scriptRatio, 2),
     `${f(row.noneLongestTaskMs)}/${f(row.rrwebLongestTaskMs)}/${f(row.rewindLongestTaskMs)}`,
     f(row.rrwebFirstSnapshotMs, 1), f(row.rewindFirstSnapshotMs, 1),
     row.rrwebGzip, row.rewindGzip, row.rrwebRaw, row.rewindRaw,

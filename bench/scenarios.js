@@ -115,8 +115,16 @@
     // Runs `work` in a task of its own. Work run straight from the bench's
     // CDP Runtime.evaluate is not a task the page's long-task observer
     // sees, so recorders and scenarios are started through here.
+    // `work` runs synchronously inside the timer's callback (not in a
+    // microtask after it), so CDP's ScriptDuration counts it too.
     inTask(work) {
-      return new Promise((resolve, reject) => setTimeout(() => Promise.resolve().then(work).then(resolve, reject), 0));
+      return new Promise((resolve, reject) => setTimeout(() => {
+        try {
+          Promise.resolve(work()).then(resolve, reject);
+        } catch (error) {
+          reject(error);
+        }
+      }, 0));
     },
     // Bytes of rewind's WebAssembly memory (not part of the JS heap).
     wasmMemoryBytes() {

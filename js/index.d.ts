@@ -70,7 +70,7 @@ export interface AttachedCounts {
 /**
  * Starts recording: a Meta event and a full snapshot now, or at
  * DOMContentLoaded when called while the page is still parsing. A large
- * page's snapshot is written in slices of about 20 ms between the page's own
+ * page's snapshot is written in slices of about 16 ms between the page's own
  * tasks; the promise resolves once it is complete. A second call
  * while recording does nothing. Rejects only for invalid options; if rewind
  * cannot load (a CSP without 'wasm-unsafe-eval', a 404) it resolves and

@@ -43,4 +43,13 @@ step "sizes"
 for file in dist/snippet.min.js dist/rewind.js dist/rewind_bg.wasm; do
   printf '  %-22s %8d bytes raw %8d bytes gzip\n' "$file" "$(wc -c < "$file")" "$(gzip -9 -c "$file" | wc -c)"
 done
+# The size budget (README, "Build and size"): what a page downloads to
+# record, JS + wasm, gzip -9. A build over it fails, so growth is a decision.
+budget=136000
+total=$(( $(gzip -9 -c dist/rewind.js | wc -c) + $(gzip -9 -c dist/rewind_bg.wasm | wc -c) ))
+printf '  %-22s %8d bytes gzip, budget %d\n' "JS + wasm" "$total" "$budget"
+if [ "${REWIND_PROFILING:-0}" != 1 ] && [ "$total" -gt "$budget" ]; then
+  echo "[build] JS + wasm is $total bytes gzip, over the budget of $budget (README, Build and size)" >&2
+  exit 1
+fi
 printf '\n[build] done in %d s\n' "$SECONDS"
