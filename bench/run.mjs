@@ -9,6 +9,7 @@
 import http from 'node:http';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import os from 'node:os';
 import zlib from 'node:zlib';
 
 import { startStaticServer, repoRoot } from '../tests/support/static-server.mjs';
@@ -138,6 +139,13 @@ for (const scenario of SCENARIOS) {
   }
 }
 process.stdout.write('\n');
+const machine = {
+  browser: `Chromium ${browser.version()} (headless)`,
+  cpu: os.cpus()[0]?.model ?? 'unknown',
+  cores: os.cpus().length,
+  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  node: process.version,
+};
 await browser.close();
 await site.close();
 ingest.close();
@@ -198,7 +206,7 @@ const bundles = {
 bundles.rewindTotalGzip = bundles.rewindJsGzip + bundles.rewindWasmGzip;
 console.log(`\nbundles (gzip -9): rrweb record() + fflate gzipSync, minified ${bundles.rrwebRecordAndFflateGzip} B; ` +
   `rewind ${bundles.rewindJsGzip} B JS + ${bundles.rewindWasmGzip} B wasm = ${bundles.rewindTotalGzip} B`);
-console.log(`[bench] ${RUNS} runs per recorder and scenario in ${Math.round((Date.now() - started) / 1000)} s`);
+console.log(`[bench] ${RUNS} runs per recorder and scenario in ${Math.round((Date.now() - started) / 1000)} s on ${machine.browser}, ${machine.cores} x ${machine.cpu}, ${machine.memoryGiB} GiB`);
 await mkdir(path.join(repoRoot, 'bench/results'), { recursive: true });
-await writeFile(path.join(repoRoot, 'bench/results/bench.json'), JSON.stringify({ runs: RUNS, summary, bundles, raw: results }, null, 2));
+await writeFile(path.join(repoRoot, 'bench/results/bench.json'), JSON.stringify({ runs: RUNS, machine, summary, bundles, raw: results }, null, 2));
 console.log('written: bench/results/bench.json');

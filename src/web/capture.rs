@@ -20,11 +20,16 @@ use crate::core::dom::DomTree;
 use crate::core::event::NodeId;
 use crate::core::json::{write_number, write_str};
 use crate::core::mirror::NodeFlags;
-use crate::core::mutation::{parse_text_batch, text_batch_json, MutationBuffer, MutationRecord};
+use crate::core::mutation::{
+    attribute_batch_json, parse_attribute_batch, parse_text_batch, text_batch_json, MutationBuffer,
+    MutationRecord,
+};
 use crate::core::privacy::mask_value;
 use crate::core::snapshot::{serialize_tree, Placement};
 
-use super::dom::{as_document, as_element, as_html, as_shadow_root, node_of, text_batch, LiveDom};
+use super::dom::{
+    as_document, as_element, as_html, as_shadow_root, attribute_batch, node_of, text_batch, LiveDom,
+};
 use super::guard::{self, Timer};
 use super::hooks::{install_hooks, Hooks};
 use super::listener::EventListener;
@@ -468,7 +473,7 @@ impl Recording {
         }
         if self.snapshot.is_none()
             && self.capture.buffer.is_empty()
-            && self.record_text_batch(records)
+            && (self.record_text_batch(records) || self.record_attribute_batch(records))
         {
             return;
         }
@@ -572,6 +577,21 @@ impl Recording {
             }
             None => false,
         }
+    }
+
+    /// Likewise for a batch of attribute changes only (classes, styles,
+    /// data attributes), the other common case.
+    fn record_attribute_batch(&mut self, records: &js_sys::Array) -> bool {
+        let Some(packed) = attribute_batch(records, self.mirror.store()) else {
+            return false;
+        };
+        let Some(changes) = parse_attribute_batch(&packed) else {
+            return false;
+        };
+        if let Some(json) = attribute_batch_json(&changes, &self.mirror) {
+            self.record_incremental(json);
+        }
+        true
     }
 
     /// Writes what the buffer gathered as one Mutation event.
@@ -1046,10 +1066,7 @@ impl Recording {
                 String::from(error.name()),
                 String::from(error.message())
             ),
-            None => format!(
-                "Uncaught (in promise) {}",
-                super::dom::string_of(&reason)
-            ),
+            None => format!("Uncaught (in promise) {}", super::dom::string_of(&reason)),
         };
         self.record_error(&message, stack_of(&reason).as_deref());
     }

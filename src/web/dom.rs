@@ -75,6 +75,44 @@ export function textOnlyBatch(records, ids) {
   }
   return out;
 }
+// A batch of records that are all attribute changes the buffer would
+// write plainly (not `value`, `open`, `loop` or `muted`, which carry more,
+// nor namespaced ones): the base URLs, then each changed element once, in
+// record order, if connected and with an id; see the core's
+// parse_attribute_batch for the packing. Undefined otherwise.
+const SPECIAL_ATTRIBUTES = new Set(['value', 'open', 'loop', 'muted']);
+const counted = (text) => text.length + ':' + text;
+export function attributeOnlyBatch(records, ids) {
+  const changed = new Map();
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i];
+    if (record.type !== 'attributes' || record.attributeNamespace !== null) return undefined;
+    const name = record.attributeName;
+    if (SPECIAL_ATTRIBUTES.has(name)) return undefined;
+    const names = changed.get(record.target);
+    if (names === undefined) changed.set(record.target, [name]);
+    else if (!names.includes(name)) names.push(name);
+  }
+  const documents = new Map();
+  let body = '';
+  for (const [node, names] of changed) {
+    const id = ids.get(node);
+    if (id === undefined || !node.isConnected) continue;
+    let base = documents.get(node.ownerDocument);
+    if (base === undefined) {
+      base = documents.size;
+      documents.set(node.ownerDocument, base);
+    }
+    body += 'n' + id + ':' + base + ':' + counted(node.tagName) + names.length + ':';
+    for (const name of names) {
+      const value = node.getAttribute(name);
+      body += counted(name) + (value === null ? 'x' : 'v' + counted(value));
+    }
+  }
+  let head = documents.size + ':';
+  for (const document of documents.keys()) head += counted(document.baseURI);
+  return head + body;
+}
 // JS's String(value); for what even that refuses (a null-prototype
 // object), Object.prototype.toString's tag.
 export function stringOf(value) {
@@ -96,12 +134,21 @@ extern "C" {
     /// Any JS value's string form (`String(value)`), never throwing.
     #[wasm_bindgen(js_name = stringOf)]
     pub fn string_of(value: &JsValue) -> String;
+    #[wasm_bindgen(js_name = attributeOnlyBatch)]
+    fn attribute_only_batch(records: &js_sys::Array, ids: &js_sys::WeakMap) -> Option<String>;
     #[wasm_bindgen(js_name = textOnlyBatch)]
     fn text_only_batch(records: &js_sys::Array, ids: &js_sys::WeakMap) -> Option<String>;
 }
 
 /// Field separator of [`describe_node`]'s packing.
 const SEP: char = '\u{1}';
+
+/// A batch of observer records that only changed attributes the buffer
+/// writes plainly, packed by `attributeOnlyBatch` in one crossing (see
+/// `core::mutation::parse_attribute_batch`); `None` for other batches.
+pub fn attribute_batch(records: &js_sys::Array, ids: &WeakMapIds) -> Option<String> {
+    attribute_only_batch(records, &ids.0)
+}
 
 /// A batch of observer records that only changed texts, packed by
 /// `textOnlyBatch` in one crossing (see `core::mutation::parse_text_batch`);

@@ -817,3 +817,84 @@ fn a_text_only_batch_is_written_as_the_buffer_writes_it() {
     assert_eq!(serde_json::from_str::<Value>(&shortcut).unwrap(), buffered);
     assert!(!shortcut.contains("secret"), "{shortcut}");
 }
+
+#[test]
+fn an_attribute_batch_packing_splits_by_utf16_lengths() {
+    let packed = "2:17:https://a.test/x/11:about:blankn4:0:3:DIV2:5:titlev2:\u{1F600}5:classxn9:1:1:A1:4:hrefv3:y:z";
+    let changes = parse_attribute_batch(packed).unwrap();
+    assert_eq!(
+        changes,
+        vec![
+            AttributeChange {
+                id: 4,
+                tag_name: "DIV",
+                base_url: "https://a.test/x/",
+                attributes: vec![("title", Some("\u{1F600}")), ("class", None)],
+            },
+            AttributeChange {
+                id: 9,
+                tag_name: "A",
+                base_url: "about:blank",
+                attributes: vec![("href", Some("y:z"))],
+            },
+        ]
+    );
+    for malformed in [
+        "",
+        "1:3:abcn4:1:3:DIV:0:",
+        "0:n4:0:3:DIV:0:",
+        "0:n4:0:3:DIV:1:5:titlev9:x",
+        "0:junk",
+    ] {
+        assert_eq!(parse_attribute_batch(malformed), None, "{malformed:?}");
+    }
+}
+
+/// The attribute-only shortcut writes exactly what the buffer writes for
+/// the same batch: URLs made absolute, handlers and an iframe's src left
+/// out, removed attributes null, blocked elements skipped.
+#[test]
+fn an_attribute_only_batch_is_written_as_the_buffer_writes_it() {
+    let (mut dom, document, body) = page();
+    let link = dom.element(body, "a", &[("href", "/old")]);
+    let panel = dom.element(body, "div", &[("class", "card"), ("title", "t")]);
+    let frame = dom.element(body, "iframe", &[]);
+    let blocked = dom.element(body, "div", &[("class", "rr-block")]);
+    dom.take_records();
+    let (mut recorder, _) = Recorder::start(&dom, document, PrivacyRules::default());
+    dom.set_attribute(link, "href", Some("next/page?q=\"1\""));
+    dom.set_attribute(panel, "class", Some("card hot"));
+    dom.set_attribute(panel, "title", None);
+    dom.set_attribute(panel, "onclick", Some("steal()"));
+    dom.set_attribute(frame, "src", Some("/frame.html"));
+    dom.set_attribute(frame, "title", Some("chat"));
+    dom.set_attribute(blocked, "data-x", Some("1"));
+    let base = dom.base_url(&document);
+    let mut packed = format!("1:{}:{base}", base.encode_utf16().count());
+    let counted = |text: &str| format!("{}:{text}", text.encode_utf16().count());
+    for (node, names) in [
+        (link, vec!["href"]),
+        (panel, vec!["class", "title", "onclick"]),
+        (frame, vec!["src", "title"]),
+        (blocked, vec!["data-x"]),
+    ] {
+        let id = recorder.mirror.id_of(&node).unwrap();
+        let tag = dom.read_tag_name(&node).unwrap().to_ascii_uppercase();
+        packed += &format!("n{id}:0:{}{}:", counted(&tag), names.len());
+        for name in names {
+            packed += &counted(name);
+            match dom.attribute(&node, name) {
+                Some(value) => packed += &format!("v{}", counted(&value)),
+                None => packed.push('x'),
+            }
+        }
+    }
+    let shortcut =
+        attribute_batch_json(&parse_attribute_batch(&packed).unwrap(), &recorder.mirror).unwrap();
+    let buffered = recorder.observe(&mut dom).unwrap();
+    assert_eq!(serde_json::from_str::<Value>(&shortcut).unwrap(), buffered);
+    assert!(
+        shortcut.contains("http"),
+        "the href is absolute: {shortcut}"
+    );
+}
