@@ -8,7 +8,6 @@
 // heap after, and rewind's wasm memory. The table shows medians, the
 // overhead over no recorder, and rewind / rrweb; bench/results/bench.json
 // also has every run and the machine.
-import http from 'node:http';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
@@ -16,6 +15,7 @@ import zlib from 'node:zlib';
 
 import { startStaticServer, repoRoot } from '../tests/support/static-server.mjs';
 import { launchChromium } from '../tests/support/browser.mjs';
+import { drive, openPrepared, startIngest } from './harness.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const ONLY = process.env.BENCH_SCENARIOS?.split(',');
@@ -26,59 +26,18 @@ const SCENARIOS = [
   'typing', 'scroll-and-mouse', 'react-list',
 ].filter((name) => !ONLY || ONLY.includes(name));
 
-// Counts what rewind puts on the wire.
-const wire = { gzip: 0, raw: 0 };
-const ingest = http.createServer((request, response) => {
-  response.setHeader('Access-Control-Allow-Origin', '*');
-  if (request.method === 'OPTIONS') {
-    response.writeHead(204, { 'Access-Control-Allow-Headers': 'content-type, content-encoding, authorization', 'Access-Control-Allow-Methods': 'POST' }).end();
-    return;
-  }
-  const parts = [];
-  request.on('data', (part) => parts.push(part));
-  request.on('end', () => {
-    const body = Buffer.concat(parts);
-    wire.gzip += body.length;
-    wire.raw += zlib.gunzipSync(body).length;
-    response.writeHead(200).end('{}');
-  });
-});
-await new Promise((resolve) => ingest.listen(0, '127.0.0.1', resolve));
-const endpoint = `http://127.0.0.1:${ingest.address().port}/ingest`;
+const ingest = await startIngest();
+const { endpoint, wire } = ingest;
 
 const site = await startStaticServer();
 const browser = await launchChromium();
 
-async function drive(page, scenario) {
-  if (scenario === 'typing') {
-    await page.click('#field');
-    await page.keyboard.type('The quick brown fox jumps over the lazy dog. '.repeat(3), { delay: 5 });
-  } else if (scenario === 'scroll-and-mouse') {
-    for (let i = 0; i < 60; i++) {
-      await page.mouse.move(50 + (i % 30) * 20, 100 + (i % 10) * 20);
-      if (i % 3 === 0) await page.mouse.wheel(0, 120);
-      await page.waitForTimeout(10);
-    }
-  } else {
-    await page.evaluate((name) => window.bench.inTask(() => window.scenarios[name].run()), scenario);
-  }
-}
-
 async function measure(scenario, recorder) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  await page.goto(`${site.origin}/bench/page.html`);
-  await page.evaluate(async (name) => {
-    await window.scenarios[name].prepare?.();
-    // Let rewind's wasm finish loading (it starts at page load) so start()
-    // measures recording, not the download.
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }, scenario);
+  const { context, page } = await openPrepared(browser, site.origin, scenario);
   const cdp = await context.newCDPSession(page);
   await cdp.send('Performance.enable');
   const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
-  wire.gzip = 0;
-  wire.raw = 0;
+  ingest.reset();
   await page.evaluate(() => { window.longestTask = 0; });
   const before = await metrics();
   await page.evaluate(({ recorder, endpoint }) => window.bench.inTask(() => window.bench.startRecorder(recorder, endpoint)), { recorder, endpoint });
@@ -155,7 +114,7 @@ const machine = {
 };
 await browser.close();
 await site.close();
-ingest.close();
+await ingest.close();
 
 const summary = {};
 const rows = [];

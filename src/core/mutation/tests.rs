@@ -570,16 +570,48 @@ fn replaying_the_emitted_mutations_reproduces_the_live_tree() {
         let (mut recorder, snapshot) = Recorder::start(&dom, document, PrivacyRules::default());
         let mut model = Model::default();
         model.root = model.build(&snapshot);
-        for batch in 0..(1 + rng.below(8)) {
-            for _ in 0..(1 + rng.below(25)) {
-                random_edit(&mut dom, &mut rng, &mut all, body);
+        let batches = 1 + rng.below(8);
+        let mut page = RandomPage {
+            dom,
+            document,
+            body,
+            all,
+            rng,
+        };
+        page.replay_batches(&mut recorder, &mut model, seed, batches, 25);
+    }
+}
+
+/// A page edited at random, as the property tests drive it.
+struct RandomPage {
+    dom: MemoryDom,
+    document: MemoryNode,
+    body: MemoryNode,
+    all: Vec<MemoryNode>,
+    rng: Rng,
+}
+
+impl RandomPage {
+    /// `batches` batches of up to `max_edits` random edits, each observed,
+    /// applied to the model and checked against the live tree.
+    fn replay_batches(
+        &mut self,
+        recorder: &mut Recorder,
+        model: &mut Model,
+        seed: u64,
+        batches: usize,
+        max_edits: usize,
+    ) {
+        for batch in 0..batches {
+            for _ in 0..(1 + self.rng.below(max_edits)) {
+                random_edit(&mut self.dom, &mut self.rng, &mut self.all, self.body);
             }
-            if let Some(mutation) = recorder.observe(&mut dom) {
+            if let Some(mutation) = recorder.observe(&mut self.dom) {
                 model.apply(&mutation);
             }
             assert_eq!(
                 model.render(model.root),
-                render_live(&dom, document),
+                render_live(&self.dom, self.document),
                 "seed {seed}, after batch {batch}"
             );
             model.ids_reachable(model.root, &mut HashSet::new());
@@ -694,19 +726,15 @@ fn a_snapshot_written_in_slices_while_the_page_changes_replays_to_the_live_tree(
             "seed {seed}, after the snapshot's own records"
         );
         model.ids_reachable(model.root, &mut HashSet::new());
-        for batch in 0..(1 + rng.below(4)) {
-            for _ in 0..(1 + rng.below(15)) {
-                random_edit(&mut dom, &mut rng, &mut all, body);
-            }
-            if let Some(mutation) = recorder.observe(&mut dom) {
-                model.apply(&mutation);
-            }
-            assert_eq!(
-                model.render(model.root),
-                render_live(&dom, document),
-                "seed {seed}, after batch {batch}"
-            );
-        }
+        let batches = 1 + rng.below(4);
+        let mut page = RandomPage {
+            dom,
+            document,
+            body,
+            all,
+            rng,
+        };
+        page.replay_batches(&mut recorder, &mut model, seed, batches, 15);
     }
     assert!(slices_seen > 2_000, "the walks were sliced: {slices_seen}");
 }
