@@ -194,10 +194,6 @@ impl<N: Clone> SnapshotWalk<N> {
         finished
     }
 
-    pub fn is_finished(&self) -> bool {
-        self.open.is_empty()
-    }
-
     /// The page changed the DOM's structure since the walk began: from now
     /// on every child is checked before it is written.
     pub fn mark_disturbed(&mut self) {

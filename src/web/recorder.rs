@@ -239,7 +239,6 @@ impl Recording {
     /// Continues the recording under another device id: a new replay with
     /// its own seq and a fresh Meta + full snapshot.
     fn switch_device(&mut self, device_id: DeviceId) {
-        self.complete_snapshot();
         self.emit_mutations();
         self.seal_and_ship(false);
         let previous = self.replay_id();
@@ -253,7 +252,6 @@ impl Recording {
         if !self.is_capturing() {
             return None;
         }
-        self.complete_snapshot();
         self.emit_mutations();
         self.flush_mouse();
         self.flush_scrolls();
@@ -393,7 +391,6 @@ impl Recording {
     /// The page is hidden or going away: seal what gathered and send it
     /// with keepalive, so it arrives even if the tab is closed now.
     pub fn on_page_hidden(&mut self) {
-        self.complete_snapshot();
         self.seal_and_ship(true);
         self.storage.save_session(&self.session);
     }
@@ -404,6 +401,7 @@ impl Recording {
         if self.is_stopped {
             return None;
         }
+        // Before anything is detached: finishing re-observes and attaches.
         self.complete_snapshot();
         // What the observers gathered up to now is part of the recording.
         self.emit_mutations();
@@ -420,7 +418,6 @@ impl Recording {
     }
 
     fn rotate_session(&mut self, now: f64) {
-        self.complete_snapshot();
         self.seal_and_ship(false);
         let previous = self.replay_id();
         self.session = Session::generate(now);
@@ -453,7 +450,8 @@ impl Recording {
 
     /// Seals the open chunk, if it holds events.
     fn seal(&mut self) -> Option<SealedChunk> {
-        // Never half a snapshot in a chunk.
+        // Never half a snapshot in a chunk: everything that seals (flush,
+        // a hidden page, a new session or device) finishes one first.
         self.complete_snapshot();
         self.wire.as_mut()?.chunker.seal()
     }
