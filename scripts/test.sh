@@ -29,7 +29,7 @@ run_step chrome 900 wasm-pack test --headless --chrome
 run_step firefox 900 wasm-pack test --headless --firefox
 # --test-timeout bounds each test; --test-force-exit ends a file's process
 # even if a failed test left a socket or browser open.
-run_step e2e 1200 node --test --test-reporter=spec --test-timeout=180000 --test-force-exit tests/e2e/
+run_step e2e 1800 node --test --test-reporter=spec --test-timeout=180000 --test-force-exit tests/e2e/
 
 # Sum the runners' own counts: Rust's "test result: ... N passed; M failed"
 # and node's "ℹ pass N" / "ℹ fail M".
