@@ -82,12 +82,19 @@ export function stop(): Promise<void>;
 /**
  * Attaches a user to the replay: a Custom event `identify` and `user` in the
  * metadata of every later chunk. Rejects for an empty or overlong user id, or,
- * with `userIdAsDeviceId`, one that is not a valid device id.
+ * with `userIdAsDeviceId`, one that is not a valid device id. Called before
+ * `start()`, it names the user (and, with `userIdAsDeviceId`, the device) of
+ * the recording that starts, from its first chunk; the latest such call wins.
+ * After `stop()` and before the next `start()` it does nothing.
  */
 export function identify(userId: string, traits?: Record<string, unknown>): Promise<void>;
 /** Seals what was recorded so far into a chunk now; resolves once it is stored. */
 export function flush(): Promise<void>;
-/** Adds a Custom event `{ tag: "log", payload: { message, data } }` to the timeline. */
+/**
+ * Adds a Custom event `{ tag: "log", payload: { message, data } }` to the
+ * timeline. Calls made before `start()` (up to 100) are recorded, in order,
+ * right after the first full snapshot; after `stop()` a call is dropped.
+ */
 export function log(message: string, data?: unknown): Promise<void>;
 /** Takes a fresh Meta event and full snapshot now (a checkout); resolves once it is complete. */
 export function takeFullSnapshot(): Promise<void>;

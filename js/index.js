@@ -14,6 +14,26 @@ let courier = null;
 let recorder = null;
 let debug = false;
 
+// Calls made before start() (while nothing records yet, or while start()
+// loads the wasm) are kept and handed to the recording that starts, in
+// call order: ['identify', userId, traits] names its user (and, with
+// userIdAsDeviceId, its device) from the first chunk on; ['log', message,
+// data] is recorded right after its first full snapshot. Bounded, so a page
+// that never starts rewind keeps no more than this.
+const EARLY_LOG_LIMIT = 100;
+let earlyCalls = [];
+let droppedEarlyLogs = 0;
+// After stop(), nothing records until the next start(): calls then are
+// dropped, not kept for a recording that may never come.
+let stopped = false;
+
+const USER_ID_MAX_CHARS = 256;
+
+function earlyLogCount() {
+  // At most one identify() is kept, so this is the list's length or one less.
+  return earlyCalls.length - (earlyCalls.some((call) => call[0] === 'identify') ? 1 : 0);
+}
+
 function warn(message, detail) {
   if (!debug) return;
   try {
@@ -84,13 +104,21 @@ if (typeof window !== 'undefined') {
  */
 export async function start(options) {
   debug = Boolean(options?.debug);
+  if (!recorder) stopped = false;
   if (!(await ready())) return;
   if (recorder) {
     warn('start() called while recording: ignored');
     return;
   }
-  // Invalid options throw a JsError naming the key: the caller's to catch.
-  recorder = guarded(() => new Recorder(options, courier), null);
+  const early = earlyCalls;
+  // Invalid options throw a JsError naming the key: the caller's to catch;
+  // the early calls then wait for a start() that succeeds.
+  recorder = guarded(() => new Recorder(options, courier, early), null);
+  earlyCalls = [];
+  if (droppedEarlyLogs > 0) {
+    warn(`${droppedEarlyLogs} log() calls made before start() were dropped: the first ${EARLY_LOG_LIMIT} are kept`);
+    droppedEarlyLogs = 0;
+  }
   // A large page's first snapshot is written in slices between the page's
   // own tasks: start() resolves once it is complete.
   const started = recorder;
@@ -99,6 +127,8 @@ export async function start(options) {
 
 /** Stops recording; resolves once the last chunk is stored for delivery. */
 export async function stop() {
+  stopped = true;
+  earlyCalls = [];
   if (!recorder) return;
   const stopping = recorder;
   recorder = null;
@@ -112,7 +142,20 @@ export async function stop() {
  * the chunks' metadata). Rejects for an invalid user id.
  */
 export async function identify(userId, traits) {
-  if (!recorder) return;
+  if (!recorder) {
+    const id = String(userId);
+    const length = [...id].length;
+    if (length === 0 || length > USER_ID_MAX_CHARS) {
+      throw new Error(
+        `rewind identify(userId): the user id must be a string of 1 to ${USER_ID_MAX_CHARS} characters, got ${length} characters`,
+      );
+    }
+    // The latest identify() names the user; earlier ones before start() are
+    // superseded, so the list stays bounded.
+    if (!stopped) earlyCalls = earlyCalls.filter((call) => call[0] !== 'identify').concat([['identify', id, traits]]);
+    else warn('identify() while not recording: ignored');
+    return;
+  }
   const current = recorder;
   guarded(() => current.identify(String(userId), traits));
 }
@@ -137,7 +180,12 @@ export async function takeFullSnapshot() {
 
 /** Adds a `log` event (message and optional data) to the replay's timeline. */
 export async function log(message, data) {
-  if (!recorder) return;
+  if (!recorder) {
+    if (stopped) warn('log() while not recording: dropped');
+    else if (earlyLogCount() < EARLY_LOG_LIMIT) earlyCalls.push(['log', String(message), data]);
+    else droppedEarlyLogs += 1;
+    return;
+  }
   const current = recorder;
   guarded(() => current.log(String(message), data));
 }

@@ -24,7 +24,7 @@ pub use courier::Courier;
 use listener::EventListener;
 use options::read_start_options;
 use outbox::describe_js_error;
-use recorder::Recording;
+use recorder::{EarlyCall, Recording};
 
 /// What a recording attaches to the page; dropping it detaches all of it.
 struct Attachments {
@@ -103,8 +103,15 @@ impl Recorder {
     /// # Errors
     /// Invalid options (the message names the key and what it allows), or no
     /// window/document to record.
+    /// `early_calls` lists the `identify` and `log` calls the page made
+    /// before `start()`, in order: `[["identify", userId, traits] |
+    /// ["log", message, data], ...]`.
     #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue, courier: &Courier) -> Result<Recorder, JsError> {
+    pub fn new(
+        options: JsValue,
+        courier: &Courier,
+        early_calls: JsValue,
+    ) -> Result<Recorder, JsError> {
         console_error_panic_hook::set_once();
         let window =
             web_sys::window().ok_or_else(|| JsError::new("rewind must run in a browser window"))?;
@@ -120,6 +127,7 @@ impl Recorder {
             options.endpoint,
             options.emit,
             courier.state(),
+            read_early_calls(&early_calls),
         )));
         let is_capturing = recording.borrow().is_capturing();
         if !is_capturing {
@@ -232,19 +240,7 @@ impl Recorder {
     /// recorded as its JSON (`JSON.stringify`); what cannot be stringified
     /// is recorded as its string form.
     pub fn log(&self, message: String, data: JsValue) {
-        let data_json = if data.is_undefined() {
-            None
-        } else {
-            js_sys::JSON::stringify(&data)
-                .ok()
-                .and_then(|json| json.as_string())
-                .or_else(|| {
-                    // Cyclic or BigInt data: record its string form.
-                    let mut quoted = String::new();
-                    crate::core::json::write_str(&mut quoted, &dom::string_of(&data));
-                    Some(quoted)
-                })
-        };
+        let data_json = log_data_json(&data);
         with_recording(&self.recording, |recording| {
             recording.add_log(&message, data_json)
         });
@@ -257,13 +253,7 @@ impl Recorder {
     /// A user id that is empty, too long, or (with `userIdAsDeviceId`) not
     /// a valid device id.
     pub fn identify(&self, user_id: String, traits: JsValue) -> Result<(), JsError> {
-        let traits_json = if traits.is_undefined() || traits.is_null() {
-            None
-        } else {
-            js_sys::JSON::stringify(&traits)
-                .ok()
-                .and_then(|json| json.as_string())
-        };
+        let traits_json = traits_json(&traits);
         with_recording(&self.recording, |recording| {
             recording.identify(&user_id, traits_json)
         })
@@ -312,4 +302,61 @@ impl Recorder {
             Ok(JsValue::UNDEFINED)
         })
     }
+}
+
+/// A `log()` call's data as JSON (`JSON.stringify`); what cannot be
+/// stringified is recorded as its string form.
+fn log_data_json(data: &JsValue) -> Option<String> {
+    if data.is_undefined() {
+        return None;
+    }
+    js_sys::JSON::stringify(data)
+        .ok()
+        .and_then(|json| json.as_string())
+        .or_else(|| {
+            // Cyclic or BigInt data: record its string form.
+            let mut quoted = String::new();
+            crate::core::json::write_str(&mut quoted, &dom::string_of(data));
+            Some(quoted)
+        })
+}
+
+/// An `identify()` call's traits as JSON; none for undefined or null.
+fn traits_json(traits: &JsValue) -> Option<String> {
+    if traits.is_undefined() || traits.is_null() {
+        return None;
+    }
+    js_sys::JSON::stringify(traits)
+        .ok()
+        .and_then(|json| json.as_string())
+}
+
+/// The calls made before `start()` (see [`Recorder::new`]); entries of
+/// another shape are skipped, since the JS entry alone writes this list.
+fn read_early_calls(calls: &JsValue) -> Vec<EarlyCall> {
+    if !js_sys::Array::is_array(calls) {
+        return Vec::new();
+    }
+    let calls: &js_sys::Array = calls.unchecked_ref();
+    calls
+        .iter()
+        .filter_map(|call| {
+            if !js_sys::Array::is_array(&call) {
+                return None;
+            }
+            let call: js_sys::Array = call.unchecked_into();
+            let text = dom::string_of(&call.get(1));
+            match call.get(0).as_string()?.as_str() {
+                "identify" => Some(EarlyCall::Identify {
+                    user_id: text,
+                    traits_json: traits_json(&call.get(2)),
+                }),
+                "log" => Some(EarlyCall::Log {
+                    message: text,
+                    data_json: log_data_json(&call.get(2)),
+                }),
+                _ => None,
+            }
+        })
+        .collect()
 }

@@ -31,6 +31,22 @@ struct Wire {
     courier: Rc<CourierState>,
 }
 
+/// A call the page made before `start()`, handed to the recording that
+/// starts (in call order), so that nothing said early is lost.
+pub enum EarlyCall {
+    /// `identify(userId, traits)`: names the user, and with
+    /// `userIdAsDeviceId` the device, of the recording from its first chunk.
+    Identify {
+        user_id: String,
+        traits_json: Option<String>,
+    },
+    /// `log(message, data)`: recorded right after the first full snapshot.
+    Log {
+        message: String,
+        data_json: Option<String>,
+    },
+}
+
 /// The state of one recording, from `start()` to `stop()`.
 pub struct Recording {
     pub(super) window: Window,
@@ -54,6 +70,9 @@ pub struct Recording {
     identified_user: Option<String>,
     /// The next full snapshot starts a replay and is flushed at once.
     flush_next_snapshot: bool,
+    /// Custom events (tag, payload) of calls made before `start()`,
+    /// recorded after the first full snapshot so a replay opens with it.
+    after_first_snapshot: Vec<(&'static str, String)>,
     is_stopped: bool,
     /// A full snapshot being written in slices.
     pub(super) snapshot: Option<PendingSnapshot>,
@@ -67,14 +86,40 @@ impl Recording {
         endpoint: Option<String>,
         emit: Option<js_sys::Function>,
         courier: Rc<CourierState>,
+        early_calls: Vec<EarlyCall>,
     ) -> Self {
         let log = DebugLog::new(options.debug);
         let storage = TabStorage::new(&window);
         let now = js_sys::Date::now();
-        let device_id = options
+        let mut device_id = options
             .device_id
             .clone()
             .unwrap_or_else(|| storage.device_id());
+        let mut identified_user = None;
+        let mut after_first_snapshot = Vec::with_capacity(early_calls.len());
+        for call in early_calls {
+            match call {
+                EarlyCall::Identify {
+                    user_id,
+                    traits_json,
+                } => {
+                    match user_device_of(&user_id, options.user_id_as_device_id) {
+                        Ok(Some(user_device)) => device_id = user_device,
+                        Ok(None) => {}
+                        Err(reason) => {
+                            log.warn(&format!("identify() before start() ignored: {reason}"));
+                            continue;
+                        }
+                    }
+                    let user = text_and_json("userId", &user_id, "traits", traits_json);
+                    identified_user = Some(user.clone());
+                    after_first_snapshot.push(("identify", user));
+                }
+                EarlyCall::Log { message, data_json } => {
+                    after_first_snapshot.push(("log", text_and_json("message", &message, "data", data_json)));
+                }
+            }
+        }
         let session = match &options.session_id {
             Some(id) => Session::supplied(id.clone(), now),
             None => match storage.session() {
@@ -93,15 +138,21 @@ impl Recording {
             device_id: device_id.clone(),
             session_id: session.id.clone(),
         };
-        let wire = endpoint.map(|endpoint| Wire {
-            chunker: Chunker::new(
+        let wire = endpoint.map(|endpoint| {
+            let mut chunker = Chunker::new(
                 replay_id.clone(),
                 storage.next_seq(&replay_id.to_string()),
                 options.max_chunk_bytes,
-            ),
-            endpoint,
-            api_key: options.api_key.clone(),
-            courier,
+            );
+            if let Some(user) = &identified_user {
+                chunker.set_user(user.clone());
+            }
+            Wire {
+                chunker,
+                endpoint,
+                api_key: options.api_key.clone(),
+                courier,
+            }
         });
         log.info(&format!(
             "replay {replay_id}{}",
@@ -125,8 +176,9 @@ impl Recording {
             session,
             wire,
             is_sampled,
-            identified_user: None,
+            identified_user,
             flush_next_snapshot: true,
+            after_first_snapshot,
             is_stopped: false,
             snapshot: None,
         }
@@ -198,6 +250,9 @@ impl Recording {
     /// The first snapshot of a replay is what makes it playable: it is
     /// sent at once rather than after the flush interval.
     pub(super) fn after_snapshot_finished(&mut self) {
+        for (tag, payload) in std::mem::take(&mut self.after_first_snapshot) {
+            self.record_custom(tag, payload);
+        }
         if std::mem::replace(&mut self.flush_next_snapshot, false) {
             self.seal_and_ship(false);
         }
@@ -212,19 +267,11 @@ impl Recording {
     /// An empty or overlong user id, or one that cannot be a device id when
     /// it is to become one; the message says what is allowed.
     pub fn identify(&mut self, user_id: &str, traits_json: Option<String>) -> Result<(), String> {
-        if user_id.is_empty() || user_id.chars().count() > 256 {
-            return Err(format!(
-                "rewind identify(userId): the user id must be a string of 1 to 256 characters, got {} characters",
-                user_id.chars().count()
-            ));
-        }
+        let user_device = user_device_of(user_id, self.options.user_id_as_device_id)?;
         if !self.is_capturing() {
             return Ok(());
         }
-        if self.options.user_id_as_device_id && self.device_id.as_str() != user_id {
-            let device_id = DeviceId::parse(user_id).map_err(|error| {
-                format!("rewind identify(userId) with userIdAsDeviceId: {error}")
-            })?;
+        if let Some(device_id) = user_device.filter(|device| *device != self.device_id) {
             self.switch_device(device_id);
         }
         let user = text_and_json("userId", user_id, "traits", traits_json);
@@ -502,6 +549,27 @@ impl Recording {
             created_at_ms: js_sys::Date::now(),
         }
     }
+}
+
+/// Checks a user id for `identify()`; with `userIdAsDeviceId`, returns it
+/// as the device id it becomes.
+///
+/// # Errors
+/// An empty or overlong user id, or one that cannot be a device id when it
+/// is to become one; the message says what is allowed.
+fn user_device_of(user_id: &str, user_id_as_device_id: bool) -> Result<Option<DeviceId>, String> {
+    let length = user_id.chars().count();
+    if length == 0 || length > 256 {
+        return Err(format!(
+            "rewind identify(userId): the user id must be a string of 1 to 256 characters, got {length} characters"
+        ));
+    }
+    if !user_id_as_device_id {
+        return Ok(None);
+    }
+    DeviceId::parse(user_id)
+        .map(Some)
+        .map_err(|error| format!("rewind identify(userId) with userIdAsDeviceId: {error}"))
 }
 
 /// `{"<text_key>":"<text>","<json_key>":<json>}`, the second entry only

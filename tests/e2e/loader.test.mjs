@@ -107,6 +107,50 @@ for (const browserName of BROWSERS) {
       assert.deepEqual(errors, []);
     });
 
+    test('identify() and log() made before start() apply to the recording that starts', async () => {
+      const url = await page(
+        'early-calls.html',
+        `<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<script>${snippetFor('/dist/rewind.js')}</script>
+<script>
+  window.events = [];
+  // Queued by the snippet before the bundle loads, and before start().
+  Rewind.log('early 0', { n: 0 });
+  Rewind.identify('early-user', { plan: 'pro' });
+  for (let n = 1; n < 105; n++) Rewind.log('early ' + n);
+  window.started = Rewind.start({ emit: (event) => events.push(event), userIdAsDeviceId: true, debug: true })
+    .then(() => Rewind.getReplayId());
+</script></head>
+<body><p>early calls</p></body></html>`,
+      );
+      const { tab, errors } = await open(url);
+      const result = await tab.evaluate(async () => {
+        const replayId = await window.started;
+        await Rewind.stop();
+        // After stop() and before the next start(), a log() is dropped.
+        await Rewind.log('after stop');
+        await Rewind.start({ emit: (event) => events.push(event) });
+        await Rewind.stop();
+        return { replayId, events: window.events };
+      });
+      assert.match(result.replayId, /^early-user\//, 'identify() before start() named the device');
+      const types = result.events.map((e) => e.type);
+      assert.deepEqual(types.slice(0, 2), [4, 2]);
+      const custom = result.events.filter((e) => e.type === 5);
+      // Right after the first snapshot, in call order: 100 lines kept, the
+      // identify among them where it was called.
+      assert.deepEqual(types.slice(2, 2 + 101), Array(101).fill(5));
+      assert.deepEqual(custom[0].data, { tag: 'log', payload: { message: 'early 0', data: { n: 0 } } });
+      assert.deepEqual(custom[1].data, { tag: 'identify', payload: { userId: 'early-user', traits: { plan: 'pro' } } });
+      assert.deepEqual(
+        custom.slice(2, 101).map((e) => e.data.payload.message),
+        Array.from({ length: 99 }, (_, i) => `early ${i + 1}`),
+      );
+      assert.equal(custom.length, 101, 'the 5 lines past the first 100 were dropped, and the one after stop()');
+      assert.ok(!JSON.stringify(result.events).includes('after stop'));
+      assert.deepEqual(errors, []);
+    });
+
     test('the global name is configurable', async () => {
       const url = await page(
         'named.html',
@@ -291,11 +335,20 @@ for (const browserName of BROWSERS) {
         await window.npmDemo.flush();
         return {
           types: window.npmDemo.events.map((event) => event.type),
-          logged: window.npmDemo.events.some((event) => event.type === 5 && event.data.payload.message === 'started from the npm build'),
+          custom: window.npmDemo.events
+            .filter((event) => event.type === 5)
+            .map((event) => [event.data.tag, event.data.payload.message ?? event.data.payload.userId]),
         };
       });
       assert.deepEqual(result.types.slice(0, 2), [4, 2]);
-      assert.equal(result.logged, true);
+      // identify() and log() made before start() (www/npm/main.js), in call
+      // order right after the first snapshot, then the line logged after it.
+      assert.deepEqual(result.types.slice(2, 4), [5, 5], 'the early calls follow the first snapshot at once');
+      assert.deepEqual(result.custom, [
+        ['identify', 'npm-user-1'],
+        ['log', 'before start from the npm build'],
+        ['log', 'started from the npm build'],
+      ]);
       assert.deepEqual(errors, []);
     });
 

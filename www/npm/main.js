@@ -7,6 +7,11 @@ import { start, log, getReplayId, getSessionId, stop, flush, identify } from 're
 const events = [];
 window.npmDemo = { events, stop, flush, identify, getSessionId };
 
+// Calls made before start() are kept for the recording that starts: the
+// user is named from its first chunk, the line follows its first snapshot.
+identify('npm-user-1', { plan: 'trial' });
+log('before start from the npm build');
+
 start({ emit: (event) => events.push(event) }).then(() => {
   log('started from the npm build');
   document.querySelector('#replay-id').textContent = getReplayId();
