@@ -27,6 +27,17 @@ export function idbRequestDone(request) {
     request.onerror = () => reject(request.error);
   });
 }
+// A write counts as stored only once its transaction has committed: the
+// request's success event fires before the commit, and a tab closed between
+// the two loses the write. The closing tab's parked copy in localStorage is
+// removed only after this resolves, so a chunk is always in one or the other.
+export function idbWriteCommitted(request) {
+  return new Promise((resolve, reject) => {
+    const transaction = request.transaction;
+    transaction.oncomplete = () => resolve();
+    transaction.onabort = () => reject(transaction.error || request.error || new Error('the outbox transaction was aborted'));
+  });
+}
 export function idbOpen(factory, name, version, storeName) {
   return new Promise((resolve, reject) => {
     const request = factory.open(name, version);
@@ -45,6 +56,8 @@ export function idbOpen(factory, name, version, storeName) {
 extern "C" {
     #[wasm_bindgen(js_name = idbRequestDone)]
     fn idb_request_done(request: &IdbRequest) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = idbWriteCommitted)]
+    fn idb_write_committed(request: &IdbRequest) -> js_sys::Promise;
     #[wasm_bindgen(js_name = idbOpen)]
     fn idb_open(factory: &JsValue, name: &str, version: u32, store_name: &str) -> js_sys::Promise;
 }
@@ -132,11 +145,12 @@ impl Outbox {
     }
 
     /// Stores `record`, replacing one with the same replay id and seq.
+    /// Resolves once the write has committed.
     pub async fn put(&self, record: OutboxRecord) -> Result<(), JsValue> {
         match self {
             Outbox::IndexedDb(database) => {
                 let store = object_store(database, IdbTransactionMode::Readwrite)?;
-                await_request(&store.put(&record.to_js()?)?).await.map(drop)
+                await_commit(&store.put(&record.to_js()?)?).await
             }
             Outbox::Memory(records) => {
                 let mut records = records.borrow_mut();
@@ -174,7 +188,7 @@ impl Outbox {
             Outbox::IndexedDb(database) => {
                 let store = object_store(database, IdbTransactionMode::Readwrite)?;
                 let key = Array::of2(&replay_id.into(), &(seq as f64).into());
-                await_request(&store.delete(&key)?).await.map(drop)
+                await_commit(&store.delete(&key)?).await
             }
             Outbox::Memory(records) => {
                 records
@@ -245,6 +259,10 @@ fn object_store(
 
 async fn await_request(request: &IdbRequest) -> Result<JsValue, JsValue> {
     JsFuture::from(idb_request_done(request)).await
+}
+
+async fn await_commit(request: &IdbRequest) -> Result<(), JsValue> {
+    JsFuture::from(idb_write_committed(request)).await.map(drop)
 }
 
 /// A JS error's message, or its string form.
