@@ -21,7 +21,7 @@ export const CHROMIUM_ARGS = [
 ];
 
 // Firefox's own background traffic, off: the machine has no network.
-const FIREFOX_PREFS = {
+export const FIREFOX_PREFS = {
   'app.update.enabled': false,
   'browser.safebrowsing.malware.enabled': false,
   'browser.safebrowsing.phishing.enabled': false,
