@@ -244,12 +244,14 @@ impl CourierState {
                 self.note_stored(key, info);
             }
             Err(error) => {
-                // IndexedDB refused (quota, a closing database): keep the
-                // chunk in memory rather than lose it.
+                // IndexedDB refused or aborted the write (quota, a closing
+                // database): keep the chunk in memory rather than lose it,
+                // and parked, so that it outlives this page too.
                 self.log.warn(&format!(
                     "outbox refused a chunk ({}); it is kept in memory",
                     describe_js_error(&error)
                 ));
+                self.parking.park(&record);
                 let fallback = Outbox::in_memory();
                 let _ = fallback.put(record).await;
                 *self.outbox.borrow_mut() = Some(Rc::new(fallback));
@@ -413,6 +415,13 @@ impl CourierState {
         // Synchronous, so it survives the page even if the outbox write
         // started next does not finish.
         self.parking.park(&record);
+        // An outbox in memory dies with the page: what it still holds is
+        // parked too, for the site's next page load or another tab.
+        if let Some(outbox) = self.outbox.borrow().as_ref() {
+            for waiting in outbox.records_in_memory() {
+                self.parking.park(&waiting);
+            }
+        }
         if record.body.len() > KEEPALIVE_BODY_LIMIT {
             return false;
         }

@@ -161,6 +161,15 @@ impl Outbox {
         }
     }
 
+    /// The chunks an outbox in memory holds (none for IndexedDB, whose
+    /// chunks outlive the page anyway).
+    pub fn records_in_memory(&self) -> Vec<OutboxRecord> {
+        match self {
+            Outbox::IndexedDb(_) => Vec::new(),
+            Outbox::Memory(records) => records.borrow().clone(),
+        }
+    }
+
     /// The first stored chunk in (replay id, seq) order: per replay, the
     /// oldest, which must be delivered before the ones after it.
     pub async fn first(&self) -> Result<Option<OutboxRecord>, JsValue> {

@@ -267,6 +267,49 @@ for (const browserName of BROWSERS) {
       assertGapless(ingest.chunksOf(replayId));
     });
 
+    // The cause of a fresh-clone failure of the test above: the outbox counted
+    // a write as stored at its request's success event, before the
+    // transaction committed, and removed the parked copy then; a tab torn
+    // down in between lost the chunk. Here the page lives on, so the
+    // in-between is made certain: every write succeeds, then is undone.
+    test('a closing tab whose outbox write never commits keeps its chunk parked for the next load', async () => {
+      const { page } = await freshPage();
+      ingest.failNext(...Array.from({ length: 50 }, () => ({ status: 503, retryAfter: 60 })));
+      await page.goto(`${site.origin}/tests/fixtures/wire.html`);
+      const replayId = await page.evaluate(async (endpoint) => {
+        await Rewind.start({ endpoint, flushIntervalMs: 600000, emit: () => {} });
+        return Rewind.getReplayId();
+      }, ingest.endpoint);
+      // Chunk 0 is stored (the courier read it from the outbox to send it).
+      await ingest.waitFor(() => ingest.requests.length > 0, 10000, 'the first chunk');
+      await page.evaluate(() => {
+        Rewind.log('parked, never committed');
+        // What a tab torn down right after the write's success event, before
+        // its transaction committed, leaves: the write undone. Every outbox
+        // write from now on succeeds, then its transaction is aborted.
+        const put = IDBObjectStore.prototype.put;
+        IDBObjectStore.prototype.put = function (...args) {
+          const request = put.apply(this, args);
+          request.addEventListener('success', () => request.transaction.abort());
+          return request;
+        };
+        // The tab starts closing: rewind seals and parks the line, then
+        // writes it to the outbox, whose write is undone.
+        window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }));
+        return new Promise((resolve) => setTimeout(resolve, 300));
+      });
+      await page.close({ runBeforeUnload: true });
+      ingest.clearFaults();
+      const next = await context.newPage();
+      await next.goto(`${site.origin}/tests/fixtures/wire.html`);
+      await ingest.waitFor(
+        () => hasLogMessage(ingest, replayId, 'parked, never committed'),
+        20000,
+        'the parked chunk, sent by the next page load',
+      );
+      assertGapless(ingest.chunksOf(replayId));
+    });
+
     test('another open tab of the site delivers what a closing tab parked', {
       skip: CLOSE_UNRELIABLE_UNDER_AUTOMATION[browserName],
     }, async () => {
