@@ -6,12 +6,17 @@
 // chunks, meta.json keeps what the replay list shows. GET /api/replays lists
 // replays; GET /api/replays/<replayId> gives one replay's chunk list (gaps
 // included); GET /api/replays/<replayId>/chunks/<seq> streams one chunk
-// (still gzip: the player decompresses it in the browser).
-import { createReadStream } from 'node:fs';
-import { mkdir, readFile, readdir, rename, writeFile, link, unlink, stat } from 'node:fs/promises';
+// (still gzip: the player decompresses it in the browser). With read keys,
+// the read API demands one of them: the ingest key ships in every recorded
+// page, so it cannot protect what was recorded.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { mkdir, open, readFile, readdir, rename, writeFile, link, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { pipeline } from 'node:stream';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+
+import { ChunkSyntaxError, TOO_LARGE, scanChunk } from './chunk-scan.mjs';
 
 const gunzip = promisify(zlib.gunzip);
 
@@ -25,19 +30,31 @@ export const DEFAULT_LIMITS = {
   maxInflatedBytes: 64 * 1024 * 1024,
   /** The highest seq accepted. */
   maxSeq: 1_000_000_000,
+  /**
+   * Chunks inflated and read at once; the others wait their turn. Each may
+   * hold maxInflatedBytes, so this bounds that memory (2 x 64 MiB).
+   */
+  maxConcurrentInflations: 2,
 };
+
+/** A replay lists at most this many missing seqs (`missingCount` has them all). */
+const MAX_LISTED_MISSING = 1000;
+/** A file name holds at most 255 bytes on the usual file systems. */
+const MAX_SEGMENT_BYTES = 255;
 
 /**
  * An id as a path segment: every character outside [A-Za-z0-9_-] is
  * percent-encoded, '.' included, so '..' becomes '%2E%2E' and no segment
- * is special to a file system or an object store. Reversible.
+ * is special to a file system or an object store. An encoding longer than
+ * a file name may be (128 dots encode to 384 bytes) keeps its first 190
+ * characters and ends with '~' and the id's SHA-256: '~' never appears in
+ * an encoding, so such a name meets no other id's. Distinct ids, distinct
+ * names.
  */
 export function encodeSegment(id) {
-  return id.replace(/[^A-Za-z0-9_-]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
-}
-
-export function decodeSegment(segment) {
-  return decodeURIComponent(segment);
+  const encoded = id.replace(/[^A-Za-z0-9_-]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  if (encoded.length <= MAX_SEGMENT_BYTES) return encoded;
+  return `${encoded.slice(0, 190)}~${createHash('sha256').update(id).digest('hex')}`;
 }
 
 class Refusal extends Error {
@@ -47,23 +64,28 @@ class Refusal extends Error {
   }
 }
 
-/** The chunk's fields checked; what is wrong says what is allowed. */
-function validateChunk(chunk, maxSeq) {
-  if (typeof chunk !== 'object' || chunk === null || Array.isArray(chunk)) {
-    throw new Refusal(400, 'the body must be a JSON object (a rewind chunk)');
-  }
+/** A value as an error message shows it: JSON, at most 80 characters. */
+function shown(value) {
+  if (value === TOO_LARGE) return 'a value over 64 KiB';
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+}
+
+/** The chunk's fields (read by scanChunk) checked; what is wrong says what is allowed. */
+function validateChunk({ isObject, fields: chunk, eventsIsArray }, maxSeq) {
+  if (!isObject) throw new Refusal(400, 'the body must be a JSON object (a rewind chunk)');
   for (const key of ['deviceId', 'sessionId']) {
     if (typeof chunk[key] !== 'string' || !ID.test(chunk[key])) {
-      throw new Refusal(400, `${key} must be 1 to 128 of a-z A-Z 0-9 _ - . | @ : =, got ${JSON.stringify(chunk[key])}`);
+      throw new Refusal(400, `${key} must be 1 to 128 of a-z A-Z 0-9 _ - . | @ : =, got ${shown(chunk[key])}`);
     }
   }
   if (chunk.replayId !== `${chunk.deviceId}/${chunk.sessionId}`) {
     throw new Refusal(400, 'replayId must be "<deviceId>/<sessionId>"');
   }
   if (!Number.isInteger(chunk.seq) || chunk.seq < 0 || chunk.seq > maxSeq) {
-    throw new Refusal(400, `seq must be a whole number from 0 to ${maxSeq}, got ${JSON.stringify(chunk.seq)}`);
+    throw new Refusal(400, `seq must be a whole number from 0 to ${maxSeq}, got ${shown(chunk.seq)}`);
   }
-  if (!Array.isArray(chunk.events)) throw new Refusal(400, 'events must be an array');
+  if (!eventsIsArray) throw new Refusal(400, 'events must be an array');
   for (const key of ['startTimestamp', 'endTimestamp']) {
     if (typeof chunk[key] !== 'number' || !Number.isFinite(chunk[key])) {
       throw new Refusal(400, `${key} must be a number (epoch ms)`);
@@ -91,28 +113,68 @@ function readBody(request, limit) {
       parts.push(part);
     });
     request.on('end', () => resolve(Buffer.concat(parts)));
-    request.on('error', reject);
+    // The client went away (or sent less than its Content-Length): nobody
+    // reads the answer, but the request ends here and its parts are freed.
+    request.on('error', () => reject(new Refusal(400, 'the request ended before its body was complete')));
   });
 }
 
-/** What a chunk adds to its replay's summary. */
-function summarize(chunk) {
-  let errors = 0;
-  let logs = 0;
-  for (const event of chunk.events) {
-    if (event?.type === 6 && event.data?.plugin === 'rrweb/console@1' && event.data.payload?.level === 'error') errors += 1;
-    if (event?.type === 5 && event.data?.tag === 'log') logs += 1;
+/** Lets at most `limit` tasks run at once; the others wait, in order. */
+function createGate(limit) {
+  let running = 0;
+  const waiting = [];
+  return async function run(task) {
+    if (running < limit) running += 1;
+    // A finishing task hands its place over, so `running` never passes limit.
+    else await new Promise((resolve) => waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running -= 1;
+    }
+  };
+}
+
+const digest = (text) => createHash('sha256').update(text).digest();
+
+/**
+ * Checks `Authorization: Bearer <key>` against a list of key digests. Every
+ * key is compared, each in constant time over digests of equal length, so
+ * the answer's timing says nothing about how close a guess came.
+ * @returns {'missing' | 'wrong' | 'ok'}
+ */
+function checkBearer(request, keyDigests) {
+  const header = request.headers.authorization ?? '';
+  if (!/^bearer[ \t]/i.test(header)) return 'missing';
+  const given = digest(header.slice(7).trim());
+  let found = false;
+  for (const key of keyDigests) found = timingSafeEqual(given, key) || found;
+  return found ? 'ok' : 'wrong';
+}
+
+/** The decoded rest of a read path, or a 400 saying what is malformed. */
+function decodePath(encoded) {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw new Refusal(400, `the path holds a malformed percent-encoding (${shown(encoded)}): each % must start a %XX escape, and the escapes must spell UTF-8`);
   }
-  return { errors, logs };
 }
 
 /**
  * The collector's request handler and its store.
- * @param {{ dataDir: string, apiKeys?: string[], limits?: Partial<typeof DEFAULT_LIMITS> }} options
+ * @param {{ dataDir: string, apiKeys?: string[], readKeys?: string[], limits?: Partial<typeof DEFAULT_LIMITS> }} options
+ *   `apiKeys`: one is demanded by POST /ingest (none: anyone may send);
+ *   `readKeys`: one is demanded by the read API (none: anyone may read).
  */
-export function createCollector({ dataDir, apiKeys = [], limits = {} }) {
-  const { maxBodyBytes, maxInflatedBytes, maxSeq } = { ...DEFAULT_LIMITS, ...limits };
+export function createCollector({ dataDir, apiKeys = [], readKeys = [], limits = {} }) {
+  const { maxBodyBytes, maxInflatedBytes, maxSeq, maxConcurrentInflations } = { ...DEFAULT_LIMITS, ...limits };
   const root = path.resolve(dataDir);
+  const apiKeyDigests = apiKeys.map(digest);
+  const readKeyDigests = readKeys.map(digest);
+  const inflateGate = createGate(maxConcurrentInflations);
   // One summary update at a time per replay (chunks of one replay may
   // arrive at once from a page and its retries).
   const summaryLocks = new Map();
@@ -152,8 +214,8 @@ export function createCollector({ dataDir, apiKeys = [], limits = {} }) {
     if (summaryLocks.get(dir) === next) summaryLocks.delete(dir);
   }
 
-  /** Stores a chunk once; resolves 'stored' or 'duplicate'. */
-  async function store(body) {
+  /** Inflates a body and reads the chunk's fields, without building its events. */
+  async function readChunk(body) {
     let inflated;
     try {
       inflated = await gunzip(body, { maxOutputLength: maxInflatedBytes });
@@ -161,13 +223,19 @@ export function createCollector({ dataDir, apiKeys = [], limits = {} }) {
       if (error.code === 'ERR_BUFFER_TOO_LARGE') throw new Refusal(413, `the chunk inflates past ${maxInflatedBytes} bytes`);
       throw new Refusal(400, 'the body must be gzip (Content-Encoding: gzip)');
     }
-    let chunk;
     try {
-      chunk = JSON.parse(inflated.toString('utf8'));
-    } catch {
-      throw new Refusal(400, 'the chunk is not valid JSON');
+      return scanChunk(inflated);
+    } catch (error) {
+      if (error instanceof ChunkSyntaxError) throw new Refusal(400, error.message);
+      throw error;
     }
-    validateChunk(chunk, maxSeq);
+  }
+
+  /** Stores a chunk once; resolves 'stored' or 'duplicate'. */
+  async function store(body) {
+    const scanned = await inflateGate(() => readChunk(body));
+    validateChunk(scanned, maxSeq);
+    const chunk = scanned.fields;
     const dir = replayDir(chunk.deviceId, chunk.sessionId);
     await mkdir(dir, { recursive: true });
     const file = path.join(dir, `${chunk.seq}.json.gz`);
@@ -183,7 +251,9 @@ export function createCollector({ dataDir, apiKeys = [], limits = {} }) {
     } finally {
       await unlink(temporary).catch(() => {});
     }
-    await updateSummary(dir, chunk, summarize(chunk));
+    // A user over 64 KiB is kept in the chunk, not in the replay list.
+    const user = chunk.user === TOO_LARGE ? undefined : chunk.user;
+    await updateSummary(dir, { ...chunk, user }, { errors: scanned.errors, logs: scanned.logs });
     return 'stored';
   }
 
@@ -215,10 +285,14 @@ export function createCollector({ dataDir, apiKeys = [], limits = {} }) {
   }
 
   function describe(meta) {
-    const last = meta.seqs.at(-1) ?? -1;
-    const present = new Set(meta.seqs);
+    // The gaps are walked between stored seqs, never seq by seq: one chunk
+    // with seq 1,000,000,000 must not list a billion missing ones.
     const missing = [];
-    for (let seq = 0; seq <= last; seq++) if (!present.has(seq)) missing.push(seq);
+    let expected = 0;
+    for (const seq of meta.seqs) {
+      for (let gap = expected; gap < seq && missing.length < MAX_LISTED_MISSING; gap++) missing.push(gap);
+      expected = seq + 1;
+    }
     return {
       replayId: meta.replayId,
       deviceId: meta.deviceId,
@@ -229,6 +303,7 @@ export function createCollector({ dataDir, apiKeys = [], limits = {} }) {
       chunks: meta.seqs.length,
       seqs: meta.seqs,
       missingSeqs: missing,
+      missingCount: (meta.seqs.at(-1) ?? -1) + 1 - meta.seqs.length,
       errors: meta.errors,
       logs: meta.logs,
     };
@@ -252,14 +327,69 @@ export function createCollector({ dataDir, apiKeys = [], limits = {} }) {
     response.setHeader('Vary', 'Origin');
   }
 
-  function answer(response, status, body) {
-    response.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+  function answer(response, status, body, headers = {}) {
+    response.writeHead(status, { 'Content-Type': 'application/json', ...headers }).end(JSON.stringify(body));
+  }
+
+  /** Streams a stored chunk, still gzip; 404 when its file is gone. */
+  async function sendChunk(response, dir, meta, seq) {
+    let file;
+    try {
+      file = await open(path.join(dir, `${seq}.json.gz`));
+    } catch {
+      throw new Refusal(404, `chunk ${seq} of ${meta.replayId} is listed but its file is gone`);
+    }
+    try {
+      const { size } = await file.stat();
+      response.writeHead(200, { 'Content-Type': 'application/gzip', 'Content-Length': size });
+    } catch (error) {
+      await file.close();
+      throw error;
+    }
+    // A client gone mid-stream ends the response there; the stream closes the file.
+    pipeline(file.createReadStream(), response, () => {});
+  }
+
+  /** Answers the read API, once the key (if any) is checked. */
+  async function read(request, response, pathname) {
+    if (readKeyDigests.length > 0) {
+      const verdict = checkBearer(request, readKeyDigests);
+      if (verdict !== 'ok') {
+        throw new Refusal(
+          401,
+          verdict === 'missing'
+            ? 'reading replays needs a read key: send Authorization: Bearer <key>, with one of the keys in REWIND_READ_KEYS'
+            : 'that read key is not one of the keys in REWIND_READ_KEYS',
+        );
+      }
+    }
+    if (pathname === '/api/replays') {
+      answer(response, 200, { replays: await listReplays() });
+      return;
+    }
+    const rest = decodePath(pathname.slice('/api/replays/'.length));
+    const chunkMatch = /^(.+)\/chunks\/(\d+)$/.exec(rest);
+    if (chunkMatch) {
+      const { dir, meta } = await readReplay(chunkMatch[1]);
+      const seq = Number(chunkMatch[2]);
+      if (!meta.seqs.includes(seq)) throw new Refusal(404, `replay ${meta.replayId} has no chunk ${seq}`);
+      await sendChunk(response, dir, meta, seq);
+      return;
+    }
+    const { meta } = await readReplay(rest);
+    answer(response, 200, meta);
   }
 
   /** Handles collector routes; false for any other request. */
   async function handle(request, response) {
-    const { pathname } = new URL(request.url, 'http://127.0.0.1');
-    if (pathname !== '/ingest' && !pathname.startsWith('/api/replays')) return false;
+    let pathname;
+    try {
+      ({ pathname } = new URL(request.url, 'http://127.0.0.1'));
+    } catch {
+      // An absolute-form target with a bad host ('http://[x/'): not ours to answer.
+      return false;
+    }
+    if (pathname !== '/ingest' && pathname !== '/api/replays' && !pathname.startsWith('/api/replays/')) return false;
     cors(request, response);
     try {
       if (pathname === '/ingest') {
@@ -274,49 +404,32 @@ export function createCollector({ dataDir, apiKeys = [], limits = {} }) {
           return true;
         }
         if (request.method !== 'POST') throw new Refusal(405, 'POST chunks to /ingest');
-        if (apiKeys.length > 0) {
-          const match = /^Bearer (.+)$/.exec(request.headers.authorization ?? '');
-          if (!match || !apiKeys.includes(match[1])) throw new Refusal(401, 'a valid API key is required (Authorization: Bearer <key>)');
+        if (apiKeyDigests.length > 0 && checkBearer(request, apiKeyDigests) !== 'ok') {
+          throw new Refusal(401, 'a valid API key is required (Authorization: Bearer <key>)');
         }
         const body = await readBody(request, maxBodyBytes);
         const outcome = await store(body);
         answer(response, outcome === 'stored' ? 201 : 200, { ok: true, outcome });
         return true;
       }
-      if (request.method !== 'GET' && request.method !== 'HEAD') throw new Refusal(405, 'the replay API is read-only');
-      if (pathname === '/api/replays') {
-        answer(response, 200, { replays: await listReplays() });
-        return true;
-      }
-      const rest = decodeURIComponent(pathname.slice('/api/replays/'.length));
-      const chunkMatch = /^(.+)\/chunks\/(\d+)$/.exec(rest);
-      if (chunkMatch) {
-        const { dir, meta } = await readReplay(chunkMatch[1]);
-        const seq = Number(chunkMatch[2]);
-        if (!meta.seqs.includes(seq)) throw new Refusal(404, `replay ${meta.replayId} has no chunk ${seq}`);
-        const file = path.join(dir, `${seq}.json.gz`);
-        const size = await stat(file).then(
-          (found) => found.size,
-          () => {
-            throw new Refusal(404, `chunk ${seq} of ${meta.replayId} is listed but its file is gone`);
-          },
-        );
-        response.writeHead(200, { 'Content-Type': 'application/gzip', 'Content-Length': size });
-        createReadStream(file).pipe(response);
-        return true;
-      }
-      const { meta } = await readReplay(rest);
-      answer(response, 200, meta);
+      if (request.method !== 'GET' && request.method !== 'HEAD') throw new Refusal(405, 'the replay API is read-only (GET or HEAD)');
+      await read(request, response, pathname);
       return true;
     } catch (error) {
-      if (error instanceof Refusal && error.status === 413) {
-        // Do not read the rest of an oversized body.
-        response.setHeader('Connection', 'close');
-        response.on('finish', () => request.destroy());
+      if (response.headersSent) {
+        // Too late for another status: end the exchange.
+        response.destroy();
+      } else if (error instanceof Refusal) {
+        if (error.status === 413) {
+          // Do not read the rest of an oversized body.
+          response.setHeader('Connection', 'close');
+          response.on('finish', () => request.destroy());
+        }
+        answer(response, error.status, { ok: false, error: error.message }, error.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {});
+      } else {
+        console.error('[collector]', error);
+        answer(response, 500, { ok: false, error: 'the collector failed to store or read the chunk' });
       }
-      if (error instanceof Refusal) answer(response, error.status, { ok: false, error: error.message });
-      else answer(response, 500, { ok: false, error: 'the collector failed to store or read the chunk' });
-      if (!(error instanceof Refusal)) console.error('[collector]', error);
       return true;
     }
   }

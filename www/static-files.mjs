@@ -27,7 +27,7 @@ export async function sendFile(response, folder, relativePath, extraHeaders = {}
   try {
     decoded = decodeURIComponent(relativePath);
   } catch {
-    response.writeHead(400).end('bad path encoding');
+    response.writeHead(400).end('the path holds a malformed percent-encoding: each % must start a %XX escape, and the escapes must spell UTF-8');
     return;
   }
   const filePath = path.resolve(root, '.' + path.posix.normalize('/' + decoded));

@@ -1,6 +1,8 @@
 // The main job end to end: the demo app, recorded through the snippet into
 // the reference collector, then played back in the player page with
-// rrweb-player. Screenshots of both land in test-results/.
+// rrweb-player. Screenshots of both land in test-results/. With read keys,
+// the player asks for one in its own form, keeps it for the tab and asks
+// again when it is refused.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm, mkdir } from 'node:fs/promises';
@@ -19,7 +21,7 @@ let dataDir;
 
 before(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'rewind-player-'));
-  server = createDemoServer({ dataDir });
+  server = createDemoServer({ dataDir, apiKeys: [], readKeys: [] });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${server.address().port}`;
   browser = await launchChromium();
@@ -118,4 +120,79 @@ test("the demo app loads rewind with the README's snippet", async () => {
   const snippet = (await readFile(path.join(repoRoot, 'dist/snippet.min.js'), 'utf8')).trim();
   const app = await readFile(path.join(repoRoot, 'www/public/app.html'), 'utf8');
   assert.ok(app.includes(snippet.replace('"/rewind/rewind.js"', '"/dist/rewind.js"')), 'app.html holds the built snippet');
+});
+
+test('with read keys, the player asks for one in a form, keeps it for the tab and asks again when it is refused', async () => {
+  const keyed = createDemoServer({ dataDir, apiKeys: [], readKeys: ['rk_read_player'] });
+  await new Promise((resolve) => keyed.listen(0, '127.0.0.1', resolve));
+  const keyedOrigin = `http://127.0.0.1:${keyed.address().port}`;
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  try {
+    const app = await context.newPage();
+    await app.goto(`${keyedOrigin}/app.html`);
+    const replayId = await app.evaluate(async () => {
+      Rewind.log('behind a key');
+      await Rewind.flush();
+      await Rewind.whenDelivered(10000);
+      return Rewind.getReplayId();
+    });
+    await app.close();
+
+    const player = await context.newPage();
+    const playerErrors = collectPageErrors(player);
+    const dialogs = [];
+    player.on('dialog', (dialog) => {
+      dialogs.push(dialog.type());
+      dialog.dismiss();
+    });
+    const readRequests = [];
+    player.on('request', (request) => {
+      if (request.url().includes('/api/replays')) readRequests.push(request.headers().authorization ?? null);
+    });
+    await player.goto(`${keyedOrigin}/player.html`);
+    const form = player.locator('#key-form');
+    await form.waitFor({ state: 'visible' });
+    assert.match(await player.locator('#key-reason').textContent(), /kept behind a read key.*REWIND_READ_KEYS/);
+    assert.equal(await player.locator('#replays li').count(), 0, 'nothing listed without a key');
+    await player.screenshot({ path: path.join(SHOTS, 'player-key-prompt.png') });
+
+    // An empty key is refused in the page; a wrong one by the collector.
+    await player.click('#key-form button[type=submit]');
+    assert.equal(await player.locator('#key-error').textContent(), 'Enter a read key.');
+    await player.fill('#read-key', 'rk_wrong');
+    await player.click('#key-form button[type=submit]');
+    await player.locator('#key-reason', { hasText: 'That key was refused' }).waitFor();
+    assert.equal(await player.evaluate(() => sessionStorage.getItem('rewind.readKey')), null, 'a refused key is forgotten');
+    await player.screenshot({ path: path.join(SHOTS, 'player-key-refused.png') });
+
+    await player.fill('#read-key', 'rk_read_player');
+    await player.press('#read-key', 'Enter');
+    await form.waitFor({ state: 'hidden' });
+    await player.locator(`#replays li[data-replay-id="${replayId}"]`).waitFor();
+    await player.waitForFunction(() => window.currentReplay && window.currentReplay.events > 2);
+    assert.ok((await player.locator('#timeline li').allTextContents()).some((line) => line.includes('behind a key')));
+    assert.equal(await player.evaluate(() => sessionStorage.getItem('rewind.readKey')), 'rk_read_player');
+    assert.ok(readRequests.includes('Bearer rk_read_player'), 'the key travels as a Bearer token');
+    assert.equal(readRequests.filter((header) => header === 'Bearer rk_read_player').length, readRequests.length - 2, 'every read after the key was given carries it');
+
+    // Asked once: a reload in the same tab goes straight to the replays.
+    await player.reload();
+    await player.waitForFunction(() => window.currentReplay && window.currentReplay.events > 2);
+    assert.equal(await form.isVisible(), false);
+
+    // A key the collector no longer takes (say, rotated) brings the form back.
+    await player.evaluate(() => sessionStorage.setItem('rewind.readKey', 'rk_rotated_away'));
+    await player.reload();
+    await form.waitFor({ state: 'visible' });
+    assert.match(await player.locator('#key-reason').textContent(), /That key was refused \(that read key is not one of the keys in REWIND_READ_KEYS\)/);
+    assert.deepEqual(dialogs, [], 'no window.prompt or other dialog');
+    // The browser logs each 401 it met (no key, the wrong key, the rotated key); nothing else.
+    const refusals = playerErrors.filter((line) => line.includes('status of 401'));
+    assert.equal(refusals.length, 3, playerErrors.join('\n'));
+    assert.deepEqual(playerErrors.filter((line) => !refusals.includes(line)), []);
+  } finally {
+    await context.close();
+    keyed.closeAllConnections();
+    await new Promise((resolve) => keyed.close(resolve));
+  }
 });
