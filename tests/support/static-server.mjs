@@ -15,7 +15,14 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
  */
 export async function startStaticServer({ root = repoRoot, headers = () => ({}) } = {}) {
   const server = http.createServer((request, response) => {
-    const { pathname } = new URL(request.url, 'http://127.0.0.1');
+    let pathname;
+    try {
+      ({ pathname } = new URL(request.url, 'http://127.0.0.1'));
+    } catch {
+      // A request target no URL parser takes ('http://[x/'): refused, never a crash.
+      response.writeHead(400, { 'Content-Type': 'text/plain' }).end('malformed request target');
+      return;
+    }
     sendFile(response, root, pathname, headers(pathname));
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
