@@ -12,7 +12,8 @@
 // Ways of closing: Chromium through playwright-core (page.close with
 // runBeforeUnload, as a user's close runs unload handlers), Firefox ESR
 // through WebDriver BiDi (puppeteer-core, browsingContext.close) and
-// through WebDriver classic (geckodriver's own DELETE /window).
+// through WebDriver classic (geckodriver's own DELETE /window), and by the
+// page itself (window.close(), the browser's own close path).
 //
 //   node scripts/close-loss.mjs [trials=20]
 //   CLOSE_METHODS=firefox-bidi,firefox-classic node scripts/close-loss.mjs 10
@@ -32,7 +33,7 @@ if (!Number.isInteger(trials) || trials < 1) {
   console.error(`close-loss: trials must be a whole number from 1, got '${process.argv[2]}'`);
   process.exit(2);
 }
-const METHODS = (process.env.CLOSE_METHODS ?? 'chromium-playwright,firefox-bidi,firefox-classic').split(',');
+const METHODS = (process.env.CLOSE_METHODS ?? 'chromium-playwright,firefox-self,firefox-bidi,firefox-classic').split(',');
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Each way of closing: open a fresh profile, then pages in it. */
@@ -75,6 +76,40 @@ const drivers = {
             return {
               evaluate: (fn, ...args) => page.evaluate(fn, ...args),
               close: () => page.close({ runBeforeUnload: true }),
+            };
+          },
+          dispose: () => context.close().catch(() => {}),
+        };
+      },
+      close: () => browser.close(),
+    };
+  },
+  // The browser's own close path: the page calls window.close() (allowed by
+  // the test prefs), as a user's close button closes the tab; no driver
+  // command closes it.
+  async 'firefox-self'() {
+    const browser = await puppeteer.launch({
+      browser: 'firefox',
+      executablePath: FIREFOX_PATH,
+      headless: true,
+      extraPrefsFirefox: FIREFOX_PREFS,
+    });
+    return {
+      async profile() {
+        const context = await browser.createBrowserContext();
+        return {
+          async open(url) {
+            const page = await context.newPage();
+            await page.goto(url);
+            return {
+              evaluate: (fn, ...args) => page.evaluate(fn, ...args),
+              close: async () => {
+                const closed = new Promise((resolve) => page.once('close', resolve));
+                await page.evaluate(() => {
+                  setTimeout(() => window.close(), 0);
+                });
+                await Promise.race([closed, sleep(10000)]);
+              },
             };
           },
           dispose: () => context.close().catch(() => {}),

@@ -134,6 +134,11 @@ pub struct CourierState {
     /// Chunks sent with keepalive on pagehide whose answer is pending; the
     /// loop waits for them rather than send them twice.
     sent_before_unload: RefCell<Vec<ChunkKey>>,
+    /// Chunks parked as the page hid or closed: their parked copy stays
+    /// until they are delivered, even once the outbox holds them, because
+    /// it is what tells the site's other tabs (through the `storage` event)
+    /// that a closing tab left chunks to deliver.
+    parked_on_hide: RefCell<Vec<ChunkKey>>,
     limits: Cell<OutboxLimits>,
     request_timeout_ms: Cell<f64>,
     log: DebugLog,
@@ -238,7 +243,7 @@ impl CourierState {
         };
         match outbox.put(record.clone()).await {
             Ok(()) => {
-                if outbox.is_persistent() {
+                if outbox.is_persistent() && !self.parked_on_hide.borrow().contains(&key) {
                     self.parking.unpark(&key.0, key.1);
                 }
                 self.note_stored(key, info);
@@ -377,6 +382,7 @@ impl CourierState {
 
     async fn remove(&self, outbox: &Outbox, key: &ChunkKey) {
         self.parking.unpark(&key.0, key.1);
+        self.parked_on_hide.borrow_mut().retain(|parked| parked != key);
         if let Err(error) = outbox.delete(&key.0, key.1).await {
             self.log.warn(&format!(
                 "delivered chunk could not be removed: {}",
@@ -414,7 +420,11 @@ impl CourierState {
     pub fn send_before_unload(self: &Rc<Self>, record: OutboxRecord) -> bool {
         // Synchronous, so it survives the page even if the outbox write
         // started next does not finish.
-        self.parking.park(&record);
+        if self.parking.park(&record) {
+            self.parked_on_hide
+                .borrow_mut()
+                .push((record.replay_id.clone(), record.seq));
+        }
         // An outbox in memory dies with the page: what it still holds is
         // parked too, for the site's next page load or another tab.
         if let Some(outbox) = self.outbox.borrow().as_ref() {

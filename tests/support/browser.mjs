@@ -30,6 +30,9 @@ export const FIREFOX_PREFS = {
   'network.captive-portal-service.enabled': false,
   'network.connectivity-service.enabled': false,
   'toolkit.telemetry.enabled': false,
+  // Lets a test page close its own tab with window.close(), the browser's
+  // own close path (tests/e2e/wire.test.mjs says why).
+  'dom.allow_scripts_to_close_windows': true,
 };
 
 export function launchChromium() {
