@@ -21,14 +21,28 @@ pub trait IdStore {
 pub struct Mirror<S> {
     store: S,
     next_id: NodeId,
-    /// What later mutations of a node need to know about where it was
-    /// recorded; only nodes with some flag set are kept.
-    flags: HashMap<NodeId, NodeFlags>,
+    /// What the mirror knows of each node the replay has: where the replay
+    /// last placed it, and the flags its later mutations need. A removed
+    /// node's entry goes with its remove (`forget`), the entries below it at
+    /// the next sweep (`sweep_if_grown`), so this follows the live tree, not
+    /// every node ever recorded: ids are never reused, and a list indexed by
+    /// id grew by 4 bytes of wasm memory per node a long-open page ever added.
+    known: HashMap<NodeId, Known>,
     has_shadow_hosts: bool,
-    /// Each id's parent as the replay last placed it (index = id, 0 = none):
-    /// dense, since ids count from 1.
-    parents: Vec<NodeId>,
+    /// How many entries the last sweep kept.
+    swept_size: usize,
 }
+
+/// A node the replay has.
+#[derive(Debug, Clone, Copy)]
+struct Known {
+    /// Its parent as the replay last placed it; 0: at the top.
+    parent: NodeId,
+    flags: NodeFlags,
+}
+
+/// Below this many entries the mirror never sweeps: small pages pay nothing.
+const SWEEP_MIN_SIZE: usize = 4096;
 
 /// Facts about a recorded node that decide how its later changes are recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -55,6 +69,10 @@ impl NodeFlags {
     pub const CSS_CAPTURED: NodeFlags = NodeFlags(256);
     /// An element with an open shadow root.
     pub const SHADOW_HOST: NodeFlags = NodeFlags(512);
+    /// A sweep's marks (see `Mirror::sweep_if_grown`), cleared before it
+    /// returns: the node's verdict is known, and it is kept.
+    const SWEPT: NodeFlags = NodeFlags(1 << 14);
+    const KEPT: NodeFlags = NodeFlags(1 << 15);
 
     pub const NONE: NodeFlags = NodeFlags(0);
 
@@ -77,9 +95,9 @@ impl<S: IdStore> Mirror<S> {
         Mirror {
             store,
             next_id: 1,
-            flags: HashMap::new(),
+            known: HashMap::new(),
             has_shadow_hosts: false,
-            parents: Vec::new(),
+            swept_size: 0,
         }
     }
 
@@ -94,24 +112,87 @@ impl<S: IdStore> Mirror<S> {
     }
 
     pub fn flags(&self, id: NodeId) -> NodeFlags {
-        self.flags.get(&id).copied().unwrap_or_default()
+        self.known
+            .get(&id)
+            .map_or(NodeFlags::NONE, |known| known.flags)
     }
 
     /// Records where the replay puts `id`: under `parent` (or at the top).
     pub fn set_parent(&mut self, id: NodeId, parent: Option<NodeId>) {
-        let index = id as usize;
-        if self.parents.len() <= index {
-            self.parents.resize(index + 1, 0);
-        }
-        self.parents[index] = parent.unwrap_or(0);
+        self.known
+            .entry(id)
+            .or_insert(Known {
+                parent: 0,
+                flags: NodeFlags::NONE,
+            })
+            .parent = parent.unwrap_or(0);
     }
 
     /// The parent the replay has `id` under, as of the last event written.
     pub fn replay_parent(&self, id: NodeId) -> Option<NodeId> {
-        self.parents
-            .get(id as usize)
-            .copied()
+        self.known
+            .get(&id)
+            .map(|known| known.parent)
             .filter(|&parent| parent != 0)
+    }
+
+    /// The replay no longer has `id` (its remove was written): what the
+    /// mirror knew of it goes. The nodes below it go at the next sweep; a
+    /// node added again is placed and flagged again as it is written.
+    pub fn forget(&mut self, id: NodeId) {
+        self.known.remove(&id);
+    }
+
+    /// Once the entries have doubled since the last sweep, drops those whose
+    /// chain of parents no longer reaches the top (a forgotten node is above
+    /// them). Each sweep is linear in the entries (a verdict is marked on
+    /// every node of a chain, so no chain is walked twice) and comes after
+    /// as many inserts, so its cost is amortized.
+    pub fn sweep_if_grown(&mut self) {
+        if self.known.len() < (2 * self.swept_size).max(SWEEP_MIN_SIZE) {
+            return;
+        }
+        let ids: Vec<NodeId> = self.known.keys().copied().collect();
+        let mut chain = Vec::new();
+        for start in ids {
+            let mut current = start;
+            let is_kept = loop {
+                let Some(known) = self.known.get(&current) else {
+                    break false;
+                };
+                if known.flags.contains(NodeFlags::SWEPT) {
+                    break known.flags.contains(NodeFlags::KEPT);
+                }
+                chain.push(current);
+                // Bounded: a chain longer than the entries would be a cycle.
+                if known.parent == 0 || chain.len() > self.known.len() {
+                    break known.parent == 0;
+                }
+                current = known.parent;
+            };
+            let mark = if is_kept {
+                NodeFlags::SWEPT.with(NodeFlags::KEPT)
+            } else {
+                NodeFlags::SWEPT
+            };
+            for id in chain.drain(..) {
+                if let Some(known) = self.known.get_mut(&id) {
+                    known.flags = known.flags.with(mark);
+                }
+            }
+        }
+        self.known.retain(|_, known| {
+            let is_kept = known.flags.contains(NodeFlags::KEPT);
+            known.flags = NodeFlags(known.flags.0 & !(NodeFlags::SWEPT.0 | NodeFlags::KEPT.0));
+            is_kept
+        });
+        self.swept_size = self.known.len();
+    }
+
+    /// How many nodes the mirror knows (the replay's live tree, plus at most
+    /// as many again between sweeps).
+    pub fn known_count(&self) -> usize {
+        self.known.len()
     }
 
     /// How deep the replay has `id`, as of the last event written: the
@@ -120,8 +201,8 @@ impl<S: IdStore> Mirror<S> {
         let mut depth = 0;
         let mut current = id;
         // Bounded: a chain longer than the ids there are would be a cycle.
-        while let Some(&parent) = self.parents.get(current as usize) {
-            if parent == 0 || depth > self.parents.len() {
+        while let Some(&Known { parent, .. }) = self.known.get(&current) {
+            if parent == 0 || depth > self.known.len() {
                 break;
             }
             depth += 1;
@@ -137,10 +218,13 @@ impl<S: IdStore> Mirror<S> {
 
     pub fn set_flags(&mut self, id: NodeId, flags: NodeFlags) {
         self.has_shadow_hosts |= flags.contains(NodeFlags::SHADOW_HOST);
-        if flags.is_empty() {
-            self.flags.remove(&id);
-        } else {
-            self.flags.insert(id, flags);
+        match self.known.get_mut(&id) {
+            Some(known) => known.flags = flags,
+            // Placed right after: a node is flagged as it is written.
+            None if !flags.is_empty() => {
+                self.known.insert(id, Known { parent: 0, flags });
+            }
+            None => {}
         }
     }
 
@@ -194,6 +278,60 @@ mod tests {
         assert_eq!(mirror.id_of(&"html"), Some(1));
         assert_eq!(mirror.id_of(&"head"), None);
         assert_eq!(mirror.assigned_count(), 2);
+    }
+
+    #[test]
+    fn what_the_mirror_knows_follows_the_live_tree_not_every_node_ever_placed() {
+        let mut mirror = Mirror::new(MapStore::default());
+        mirror.set_parent(1, None);
+        mirror.set_parent(2, Some(1));
+        // A page that adds a subtree of three nodes and removes it again,
+        // over and over: ids keep counting, the replay keeps two nodes.
+        let mut next = 3;
+        for _ in 0..10_000 {
+            let (root, child, grandchild) = (next, next + 1, next + 2);
+            next += 3;
+            mirror.set_parent(root, Some(2));
+            mirror.set_parent(child, Some(root));
+            mirror.set_parent(grandchild, Some(child));
+            mirror.set_flags(grandchild, NodeFlags::MASK_TEXT);
+            mirror.forget(root);
+            mirror.sweep_if_grown();
+        }
+        assert!(
+            mirror.known_count() <= 2 * SWEEP_MIN_SIZE,
+            "{} placements kept for a tree of 2 nodes",
+            mirror.known_count()
+        );
+        assert_eq!(mirror.replay_depth(2), 1);
+        assert_eq!(mirror.replay_parent(2), Some(1));
+    }
+
+    #[test]
+    fn a_sweep_keeps_every_node_still_placed() {
+        let mut mirror = Mirror::new(MapStore::default());
+        mirror.set_parent(1, None);
+        // A deep chain and a wide fan, all under the top: nothing goes.
+        for id in 2..3000 {
+            mirror.set_parent(id, Some(id - 1));
+        }
+        for id in 3000..6000 {
+            mirror.set_parent(id, Some(1));
+        }
+        mirror.set_flags(5000, NodeFlags::STYLE);
+        mirror.sweep_if_grown();
+        assert_eq!(mirror.known_count(), 5999);
+        assert_eq!(mirror.replay_depth(2999), 2998);
+        assert!(mirror.flags(5000).contains(NodeFlags::STYLE));
+        // The chain cut in the middle: what hung below the cut goes.
+        mirror.forget(1500);
+        for id in 6000..12_000 {
+            mirror.set_parent(id, Some(1));
+        }
+        mirror.sweep_if_grown();
+        assert_eq!(mirror.replay_parent(1499), Some(1498));
+        assert_eq!(mirror.replay_parent(1501), None);
+        assert_eq!(mirror.known_count(), 5999 - 1500 + 6000);
     }
 
     #[test]

@@ -617,6 +617,12 @@ impl<D: DomTree> MutationBuffer<D> {
         // Ordered by where the replay has the nodes now, before the adds
         // below move any of them.
         let removes = deepest_first(mirror, shadow_removes, removes);
+        // The replay forgets what is removed, and so does the mirror (what
+        // was below goes at a sweep): its placements follow the live tree.
+        // A node added again below is placed again as it is written.
+        for remove in &removes {
+            mirror.forget(remove.id);
+        }
         let mut emitted: HashSet<D::Key> = HashSet::new();
         let mut node_count = 0;
         let mut iframes = Vec::new();
@@ -691,6 +697,7 @@ impl<D: DomTree> MutationBuffer<D> {
         out.push_str(&adds_out);
         out.push_str("]}");
 
+        mirror.sweep_if_grown();
         let nothing = "{\"source\":0,\"texts\":[],\"attributes\":[],\"removes\":[],\"adds\":[]}";
         if out == nothing {
             return None;

@@ -116,7 +116,8 @@ impl Recording {
                     after_first_snapshot.push(("identify", user));
                 }
                 EarlyCall::Log { message, data_json } => {
-                    after_first_snapshot.push(("log", text_and_json("message", &message, "data", data_json)));
+                    after_first_snapshot
+                        .push(("log", text_and_json("message", &message, "data", data_json)));
                 }
             }
         }
@@ -286,8 +287,7 @@ impl Recording {
     /// Continues the recording under another device id: a new replay with
     /// its own seq and a fresh Meta + full snapshot.
     fn switch_device(&mut self, device_id: DeviceId) {
-        self.emit_mutations();
-        self.seal_and_ship(false);
+        self.end_replay();
         let previous = self.replay_id();
         self.device_id = device_id;
         self.open_new_replay(&format!("identified: replay {previous} continues as"));
@@ -465,12 +465,26 @@ impl Recording {
     }
 
     fn rotate_session(&mut self, now: f64) {
-        self.seal_and_ship(false);
+        self.end_replay();
         let previous = self.replay_id();
         self.session = Session::generate(now);
         self.storage.save_session(&self.session);
         self.is_sampled = is_session_sampled(self.session.id.as_str(), self.options.sample_rate);
         self.open_new_replay(&format!("session ended; replay {previous} continues as"));
+    }
+
+    /// Seals the last chunk of a replay that ends (a new session or device
+    /// follows), with everything gathered for it, as `stop()` does: a
+    /// snapshot under way, observer records, sampled mouse positions and
+    /// throttled scrolls. Left pending, the mouse positions would be
+    /// written by the next snapshot (`take_full_snapshot` flushes them)
+    /// into the new replay, before its Meta.
+    fn end_replay(&mut self) {
+        self.complete_snapshot();
+        self.emit_mutations();
+        self.flush_mouse();
+        self.flush_scrolls();
+        self.seal_and_ship(false);
     }
 
     /// After the device or session changed: a chunker for the new replay id
