@@ -164,7 +164,10 @@ impl Recorder {
             })
             .map_err(|_| JsError::new("could not listen for visibilitychange"))?,
         );
-        for activity in ["pointerdown", "keydown", "scroll"] {
+        // What only a user does: a page scrolls by itself (scripts, scroll
+        // anchoring, a list shrinking under the scroll position), and a
+        // feed that does so must not keep an idle session alive forever.
+        for activity in ["pointerdown", "keydown", "wheel", "touchmove"] {
             listeners.push(listen(
                 window.as_ref(),
                 activity,

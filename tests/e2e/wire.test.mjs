@@ -365,8 +365,20 @@ for (const browserName of BROWSERS) {
         await Rewind.start({ endpoint, flushIntervalMs: 200, sessionIdleTimeoutMs: 1000, emit: () => {} });
         const first = Rewind.getReplayId();
         Rewind.log('in the first session');
-        // No user activity for longer than the idle timeout.
+        // No user activity for longer than the idle timeout; the page itself
+        // scrolls a live feed meanwhile (a script, scroll anchoring or a list
+        // that shrinks under the scroll position): not the user, so it keeps
+        // no session alive.
+        const feed = document.createElement('div');
+        feed.style.cssText = 'height: 50px; overflow: auto';
+        feed.innerHTML = '<div style="height: 2000px">feed</div>';
+        document.body.append(feed);
+        let scrolls = 0;
+        feed.addEventListener('scroll', () => (scrolls += 1));
+        const scrolling = setInterval(() => (feed.scrollTop = (feed.scrollTop + 37) % 1500), 50);
         await new Promise((resolve) => setTimeout(resolve, 1700));
+        clearInterval(scrolling);
+        if (scrolls < 10) throw new Error(`the feed scrolled only ${scrolls} times`);
         const second = Rewind.getReplayId();
         Rewind.log('in the second session');
         await Rewind.stop();
