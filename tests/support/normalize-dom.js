@@ -12,6 +12,15 @@
 //   twins rrweb adds to :hover selectors are dropped, and the
 //   `(min|max)-device-(width|height)` media features rrweb rewrites to
 //   `(min|max)-(width|height)` are rewritten the same way on both sides;
+// - a page recorded in Firefox is replayed in Chromium, which re-parses
+//   every rule and serializes it its own way; where the two engines write
+//   the same declaration differently, CSS text is brought to one form on
+//   both sides: a font family name written as a string made of CSS
+//   identifiers (`"Inter"`, `"Helvetica Neue"`) loses its quotes (Firefox
+//   keeps the author's quotes, Chromium drops them around one identifier
+//   and adds them around several; the family is the same), except a
+//   generic family or CSS-wide keyword, whose quoted form names another
+//   family;
 // - nodes rrweb adds that have no recorded id (its own <style> before <head>
 //   of every rebuilt document, the text node it puts in a rebuilt <style>)
 //   and the `rrweb-paused` class on <html> are skipped on the replica;
@@ -106,6 +115,32 @@
     );
   }
 
+  // Unquoted, these mean something else than the family of that name.
+  const FONT_KEYWORDS = new Set([
+    'serif', 'sans-serif', 'monospace', 'cursive', 'fantasy', 'system-ui', 'math', 'emoji', 'fangsong',
+    'ui-serif', 'ui-sans-serif', 'ui-monospace', 'ui-rounded',
+    'inherit', 'initial', 'unset', 'revert', 'revert-layer', 'default',
+  ]);
+  const IDENTIFIER = /^-?[A-Za-z_][\w-]*$/;
+  const FONT_DECLARATION = /((?:^|[;{]\s*)font(?:-family)?\s*:\s*)([^;}]*)/g;
+
+  /** Font family names as one form in both engines (see the header). */
+  function canonicalFontFamilies(cssText) {
+    return cssText.replace(FONT_DECLARATION, (whole, head, value) =>
+      head +
+      value.replace(/"((?:[^"\\]|\\.)*)"/g, (quoted, name) => {
+        const words = name.split(' ');
+        const plain = words.every((w) => IDENTIFIER.test(w)) && !FONT_KEYWORDS.has(name.toLowerCase());
+        return plain ? name : quoted;
+      }),
+    );
+  }
+
+  /** A declaration block as both sides compare it: URLs resolved, one font-family form. */
+  function canonicalDeclarations(cssText, base) {
+    return canonicalFontFamilies(resolveCssUrls(cssText, base));
+  }
+
   function resolveSrcset(value, base) {
     return value
       .split(',')
@@ -126,12 +161,12 @@
           .split(',')
           .map((s) => s.trim())
           .filter((s) => !HOVER_TWIN.test(s));
-        out.push(`${selectors.join(', ')} { ${resolveCssUrls(rule.style.cssText, base)} }`);
+        out.push(`${selectors.join(', ')} { ${canonicalDeclarations(rule.style.cssText, base)} }`);
       } else if (rule.cssRules) {
         const head = rule.cssText.slice(0, rule.cssText.indexOf('{')).trim().replace(DEVICE_MEDIA, '$1-$2');
         out.push({ [head]: normalizeRules(rule.cssRules, base) });
       } else {
-        out.push(resolveCssUrls(rule.cssText, base));
+        out.push(canonicalDeclarations(rule.cssText, base));
       }
     }
     return out;
@@ -301,7 +336,7 @@
         if (replica && tag === 'dialog' && name === 'rr_open_mode') continue;
         let key = name;
         if (name === 'style' && element.style) {
-          value = resolveCssUrls(element.style.cssText, base);
+          value = canonicalDeclarations(element.style.cssText, base);
         } else if (name === 'srcset') {
           value = resolveSrcset(value, base);
         } else if (URL_ATTRIBUTES.includes(name) || (name === 'data' && tag === 'object')) {
