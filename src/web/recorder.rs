@@ -533,7 +533,6 @@ impl Recording {
     fn ship(&mut self, sealed: SealedChunk, before_unload: bool) {
         let Some(wire) = &self.wire else { return };
         let courier = wire.courier.clone();
-        self.remember_next_seq(&sealed);
         self.log.info(&format!(
             "sealed {}#{}: {} events, {} bytes raw, {} gzip",
             sealed.replay_id,
@@ -542,10 +541,15 @@ impl Recording {
             sealed.raw_len,
             sealed.body.len()
         ));
+        let (replay_id, next_seq) = (sealed.replay_id.to_string(), sealed.seq + 1);
         let record = self.outbox_record(sealed);
+        // A closing tab parks before anything else it writes: the parked
+        // copy is what must outlive the tab, and a closing tab's pagehide
+        // work can be cut short (seen in Firefox).
         if before_unload {
             courier.send_before_unload(record.clone());
         }
+        self.storage.save_next_seq(&replay_id, next_seq);
         wasm_bindgen_futures::spawn_local(courier.store(record));
     }
 
