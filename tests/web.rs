@@ -89,7 +89,7 @@ fn element_with_id<'a>(snapshot: &'a Value, id: &str) -> &'a Value {
 
 /// The message of the error `Recorder::new` rejected `options` with.
 fn rejection_message(options: JsValue) -> String {
-    let error = match Recorder::new(options, &Courier::new()) {
+    let error = match Recorder::new(options, &Courier::new(), JsValue::UNDEFINED) {
         Ok(_) => panic!("these options must be rejected"),
         Err(error) => JsValue::from(error),
     };
@@ -110,7 +110,8 @@ fn collect_ids(node: &Value, ids: &mut Vec<u64>) {
 fn start_emits_meta_then_full_snapshot_of_the_live_document() {
     let section = container(r#"<p id="greeting">Hello <b>replay</b></p><!-- note -->"#);
     let sink = Sink::new();
-    let mut recorder = Recorder::new(sink.options(&[]), &Courier::new()).unwrap();
+    let mut recorder =
+        Recorder::new(sink.options(&[]), &Courier::new(), JsValue::UNDEFINED).unwrap();
     let _stopping = recorder.stop();
     section.remove();
 
@@ -160,13 +161,14 @@ fn typed_values_are_masked_and_passwords_even_when_inputs_are_not() {
         .set_checked(true);
 
     let masked = Sink::new();
-    let _stopping = Recorder::new(masked.options(&[]), &Courier::new())
+    let _stopping = Recorder::new(masked.options(&[]), &Courier::new(), JsValue::UNDEFINED)
         .unwrap()
         .stop();
     let unmasked = Sink::new();
     let _stopping = Recorder::new(
         unmasked.options(&[("maskAllInputs", false.into())]),
         &Courier::new(),
+        JsValue::UNDEFINED,
     )
     .unwrap()
     .stop();
@@ -210,7 +212,7 @@ fn style_rules_added_through_cssom_are_captured() {
         .unwrap();
 
     let sink = Sink::new();
-    let _stopping = Recorder::new(sink.options(&[]), &Courier::new())
+    let _stopping = Recorder::new(sink.options(&[]), &Courier::new(), JsValue::UNDEFINED)
         .unwrap()
         .stop();
     section.remove();
@@ -230,7 +232,7 @@ fn script_text_never_leaves_the_page() {
     script.set_text_content(Some("const token = 'tok_live_42';"));
     document().body().unwrap().append_child(&script).unwrap();
     let sink = Sink::new();
-    let _stopping = Recorder::new(sink.options(&[]), &Courier::new())
+    let _stopping = Recorder::new(sink.options(&[]), &Courier::new(), JsValue::UNDEFINED)
         .unwrap()
         .stop();
     script.remove();
@@ -243,7 +245,7 @@ fn script_text_never_leaves_the_page() {
 fn svg_elements_are_flagged() {
     let section = container(r#"<svg id="chart" viewBox="0 0 4 4"><linearGradient id="g"/></svg>"#);
     let sink = Sink::new();
-    let _stopping = Recorder::new(sink.options(&[]), &Courier::new())
+    let _stopping = Recorder::new(sink.options(&[]), &Courier::new(), JsValue::UNDEFINED)
         .unwrap()
         .stop();
     section.remove();
@@ -286,7 +288,8 @@ fn non_object_options_are_rejected() {
 #[wasm_bindgen_test]
 fn checkout_emits_again_and_stop_ends_emission() {
     let sink = Sink::new();
-    let mut recorder = Recorder::new(sink.options(&[]), &Courier::new()).unwrap();
+    let mut recorder =
+        Recorder::new(sink.options(&[]), &Courier::new(), JsValue::UNDEFINED).unwrap();
     recorder.take_full_snapshot().unwrap();
     assert_eq!(sink.events().len(), 4);
     let _stopping = recorder.stop();
@@ -305,10 +308,14 @@ fn a_throwing_emit_callback_does_not_stop_the_recorder() {
         });
     let options = Object::new();
     Reflect::set(&options, &"emit".into(), throwing.as_ref()).unwrap();
-    let recorder = Recorder::new(options.into(), &Courier::new())
+    let recorder = Recorder::new(options.into(), &Courier::new(), JsValue::UNDEFINED)
         .expect("the callback's error is not rewind's");
     recorder.take_full_snapshot().unwrap();
     assert_eq!(*calls.borrow(), 4);
+    // Stopped, so that its hooks (which outlive its callbacks otherwise)
+    // leave the prototypes to the tests after this one.
+    let mut recorder = recorder;
+    let _stopping = recorder.stop();
 }
 
 #[wasm_bindgen_test]
@@ -324,7 +331,7 @@ fn tree_nested_past_the_depth_cap_is_recorded_up_to_the_cap() {
     parent.set_text_content(Some("bottom"));
     document().body().unwrap().append_child(&outer).unwrap();
     let sink = Sink::new();
-    let _stopping = Recorder::new(sink.options(&[]), &Courier::new())
+    let _stopping = Recorder::new(sink.options(&[]), &Courier::new(), JsValue::UNDEFINED)
         .unwrap()
         .stop();
     outer.remove();
@@ -343,7 +350,7 @@ fn undefined_option_values_count_as_not_given() {
         ("endpoint", JsValue::UNDEFINED),
         ("sampleRate", JsValue::UNDEFINED),
     ]);
-    let _stopping = Recorder::new(options, &Courier::new())
+    let _stopping = Recorder::new(options, &Courier::new(), JsValue::UNDEFINED)
         .expect("undefined values are ignored")
         .stop();
     assert_eq!(sink.events().len(), 2);
@@ -374,7 +381,8 @@ async fn dom_changes_arrive_as_one_mutation_with_ids_the_snapshot_knows() {
         r#"<ul id="list"><li id="first">one</li><li id="gone">two</li></ul><p id="para">text</p>"#,
     );
     let sink = Sink::new();
-    let mut recorder = Recorder::new(sink.options(&[]), &Courier::new()).unwrap();
+    let mut recorder =
+        Recorder::new(sink.options(&[]), &Courier::new(), JsValue::UNDEFINED).unwrap();
     let snapshot = sink.events()[1]["data"]["node"].clone();
     let list_id = element_with_id(&snapshot, "list")["id"].clone();
     let first_id = element_with_id(&snapshot, "first")["id"].clone();
@@ -450,7 +458,8 @@ async fn dom_changes_arrive_as_one_mutation_with_ids_the_snapshot_knows() {
 async fn values_typed_or_set_by_script_are_recorded_masked() {
     let section = container(r#"<input id="name" type="text"><input id="agree" type="checkbox">"#);
     let sink = Sink::new();
-    let mut recorder = Recorder::new(sink.options(&[]), &Courier::new()).unwrap();
+    let mut recorder =
+        Recorder::new(sink.options(&[]), &Courier::new(), JsValue::UNDEFINED).unwrap();
     let name: HtmlInputElement = document()
         .get_element_by_id("name")
         .unwrap()
@@ -480,7 +489,8 @@ async fn values_typed_or_set_by_script_are_recorded_masked() {
 async fn cssom_edits_and_adopted_sheets_are_recorded() {
     let section = container(r#"<style id="sheet">.a { color: red; }</style>"#);
     let sink = Sink::new();
-    let mut recorder = Recorder::new(sink.options(&[]), &Courier::new()).unwrap();
+    let mut recorder =
+        Recorder::new(sink.options(&[]), &Courier::new(), JsValue::UNDEFINED).unwrap();
     let style_id = element_with_id(&sink.events()[1]["data"]["node"], "sheet")["id"].clone();
     let style: HtmlStyleElement = document()
         .get_element_by_id("sheet")
@@ -521,7 +531,8 @@ async fn cssom_edits_and_adopted_sheets_are_recorded() {
 #[wasm_bindgen_test]
 async fn uncaught_errors_become_console_error_plugin_events() {
     let sink = Sink::new();
-    let mut recorder = Recorder::new(sink.options(&[]), &Courier::new()).unwrap();
+    let mut recorder =
+        Recorder::new(sink.options(&[]), &Courier::new(), JsValue::UNDEFINED).unwrap();
     eval("window.dispatchEvent(new ErrorEvent('error', { message: 'Uncaught Error: cart exploded', error: new Error('cart exploded') }))");
     let _stopping = recorder.stop();
     let plugins: Vec<Value> = sink
@@ -546,7 +557,8 @@ async fn scrolled_elements_report_their_latest_position() {
         r#"<div id="box" style="height: 50px; overflow: auto"><div style="height: 500px">tall</div></div>"#,
     );
     let sink = Sink::new();
-    let mut recorder = Recorder::new(sink.options(&[]), &Courier::new()).unwrap();
+    let mut recorder =
+        Recorder::new(sink.options(&[]), &Courier::new(), JsValue::UNDEFINED).unwrap();
     let box_id = element_with_id(&sink.events()[1]["data"]["node"], "box")["id"].clone();
     let scroller = document().get_element_by_id("box").unwrap();
     scroller.set_scroll_top(40);
@@ -569,6 +581,7 @@ async fn checkout_every_nth_event_takes_a_fresh_snapshot() {
     let mut recorder = Recorder::new(
         sink.options(&[("checkoutEveryNth", 2.into())]),
         &Courier::new(),
+        JsValue::UNDEFINED,
     )
     .unwrap();
     let counter = document().get_element_by_id("count").unwrap();
@@ -596,7 +609,8 @@ async fn stop_puts_the_prototypes_back_and_records_nothing_more() {
     let original_setter =
         eval("Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set");
     let sink = Sink::new();
-    let mut recorder = Recorder::new(sink.options(&[]), &Courier::new()).unwrap();
+    let mut recorder =
+        Recorder::new(sink.options(&[]), &Courier::new(), JsValue::UNDEFINED).unwrap();
     assert_ne!(
         eval("CSSStyleSheet.prototype.insertRule"),
         original,
@@ -616,5 +630,133 @@ async fn stop_puts_the_prototypes_back_and_records_nothing_more() {
         sink.events().len(),
         before,
         "no observer or listener is left"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn fields_and_scrollers_inside_open_shadow_roots_are_recorded_under_their_own_ids() {
+    let section = container(r#"<div id="outer-host"></div>"#);
+    eval(
+        r#"
+        const outer = document.getElementById('outer-host').attachShadow({ mode: 'open' });
+        outer.innerHTML = '<input id="inner-field"><div id="inner-host"></div>';
+        const inner = outer.getElementById('inner-host').attachShadow({ mode: 'open' });
+        inner.innerHTML = '<textarea id="deep-notes"></textarea>' +
+          '<div id="deep-scroller" style="height: 40px; overflow: auto"><div style="height: 400px">tall</div></div>';
+        "#,
+    );
+    let sink = Sink::new();
+    let mut recorder = Recorder::new(
+        sink.options(&[("maskAllInputs", false.into())]),
+        &Courier::new(),
+        JsValue::UNDEFINED,
+    )
+    .unwrap();
+    let snapshot = sink.events()[1]["data"]["node"].clone();
+    let field_id = element_with_id(&snapshot, "inner-field")["id"].clone();
+    let notes_id = element_with_id(&snapshot, "deep-notes")["id"].clone();
+    let scroller_id = element_with_id(&snapshot, "deep-scroller")["id"].clone();
+    eval(
+        r#"
+        const outer = document.getElementById('outer-host').shadowRoot;
+        const field = outer.getElementById('inner-field');
+        // As typing does it: the value changes (not through the setter),
+        // then a composed input event, which reaches the document
+        // retargeted to the outer host.
+        field.setRangeText('typed');
+        field.dispatchEvent(new InputEvent('input', { bubbles: true, composed: true }));
+        const inner = outer.getElementById('inner-host').shadowRoot;
+        const notes = inner.getElementById('deep-notes');
+        notes.setRangeText('noted');
+        // Not composed: it never leaves the nested root.
+        notes.dispatchEvent(new Event('change', { bubbles: true }));
+        // Scroll events neither bubble nor leave a shadow root.
+        inner.getElementById('deep-scroller').scrollTop = 120;
+        "#,
+    );
+    settle(300).await;
+    let _stopping = recorder.stop();
+    section.remove();
+
+    let inputs = incremental(&sink.events(), 5);
+    let text_of = |id: &Value| {
+        inputs
+            .iter()
+            .find(|input| input["id"] == *id)
+            .map(|input| input["text"].clone())
+    };
+    assert_eq!(text_of(&field_id), Some("typed".into()), "{inputs:?}");
+    assert_eq!(text_of(&notes_id), Some("noted".into()), "{inputs:?}");
+    assert_eq!(inputs.len(), 2, "one event per field: {inputs:?}");
+    let scrolls = incremental(&sink.events(), 3);
+    let last = scrolls
+        .last()
+        .expect("the scroll inside the root is recorded");
+    assert_eq!(last["id"], scroller_id);
+    assert_eq!(last["y"], 120);
+}
+
+#[wasm_bindgen_test]
+async fn a_sheet_shared_by_shadow_roots_is_sent_once_and_only_into_roots_the_replay_has() {
+    let section =
+        container(r#"<div id="card-a"></div><div id="card-b"></div><div id="late-card"></div>"#);
+    eval(
+        r#"
+        window.__shared = new CSSStyleSheet();
+        __shared.replaceSync('.title { color: blue; }');
+        for (const id of ['card-a', 'card-b']) {
+          const root = document.getElementById(id).attachShadow({ mode: 'open' });
+          root.adoptedStyleSheets = [__shared];
+          root.innerHTML = '<p class="title">card</p>';
+        }
+        "#,
+    );
+    let sink = Sink::new();
+    let mut recorder =
+        Recorder::new(sink.options(&[]), &Courier::new(), JsValue::UNDEFINED).unwrap();
+    let snapshot = sink.events()[1]["data"]["node"].clone();
+    let document_id = snapshot["id"].clone();
+    let late_id = element_with_id(&snapshot, "late-card")["id"].clone();
+    // As Lit does when an element recorded already is upgraded: a root and
+    // its sheets now, the content a microtask later.
+    eval(
+        r#"
+        window.__late = new CSSStyleSheet();
+        __late.replaceSync('.late { margin: 0px; }');
+        window.__lateRoot = document.getElementById('late-card').attachShadow({ mode: 'open' });
+        __lateRoot.adoptedStyleSheets = [__shared, __late];
+        "#,
+    );
+    settle(0).await;
+    let before_content = incremental(&sink.events(), 15).len();
+    eval("__lateRoot.innerHTML = '<p class=\"late\">late</p>';");
+    settle(0).await;
+    let _stopping = recorder.stop();
+    section.remove();
+
+    let adopted = incremental(&sink.events(), 15);
+    assert_eq!(adopted.len(), 4, "{adopted:?}");
+    // The snapshot's: one event for the document carries the rules, once;
+    // the roots' events (after it) only name the sheet.
+    assert_eq!(adopted[0]["id"], document_id);
+    let styles = adopted[0]["styles"].as_array().unwrap();
+    assert_eq!(styles.len(), 1, "{adopted:?}");
+    assert_eq!(styles[0]["rules"][0]["rule"], ".title { color: blue; }");
+    let shared_id = styles[0]["styleId"].clone();
+    for card in &adopted[1..3] {
+        assert_eq!(card["styles"], serde_json::json!([]));
+        assert_eq!(card["styleIds"], serde_json::json!([shared_id]));
+    }
+    // The late root's adoption waits for its content: until then the
+    // replay has no root to adopt into (and would drop the sheets).
+    assert_eq!(before_content, 3, "{adopted:?}");
+    let late = &adopted[3];
+    assert_eq!(late["id"], late_id);
+    let late_styles = late["styles"].as_array().unwrap();
+    assert_eq!(late_styles.len(), 1, "only the sheet the replay lacks");
+    assert_eq!(late_styles[0]["rules"][0]["rule"], ".late { margin: 0px; }");
+    assert_eq!(
+        late["styleIds"],
+        serde_json::json!([shared_id, late_styles[0]["styleId"]])
     );
 }

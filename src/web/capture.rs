@@ -28,7 +28,8 @@ use crate::core::privacy::mask_value;
 use crate::core::snapshot::{serialize_tree, Placement};
 
 use super::dom::{
-    as_document, as_element, as_html, as_shadow_root, attribute_batch, node_of, text_batch, LiveDom,
+    as_document, as_element, as_html, as_shadow_root, attribute_batch, event_target, node_of,
+    text_batch, LiveDom,
 };
 use super::guard::{self, Timer};
 use super::hooks::{install_hooks, Hooks};
@@ -45,6 +46,12 @@ const SCROLL_THROTTLE_MS: u32 = 100;
 /// Caps on what an error event records.
 const MAX_ERROR_MESSAGE_CHARS: usize = 2_000;
 const MAX_STACK_LINES: usize = 30;
+/// The events that report rrweb's MediaInteraction types, in type order.
+const MEDIA_EVENTS: [&str; 5] = ["play", "pause", "seeked", "volumechange", "ratechange"];
+/// Where the media events start in the hooks' `ROOT_EVENTS`, the events
+/// the hooks report from inside shadow roots by index: input, change,
+/// scroll, reset, then the media events.
+const ROOT_MEDIA_EVENTS_AT: u8 = 4;
 
 /// rrweb's MouseInteraction types.
 #[derive(Clone, Copy)]
@@ -80,6 +87,10 @@ pub struct Capture {
     documents_listened: Vec<u32>,
     /// Frame documents attached since the last full snapshot.
     attached_documents: Vec<u32>,
+    /// Hosts recorded without a shadow root that have one now: the replay
+    /// has no root to adopt their sheets into until something is added to
+    /// it, so their adoptions wait until then.
+    rootless_hosts: Vec<(NodeId, Node)>,
     mouse_positions: Vec<(f64, f64, NodeId, f64)>,
     mouse_source: u8,
     last_mouse_sample: f64,
@@ -88,6 +99,8 @@ pub struct Capture {
     scroll_timer: Option<Timer>,
     resize_timer: Option<Timer>,
     reset_timer: Option<Timer>,
+    /// Forms reset since the timer was set: their fields are read then.
+    reset_forms: Vec<web_sys::HtmlFormElement>,
     last_viewport: (u32, u32),
     last_inputs: HashMap<NodeId, (String, bool)>,
     last_selection: String,
@@ -108,10 +121,12 @@ impl Capture {
         self.frame_listeners.clear();
         self.frames_listened.clear();
         self.documents_listened.clear();
+        self.rootless_hosts.clear();
         self.mouse_timer = None;
         self.scroll_timer = None;
         self.resize_timer = None;
         self.reset_timer = None;
+        self.reset_forms.clear();
     }
 
     /// Observes `root` (a document or shadow root) with the recording's one
@@ -143,8 +158,14 @@ impl Capture {
     }
 }
 
-/// Schedules `action` on the recording after `ms`.
-fn later(recording: &Weak<RefCell<Recording>>, ms: u32, action: fn(&mut Recording)) -> Timer {
+/// Schedules `action` on the recording after `ms`. (A plain function: a
+/// closure of a kind of its own would be one more copy, in the wasm, of the
+/// code that runs it.)
+pub(super) fn later(
+    recording: &Weak<RefCell<Recording>>,
+    ms: u32,
+    action: fn(&mut Recording),
+) -> Timer {
     let weak = recording.clone();
     Timer::once(ms, move || {
         if let Some(recording) = weak.upgrade() {
@@ -153,10 +174,15 @@ fn later(recording: &Weak<RefCell<Recording>>, ms: u32, action: fn(&mut Recordin
     })
 }
 
+/// What a DOM event does to the recording.
+type Handler = Box<dyn Fn(&mut Recording, &Event)>;
+
 /// A listener callback that passes the event to `action` on the recording.
+/// Every listener's is of this one kind: each kind of closure would be one
+/// more copy, in the wasm, of the code that runs it.
 pub fn on_event(
     recording: &Weak<RefCell<Recording>>,
-    action: impl Fn(&mut Recording, &Event) + 'static,
+    action: Handler,
 ) -> impl FnMut(Event) + 'static {
     let weak = recording.clone();
     move |event| {
@@ -165,9 +191,6 @@ pub fn on_event(
         }
     }
 }
-
-/// What a DOM event does to the recording.
-type Handler = Box<dyn Fn(&mut Recording, &Event)>;
 
 /// Listens on `document` for what users do; used for the page and for each
 /// same-origin frame.
@@ -203,13 +226,7 @@ pub fn listen_to_document(
     add("scroll", Box::new(|r, e| r.on_scroll(e)));
     add("input", Box::new(|r, e| r.on_input_event(e)));
     add("change", Box::new(|r, e| r.on_input_event(e)));
-    for (event_type, kind) in [
-        ("play", 0),
-        ("pause", 1),
-        ("seeked", 2),
-        ("volumechange", 3),
-        ("ratechange", 4),
-    ] {
+    for (kind, event_type) in (0u8..).zip(MEDIA_EVENTS) {
         add(event_type, Box::new(move |r, e| r.on_media(e, kind)));
     }
     add("selectionchange", Box::new(|r, _| r.on_selection()));
@@ -270,12 +287,7 @@ pub fn hook_callback(
 }
 
 fn element_target(event: &Event) -> Option<Element> {
-    let node = node_of(event.target()?.as_ref())?;
-    as_element(&node).cloned()
-}
-
-fn node_target(event: &Event) -> Option<Node> {
-    node_of(event.target()?.as_ref())
+    event_target(event).and_then(|node| as_element(&node).cloned())
 }
 
 impl Recording {
@@ -291,8 +303,19 @@ impl Recording {
             guard::drop_observer(&observer);
         }
         capture.attached_documents.clear();
+        // A full snapshot writes every host with its root.
+        capture.rootless_hosts.clear();
         capture.observe(document.as_ref());
         self.install_hooks_for(document);
+    }
+
+    /// The snapshot of `document` has begun: from now until it ends (see
+    /// [`Recording::emit_sheet_definitions`]), its roots' adoptions name
+    /// their sheets and the rules follow at the end.
+    pub(super) fn begin_sheet_walk(&mut self, document: &Document) {
+        if let Some((_, hooks, _)) = self.capture.hooks.first() {
+            hooks.snapshot_sheets(document.as_ref(), false);
+        }
     }
 
     /// A stylesheet link recorded before its sheet loaded gets its rules
@@ -300,9 +323,10 @@ impl Recording {
     pub(super) fn await_sheets(&mut self, links: Vec<Node>) {
         for link in links {
             let loaded = link.clone();
-            let on_load = on_event(&self.capture.self_ref, move |recording, _| {
-                recording.on_sheet_loaded(&loaded)
-            });
+            let on_load = on_event(
+                &self.capture.self_ref,
+                Box::new(move |recording, _| recording.on_sheet_loaded(&loaded)),
+            );
             if let Ok(listener) = EventListener::new(link.as_ref(), "load", false, on_load) {
                 self.capture.frame_listeners.push(listener);
             }
@@ -342,7 +366,8 @@ impl Recording {
         };
         // Guarded: an error on rewind's side of a hook poisons rewind, never
         // the page's CSSOM call or value assignment.
-        let hooks = install_hooks(window.as_ref(), &guard::guard(callback));
+        let first = capture.hooks.first().map(|(_, hooks, _)| hooks);
+        let hooks = install_hooks(window.as_ref(), &guard::guard(callback), first);
         let Ok(cleanup) = js_sys::Reflect::get(&hooks, &"uninstall".into())
             .and_then(|uninstall| uninstall.dyn_into::<js_sys::Function>())
         else {
@@ -353,43 +378,111 @@ impl Recording {
         capture.hooks.push((key, hooks, cleanup));
     }
 
+    /// Observes the shadow roots of `hosts`, listens there for what does
+    /// not leave them, and records their adopted sheets.
     pub(super) fn observe_shadow_hosts(&mut self, hosts: Vec<Node>) {
         for host in hosts {
             let Some(root) = as_element(&host).and_then(Element::shadow_root) else {
                 continue;
             };
             self.capture.observe(root.as_ref());
-            self.emit_adopted(&host, root.as_ref());
+            self.emit_adopted(&host, root.as_ref(), false);
         }
     }
 
-    /// Emits the AdoptedStyleSheet event of `root` (a document or shadow
-    /// root) under the id of `owner` (the document or the host).
-    fn emit_adopted(&mut self, owner: &Node, root: &JsValue) {
-        self.emit_adopted_at_time(owner, root, js_sys::Date::now());
+    /// An event that did not leave the shadow root it happened in (the
+    /// hooks listen there), which the document's listeners never see;
+    /// `index` is its type's in the hooks' `ROOT_EVENTS`.
+    fn on_shadow_root_event(&mut self, event: &Event, index: u8) {
+        match index {
+            0 | 1 => self.on_input_event(event),
+            2 => self.on_scroll(event),
+            3 => self.on_form_reset(event),
+            4..=8 => self.on_media(event, index - ROOT_MEDIA_EVENTS_AT),
+            _ => {}
+        }
     }
 
-    /// A document's adopted sheets at `timestamp` (a snapshot's time).
-    pub(super) fn emit_adopted_at(&mut self, document: &Document, timestamp: f64) {
-        self.emit_adopted_at_time(document.as_ref(), document.as_ref(), timestamp);
-    }
-
-    fn emit_adopted_at_time(&mut self, owner: &Node, root: &JsValue, timestamp: f64) {
+    /// Records the AdoptedStyleSheet event of `root` (a document or shadow
+    /// root) under the id of `owner` (the document or the host), once the
+    /// replay has the root; the hooks listen on the root from then on (a
+    /// root attached while recording, from the start). Nothing when it
+    /// adopts no sheet, unless `always` (the page just set its sheets).
+    fn emit_adopted(&mut self, owner: &Node, root: &Node, always: bool) {
         let Some(id) = self.mirror.id_of(owner) else {
             return;
         };
+        if !self.replay_has_root(owner, id) {
+            self.defer_adoption(owner, id);
+            return;
+        }
         let Some(payload) = self
             .capture
             .hooks
             .first()
-            .and_then(|(_, hooks, _)| hooks.adopted(root))
+            .and_then(|(_, hooks, _)| hooks.meet(root, always))
         else {
             return;
         };
+        self.record_adopted(id, &payload, js_sys::Date::now());
+    }
+
+    fn record_adopted(&mut self, id: NodeId, payload: &str, timestamp: f64) {
         self.record_incremental_at(
             format!("{{\"source\":15,\"id\":{id},{payload}}}"),
             timestamp,
         );
+    }
+
+    /// Whether the replay has the root `owner` adopts into: a document
+    /// always; a host once it was written with its root, or something was
+    /// added into the root (the Replayer attaches a root for that).
+    fn replay_has_root(&self, owner: &Node, id: NodeId) -> bool {
+        self.mirror.flags(id).contains(NodeFlags::SHADOW_HOST)
+            || owner.node_type() != Node::ELEMENT_NODE
+    }
+
+    fn defer_adoption(&mut self, host: &Node, id: NodeId) {
+        let waiting = &mut self.capture.rootless_hosts;
+        if !waiting.iter().any(|(waiting_id, _)| *waiting_id == id) {
+            waiting.push((id, host.clone()));
+        }
+    }
+
+    /// Records the adoptions deferred for hosts whose root the replay now
+    /// has (a Mutation just added into it), and lets go of the hosts the
+    /// replay no longer has at all (removed: the mirror forgot them).
+    fn adopt_into_new_roots(&mut self) {
+        while let Some(at) = self.capture.rootless_hosts.iter().position(|(id, _)| {
+            self.mirror.flags(*id).contains(NodeFlags::SHADOW_HOST)
+                || self.mirror.replay_parent(*id).is_none()
+        }) {
+            let (id, host) = self.capture.rootless_hosts.swap_remove(at);
+            if !self.mirror.flags(id).contains(NodeFlags::SHADOW_HOST) {
+                continue;
+            }
+            if let Some(root) = as_element(&host).and_then(Element::shadow_root) {
+                self.emit_adopted(&host, root.as_ref(), false);
+            }
+        }
+    }
+
+    /// Ends the snapshot's sheet walk (see [`Recording::begin_sheet_walk`])
+    /// with one event for `document`, at the snapshot's `timestamp`: the
+    /// rules of every sheet its roots named, and its own adopted sheets.
+    /// Recorded before the roots' events, it comes first in the replay.
+    pub(super) fn emit_sheet_definitions(&mut self, document: &Document, timestamp: f64) {
+        let Some(payload) = self
+            .capture
+            .hooks
+            .first()
+            .and_then(|(_, hooks, _)| hooks.snapshot_sheets(document.as_ref(), true))
+        else {
+            return;
+        };
+        if let Some(id) = self.mirror.id_of(document.as_ref()) {
+            self.record_adopted(id, &payload, timestamp);
+        }
     }
 
     /// Records a same-origin frame's document as an `isAttachIframe`
@@ -409,9 +502,10 @@ impl Recording {
             self.capture.frames_listened.push(frame_key);
             let weak = self.capture.self_ref.clone();
             let loaded = frame.clone();
-            let on_load = on_event(&weak, move |recording, _| {
-                recording.attach_frame_document(&loaded, true)
-            });
+            let on_load = on_event(
+                &weak,
+                Box::new(move |recording, _| recording.attach_frame_document(&loaded, true)),
+            );
             if let Ok(listener) = EventListener::new(frame.as_ref(), "load", false, on_load) {
                 self.capture.frame_listeners.push(listener);
             }
@@ -459,7 +553,7 @@ impl Recording {
             self.capture.frame_listeners.extend(listeners);
         }
         self.install_hooks_for(&document);
-        self.emit_adopted(document.as_ref(), document.as_ref());
+        self.emit_adopted(document.as_ref(), document.as_ref(), false);
         self.observe_shadow_hosts(tree.shadow_hosts);
         self.await_sheets(tree.pending_links);
         for inner in tree.iframes {
@@ -612,6 +706,7 @@ impl Recording {
             return;
         };
         self.record_incremental_at(emitted.data_json, timestamp);
+        self.adopt_into_new_roots();
         self.observe_shadow_hosts(emitted.shadow_hosts);
         self.await_sheets(emitted.pending_links);
         for frame in emitted.iframes {
@@ -627,7 +722,20 @@ impl Recording {
             self.flush_mutation_records();
             return;
         }
+        if kind == "event" {
+            // The index travels as the styleId argument.
+            self.on_shadow_root_event(node.unchecked_ref(), style_id as u8);
+            return;
+        }
         let node: Option<Node> = node_of(node);
+        if kind == "adopted" {
+            // `node` is the document or shadow root that adopted.
+            if let Some(root) = node {
+                let owner = as_shadow_root(&root).map_or_else(|| root.clone(), |r| r.host().into());
+                self.emit_adopted(&owner, &root, true);
+            }
+            return;
+        }
         let target = match (&node, style_id) {
             (Some(node), _) => match self.mirror.id_of(node) {
                 Some(id) => format!("\"id\":{id}"),
@@ -641,7 +749,6 @@ impl Recording {
             "declaration" => {
                 self.record_incremental(format!("{{\"source\":13,{target},{payload}}}"))
             }
-            "adopted" => self.record_incremental(format!("{{\"source\":15,{target},{payload}}}")),
             "shadow" => {
                 if let Some(host) = node.filter(|host| self.mirror.id_of(host).is_some()) {
                     self.observe_shadow_hosts(vec![host]);
@@ -679,7 +786,7 @@ impl Recording {
         if now - self.capture.last_mouse_sample < MOUSE_SAMPLE_MS {
             return;
         }
-        let Some(id) = node_target(event).and_then(|node| self.mirror.id_of(&node)) else {
+        let Some(id) = event_target(event).and_then(|node| self.mirror.id_of(&node)) else {
             return;
         };
         let Some((x, y)) = pointer_position(event) else {
@@ -730,7 +837,7 @@ impl Recording {
         if !self.is_capturing() {
             return;
         }
-        let Some(target) = node_target(event) else {
+        let Some(target) = event_target(event) else {
             return;
         };
         if target.node_type() == Node::DOCUMENT_NODE
@@ -765,7 +872,7 @@ impl Recording {
         if !self.is_capturing() {
             return;
         }
-        let Some(target) = node_target(event) else {
+        let Some(target) = event_target(event) else {
             return;
         };
         let Some(id) = self.mirror.id_of(&target) else {
@@ -911,14 +1018,18 @@ impl Recording {
         if kind == "radio" && checked {
             // The radios of the same group were unchecked without an event.
             let name = element.get_attribute("name").unwrap_or_default();
-            let Some(document) = element.owner_document() else {
-                return;
-            };
             if name.is_empty() || name.contains(['"', '\\']) {
                 return;
             }
-            let Ok(group) =
-                document.query_selector_all(&format!("input[type=radio][name=\"{name}\"]"))
+            // The group is in the field's own tree: its document, or the
+            // shadow root it is in (typed as a document here: both have
+            // the querySelectorAll called).
+            let mut tree = node.clone();
+            while let Some(parent) = tree.parent_node() {
+                tree = parent;
+            }
+            let tree: Document = tree.unchecked_into();
+            let Ok(group) = tree.query_selector_all(&format!("input[type=radio][name=\"{name}\"]"))
             else {
                 return;
             };
@@ -952,32 +1063,38 @@ impl Recording {
     /// A form reset puts every field back to its default without an input
     /// event; the fields are read once the reset is done.
     pub fn on_form_reset(&mut self, event: &Event) {
-        let Some(form) = node_target(event)
+        let Some(form) = event_target(event)
             .and_then(|node| as_html::<web_sys::HtmlFormElement>(&node, "FORM").cloned())
         else {
             return;
         };
-        let weak = self.capture.self_ref.clone();
-        self.capture.reset_timer = Some(Timer::once(0, move || {
-            let Some(recording) = weak.upgrade() else {
-                return;
-            };
+        self.capture.reset_forms.push(form);
+        if self.capture.reset_timer.is_none() {
+            self.capture.reset_timer = Some(later(
+                &self.capture.self_ref,
+                0,
+                Recording::read_reset_forms,
+            ));
+        }
+    }
+
+    fn read_reset_forms(&mut self) {
+        self.capture.reset_timer = None;
+        for form in std::mem::take(&mut self.capture.reset_forms) {
             let fields = form.elements();
-            with_recording(&recording, |recording| {
-                for index in 0..fields.length() {
-                    if let Some(field) = fields.item(index) {
-                        recording.on_value(&field, true);
-                    }
+            for index in 0..fields.length() {
+                if let Some(field) = fields.item(index) {
+                    self.on_value(&field, true);
                 }
-            });
-        }));
+            }
+        }
     }
 
     pub fn on_media(&mut self, event: &Event, kind: u8) {
         if !self.is_capturing() {
             return;
         }
-        let Some(target) = node_target(event) else {
+        let Some(target) = event_target(event) else {
             return;
         };
         let Some(media) = as_html::<web_sys::HtmlMediaElement>(&target, "VIDEO")

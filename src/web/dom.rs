@@ -118,6 +118,15 @@ export function attributeOnlyBatch(records, ids) {
 export function stringOf(value) {
   try { return String(value); } catch (error) { return Object.prototype.toString.call(value); }
 }
+// The node an event happened at. A listener on a document sees an event
+// from inside a shadow root retargeted to the host; the composed path
+// starts at the real target (at the host still for a closed root, whose
+// inside is not recorded). Undefined when that is no node (the window).
+export function eventTarget(event) {
+  const path = event.composedPath();
+  const target = path.length ? path[0] : event.target;
+  return target && target.nodeType > 0 ? target : undefined;
+}
 // The number `map` holds for `node`, or 0.
 export function numberFor(map, node) {
   const value = map.get(node);
@@ -129,6 +138,9 @@ extern "C" {
     fn describe_node(node: &Node) -> Option<String>;
     #[wasm_bindgen(js_name = childNodesOf)]
     fn child_nodes_of(node: &Node) -> Vec<JsValue>;
+    /// The node `event` happened at, inside open shadow roots too.
+    #[wasm_bindgen(js_name = eventTarget)]
+    pub fn event_target(event: &web_sys::Event) -> Option<Node>;
     #[wasm_bindgen(js_name = numberFor)]
     fn number_for(map: &js_sys::WeakMap, node: &Node) -> f64;
     /// Any JS value's string form (`String(value)`), never throwing.

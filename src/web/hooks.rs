@@ -10,7 +10,10 @@
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(inline_js = r#"
-export function installHooks(win, notify) {
+// Reported by their index here (the recording's `ROOT_EVENTS`).
+const ROOT_EVENTS = ['input', 'change', 'scroll', 'reset', 'play', 'pause', 'seeked', 'volumechange', 'ratechange'];
+
+export function installHooks(win, notify, first) {
   const call = (kind, node, styleId, payload) => {
     try { notify(kind, node, styleId, payload); } catch (error) { /* rewind's problem, never the page's */ }
   };
@@ -43,23 +46,21 @@ export function installHooks(win, notify) {
     restores.push(() => Object.defineProperty(proto, property, descriptor));
   };
   // Constructed sheets have no owner node; rrweb names them by styleId.
-  let styleIds = new WeakMap();
-  let nextStyleId = 1;
+  // The replay has one numbering for all its documents, so the hooks of a
+  // recording's frames share the page's (and which roots are listened to).
+  const sheets = first ? first.sheets : { ids: new WeakMap(), nextId: 1, sent: new WeakSet(), walk: null, listened: new WeakSet() };
   const styleIdOf = (sheet) => {
-    let id = styleIds.get(sheet);
-    const fresh = !id;
-    if (fresh) { id = nextStyleId++; styleIds.set(sheet, id); }
-    return [id, fresh];
+    let id = sheets.ids.get(sheet);
+    if (!id) { id = sheets.nextId++; sheets.ids.set(sheet, id); }
+    return id;
   };
-  // Constructed sheets the replay has received (through an adoption).
-  let sentSheets = new WeakSet();
   // Who a rule change is about: the owner node, or a constructed sheet's
-  // styleId once the replay knows it (before that, its rules go out whole
-  // when it is adopted).
+  // styleId once the replay has it (`sheets.sent`; before that, its rules
+  // go out whole when it is adopted).
   const owner = (sheet) => {
     if (!sheet) return [null, 0];
     if (sheet.ownerNode) return [sheet.ownerNode, 0];
-    return sentSheets.has(sheet) ? [null, styleIdOf(sheet)[0]] : [null, 0];
+    return sheets.sent.has(sheet) ? [null, styleIdOf(sheet)] : [null, 0];
   };
   const rulePath = (rule) => {
     const path = [];
@@ -147,28 +148,79 @@ export function installHooks(win, notify) {
     return result;
   });
 
-  // adoptedStyleSheets: the payload names every sheet by styleId and
-  // carries the rules of those the replay has not seen.
-  const adoptedPayload = (root, everyRule) => {
-    const sheets = Array.from(root.adoptedStyleSheets || []);
-    const styles = [];
-    const ids = sheets.map((sheet) => {
-      const [id] = styleIdOf(sheet);
-      if (everyRule || !sentSheets.has(sheet)) styles.push({ styleId: id, rules: rulesOf(sheet) });
-      sentSheets.add(sheet);
-      return id;
-    });
-    return fragment({ styles, styleIds: ids });
+  // Events that do not leave the shadow root they happen in (not
+  // composed), which the recording's listeners on the document never see:
+  // listened for on every open shadow root made while it records and every
+  // one it meets (`meet`), as `event`.
+  const onRootEvent = (event) => {
+    if (!event.composed) call('event', event, ROOT_EVENTS.indexOf(event.type), '');
   };
+  let roots = [];
+  let pruneAt = 64;
+  const listened = sheets.listened;
+  const unlisten = (root) => {
+    listened.delete(root);
+    for (const type of ROOT_EVENTS) root.removeEventListener(type, onRootEvent, true);
+  };
+  restores.push(() => roots.splice(0).forEach(unlisten));
+  const listenTo = (root) => {
+    if (!root.host || listened.has(root)) return;
+    // Each time the list doubles, the roots whose host left the page are
+    // let go: a long session that makes and drops components keeps only
+    // those it shows. (A host put back is recorded, and met, again.)
+    if (roots.length >= pruneAt) {
+      roots = roots.filter((kept) => {
+        if (kept.host.isConnected) return true;
+        unlisten(kept);
+        return false;
+      });
+      pruneAt = Math.max(64, roots.length * 2);
+    }
+    listened.add(root);
+    roots.push(root);
+    for (const type of ROOT_EVENTS) root.addEventListener(type, onRootEvent, { capture: true, passive: true });
+  };
+
+  // adoptedStyleSheets: the payload names every sheet by styleId and
+  // carries the rules of those the replay does not have. The Replayer
+  // makes a new sheet each time it is given rules: a sheet shared by many
+  // roots (one per component class, as Lit adopts them) must reach it once,
+  // or the roots end up with copies that a later rule change reaches only
+  // one of. So a sheet counts as sent only once the recording asks for an
+  // event carrying it (`meet`, when it records one), and every full
+  // snapshot starts afresh (the Replayer forgets its sheets there). While
+  // a snapshot of the document `sheets.walk.document` is written, its
+  // roots' events only name their sheets; the sheets are gathered in
+  // `sheets.walk.pending` and their rules go out in one event, before
+  // those, when it ends (`snapshotSheets`): events of the walk follow the
+  // snapshot in another order than they were made, and a root written
+  // early may be gone by its end.
+  // `meet`: the recording has met `root` (a document or an open shadow
+  // root): it is listened to, and the payload of its adoption event is
+  // returned, with `also` sheets defined; null when it adopts nothing,
+  // unless `always` (the page just set the list, maybe to none).
+  const meet = (root, always, also = []) => {
+    listenTo(root);
+    const list = Array.from(root.adoptedStyleSheets || []);
+    if (!list.length && !also.length && !always) return null;
+    const document = root.nodeType === 9 ? root : root.ownerDocument;
+    const walk = sheets.walk && sheets.walk.document === document ? sheets.walk : null;
+    const fresh = [...new Set([...also, ...list])].filter((sheet) => !sheets.sent.has(sheet) && !(walk && walk.pending.has(sheet)));
+    for (const sheet of fresh) (walk ? walk.pending : sheets.sent).add(sheet);
+    const styles = walk ? [] : fresh.map((sheet) => ({ styleId: styleIdOf(sheet), rules: rulesOf(sheet) }));
+    return fragment({ styles, styleIds: list.map(styleIdOf) });
+  };
+  // The recording asks for the payload if it records the event.
   const onAdopted = (root) => {
-    const node = root.host || root;
-    call('adopted', node, 0, adoptedPayload(root, false));
+    // A closed root is not recorded: its host has no shadowRoot.
+    if (!root.host || root.host.shadowRoot === root) call('adopted', root, 0, '');
   };
   patchSetter(win.Document && win.Document.prototype, 'adoptedStyleSheets', onAdopted);
   patchSetter(win.ShadowRoot && win.ShadowRoot.prototype, 'adoptedStyleSheets', onAdopted);
 
   patch(win.Element && win.Element.prototype, 'attachShadow', (original) => function () {
     const root = original.apply(this, arguments);
+    if (this.shadowRoot === root) listenTo(root);
     call('shadow', this, 0, '');
     return root;
   }, false);
@@ -188,14 +240,24 @@ export function installHooks(win, notify) {
   });
 
   return {
+    sheets,
     uninstall() {
       while (restores.length) restores.pop()();
     },
-    // Adopted sheets of a document or shadow root as they are now, every
-    // rule included (after a full snapshot the replay starts afresh);
-    // null when it has none.
-    adopted(root) {
-      return root.adoptedStyleSheets && root.adoptedStyleSheets.length ? adoptedPayload(root, true) : null;
+    meet,
+    // A full snapshot of `document` begins (`ending` false): the replay
+    // will have no sheet. It ends (true): the payload of one event for
+    // `document` that carries the rules of every sheet its roots named
+    // meanwhile and sets its own adopted sheets; null when there is
+    // nothing to say.
+    snapshotSheets(document, ending) {
+      const walk = sheets.walk;
+      sheets.walk = ending ? null : { document, pending: new Set() };
+      if (!ending) {
+        sheets.sent = new WeakSet();
+        return null;
+      }
+      return meet(document, false, walk && walk.document === document ? [...walk.pending] : []);
     },
   };
 }
@@ -204,13 +266,29 @@ extern "C" {
     /// The installed hooks of one window.
     pub type Hooks;
 
+    /// Hooks `window`; `first`, the recording's hooks of another window if
+    /// any, shares its styleIds with them.
     #[wasm_bindgen(js_name = installHooks)]
-    pub fn install_hooks(window: &JsValue, notify: &js_sys::Function) -> Hooks;
+    pub fn install_hooks(
+        window: &JsValue,
+        notify: &js_sys::Function,
+        first: Option<&Hooks>,
+    ) -> Hooks;
 
     #[wasm_bindgen(method)]
     pub fn uninstall(this: &Hooks);
 
-    /// The AdoptedStyleSheet payload fragment for `root`, if it adopts any.
+    /// The recording has met `root` (a document or an open shadow root):
+    /// listens there for what stays inside, and returns the payload of its
+    /// AdoptedStyleSheet event, if it adopts any or `always`; the caller
+    /// records it.
     #[wasm_bindgen(method)]
-    pub fn adopted(this: &Hooks, root: &JsValue) -> Option<String>;
+    pub fn meet(this: &Hooks, root: &JsValue, always: bool) -> Option<String>;
+
+    /// A full snapshot of `document` begins (`ending` false) or ends
+    /// (true); at the end, the payload of the event for `document` that
+    /// gives the replay the sheets the snapshot's roots adopt, which the
+    /// caller records.
+    #[wasm_bindgen(method, js_name = snapshotSheets)]
+    pub fn snapshot_sheets(this: &Hooks, document: &JsValue, ending: bool) -> Option<String>;
 }

@@ -16,9 +16,9 @@ use crate::core::event::{Event, EventData, FullSnapshot, Meta, ScrollOffset};
 use crate::core::mutation::{MutationBuffer, MutationRecord};
 use crate::core::snapshot::{Placement, SnapshotWalk, MAX_TREE_DEPTH};
 
+use super::capture::later;
 use super::guard::Timer;
 use super::recorder::Recording;
-use super::with_recording;
 
 /// How long one slice walks the DOM. Compressing what it wrote comes on
 /// top (about a third of this), which keeps each slice's task well under
@@ -111,6 +111,7 @@ impl Recording {
         ) else {
             return Err(JsValue::from_str("the document could not be serialized"));
         };
+        self.begin_sheet_walk(&document);
         self.record(Event {
             timestamp,
             data: EventData::Meta(meta),
@@ -186,13 +187,8 @@ impl Recording {
         if done {
             self.finish_snapshot();
         } else if let Some(pending) = &mut self.snapshot {
-            let recording = self.capture.self_ref.clone();
-            pending.next_slice = Some(Timer::once(0, move || {
-                if let Some(recording) = recording.upgrade() {
-                    with_recording(&recording, |recording| {
-                        recording.continue_snapshot(SLICE_MS)
-                    });
-                }
+            pending.next_slice = Some(later(&self.capture.self_ref, 0, |recording| {
+                recording.continue_snapshot(SLICE_MS)
             }));
         }
     }
@@ -231,8 +227,10 @@ impl Recording {
             buffer.process(&self.dom, &self.mirror, record);
         }
         self.capture.buffer = buffer;
+        // The sheets first: every adoption event the walk made only names
+        // them, and those events follow.
+        self.emit_sheet_definitions(&pending.document, pending.timestamp);
         self.emit_mutations_at(pending.timestamp);
-        self.emit_adopted_at(&pending.document, pending.timestamp);
         for event in std::mem::take(&mut pending.held) {
             self.record(event);
         }
