@@ -21,11 +21,10 @@
 // Prints a table and writes test-results/close-loss.json. Needs a build.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import puppeteer from 'puppeteer-core';
 
 import { startStaticServer, repoRoot } from '../tests/support/static-server.mjs';
 import { startIngestServer } from '../tests/support/ingest-server.mjs';
-import { launchChromium, FIREFOX_PATH, FIREFOX_PREFS } from '../tests/support/browser.mjs';
+import { launchBrowser, FIREFOX_PATH, FIREFOX_PREFS } from '../tests/support/browser.mjs';
 import { startGeckoDriver } from '../tests/support/webdriver.mjs';
 
 const trials = Number(process.argv[2] ?? 20);
@@ -36,88 +35,49 @@ if (!Number.isInteger(trials) || trials < 1) {
 const METHODS = (process.env.CLOSE_METHODS ?? 'chromium-playwright,firefox-self,firefox-bidi,firefox-classic').split(',');
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * A browser launched by tests/support/browser.mjs whose pages close with
+ * `closePage(page)`: a fresh profile (context) per trial.
+ */
+async function launchedDriver(browserName, closePage) {
+  const browser = await launchBrowser(browserName);
+  return {
+    async profile() {
+      const context = await browser.newContext();
+      return {
+        async open(url) {
+          const page = await context.newPage();
+          await page.goto(url);
+          return { evaluate: (fn, ...args) => page.evaluate(fn, ...args), close: () => closePage(page) };
+        },
+        dispose: () => context.close().catch(() => {}),
+      };
+    },
+    close: () => browser.close(),
+  };
+}
+
+/** Closes through the driver, running unload handlers as a user's close does. */
+const driverClose = (page) => page.close({ runBeforeUnload: true });
+
+/**
+ * The browser's own close path: the page calls window.close() (allowed by
+ * the test prefs), as a user's close button closes the tab; no driver
+ * command closes it.
+ */
+async function selfClose(page) {
+  const closed = new Promise((resolve) => page.once('close', resolve));
+  await page.evaluate(() => {
+    setTimeout(() => window.close(), 0);
+  });
+  await Promise.race([closed, sleep(10000)]);
+}
+
 /** Each way of closing: open a fresh profile, then pages in it. */
 const drivers = {
-  async 'chromium-playwright'() {
-    const browser = await launchChromium();
-    return {
-      async profile() {
-        const context = await browser.newContext();
-        const wrap = (page) => ({
-          evaluate: (fn, ...args) => page.evaluate(fn, ...args),
-          close: () => page.close({ runBeforeUnload: true }),
-        });
-        return {
-          async open(url) {
-            const page = await context.newPage();
-            await page.goto(url);
-            return wrap(page);
-          },
-          dispose: () => context.close().catch(() => {}),
-        };
-      },
-      close: () => browser.close(),
-    };
-  },
-  async 'firefox-bidi'() {
-    const browser = await puppeteer.launch({
-      browser: 'firefox',
-      executablePath: FIREFOX_PATH,
-      headless: true,
-      extraPrefsFirefox: FIREFOX_PREFS,
-    });
-    return {
-      async profile() {
-        const context = await browser.createBrowserContext();
-        return {
-          async open(url) {
-            const page = await context.newPage();
-            await page.goto(url);
-            return {
-              evaluate: (fn, ...args) => page.evaluate(fn, ...args),
-              close: () => page.close({ runBeforeUnload: true }),
-            };
-          },
-          dispose: () => context.close().catch(() => {}),
-        };
-      },
-      close: () => browser.close(),
-    };
-  },
-  // The browser's own close path: the page calls window.close() (allowed by
-  // the test prefs), as a user's close button closes the tab; no driver
-  // command closes it.
-  async 'firefox-self'() {
-    const browser = await puppeteer.launch({
-      browser: 'firefox',
-      executablePath: FIREFOX_PATH,
-      headless: true,
-      extraPrefsFirefox: FIREFOX_PREFS,
-    });
-    return {
-      async profile() {
-        const context = await browser.createBrowserContext();
-        return {
-          async open(url) {
-            const page = await context.newPage();
-            await page.goto(url);
-            return {
-              evaluate: (fn, ...args) => page.evaluate(fn, ...args),
-              close: async () => {
-                const closed = new Promise((resolve) => page.once('close', resolve));
-                await page.evaluate(() => {
-                  setTimeout(() => window.close(), 0);
-                });
-                await Promise.race([closed, sleep(10000)]);
-              },
-            };
-          },
-          dispose: () => context.close().catch(() => {}),
-        };
-      },
-      close: () => browser.close(),
-    };
-  },
+  'chromium-playwright': () => launchedDriver('chromium', driverClose),
+  'firefox-bidi': () => launchedDriver('firefox', driverClose),
+  'firefox-self': () => launchedDriver('firefox', selfClose),
   async 'firefox-classic'() {
     // One geckodriver session per profile: a session is one profile.
     return {
