@@ -63,6 +63,16 @@ fn document() -> Document {
     web_sys::window().unwrap().document().unwrap()
 }
 
+/// A recorder whose first full snapshot is complete. Snapshots are written
+/// in slices, and on a busy machine the first one (8 ms, in `start()`'s own
+/// task) may not finish even a small page; `flush()` finishes it, as it
+/// does for a page that flushes early.
+fn started(options: JsValue) -> Recorder {
+    let recorder = Recorder::new(options, &Courier::new(), JsValue::UNDEFINED).unwrap();
+    let _ = recorder.flush();
+    recorder
+}
+
 /// A fresh container in the test page's body, removed by the caller.
 fn container(html: &str) -> Element {
     let element = document().create_element("section").unwrap();
@@ -110,8 +120,7 @@ fn collect_ids(node: &Value, ids: &mut Vec<u64>) {
 fn start_emits_meta_then_full_snapshot_of_the_live_document() {
     let section = container(r#"<p id="greeting">Hello <b>replay</b></p><!-- note -->"#);
     let sink = Sink::new();
-    let mut recorder =
-        Recorder::new(sink.options(&[]), &Courier::new(), JsValue::UNDEFINED).unwrap();
+    let mut recorder = started(sink.options(&[]));
     let _stopping = recorder.stop();
     section.remove();
 
@@ -161,17 +170,9 @@ fn typed_values_are_masked_and_passwords_even_when_inputs_are_not() {
         .set_checked(true);
 
     let masked = Sink::new();
-    let _stopping = Recorder::new(masked.options(&[]), &Courier::new(), JsValue::UNDEFINED)
-        .unwrap()
-        .stop();
+    let _stopping = started(masked.options(&[])).stop();
     let unmasked = Sink::new();
-    let _stopping = Recorder::new(
-        unmasked.options(&[("maskAllInputs", false.into())]),
-        &Courier::new(),
-        JsValue::UNDEFINED,
-    )
-    .unwrap()
-    .stop();
+    let _stopping = started(unmasked.options(&[("maskAllInputs", false.into())])).stop();
     section.remove();
 
     let masked_text = serde_json::to_string(&masked.events()).unwrap();
@@ -212,9 +213,7 @@ fn style_rules_added_through_cssom_are_captured() {
         .unwrap();
 
     let sink = Sink::new();
-    let _stopping = Recorder::new(sink.options(&[]), &Courier::new(), JsValue::UNDEFINED)
-        .unwrap()
-        .stop();
+    let _stopping = started(sink.options(&[])).stop();
     section.remove();
 
     let snapshot = &sink.events()[1]["data"]["node"];
@@ -232,9 +231,7 @@ fn script_text_never_leaves_the_page() {
     script.set_text_content(Some("const token = 'tok_live_42';"));
     document().body().unwrap().append_child(&script).unwrap();
     let sink = Sink::new();
-    let _stopping = Recorder::new(sink.options(&[]), &Courier::new(), JsValue::UNDEFINED)
-        .unwrap()
-        .stop();
+    let _stopping = started(sink.options(&[])).stop();
     script.remove();
     assert!(!serde_json::to_string(&sink.events())
         .unwrap()
@@ -245,9 +242,7 @@ fn script_text_never_leaves_the_page() {
 fn svg_elements_are_flagged() {
     let section = container(r#"<svg id="chart" viewBox="0 0 4 4"><linearGradient id="g"/></svg>"#);
     let sink = Sink::new();
-    let _stopping = Recorder::new(sink.options(&[]), &Courier::new(), JsValue::UNDEFINED)
-        .unwrap()
-        .stop();
+    let _stopping = started(sink.options(&[])).stop();
     section.remove();
     let snapshot = &sink.events()[1]["data"]["node"];
     let svg = element_with_id(snapshot, "chart");
@@ -288,12 +283,15 @@ fn non_object_options_are_rejected() {
 #[wasm_bindgen_test]
 fn checkout_emits_again_and_stop_ends_emission() {
     let sink = Sink::new();
-    let mut recorder =
-        Recorder::new(sink.options(&[]), &Courier::new(), JsValue::UNDEFINED).unwrap();
+    let mut recorder = started(sink.options(&[]));
     recorder.take_full_snapshot().unwrap();
+    // Finished now, whatever the machine's load (see `started`).
+    let _ = recorder.flush();
     assert_eq!(sink.events().len(), 4);
     let _stopping = recorder.stop();
     recorder.take_full_snapshot().unwrap();
+    // Finished now, whatever the machine's load (see `started`).
+    let _ = recorder.flush();
     assert_eq!(sink.events().len(), 4, "nothing is emitted after stop");
 }
 
@@ -311,6 +309,8 @@ fn a_throwing_emit_callback_does_not_stop_the_recorder() {
     let recorder = Recorder::new(options.into(), &Courier::new(), JsValue::UNDEFINED)
         .expect("the callback's error is not rewind's");
     recorder.take_full_snapshot().unwrap();
+    // Finished now, whatever the machine's load (see `started`).
+    let _ = recorder.flush();
     assert_eq!(*calls.borrow(), 4);
     // Stopped, so that its hooks (which outlive its callbacks otherwise)
     // leave the prototypes to the tests after this one.
@@ -331,9 +331,7 @@ fn tree_nested_past_the_depth_cap_is_recorded_up_to_the_cap() {
     parent.set_text_content(Some("bottom"));
     document().body().unwrap().append_child(&outer).unwrap();
     let sink = Sink::new();
-    let _stopping = Recorder::new(sink.options(&[]), &Courier::new(), JsValue::UNDEFINED)
-        .unwrap()
-        .stop();
+    let _stopping = started(sink.options(&[])).stop();
     outer.remove();
 
     let events = sink.raw_events();
@@ -381,8 +379,7 @@ async fn dom_changes_arrive_as_one_mutation_with_ids_the_snapshot_knows() {
         r#"<ul id="list"><li id="first">one</li><li id="gone">two</li></ul><p id="para">text</p>"#,
     );
     let sink = Sink::new();
-    let mut recorder =
-        Recorder::new(sink.options(&[]), &Courier::new(), JsValue::UNDEFINED).unwrap();
+    let mut recorder = started(sink.options(&[]));
     let snapshot = sink.events()[1]["data"]["node"].clone();
     let list_id = element_with_id(&snapshot, "list")["id"].clone();
     let first_id = element_with_id(&snapshot, "first")["id"].clone();
@@ -458,8 +455,7 @@ async fn dom_changes_arrive_as_one_mutation_with_ids_the_snapshot_knows() {
 async fn values_typed_or_set_by_script_are_recorded_masked() {
     let section = container(r#"<input id="name" type="text"><input id="agree" type="checkbox">"#);
     let sink = Sink::new();
-    let mut recorder =
-        Recorder::new(sink.options(&[]), &Courier::new(), JsValue::UNDEFINED).unwrap();
+    let mut recorder = started(sink.options(&[]));
     let name: HtmlInputElement = document()
         .get_element_by_id("name")
         .unwrap()
@@ -489,8 +485,7 @@ async fn values_typed_or_set_by_script_are_recorded_masked() {
 async fn cssom_edits_and_adopted_sheets_are_recorded() {
     let section = container(r#"<style id="sheet">.a { color: red; }</style>"#);
     let sink = Sink::new();
-    let mut recorder =
-        Recorder::new(sink.options(&[]), &Courier::new(), JsValue::UNDEFINED).unwrap();
+    let mut recorder = started(sink.options(&[]));
     let style_id = element_with_id(&sink.events()[1]["data"]["node"], "sheet")["id"].clone();
     let style: HtmlStyleElement = document()
         .get_element_by_id("sheet")
@@ -531,8 +526,7 @@ async fn cssom_edits_and_adopted_sheets_are_recorded() {
 #[wasm_bindgen_test]
 async fn uncaught_errors_become_console_error_plugin_events() {
     let sink = Sink::new();
-    let mut recorder =
-        Recorder::new(sink.options(&[]), &Courier::new(), JsValue::UNDEFINED).unwrap();
+    let mut recorder = started(sink.options(&[]));
     eval("window.dispatchEvent(new ErrorEvent('error', { message: 'Uncaught Error: cart exploded', error: new Error('cart exploded') }))");
     let _stopping = recorder.stop();
     let plugins: Vec<Value> = sink
@@ -557,8 +551,7 @@ async fn scrolled_elements_report_their_latest_position() {
         r#"<div id="box" style="height: 50px; overflow: auto"><div style="height: 500px">tall</div></div>"#,
     );
     let sink = Sink::new();
-    let mut recorder =
-        Recorder::new(sink.options(&[]), &Courier::new(), JsValue::UNDEFINED).unwrap();
+    let mut recorder = started(sink.options(&[]));
     let box_id = element_with_id(&sink.events()[1]["data"]["node"], "box")["id"].clone();
     let scroller = document().get_element_by_id("box").unwrap();
     scroller.set_scroll_top(40);
@@ -578,12 +571,7 @@ async fn scrolled_elements_report_their_latest_position() {
 async fn checkout_every_nth_event_takes_a_fresh_snapshot() {
     let section = container("<p id=\"count\">0</p>");
     let sink = Sink::new();
-    let mut recorder = Recorder::new(
-        sink.options(&[("checkoutEveryNth", 2.into())]),
-        &Courier::new(),
-        JsValue::UNDEFINED,
-    )
-    .unwrap();
+    let mut recorder = started(sink.options(&[("checkoutEveryNth", 2.into())]));
     let counter = document().get_element_by_id("count").unwrap();
     for value in ["1", "2", "3"] {
         counter.set_text_content(Some(value));
@@ -609,8 +597,7 @@ async fn stop_puts_the_prototypes_back_and_records_nothing_more() {
     let original_setter =
         eval("Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set");
     let sink = Sink::new();
-    let mut recorder =
-        Recorder::new(sink.options(&[]), &Courier::new(), JsValue::UNDEFINED).unwrap();
+    let mut recorder = started(sink.options(&[]));
     assert_ne!(
         eval("CSSStyleSheet.prototype.insertRule"),
         original,
@@ -646,12 +633,7 @@ async fn fields_and_scrollers_inside_open_shadow_roots_are_recorded_under_their_
         "#,
     );
     let sink = Sink::new();
-    let mut recorder = Recorder::new(
-        sink.options(&[("maskAllInputs", false.into())]),
-        &Courier::new(),
-        JsValue::UNDEFINED,
-    )
-    .unwrap();
+    let mut recorder = started(sink.options(&[("maskAllInputs", false.into())]));
     let snapshot = sink.events()[1]["data"]["node"].clone();
     let field_id = element_with_id(&snapshot, "inner-field")["id"].clone();
     let notes_id = element_with_id(&snapshot, "deep-notes")["id"].clone();
@@ -712,8 +694,7 @@ async fn a_sheet_shared_by_shadow_roots_is_sent_once_and_only_into_roots_the_rep
         "#,
     );
     let sink = Sink::new();
-    let mut recorder =
-        Recorder::new(sink.options(&[]), &Courier::new(), JsValue::UNDEFINED).unwrap();
+    let mut recorder = started(sink.options(&[]));
     let snapshot = sink.events()[1]["data"]["node"].clone();
     let document_id = snapshot["id"].clone();
     let late_id = element_with_id(&snapshot, "late-card")["id"].clone();

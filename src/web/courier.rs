@@ -382,7 +382,9 @@ impl CourierState {
 
     async fn remove(&self, outbox: &Outbox, key: &ChunkKey) {
         self.parking.unpark(&key.0, key.1);
-        self.parked_on_hide.borrow_mut().retain(|parked| parked != key);
+        self.parked_on_hide
+            .borrow_mut()
+            .retain(|parked| parked != key);
         if let Err(error) = outbox.delete(&key.0, key.1).await {
             self.log.warn(&format!(
                 "delivered chunk could not be removed: {}",
