@@ -430,9 +430,9 @@ impl CourierState {
         // An outbox in memory dies with the page: what it still holds is
         // parked too, for the site's next page load or another tab.
         if let Some(outbox) = self.outbox.borrow().as_ref() {
-            for waiting in outbox.records_in_memory() {
-                self.parking.park(&waiting);
-            }
+            outbox.for_each_in_memory(|waiting| {
+                self.parking.park(waiting);
+            });
         }
         if record.body.len() > KEEPALIVE_BODY_LIMIT {
             return false;

@@ -161,12 +161,11 @@ impl Outbox {
         }
     }
 
-    /// The chunks an outbox in memory holds (none for IndexedDB, whose
-    /// chunks outlive the page anyway).
-    pub fn records_in_memory(&self) -> Vec<OutboxRecord> {
-        match self {
-            Outbox::IndexedDb(_) => Vec::new(),
-            Outbox::Memory(records) => records.borrow().clone(),
+    /// Visits the chunks an outbox in memory holds, without copying them
+    /// (none for IndexedDB, whose chunks outlive the page anyway).
+    pub fn for_each_in_memory(&self, mut visit: impl FnMut(&OutboxRecord)) {
+        if let Outbox::Memory(records) = self {
+            records.borrow().iter().for_each(|record| visit(record));
         }
     }
 

@@ -620,6 +620,8 @@ describe('fidelity: record with rewind, replay in rrweb, compare at every checkp
     }
   }
 
+  // Skipped only when FIDELITY_FIXTURE names other fixtures, so a run of one
+  // fixture runs just that one.
   const privacySkipped = filters.length > 0 && !filters.some((f) => 'privacy-typing'.includes(f));
   for (const browserName of BROWSERS) {
     const title = `privacy-typing, in ${browserName}: typed password, card number and text never reach the events (default options)`;
