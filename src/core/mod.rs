@@ -8,6 +8,8 @@ pub mod chunk;
 pub mod delivery;
 pub mod dom;
 pub mod event;
+pub mod incremental;
+pub mod input;
 pub mod json;
 pub mod mirror;
 pub mod mutation;
