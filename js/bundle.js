@@ -2,11 +2,10 @@
 // the snippet defined (window.RewindObject names it; 'Rewind' by default),
 // replays the calls the snippet queued, in order, settling each queued
 // call's promise with the real result, and keeps later calls in order
-// behind them.
+// behind them. Which functions there are, and which run in order, is
+// js/api.js's list.
 import * as api from './index.js';
-
-const ORDERED = ['start', 'stop', 'identify', 'getSessionId', 'log', 'flush', 'takeFullSnapshot', 'whenDelivered'];
-const DIRECT = ['getReplayId', 'isRecording', 'attachedCounts', 'memoryUsage'];
+import { QUEUED, DIRECT } from './api.js';
 
 const name = window.RewindObject || 'Rewind';
 const stub = window[name];
@@ -21,17 +20,20 @@ function inOrder(method, args) {
 }
 
 const facade = {};
-for (const method of ORDERED) facade[method] = (...args) => inOrder(method, args);
+for (const method of QUEUED) facade[method] = (...args) => inOrder(method, args);
 for (const method of DIRECT) facade[method] = (...args) => api[method](...args);
 window[name] = facade;
 
+// A queued call of a DIRECT function (the snippet's stub cannot know its
+// value before the bundle is here) runs in its turn too, so its promise
+// settles with what the function returns after the calls queued before it:
+// getReplayId() queued after start() gives the new replay's id.
 if (stub && Array.isArray(stub._q)) {
   for (const [method, args, resolve, reject] of stub._q.splice(0)) {
-    const target = facade[method];
-    if (typeof target !== 'function') {
+    if (!Object.hasOwn(facade, method)) {
       resolve(undefined);
       continue;
     }
-    Promise.resolve(target(...args)).then(resolve, reject);
+    inOrder(method, args).then(resolve, reject);
   }
 }

@@ -67,6 +67,15 @@ export interface AttachedCounts {
   hooks: number;
 }
 
+// The functions below are rewind's whole API (js/api.js lists them). The
+// script-tag global (`window.Rewind`) has the same ones: once the bundle has
+// loaded they return what is declared here. Before that the snippet's stub
+// queues every call and returns a Promise, also for `getReplayId`,
+// `isRecording`, `attachedCounts` and `memoryUsage`, which then resolves, in
+// the call's turn (after the calls queued before it), to what the loaded
+// function returns; if the bundle cannot load, to what these return when the
+// wasm cannot load (`null`, `false`, zeros). `await` works on either.
+
 /**
  * Starts recording: a Meta event and a full snapshot now, or at
  * DOMContentLoaded when called while the page is still parsing. A large
@@ -98,22 +107,40 @@ export function flush(): Promise<void>;
 export function log(message: string, data?: unknown): Promise<void>;
 /** Takes a fresh Meta event and full snapshot now (a checkout); resolves once it is complete. */
 export function takeFullSnapshot(): Promise<void>;
-/** `<deviceId>/<sessionId>` while recording, else `null`. */
+/**
+ * `<deviceId>/<sessionId>` while recording, else `null`.
+ *
+ * Through the script-tag snippet, before the bundle has loaded,
+ * `Rewind.getReplayId()` cannot know the id yet and returns a
+ * `Promise<string | null>` instead: the call is queued and resolves to what
+ * this function returns in the call's turn, so after a queued `start()` to the
+ * new replay's id; to `null` if the bundle cannot load. `await
+ * Rewind.getReplayId()` works before and after the bundle has loaded.
+ */
 export function getReplayId(): string | null;
 /**
  * The session id (`null` when not recording); `callback`, if given, is called
  * with it. Rejects, saying why, when rewind could not load.
  */
 export function getSessionId(callback?: (sessionId: string | null) => void): Promise<string | null>;
-/** Whether a recording runs. */
+/**
+ * Whether a recording runs. Through the script-tag snippet, before the bundle
+ * has loaded: a `Promise` of it (`false` if the bundle cannot load).
+ */
 export function isRecording(): boolean;
 /** Resolves `true` once every stored chunk is delivered, `false` after `timeoutMs` (default 30000). */
 export function whenDelivered(timeoutMs?: number): Promise<boolean>;
-/** What rewind has attached to the page now (for tests and audits). */
+/**
+ * What rewind has attached to the page now (for tests and audits). Through
+ * the script-tag snippet, before the bundle has loaded, it resolves in the
+ * call's turn (all zeros if the bundle cannot load).
+ */
 export function attachedCounts(): Promise<AttachedCounts>;
 /**
  * Memory rewind holds outside the JS heap: the size of its WebAssembly
  * memory in bytes (0 before it has loaded). It only grows, so it is the
- * recording's high-water mark.
+ * recording's high-water mark. Through the script-tag snippet, before the
+ * bundle has loaded: a `Promise` of it (`{ wasmBytes: 0 }` if the bundle
+ * cannot load).
  */
 export function memoryUsage(): { wasmBytes: number };
