@@ -151,6 +151,64 @@ for (const browserName of BROWSERS) {
       assert.deepEqual(errors, []);
     });
 
+    test("before the bundle loads, the snippet's getReplayId() and other synchronous functions return promises of what the loaded ones return", async () => {
+      // Two snippets: 'Missing' points at no bundle; 'Rewind', last, is the
+      // global the bundle takes over (window.RewindObject).
+      const url = await page(
+        'direct-calls.html',
+        `<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<script>${snippetFor('/dist/no-such-bundle.js', 'Missing')}</script>
+<script>${snippetFor('/dist/rewind.js')}</script>
+<script>
+  window.beforeStart = Rewind.getReplayId();
+  Rewind.start({ emit: () => {} });
+  window.queued = {
+    replayId: Rewind.getReplayId(),
+    recording: Rewind.isRecording(),
+    memory: Rewind.memoryUsage(),
+    counts: Rewind.attachedCounts(),
+  };
+  window.allPromises = [window.beforeStart, ...Object.values(window.queued)].every((value) => value instanceof Promise);
+  window.missing = Promise.all([Missing.getReplayId(), Missing.isRecording(), Missing.memoryUsage(), Missing.attachedCounts()]);
+</script></head><body><p>direct calls</p></body></html>`,
+      );
+      const { tab, errors } = await open(url);
+      const result = await tab.evaluate(async () => {
+        const queued = {};
+        for (const [key, promise] of Object.entries(window.queued)) queued[key] = await promise;
+        const loadedReplayId = Rewind.getReplayId();
+        return {
+          allPromises: window.allPromises,
+          beforeStart: await window.beforeStart,
+          queued,
+          loaded: {
+            replayId: loadedReplayId,
+            replayIdType: typeof loadedReplayId,
+            recording: Rewind.isRecording(),
+            memory: Rewind.memoryUsage(),
+            counts: await Rewind.attachedCounts(),
+          },
+          missing: await window.missing,
+        };
+      });
+      assert.equal(result.allPromises, true, 'the stub returns a promise for each');
+      assert.equal(result.beforeStart, null, 'queued before start(): what getReplayId() returns before start()');
+      assert.equal(result.loaded.replayIdType, 'string', 'the loaded getReplayId() returns the id itself');
+      assert.match(result.loaded.replayId, /^[^/]+\/\d+$/);
+      assert.equal(result.queued.replayId, result.loaded.replayId, "the queued getReplayId() resolves to the loaded one's value");
+      assert.equal(result.queued.recording, true);
+      assert.equal(result.loaded.recording, true);
+      assert.ok(result.queued.memory.wasmBytes > 0 && result.queued.memory.wasmBytes <= result.loaded.memory.wasmBytes, JSON.stringify(result));
+      assert.ok(result.queued.counts.listeners > 0, JSON.stringify(result.queued.counts));
+      assert.equal(result.queued.counts.observers, result.loaded.counts.observers);
+      assert.deepEqual(
+        result.missing,
+        [null, false, { wasmBytes: 0 }, { listeners: 0, observers: 0, timers: 0, hooks: 0 }],
+        'a bundle that cannot load: what rewind returns without its wasm',
+      );
+      assert.deepEqual(errors.filter((e) => !/404|Failed to load resource|no-such-bundle/.test(e)), []);
+    });
+
     test('the global name is configurable', async () => {
       const url = await page(
         'named.html',
