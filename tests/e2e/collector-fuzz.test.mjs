@@ -25,7 +25,7 @@ import zlib from 'node:zlib';
 
 import { DEFAULT_LIMITS } from '../../www/collector.mjs';
 import { createDemoServer } from '../../www/server.mjs';
-import { repoRoot } from '../support/static-server.mjs';
+import { repoRoot, listen } from '../support/static-server.mjs';
 
 function positiveNumberFromEnv(name, fallback) {
   const raw = process.env[name];
@@ -510,17 +510,13 @@ before(async () => {
     ['open', { apiKeys: [], readKeys: [] }],
   ]) {
     const dataDir = path.join(parent, `${name}-data`);
-    const server = createDemoServer({ dataDir, ...keys });
-    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-    servers[name] = { server, dataDir, port: server.address().port, keys };
+    const { port, close } = await listen(createDemoServer({ dataDir, ...keys }));
+    servers[name] = { close, dataDir, port, keys };
   }
 });
 
 after(async () => {
-  for (const { server } of Object.values(servers)) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
+  for (const { close } of Object.values(servers)) await close();
   await rm(parent, { recursive: true, force: true });
 });
 

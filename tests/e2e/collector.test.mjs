@@ -18,7 +18,7 @@ import zlib from 'node:zlib';
 import { ChunkSyntaxError, scanChunk } from '../../www/chunk-scan.mjs';
 import { createCollector, encodeSegment } from '../../www/collector.mjs';
 import { isLoopbackHost, listenRefusal, readSettings } from '../../www/server.mjs';
-import { repoRoot } from '../support/static-server.mjs';
+import { repoRoot, listen } from '../support/static-server.mjs';
 
 let server;
 let origin;
@@ -26,20 +26,20 @@ let dataDir;
 
 async function startCollector(options = {}) {
   const collector = createCollector({ dataDir, ...options });
-  const instance = http.createServer(async (request, response) => {
-    if (!(await collector.handle(request, response))) response.writeHead(404).end();
-  });
-  await new Promise((resolve) => instance.listen(0, '127.0.0.1', resolve));
-  return { instance, origin: `http://127.0.0.1:${instance.address().port}` };
+  return listen(
+    http.createServer(async (request, response) => {
+      if (!(await collector.handle(request, response))) response.writeHead(404).end();
+    }),
+  );
 }
 
 before(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'rewind-collector-'));
-  ({ instance: server, origin } = await startCollector({ limits: { maxBodyBytes: 256 * 1024, maxInflatedBytes: 2 * 1024 * 1024 } }));
+  server = await startCollector({ limits: { maxBodyBytes: 256 * 1024, maxInflatedBytes: 2 * 1024 * 1024 } });
+  ({ origin } = server);
 });
 after(async () => {
-  server?.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await server?.close();
   await rm(dataDir, { recursive: true, force: true });
 });
 
@@ -177,8 +177,7 @@ test('with API keys, a chunk without a valid key is refused with 401', async () 
     assert.equal((await post(body, { Authorization: 'Bearer nope' }, keyed.origin)).status, 401);
     assert.equal((await post(body, { Authorization: 'Bearer rk_live_2' }, keyed.origin)).status, 201);
   } finally {
-    keyed.instance.closeAllConnections();
-    await new Promise((resolve) => keyed.instance.close(resolve));
+    await keyed.close();
   }
 });
 
@@ -223,8 +222,7 @@ test('with read keys, the read API demands one (401 saying how), and the ingest 
     const { replays } = await (await fetch(`${keyed.origin}/api/replays`, { headers: { Authorization: 'Bearer rk_read_1' } })).json();
     assert.ok(replays.some((replay) => replay.replayId === 'secret/1'));
   } finally {
-    keyed.instance.closeAllConnections();
-    await new Promise((resolve) => keyed.instance.close(resolve));
+    await keyed.close();
   }
 });
 
@@ -237,17 +235,16 @@ test('a malformed percent-encoding in a path answers 400 with the reason, never 
   }
   // The demo server's static files decode paths too.
   const { createDemoServer } = await import('../../www/server.mjs');
-  const demo = createDemoServer({ dataDir, apiKeys: [], readKeys: [] });
-  await new Promise((resolve) => demo.listen(0, '127.0.0.1', resolve));
+  const demo = await listen(createDemoServer({ dataDir, apiKeys: [], readKeys: [] }));
   try {
-    const demoOrigin = `http://127.0.0.1:${demo.address().port}`;
+    const demoOrigin = demo.origin;
     const staticFile = await fetch(`${demoOrigin}/%E0%A4%A.html`);
     assert.equal(staticFile.status, 400);
     assert.match(await staticFile.text(), /malformed percent-encoding/);
     assert.equal((await fetch(`${demoOrigin}/api/replays/%E0%A4%A`)).status, 400);
     // An absolute-form target whose host does not parse: 400, and the server lives on.
     const raw = await new Promise((resolve, reject) => {
-      const socket = net.connect(demo.address().port, '127.0.0.1', () => socket.end('GET http://[bad/api/replays HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+      const socket = net.connect(demo.port, '127.0.0.1', () => socket.end('GET http://[bad/api/replays HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
       let text = '';
       socket.on('data', (data) => (text += data));
       socket.on('close', () => resolve(text));
@@ -256,8 +253,7 @@ test('a malformed percent-encoding in a path answers 400 with the reason, never 
     assert.match(raw, /^HTTP\/1\.1 400 /);
     assert.equal((await fetch(`${demoOrigin}/api/replays`)).status, 200);
   } finally {
-    demo.closeAllConnections();
-    await new Promise((resolve) => demo.close(resolve));
+    await demo.close();
   }
 });
 

@@ -2,38 +2,23 @@
 // rewind's events and rebuilds them in rrweb's Replayer. This drives it as a
 // person would and checks that the replay shows what the app shows, without
 // the typed secrets. Screenshots land in test-results/.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import os from 'node:os';
 
-import { createDemoServer } from '../../www/server.mjs';
 import { repoRoot } from '../support/static-server.mjs';
-import { launchChromium, collectPageErrors } from '../support/browser.mjs';
+import { useDemoServer, useBrowser, useFreshPages } from '../support/harness.mjs';
 
 const SHOTS = path.join(repoRoot, 'test-results');
-let server;
-let origin;
-let browser;
+const demo = useDemoServer();
+const freshPage = useFreshPages(useBrowser('chromium'));
 
-before(async () => {
-  server = createDemoServer({ dataDir: await mkdtemp(path.join(os.tmpdir(), 'rewind-demo-')) });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${server.address().port}`;
-  browser = await launchChromium();
-  await mkdir(SHOTS, { recursive: true });
-});
-
-after(async () => {
-  await browser?.close();
-  await new Promise((resolve) => server?.close(resolve));
-});
+before(() => mkdir(SHOTS, { recursive: true }));
 
 test('the demo replays the recorded app beside it, masking what was typed', async () => {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 760 } });
-  const errors = collectPageErrors(page);
-  await page.goto(`${origin}/`);
+  const { page, errors } = await freshPage({ viewport: { width: 1200, height: 760 } });
+  await page.goto(`${demo.origin}/`);
   const app = page.frameLocator('#app');
   await app.locator('#note-text').fill('Replay this note');
   await app.locator('#add-note button').click();
@@ -56,13 +41,11 @@ test('the demo replays the recorded app beside it, masking what was typed', asyn
 
   await page.screenshot({ path: path.join(SHOTS, 'demo.png') });
   assert.deepEqual(errors, []);
-  await page.close();
 });
 
 test('the npm package, bundled by webpack 5 in www/, records the page', async () => {
-  const page = await browser.newPage();
-  const errors = collectPageErrors(page);
-  await page.goto(`${origin}/npm.html`);
+  const { page, errors } = await freshPage();
+  await page.goto(`${demo.origin}/npm.html`);
   await page.locator('#replay-id', { hasText: '/' }).waitFor({ timeout: 10_000 });
   const result = await page.evaluate(async () => {
     await window.npmDemo.identify('npm-user');
@@ -78,5 +61,4 @@ test('the npm package, bundled by webpack 5 in www/, records the page', async ()
   assert.ok(result.types.filter((type) => type === 5).length >= 2, 'the log and identify events');
   assert.match(result.sessionId, /^\d+$/);
   assert.deepEqual(errors, []);
-  await page.close();
 });

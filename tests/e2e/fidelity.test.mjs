@@ -63,14 +63,15 @@
 // and the checkpoints' times to <fixture>.<browser>.checkpoints.json.
 // FIDELITY_CONCURRENCY (default 2) fixtures run at once; in Firefox, one
 // records at a time (keyboard focus is one window's, see actions.mjs).
-import { test, describe, before, after } from 'node:test';
+import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import { startStaticServer, repoRoot } from '../support/static-server.mjs';
-import { launchBrowser, collectPageErrors } from '../support/browser.mjs';
+import { repoRoot } from '../support/static-server.mjs';
+import { collectPageErrors } from '../support/browser.mjs';
+import { useStaticSite, useBrowsers } from '../support/harness.mjs';
 import { openTab, oneAtATime } from '../support/actions.mjs';
 
 const NORMALIZER = path.join(repoRoot, 'tests/support/normalize-dom.js');
@@ -106,20 +107,14 @@ const fixtures = readdirSync(path.join(repoRoot, FIXTURE_DIR))
   .filter((name) => !filters.length || filters.some((f) => name.includes(f)))
   .sort();
 
-let server;
+const server = useStaticSite();
 // name -> launched browser (tests/support/browser.mjs); Chromium always, as
 // the player.
-const browsers = {};
+const browsers = useBrowsers(new Set(['chromium', ...BROWSERS]));
 const scores = [];
 
-before(async () => {
-  server = await startStaticServer();
-  for (const name of new Set(['chromium', ...BROWSERS])) browsers[name] = await launchBrowser(name);
-});
-
+// After the browsers and the server are closed.
 after(async () => {
-  for (const launched of Object.values(browsers)) await launched.close();
-  await server?.close();
   if (!scores.length) return;
   scores.sort((a, b) => a.fixture.localeCompare(b.fixture) || BROWSERS.indexOf(a.browser) - BROWSERS.indexOf(b.browser));
   await mkdir(RESULTS, { recursive: true });

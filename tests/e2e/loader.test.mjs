@@ -3,35 +3,23 @@
 // (404, a CSP without 'wasm-unsafe-eval') leaves a quiet no-op; an error in
 // the page stays the page's and rewind keeps recording; an internal error
 // in rewind stops rewind, not the page; stop() leaves nothing attached.
-import { describe, test, before, after, afterEach } from 'node:test';
+import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile, mkdtemp } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import os from 'node:os';
 
-import { startStaticServer, repoRoot } from '../support/static-server.mjs';
-import { createDemoServer } from '../../www/server.mjs';
-import { launchBrowser, collectPageErrors } from '../support/browser.mjs';
+import { repoRoot } from '../support/static-server.mjs';
+import { useStaticSite, useDemoServer, useBrowser, useFreshPages } from '../support/harness.mjs';
 
 const BROWSERS = (process.env.REWIND_BROWSERS ?? 'chromium,firefox').split(',');
 const PAGES = path.join(repoRoot, 'test-results/loader');
 
-let site;
+const site = useStaticSite();
+const demo = useDemoServer();
 let snippet;
-let demo;
-let demoOrigin;
 before(async () => {
-  site = await startStaticServer();
-  demo = createDemoServer({ dataDir: await mkdtemp(path.join(os.tmpdir(), 'rewind-demo-')) });
-  await new Promise((resolve) => demo.listen(0, '127.0.0.1', resolve));
-  demoOrigin = `http://127.0.0.1:${demo.address().port}`;
   snippet = await readFile(path.join(repoRoot, 'dist/snippet.min.js'), 'utf8');
   await mkdir(PAGES, { recursive: true });
-});
-after(async () => {
-  await site?.close();
-  demo?.closeAllConnections?.();
-  await new Promise((resolve) => (demo ? demo.close(resolve) : resolve()));
 });
 
 /** The README's snippet, for a bundle at `src` under the global `name`. */
@@ -47,23 +35,10 @@ async function page(name, html) {
 
 for (const browserName of BROWSERS) {
   describe(`the JS face in ${browserName}`, () => {
-    let browser;
-    let context;
-    before(async () => {
-      browser = await launchBrowser(browserName);
-    });
-    after(async () => {
-      await browser?.close();
-    });
-    afterEach(async () => {
-      await context?.close().catch(() => {});
-      context = undefined;
-    });
+    const freshPage = useFreshPages(useBrowser(browserName));
 
     async function open(url) {
-      context = await browser.newContext();
-      const tab = await context.newPage();
-      const errors = collectPageErrors(tab);
+      const { page: tab, errors } = await freshPage();
       await tab.goto(url);
       return { tab, errors };
     }
@@ -375,7 +350,7 @@ for (const browserName of BROWSERS) {
     });
 
     test('the npm package bundled by webpack 5 in www/ records the page', async () => {
-      const { tab, errors } = await open(`${demoOrigin}/npm.html`);
+      const { tab, errors } = await open(`${demo.origin}/npm.html`);
       // Polled in the page: the two drivers' waitForFunction differ.
       await tab.evaluate(
         () =>

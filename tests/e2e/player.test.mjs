@@ -3,43 +3,32 @@
 // rrweb-player. Screenshots of both land in test-results/. With read keys,
 // the player asks for one in its own form, keeps it for the tab and asks
 // again when it is refused.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, mkdir } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, rm, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 
 import { createDemoServer } from '../../www/server.mjs';
-import { repoRoot } from '../support/static-server.mjs';
-import { launchChromium, collectPageErrors } from '../support/browser.mjs';
+import { repoRoot, listen } from '../support/static-server.mjs';
+import { collectPageErrors } from '../support/browser.mjs';
+import { useDemoServer, useBrowser, useFreshPages } from '../support/harness.mjs';
 
 const SHOTS = path.join(repoRoot, 'test-results');
-let server;
-let origin;
-let browser;
-let dataDir;
+const VIEWPORT = { width: 1280, height: 800 };
+const demo = useDemoServer({ tempPrefix: 'rewind-player-', apiKeys: [], readKeys: [] });
+const freshPage = useFreshPages(useBrowser('chromium'));
 
-before(async () => {
-  dataDir = await mkdtemp(path.join(os.tmpdir(), 'rewind-player-'));
-  server = createDemoServer({ dataDir, apiKeys: [], readKeys: [] });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${server.address().port}`;
-  browser = await launchChromium();
-  await mkdir(SHOTS, { recursive: true });
-});
+before(() => mkdir(SHOTS, { recursive: true }));
 
-after(async () => {
-  await browser?.close();
-  server?.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-  await rm(dataDir, { recursive: true, force: true });
-});
+/** Where the collector stores the chunks of `replayId`. */
+function replayDir(replayId) {
+  const [device, session] = replayId.split('/');
+  return path.join(demo.dataDir, encodeURIComponent(device).replaceAll('.', '%2E'), session);
+}
 
 test('a session of the demo app is stored by the collector and plays back in the player', async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const app = await context.newPage();
-  const appErrors = collectPageErrors(app);
-  await app.goto(`${origin}/app.html`);
+  const { context, page: app, errors: appErrors } = await freshPage({ viewport: VIEWPORT });
+  await app.goto(`${demo.origin}/app.html`);
   await app.fill('#note-text', 'Replay me in the player');
   await app.click('#add-note button');
   await app.fill('#email', 'grace@example.com');
@@ -56,13 +45,12 @@ test('a session of the demo app is stored by the collector and plays back in the
   // The error the app threw is the page's own: the only one it logged.
   assert.equal(appErrors.filter((e) => e.includes('payment service is down')).length, 1);
 
-  const [device, session] = replayId.split('/');
-  const stored = await readdir(path.join(dataDir, encodeURIComponent(device).replaceAll('.', '%2E'), session));
+  const stored = await readdir(replayDir(replayId));
   assert.ok(stored.some((name) => name.endsWith('.json.gz')), `chunks stored: ${stored}`);
 
   const player = await context.newPage();
   const playerErrors = collectPageErrors(player);
-  await player.goto(`${origin}/player.html`);
+  await player.goto(`${demo.origin}/player.html`);
   await player.locator(`#replays li[data-replay-id="${replayId}"]`).waitFor();
   assert.match(await player.locator(`#replays li[data-replay-id="${replayId}"] .errors`).textContent(), /1 error/);
   await player.waitForFunction(() => window.currentReplay && window.currentReplay.events > 2);
@@ -80,7 +68,7 @@ test('a session of the demo app is stored by the collector and plays back in the
 
   // A link from an error report opens the replay 5 s before the moment.
   const linked = await context.newPage();
-  await linked.goto(`${origin}/player.html?replay=${encodeURIComponent(replayId)}&t=${errorAt}`);
+  await linked.goto(`${demo.origin}/player.html?replay=${encodeURIComponent(replayId)}&t=${errorAt}`);
   await linked.waitForFunction(() => window.currentReplay && window.currentReplay.events > 2);
   const position = await linked.evaluate(() => ({
     now: window.currentReplay.player.getReplayer().getCurrentTime(),
@@ -89,13 +77,11 @@ test('a session of the demo app is stored by the collector and plays back in the
   const expected = Math.max(0, errorAt - 5000 - position.start);
   assert.ok(Math.abs(position.now - expected) < 1000, `opened at ${position.now} ms, expected about ${expected} ms`);
   assert.deepEqual(playerErrors, []);
-  await context.close();
 });
 
 test('a replay with a missing chunk says so in the player', async () => {
-  const context = await browser.newContext();
-  const app = await context.newPage();
-  await app.goto(`${origin}/app.html`);
+  const { context, page: app } = await freshPage();
+  await app.goto(`${demo.origin}/app.html`);
   const replayId = await app.evaluate(async () => {
     for (let i = 0; i < 3; i++) {
       Rewind.log(`step ${i}`);
@@ -104,15 +90,12 @@ test('a replay with a missing chunk says so in the player', async () => {
     await Rewind.whenDelivered(10000);
     return Rewind.getReplayId();
   });
-  const [device, session] = replayId.split('/');
-  const dir = path.join(dataDir, encodeURIComponent(device).replaceAll('.', '%2E'), session);
-  await rm(path.join(dir, '1.json.gz'));
+  await rm(path.join(replayDir(replayId), '1.json.gz'));
   // The summary still lists seq 1: the chunk file itself is what is lost.
   const player = await context.newPage();
-  await player.goto(`${origin}/player.html?replay=${encodeURIComponent(replayId)}`);
+  await player.goto(`${demo.origin}/player.html?replay=${encodeURIComponent(replayId)}`);
   await player.locator('#gaps').waitFor();
   assert.match(await player.locator('#gaps').textContent(), /Missing chunk 1/);
-  await context.close();
 });
 
 test("the demo app loads rewind with the README's snippet", async () => {
@@ -123,13 +106,10 @@ test("the demo app loads rewind with the README's snippet", async () => {
 });
 
 test('with read keys, the player asks for one in a form, keeps it for the tab and asks again when it is refused', async () => {
-  const keyed = createDemoServer({ dataDir, apiKeys: [], readKeys: ['rk_read_player'] });
-  await new Promise((resolve) => keyed.listen(0, '127.0.0.1', resolve));
-  const keyedOrigin = `http://127.0.0.1:${keyed.address().port}`;
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const keyed = await listen(createDemoServer({ dataDir: demo.dataDir, apiKeys: [], readKeys: ['rk_read_player'] }));
   try {
-    const app = await context.newPage();
-    await app.goto(`${keyedOrigin}/app.html`);
+    const { context, page: app } = await freshPage({ viewport: VIEWPORT });
+    await app.goto(`${keyed.origin}/app.html`);
     const replayId = await app.evaluate(async () => {
       Rewind.log('behind a key');
       await Rewind.flush();
@@ -149,7 +129,7 @@ test('with read keys, the player asks for one in a form, keeps it for the tab an
     player.on('request', (request) => {
       if (request.url().includes('/api/replays')) readRequests.push(request.headers().authorization ?? null);
     });
-    await player.goto(`${keyedOrigin}/player.html`);
+    await player.goto(`${keyed.origin}/player.html`);
     const form = player.locator('#key-form');
     await form.waitFor({ state: 'visible' });
     assert.match(await player.locator('#key-reason').textContent(), /kept behind a read key.*REWIND_READ_KEYS/);
@@ -191,8 +171,6 @@ test('with read keys, the player asks for one in a form, keeps it for the tab an
     assert.equal(refusals.length, 3, playerErrors.join('\n'));
     assert.deepEqual(playerErrors.filter((line) => !refusals.includes(line)), []);
   } finally {
-    await context.close();
-    keyed.closeAllConnections();
-    await new Promise((resolve) => keyed.close(resolve));
+    await keyed.close();
   }
 });

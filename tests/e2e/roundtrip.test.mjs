@@ -2,12 +2,13 @@
 // is recorded by the built script-tag bundle (dist/rewind.js), its events are
 // rebuilt by rrweb's Replayer, and both DOMs are compared after normalizing
 // (tests/support/normalize-dom.js says what is normalized and why).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 
-import { startStaticServer, repoRoot } from '../support/static-server.mjs';
-import { launchChromium, collectPageErrors } from '../support/browser.mjs';
+import { repoRoot } from '../support/static-server.mjs';
+import { collectPageErrors } from '../support/browser.mjs';
+import { useStaticSite, useBrowser, useFreshPages } from '../support/harness.mjs';
 
 const NORMALIZER = path.join(repoRoot, 'tests/support/normalize-dom.js');
 const SECRETS = {
@@ -17,18 +18,8 @@ const SECRETS = {
   notes: 'Ring twice',
 };
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startStaticServer();
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const server = useStaticSite();
+const freshPage = useFreshPages(useBrowser('chromium'));
 
 /** Loads the fixture, fills the form as a user would, records it. */
 async function recordShowcase(page, options = {}) {
@@ -86,8 +77,7 @@ function find(nodes, predicate) {
 }
 
 test('a recorded page replays to the same DOM in rrweb (default masking)', async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
+  const { page } = await freshPage();
   const { events, original } = await recordShowcase(page);
   assert.deepEqual(events.map((e) => e.type), [4, 2], 'Meta then FullSnapshot');
 
@@ -107,12 +97,10 @@ test('a recorded page replays to the same DOM in rrweb (default masking)', async
     writeFileSync('/tmp/events.json', JSON.stringify(events, null, 1));
   }
   assert.deepEqual(replayed.dom, original);
-  await context.close();
 });
 
 test('with maskAllInputs: false the replay shows typed values, but never the password or card', async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
+  const { page } = await freshPage();
   const { events, original } = await recordShowcase(page, { maskAllInputs: false });
   assert.equal(find(original, (n) => n.attributes?.id === 'name').value, SECRETS.name);
   assert.equal(find(original, (n) => n.attributes?.id === 'country').selectedIndex, 2);
@@ -120,12 +108,10 @@ test('with maskAllInputs: false the replay shows typed values, but never the pas
   const replayed = await replay(page, events);
   assert.deepEqual(replayed.warnings, []);
   assert.deepEqual(replayed.dom, original);
-  await context.close();
 });
 
 test('typed secrets and script contents appear in no recorded byte', async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
+  const { page } = await freshPage();
   const masked = JSON.stringify((await recordShowcase(page)).events);
   const unmasked = JSON.stringify((await recordShowcase(page, { maskAllInputs: false })).events);
   for (const secret of Object.values(SECRETS)) {
@@ -135,5 +121,4 @@ test('typed secrets and script contents appear in no recorded byte', async () =>
     assert.ok(!unmasked.includes(secret), `${secret} leaked with maskAllInputs: false`);
   }
   assert.ok(unmasked.includes(SECRETS.name), 'sanity: unmasked values are recorded');
-  await context.close();
 });

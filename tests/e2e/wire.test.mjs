@@ -2,22 +2,15 @@
 // endpoint fails, hangs and answers 429/500 on cue; afterwards it must hold
 // every seq from 0 to N exactly once, whose events are exactly what was
 // recorded and replay in rrweb. Reloads and closed tabs lose nothing.
-import { describe, test, before, after, afterEach } from 'node:test';
+import { describe, test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { startStaticServer } from '../support/static-server.mjs';
 import { startIngestServer } from '../support/ingest-server.mjs';
-import { launchBrowser, collectPageErrors } from '../support/browser.mjs';
+import { useStaticSite, useBrowser, useFreshPages } from '../support/harness.mjs';
 
 const BROWSERS = (process.env.REWIND_BROWSERS ?? 'chromium,firefox').split(',');
 
-let site;
-before(async () => {
-  site = await startStaticServer();
-});
-after(async () => {
-  await site?.close();
-});
+const site = useStaticSite();
 
 /** Every seq from 0 to the highest stored, each once. */
 function assertGapless(chunks) {
@@ -71,30 +64,22 @@ async function closeTab(browserName, page) {
 
 for (const browserName of BROWSERS) {
   describe(`wire in ${browserName}`, () => {
-    let browser;
+    const freshProfile = useFreshPages(useBrowser(browserName));
     let ingest;
-
-    before(async () => {
-      browser = await launchBrowser(browserName);
-    });
-    after(async () => {
-      await browser?.close();
-    });
-
     let context;
 
     /** A fresh profile (empty outbox and storage) and a fresh endpoint. */
     async function freshPage() {
       ingest = await startIngestServer();
-      context = await browser.newContext();
-      const page = await context.newPage();
-      return { context, page, errors: collectPageErrors(page) };
+      const fresh = await freshProfile();
+      context = fresh.context;
+      return fresh;
     }
 
-    // Closed whether the test passed or not: a listening server left behind
-    // would keep this test file's process alive.
+    // Closed whether the test passed or not (after the profile, closed by
+    // useFreshPages): a listening server left behind would keep this test
+    // file's process alive.
     afterEach(async () => {
-      await context?.close().catch(() => {});
       await ingest?.close();
       context = undefined;
       ingest = undefined;

@@ -42,13 +42,15 @@ export function launchChromium() {
 /**
  * A browser by name ('chromium' or 'firefox') with `newContext()` giving a
  * fresh profile (storage, IndexedDB) whose `newPage()` the tests drive.
+ * In Chromium, `newContext(options)` takes playwright's context options
+ * (a viewport, say); Firefox's contexts take none.
  */
 export async function launchBrowser(name) {
   if (name === 'chromium') {
     const browser = await launchChromium();
     return {
       name,
-      newContext: () => browser.newContext(),
+      newContext: (options) => browser.newContext(options),
       close: () => browser.close(),
     };
   }

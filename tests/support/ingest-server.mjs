@@ -5,6 +5,8 @@
 import http from 'node:http';
 import { gunzipSync } from 'node:zlib';
 
+import { listen } from './static-server.mjs';
+
 const CORS_HEADERS = {
   'Access-Control-Allow-Origin': '*',
   'Access-Control-Allow-Methods': 'POST, OPTIONS',
@@ -81,8 +83,7 @@ export async function startIngestServer() {
       response.writeHead(200, CORS_HEADERS).end();
     });
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${server.address().port}`;
+  const { origin, close } = await listen(server);
 
   return {
     origin,
@@ -121,10 +122,6 @@ export async function startIngestServer() {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     },
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections?.();
-        server.close(resolve);
-      }),
+    close,
   };
 }

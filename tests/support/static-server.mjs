@@ -25,9 +25,21 @@ export async function startStaticServer({ root = repoRoot, headers = () => ({}) 
     }
     sendFile(response, root, pathname, headers(pathname));
   });
+  return listen(server);
+}
+
+/**
+ * Listens `server` (an http.Server) on an ephemeral port of 127.0.0.1.
+ * `close()` ends its open connections too, so a keep-alive socket a browser
+ * holds cannot keep the test process alive.
+ * @returns {Promise<{ server: import('node:http').Server, port: number, origin: string, close: () => Promise<void> }>}
+ */
+export async function listen(server) {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address();
   return {
+    server,
+    port,
     origin: `http://127.0.0.1:${port}`,
     close: () =>
       new Promise((resolve) => {
