@@ -36,13 +36,12 @@ impl Sink {
         Sink { events, callback }
     }
 
+    /// Options that emit into this sink, then the `extra` entries.
     fn options(&self, extra: &[(&str, JsValue)]) -> JsValue {
-        let options = Object::new();
-        Reflect::set(&options, &"emit".into(), self.callback.as_ref()).unwrap();
-        for (key, value) in extra {
-            Reflect::set(&options, &(*key).into(), value).unwrap();
-        }
-        options.into()
+        let emit: &JsValue = self.callback.as_ref();
+        let mut entries = vec![("emit", emit.clone())];
+        entries.extend_from_slice(extra);
+        options_of(&entries)
     }
 
     /// The events parsed (serde_json parses at most 128 levels deep).
@@ -57,10 +56,32 @@ impl Sink {
     fn raw_events(&self) -> Vec<String> {
         self.events.borrow().clone()
     }
+
+    /// The document node of the first full snapshot (`events()[1]`).
+    fn snapshot(&self) -> Value {
+        self.events()[1]["data"]["node"].clone()
+    }
+}
+
+/// An options object for `Recorder::new` with these entries, in order.
+fn options_of(entries: &[(&str, JsValue)]) -> JsValue {
+    let options = Object::new();
+    for (key, value) in entries {
+        Reflect::set(&options, &(*key).into(), value).unwrap();
+    }
+    options.into()
 }
 
 fn document() -> Document {
     web_sys::window().unwrap().document().unwrap()
+}
+
+/// The test page's element `#id`, as the type it is.
+fn by_id<T: JsCast>(id: &str) -> T {
+    document()
+        .get_element_by_id(id)
+        .unwrap_or_else(|| panic!("no #{id} on the page"))
+        .unchecked_into()
 }
 
 /// A recorder whose first full snapshot is complete. Snapshots are written
@@ -71,6 +92,39 @@ fn started(options: JsValue) -> Recorder {
     let recorder = Recorder::new(options, &Courier::new(), JsValue::UNDEFINED).unwrap();
     let _ = recorder.flush();
     recorder
+}
+
+/// A recorder started (see `started`) with `emit` and the `extra` options,
+/// and the sink it emits into.
+struct Recording {
+    sink: Sink,
+    recorder: Recorder,
+}
+
+impl Recording {
+    fn start(extra: &[(&str, JsValue)]) -> Self {
+        let sink = Sink::new();
+        let recorder = started(sink.options(extra));
+        Recording { sink, recorder }
+    }
+
+    /// Stops the recorder; the sink holds everything it emitted.
+    fn stop(mut self) -> Sink {
+        let _stopping = self.recorder.stop();
+        self.sink
+    }
+
+    /// Lets the observers' callbacks and timers run for `ms` (see
+    /// `settle`), then stops.
+    async fn stop_after(self, ms: u32) -> Sink {
+        settle(ms).await;
+        self.stop()
+    }
+}
+
+/// Records the page as it is now: started with `extra`, stopped at once.
+fn record(extra: &[(&str, JsValue)]) -> Sink {
+    Recording::start(extra).stop()
 }
 
 /// A fresh container in the test page's body, removed by the caller.
@@ -119,12 +173,9 @@ fn collect_ids(node: &Value, ids: &mut Vec<u64>) {
 #[wasm_bindgen_test]
 fn start_emits_meta_then_full_snapshot_of_the_live_document() {
     let section = container(r#"<p id="greeting">Hello <b>replay</b></p><!-- note -->"#);
-    let sink = Sink::new();
-    let mut recorder = started(sink.options(&[]));
-    let _stopping = recorder.stop();
+    let events = record(&[]).events();
     section.remove();
 
-    let events = sink.events();
     assert_eq!(events.len(), 2);
     assert_eq!(events[0]["type"], 4);
     assert_eq!(
@@ -158,21 +209,12 @@ fn typed_values_are_masked_and_passwords_even_when_inputs_are_not() {
         r#"<input id="name" value="markup"><input id="secret" type="password">
            <input id="agree" type="checkbox"><textarea id="notes">default</textarea>"#,
     );
-    let by_id = |id: &str| document().get_element_by_id(id).unwrap();
-    by_id("name")
-        .unchecked_into::<HtmlInputElement>()
-        .set_value("Ada Lovelace");
-    by_id("secret")
-        .unchecked_into::<HtmlInputElement>()
-        .set_value("hunter2");
-    by_id("agree")
-        .unchecked_into::<HtmlInputElement>()
-        .set_checked(true);
+    by_id::<HtmlInputElement>("name").set_value("Ada Lovelace");
+    by_id::<HtmlInputElement>("secret").set_value("hunter2");
+    by_id::<HtmlInputElement>("agree").set_checked(true);
 
-    let masked = Sink::new();
-    let _stopping = started(masked.options(&[])).stop();
-    let unmasked = Sink::new();
-    let _stopping = started(unmasked.options(&[("maskAllInputs", false.into())])).stop();
+    let masked = record(&[]);
+    let unmasked = record(&[("maskAllInputs", false.into())]);
     section.remove();
 
     let masked_text = serde_json::to_string(&masked.events()).unwrap();
@@ -182,7 +224,7 @@ fn typed_values_are_masked_and_passwords_even_when_inputs_are_not() {
             "{secret} leaked with default masking"
         );
     }
-    let snapshot = &masked.events()[1]["data"]["node"];
+    let snapshot = &masked.snapshot();
     assert_eq!(
         element_with_id(snapshot, "name")["attributes"]["value"],
         "************"
@@ -203,21 +245,18 @@ fn typed_values_are_masked_and_passwords_even_when_inputs_are_not() {
 #[wasm_bindgen_test]
 fn style_rules_added_through_cssom_are_captured() {
     let section = container(r#"<style id="dynamic"></style>"#);
-    let style: HtmlStyleElement = document()
-        .get_element_by_id("dynamic")
+    let sheet: web_sys::CssStyleSheet = by_id::<HtmlStyleElement>("dynamic")
+        .sheet()
         .unwrap()
         .unchecked_into();
-    let sheet: web_sys::CssStyleSheet = style.sheet().unwrap().unchecked_into();
     sheet
         .insert_rule(".added-by-script { color: rgb(1, 2, 3); }")
         .unwrap();
 
-    let sink = Sink::new();
-    let _stopping = started(sink.options(&[])).stop();
+    let snapshot = record(&[]).snapshot();
     section.remove();
 
-    let snapshot = &sink.events()[1]["data"]["node"];
-    let css = element_with_id(snapshot, "dynamic")["attributes"]["_cssText"]
+    let css = element_with_id(&snapshot, "dynamic")["attributes"]["_cssText"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -230,10 +269,9 @@ fn script_text_never_leaves_the_page() {
     script.set_attribute("type", "text/plain").unwrap();
     script.set_text_content(Some("const token = 'tok_live_42';"));
     document().body().unwrap().append_child(&script).unwrap();
-    let sink = Sink::new();
-    let _stopping = started(sink.options(&[])).stop();
+    let events = record(&[]).events();
     script.remove();
-    assert!(!serde_json::to_string(&sink.events())
+    assert!(!serde_json::to_string(&events)
         .unwrap()
         .contains("tok_live_42"));
 }
@@ -241,11 +279,9 @@ fn script_text_never_leaves_the_page() {
 #[wasm_bindgen_test]
 fn svg_elements_are_flagged() {
     let section = container(r#"<svg id="chart" viewBox="0 0 4 4"><linearGradient id="g"/></svg>"#);
-    let sink = Sink::new();
-    let _stopping = started(sink.options(&[])).stop();
+    let snapshot = record(&[]).snapshot();
     section.remove();
-    let snapshot = &sink.events()[1]["data"]["node"];
-    let svg = element_with_id(snapshot, "chart");
+    let svg = element_with_id(&snapshot, "chart");
     assert_eq!(svg["isSVG"], true);
     assert_eq!(svg["attributes"]["viewBox"], "0 0 4 4");
     assert_eq!(svg["childNodes"][0]["tagName"], "lineargradient");
@@ -253,9 +289,7 @@ fn svg_elements_are_flagged() {
 
 #[wasm_bindgen_test]
 fn misspelt_option_is_rejected_with_a_suggestion() {
-    let options = Object::new();
-    Reflect::set(&options, &"maskAllInput".into(), &false.into()).unwrap();
-    let message = rejection_message(options.into());
+    let message = rejection_message(options_of(&[("maskAllInput", false.into())]));
     assert!(message.contains("'maskAllInput'"), "{message}");
     assert!(
         message.contains("did you mean 'maskAllInputs'"),
@@ -265,9 +299,7 @@ fn misspelt_option_is_rejected_with_a_suggestion() {
 
 #[wasm_bindgen_test]
 fn options_without_a_destination_are_rejected() {
-    let options = Object::new();
-    Reflect::set(&options, &"maskAllInputs".into(), &true.into()).unwrap();
-    let message = rejection_message(options.into());
+    let message = rejection_message(options_of(&[("maskAllInputs", true.into())]));
     assert!(message.contains("pass 'endpoint'"), "{message}");
 }
 
@@ -304,9 +336,9 @@ fn a_throwing_emit_callback_does_not_stop_the_recorder() {
             *counter.borrow_mut() += 1;
             Err(JsValue::from_str("page bug"))
         });
-    let options = Object::new();
-    Reflect::set(&options, &"emit".into(), throwing.as_ref()).unwrap();
-    let recorder = Recorder::new(options.into(), &Courier::new(), JsValue::UNDEFINED)
+    let emit: &JsValue = throwing.as_ref();
+    let options = options_of(&[("emit", emit.clone())]);
+    let recorder = Recorder::new(options, &Courier::new(), JsValue::UNDEFINED)
         .expect("the callback's error is not rewind's");
     recorder.take_full_snapshot().unwrap();
     // Finished now, whatever the machine's load (see `started`).
@@ -330,11 +362,9 @@ fn tree_nested_past_the_depth_cap_is_recorded_up_to_the_cap() {
     }
     parent.set_text_content(Some("bottom"));
     document().body().unwrap().append_child(&outer).unwrap();
-    let sink = Sink::new();
-    let _stopping = started(sink.options(&[])).stop();
+    let events = record(&[]).raw_events();
     outer.remove();
 
-    let events = sink.raw_events();
     assert_eq!(events.len(), 2, "the snapshot is emitted despite the depth");
     let text = &events[1];
     assert!(!text.contains("bottom"), "nodes below the cap are left out");
@@ -343,14 +373,11 @@ fn tree_nested_past_the_depth_cap_is_recorded_up_to_the_cap() {
 
 #[wasm_bindgen_test]
 fn undefined_option_values_count_as_not_given() {
-    let sink = Sink::new();
-    let options = sink.options(&[
+    // `Recorder::new` accepts them (`started` unwraps its result).
+    let sink = record(&[
         ("endpoint", JsValue::UNDEFINED),
         ("sampleRate", JsValue::UNDEFINED),
     ]);
-    let _stopping = Recorder::new(options, &Courier::new(), JsValue::UNDEFINED)
-        .expect("undefined values are ignored")
-        .stop();
     assert_eq!(sink.events().len(), 2);
 }
 
@@ -378,9 +405,8 @@ async fn dom_changes_arrive_as_one_mutation_with_ids_the_snapshot_knows() {
     let section = container(
         r#"<ul id="list"><li id="first">one</li><li id="gone">two</li></ul><p id="para">text</p>"#,
     );
-    let sink = Sink::new();
-    let mut recorder = started(sink.options(&[]));
-    let snapshot = sink.events()[1]["data"]["node"].clone();
+    let recording = Recording::start(&[]);
+    let snapshot = recording.sink.snapshot();
     let list_id = element_with_id(&snapshot, "list")["id"].clone();
     let first_id = element_with_id(&snapshot, "first")["id"].clone();
     let gone_id = element_with_id(&snapshot, "gone")["id"].clone();
@@ -416,8 +442,7 @@ async fn dom_changes_arrive_as_one_mutation_with_ids_the_snapshot_knows() {
     let ghost = document.create_element("div").unwrap();
     section.append_child(&ghost).unwrap();
     ghost.remove();
-    settle(0).await;
-    let _stopping = recorder.stop();
+    let sink = recording.stop_after(0).await;
     section.remove();
 
     let mutations = incremental(&sink.events(), 0);
@@ -454,22 +479,12 @@ async fn dom_changes_arrive_as_one_mutation_with_ids_the_snapshot_knows() {
 #[wasm_bindgen_test]
 async fn values_typed_or_set_by_script_are_recorded_masked() {
     let section = container(r#"<input id="name" type="text"><input id="agree" type="checkbox">"#);
-    let sink = Sink::new();
-    let mut recorder = started(sink.options(&[]));
-    let name: HtmlInputElement = document()
-        .get_element_by_id("name")
-        .unwrap()
-        .unchecked_into();
+    let recording = Recording::start(&[]);
     // As a framework does it: the property, no event.
-    name.set_value("Ada");
+    by_id::<HtmlInputElement>("name").set_value("Ada");
     // As a user does it: the value changes, then `input` fires.
-    let agree: HtmlInputElement = document()
-        .get_element_by_id("agree")
-        .unwrap()
-        .unchecked_into();
-    agree.click();
-    settle(0).await;
-    let _stopping = recorder.stop();
+    by_id::<HtmlInputElement>("agree").click();
+    let sink = recording.stop_after(0).await;
     section.remove();
 
     let inputs = incremental(&sink.events(), 5);
@@ -484,14 +499,12 @@ async fn values_typed_or_set_by_script_are_recorded_masked() {
 #[wasm_bindgen_test]
 async fn cssom_edits_and_adopted_sheets_are_recorded() {
     let section = container(r#"<style id="sheet">.a { color: red; }</style>"#);
-    let sink = Sink::new();
-    let mut recorder = started(sink.options(&[]));
-    let style_id = element_with_id(&sink.events()[1]["data"]["node"], "sheet")["id"].clone();
-    let style: HtmlStyleElement = document()
-        .get_element_by_id("sheet")
+    let recording = Recording::start(&[]);
+    let style_id = element_with_id(&recording.sink.snapshot(), "sheet")["id"].clone();
+    let sheet: web_sys::CssStyleSheet = by_id::<HtmlStyleElement>("sheet")
+        .sheet()
         .unwrap()
         .unchecked_into();
-    let sheet: web_sys::CssStyleSheet = style.sheet().unwrap().unchecked_into();
     sheet
         .insert_rule_with_index(".b { margin: 0px; }", 1)
         .unwrap();
@@ -499,8 +512,7 @@ async fn cssom_edits_and_adopted_sheets_are_recorded() {
         "window.__adopted = new CSSStyleSheet(); __adopted.replaceSync('.c { padding: 1px; }');\
          document.adoptedStyleSheets = [__adopted];",
     );
-    settle(0).await;
-    let _stopping = recorder.stop();
+    let sink = recording.stop_after(0).await;
     eval("document.adoptedStyleSheets = [];");
     section.remove();
 
@@ -525,11 +537,10 @@ async fn cssom_edits_and_adopted_sheets_are_recorded() {
 
 #[wasm_bindgen_test]
 async fn uncaught_errors_become_console_error_plugin_events() {
-    let sink = Sink::new();
-    let mut recorder = started(sink.options(&[]));
+    let recording = Recording::start(&[]);
     eval("window.dispatchEvent(new ErrorEvent('error', { message: 'Uncaught Error: cart exploded', error: new Error('cart exploded') }))");
-    let _stopping = recorder.stop();
-    let plugins: Vec<Value> = sink
+    let plugins: Vec<Value> = recording
+        .stop()
         .events()
         .into_iter()
         .filter(|e| e["type"] == 6)
@@ -550,15 +561,13 @@ async fn scrolled_elements_report_their_latest_position() {
     let section = container(
         r#"<div id="box" style="height: 50px; overflow: auto"><div style="height: 500px">tall</div></div>"#,
     );
-    let sink = Sink::new();
-    let mut recorder = started(sink.options(&[]));
-    let box_id = element_with_id(&sink.events()[1]["data"]["node"], "box")["id"].clone();
+    let recording = Recording::start(&[]);
+    let box_id = element_with_id(&recording.sink.snapshot(), "box")["id"].clone();
     let scroller = document().get_element_by_id("box").unwrap();
     scroller.set_scroll_top(40);
     settle(50).await;
     scroller.set_scroll_top(120);
-    settle(300).await;
-    let _stopping = recorder.stop();
+    let sink = recording.stop_after(300).await;
     section.remove();
     let scrolls = incremental(&sink.events(), 3);
     assert!(!scrolls.is_empty());
@@ -570,14 +579,13 @@ async fn scrolled_elements_report_their_latest_position() {
 #[wasm_bindgen_test]
 async fn checkout_every_nth_event_takes_a_fresh_snapshot() {
     let section = container("<p id=\"count\">0</p>");
-    let sink = Sink::new();
-    let mut recorder = started(sink.options(&[("checkoutEveryNth", 2.into())]));
+    let recording = Recording::start(&[("checkoutEveryNth", 2.into())]);
     let counter = document().get_element_by_id("count").unwrap();
     for value in ["1", "2", "3"] {
         counter.set_text_content(Some(value));
         settle(0).await;
     }
-    let _stopping = recorder.stop();
+    let sink = recording.stop();
     section.remove();
     let types: Vec<u64> = sink
         .events()
@@ -596,14 +604,13 @@ async fn stop_puts_the_prototypes_back_and_records_nothing_more() {
     let original = eval("CSSStyleSheet.prototype.insertRule");
     let original_setter =
         eval("Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set");
-    let sink = Sink::new();
-    let mut recorder = started(sink.options(&[]));
+    let recording = Recording::start(&[]);
     assert_ne!(
         eval("CSSStyleSheet.prototype.insertRule"),
         original,
         "hooked while recording"
     );
-    let _stopping = recorder.stop();
+    let sink = recording.stop();
     assert_eq!(eval("CSSStyleSheet.prototype.insertRule"), original);
     assert_eq!(
         eval("Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set"),
@@ -632,9 +639,8 @@ async fn fields_and_scrollers_inside_open_shadow_roots_are_recorded_under_their_
           '<div id="deep-scroller" style="height: 40px; overflow: auto"><div style="height: 400px">tall</div></div>';
         "#,
     );
-    let sink = Sink::new();
-    let mut recorder = started(sink.options(&[("maskAllInputs", false.into())]));
-    let snapshot = sink.events()[1]["data"]["node"].clone();
+    let recording = Recording::start(&[("maskAllInputs", false.into())]);
+    let snapshot = recording.sink.snapshot();
     let field_id = element_with_id(&snapshot, "inner-field")["id"].clone();
     let notes_id = element_with_id(&snapshot, "deep-notes")["id"].clone();
     let scroller_id = element_with_id(&snapshot, "deep-scroller")["id"].clone();
@@ -656,8 +662,7 @@ async fn fields_and_scrollers_inside_open_shadow_roots_are_recorded_under_their_
         inner.getElementById('deep-scroller').scrollTop = 120;
         "#,
     );
-    settle(300).await;
-    let _stopping = recorder.stop();
+    let sink = recording.stop_after(300).await;
     section.remove();
 
     let inputs = incremental(&sink.events(), 5);
@@ -693,9 +698,8 @@ async fn a_sheet_shared_by_shadow_roots_is_sent_once_and_only_into_roots_the_rep
         }
         "#,
     );
-    let sink = Sink::new();
-    let mut recorder = started(sink.options(&[]));
-    let snapshot = sink.events()[1]["data"]["node"].clone();
+    let recording = Recording::start(&[]);
+    let snapshot = recording.sink.snapshot();
     let document_id = snapshot["id"].clone();
     let late_id = element_with_id(&snapshot, "late-card")["id"].clone();
     // As Lit does when an element recorded already is upgraded: a root and
@@ -709,10 +713,9 @@ async fn a_sheet_shared_by_shadow_roots_is_sent_once_and_only_into_roots_the_rep
         "#,
     );
     settle(0).await;
-    let before_content = incremental(&sink.events(), 15).len();
+    let before_content = incremental(&recording.sink.events(), 15).len();
     eval("__lateRoot.innerHTML = '<p class=\"late\">late</p>';");
-    settle(0).await;
-    let _stopping = recorder.stop();
+    let sink = recording.stop_after(0).await;
     section.remove();
 
     let adopted = incremental(&sink.events(), 15);
