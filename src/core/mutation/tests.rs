@@ -3,9 +3,10 @@ use std::collections::{HashMap, HashSet};
 use serde_json::{json, Value};
 
 use super::*;
-use crate::core::dom::FormState;
+use crate::core::dom::{FormState, NodeView};
 use crate::core::memory_dom::{MemoryDom, MemoryIds, MemoryNode};
-use crate::core::snapshot::{serialize_tree, SnapshotWalk};
+use crate::core::privacy::PrivacyRules;
+use crate::core::snapshot::{serialize_tree, Placement, SnapshotWalk};
 
 /// A recording of a MemoryDom: its mirror, its buffer, and the snapshot.
 struct Recorder {

@@ -1,5 +1,5 @@
 use super::*;
-use crate::core::dom::FormState;
+use crate::core::dom::{FormState, NodeView};
 use crate::core::memory_dom::{MemoryDom, MemoryIds, MemoryNode};
 use serde_json::{json, Value};
 

@@ -1,0 +1,207 @@
+//! The fast paths for batches in which only texts or only attributes
+//! changed: the web layer's packing of them parsed, and their Mutation
+//! event written straight from it, without reading the DOM again.
+
+use std::fmt::Write as _;
+
+use super::separate;
+use crate::core::event::NodeId;
+use crate::core::json::write_str;
+use crate::core::mirror::{IdStore, Mirror, NodeFlags};
+use crate::core::privacy::PrivacyRules;
+use crate::core::snapshot::{absolute_attribute, is_event_handler_attribute, text_in_context};
+
+/// One changed text or comment of a batch in which only texts changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextChange<'a> {
+    pub is_comment: bool,
+    pub id: NodeId,
+    pub data: &'a str,
+}
+
+/// Splits the web layer's packing of a text-only batch: per node `t`
+/// (text) or `c` (comment), its id, `:`, the data's length in UTF-16 units
+/// (as JS counts), `:`, the data. `None` when malformed.
+pub fn parse_text_batch(packed: &str) -> Option<Vec<TextChange<'_>>> {
+    let mut changes = Vec::new();
+    let mut rest = packed;
+    while let Some(&kind) = rest.as_bytes().first() {
+        let is_comment = match kind {
+            b't' => false,
+            b'c' => true,
+            _ => return None,
+        };
+        let (id, after) = rest[1..].split_once(':')?;
+        rest = after;
+        let data = take_counted(&mut rest)?;
+        changes.push(TextChange {
+            is_comment,
+            id: id.parse().ok()?,
+            data,
+        });
+    }
+    Some(changes)
+}
+
+/// The Mutation event of a batch in which only texts changed, written
+/// straight from the changes (no node is read again): what
+/// [`MutationBuffer::emit`](super::MutationBuffer::emit) would write for
+/// it. `None` when a text belongs to a `<style>`, which needs the buffer's
+/// restyle, or nothing changed.
+pub fn text_batch_json<S: IdStore>(
+    changes: &[TextChange<'_>],
+    mirror: &Mirror<S>,
+    privacy: &PrivacyRules,
+) -> Option<String> {
+    if changes.is_empty()
+        || changes
+            .iter()
+            .any(|change| mirror.flags(change.id).contains(NodeFlags::STYLE))
+    {
+        return None;
+    }
+    let mut out = String::from("{\"source\":0,\"texts\":[");
+    for (index, change) in changes.iter().enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        let value = if change.is_comment {
+            change.data.to_owned()
+        } else {
+            text_in_context(change.data.to_owned(), mirror.flags(change.id), privacy).0
+        };
+        let _ = write!(out, "{{\"id\":{},\"value\":", change.id);
+        write_str(&mut out, &value);
+        out.push('}');
+    }
+    out.push_str("],\"attributes\":[],\"removes\":[],\"adds\":[]}");
+    Some(out)
+}
+
+/// One element of a batch in which only attributes changed: its id, its
+/// tag name as the DOM reports it, the base URL of its document, and each
+/// changed attribute with its value now (`None`: removed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttributeChange<'a> {
+    pub id: NodeId,
+    pub tag_name: &'a str,
+    pub base_url: &'a str,
+    pub attributes: Vec<(&'a str, Option<&'a str>)>,
+}
+
+/// Reads one `<length in UTF-16 units>:<text>` field off the front of
+/// `rest`.
+fn take_counted<'a>(rest: &mut &'a str) -> Option<&'a str> {
+    let (units, after) = rest.split_once(':')?;
+    let units: usize = units.parse().ok()?;
+    let (mut counted, mut end) = (0, 0);
+    for character in after.chars() {
+        if counted >= units {
+            break;
+        }
+        counted += character.len_utf16();
+        end += character.len_utf8();
+    }
+    if counted != units {
+        return None;
+    }
+    *rest = &after[end..];
+    Some(&after[..end])
+}
+
+/// Reads one `<number>:` field off the front of `rest`.
+fn take_number(rest: &mut &str) -> Option<usize> {
+    let (number, after) = rest.split_once(':')?;
+    *rest = after;
+    number.parse().ok()
+}
+
+/// Splits the web layer's packing of an attribute-only batch: the count of
+/// base URLs and each as a counted field; then per element `n`, its id,
+/// the index of its base URL, its counted tag name, the count of changed
+/// attributes, and per attribute its counted name followed by `x`
+/// (removed) or `v` and the counted value. Lengths count UTF-16 units, as
+/// JS does. `None` when malformed.
+pub fn parse_attribute_batch(packed: &str) -> Option<Vec<AttributeChange<'_>>> {
+    let mut rest = packed;
+    let base_count = take_number(&mut rest)?;
+    let mut bases = Vec::with_capacity(base_count.min(16));
+    for _ in 0..base_count {
+        bases.push(take_counted(&mut rest)?);
+    }
+    let mut changes = Vec::new();
+    while let Some(after) = rest.strip_prefix('n') {
+        rest = after;
+        let id = NodeId::try_from(take_number(&mut rest)?).ok()?;
+        let base_url = *bases.get(take_number(&mut rest)?)?;
+        let tag_name = take_counted(&mut rest)?;
+        let count = take_number(&mut rest)?;
+        let mut attributes = Vec::with_capacity(count.min(64));
+        for _ in 0..count {
+            let name = take_counted(&mut rest)?;
+            let value = if let Some(after) = rest.strip_prefix('x') {
+                rest = after;
+                None
+            } else {
+                rest = rest.strip_prefix('v')?;
+                Some(take_counted(&mut rest)?)
+            };
+            attributes.push((name, value));
+        }
+        changes.push(AttributeChange {
+            id,
+            tag_name,
+            base_url,
+            attributes,
+        });
+    }
+    rest.is_empty().then_some(changes)
+}
+
+/// The Mutation event of a batch in which only attributes changed, written
+/// straight from the changes: what
+/// [`MutationBuffer::emit`](super::MutationBuffer::emit) would write for
+/// it. The web layer leaves to the buffer the attributes with more to
+/// them (`value`, `open`, media's `loop` and `muted`, namespaced ones).
+/// `None` when nothing recordable changed.
+pub fn attribute_batch_json<S: IdStore>(
+    changes: &[AttributeChange<'_>],
+    mirror: &Mirror<S>,
+) -> Option<String> {
+    let mut out = String::from("{\"source\":0,\"texts\":[],\"attributes\":[");
+    let mut first = true;
+    for change in changes {
+        if mirror.flags(change.id).contains(NodeFlags::BLOCKED) {
+            continue;
+        }
+        let tag_name = change.tag_name.to_ascii_lowercase();
+        let mut entries = String::new();
+        for &(name, value) in &change.attributes {
+            if is_event_handler_attribute(name) || (tag_name == "iframe" && name == "src") {
+                continue;
+            }
+            if !entries.is_empty() {
+                entries.push(',');
+            }
+            write_str(&mut entries, name);
+            entries.push(':');
+            match value {
+                None => entries.push_str("null"),
+                Some(value) => write_str(
+                    &mut entries,
+                    &absolute_attribute(&tag_name, name, value.to_owned(), change.base_url),
+                ),
+            }
+        }
+        if entries.is_empty() {
+            continue;
+        }
+        separate(&mut out, &mut first);
+        let _ = write!(out, "{{\"id\":{},\"attributes\":{{{entries}}}}}", change.id);
+    }
+    if first {
+        return None;
+    }
+    out.push_str("],\"removes\":[],\"adds\":[]}");
+    Some(out)
+}
