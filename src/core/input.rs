@@ -68,7 +68,11 @@ pub struct InputTracker {
 }
 
 impl InputTracker {
-    /// What a field's input records, or None: ignored fields (NodeFlags::IGNORED) never; a masked select never (asterisks would select nothing); masked non-toggle values masked with privacy::mask_value; unchanged from the last recorded value: None. Records the value as last.
+    /// What a field's input records, and remembers it as the field's last:
+    /// `None` for an ignored field (`NodeFlags::IGNORED`), a masked select
+    /// (asterisks would select nothing) or a value unchanged since the
+    /// last one recorded; a masked text value as `privacy::mask_value`
+    /// writes it.
     ///
     /// `flags` are the ones the snapshot gave the field's node: it sets
     /// `FIELD_MASKED` where the privacy rules mask the field (every field
@@ -99,16 +103,23 @@ impl InputTracker {
         self.remember(id, text, field.checked)
     }
 
-    /// A radio of the same group as a newly checked one was unchecked without an event: Some(InputValue{text: value, is_checked:false}) unless that is already the last recorded; records it.
+    /// A radio of the same group as a newly checked one was unchecked
+    /// without an event of its own: its unchecked state to record, unless
+    /// that is already the last recorded or the radio is ignored.
     ///
     /// `value` is recorded as given, never masked, as [`InputTracker::change`]
     /// records every toggle's value: a radio's value is its `value`
     /// attribute (or "on"), which the snapshot already shows unmasked, so
-    /// a masked radio's value leaks nothing new here. No flags are checked
-    /// either (the recorder never did): a caller that keeps an ignored
-    /// radio (`NodeFlags::IGNORED`) entirely out of the recording skips it
-    /// before calling.
-    pub fn unchecked_radio(&mut self, id: NodeId, value: &str) -> Option<InputValue> {
+    /// a masked radio's value leaks nothing new here.
+    pub fn unchecked_radio(
+        &mut self,
+        id: NodeId,
+        flags: NodeFlags,
+        value: &str,
+    ) -> Option<InputValue> {
+        if flags.contains(NodeFlags::IGNORED) {
+            return None;
+        }
         self.remember(id, value.to_owned(), false)
     }
 
@@ -125,7 +136,9 @@ impl InputTracker {
     }
 }
 
-/// The selector for the other radios of `name`'s group (`input[type=radio][name="…"]`), None for an empty name or one with `"` or `\` (cannot be quoted safely).
+/// The selector for the other radios of `name`'s group
+/// (`input[type=radio][name="…"]`); `None` for an empty name or one with
+/// `"` or `\\`, which cannot be quoted safely.
 ///
 /// A line break (`\n`, `\r`, form feed) cannot stand in a CSS string
 /// either: such a name gives `None` too, where the browser would have
@@ -137,7 +150,7 @@ pub fn radio_group_selector(name: &str) -> Option<String> {
     Some(format!("input[type=radio][name=\"{name}\"]"))
 }
 
-/// Whether a checked field's radio group must be re-read: kind Radio and checked.
+/// Whether a field's radio group must be re-read: a radio just checked.
 ///
 /// Checking a radio unchecks the others of its group without an event of
 /// theirs; the recorder reads them (see [`radio_group_selector`] and
@@ -324,6 +337,18 @@ mod tests {
     }
 
     #[test]
+    fn an_ignored_radio_of_the_group_records_nothing() {
+        let mut tracker = InputTracker::default();
+        let ignored = NodeFlags::IGNORED.with(NodeFlags::FIELD_MASKED);
+        assert_eq!(tracker.unchecked_radio(7, ignored, "secret-plan"), None);
+        // Not remembered either: it stays out of the recording.
+        assert_eq!(
+            tracker.unchecked_radio(7, NodeFlags::FIELD_MASKED, "secret-plan"),
+            recorded("secret-plan", false)
+        );
+    }
+
+    #[test]
     fn checking_a_radio_unchecks_the_rest_of_its_group_once() {
         let mut tracker = InputTracker::default();
         let flags = NodeFlags::FIELD_MASKED;
@@ -335,15 +360,15 @@ mod tests {
         );
         // The group's others, never recorded yet: each gets its unchecked state.
         assert_eq!(
-            tracker.unchecked_radio(2, "express"),
+            tracker.unchecked_radio(2, flags, "express"),
             recorded("express", false)
         );
         assert_eq!(
-            tracker.unchecked_radio(3, "pickup"),
+            tracker.unchecked_radio(3, flags, "pickup"),
             recorded("pickup", false)
         );
         // Reading the group again changes nothing.
-        assert_eq!(tracker.unchecked_radio(2, "express"), None);
+        assert_eq!(tracker.unchecked_radio(2, flags, "express"), None);
         // Checking another radio records it, and unchecks the first.
         let express = toggle(FieldKind::Radio, "express", true);
         assert_eq!(
@@ -351,10 +376,10 @@ mod tests {
             recorded("express", true)
         );
         assert_eq!(
-            tracker.unchecked_radio(1, "standard"),
+            tracker.unchecked_radio(1, flags, "standard"),
             recorded("standard", false)
         );
-        assert_eq!(tracker.unchecked_radio(3, "pickup"), None);
+        assert_eq!(tracker.unchecked_radio(3, flags, "pickup"), None);
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod event;
 pub mod incremental;
 pub mod input;
 pub mod json;
+pub mod lifecycle;
 pub mod mirror;
 pub mod mutation;
 pub mod options;
