@@ -628,6 +628,39 @@ async fn stop_puts_the_prototypes_back_and_records_nothing_more() {
 }
 
 #[wasm_bindgen_test]
+async fn a_recorder_freed_without_stop_detaches_everything_it_attached() {
+    let original = eval("CSSStyleSheet.prototype.insertRule");
+    let original_setter =
+        eval("Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set");
+    let Recording { sink, recorder } = Recording::start(&[]);
+    let section = container("<p>while recording</p>");
+    settle(50).await;
+    let before = sink.events().len();
+    // What the JS entry's `free()` does: the handle goes, no stop() first.
+    drop(recorder);
+    assert_eq!(
+        eval("CSSStyleSheet.prototype.insertRule"),
+        original,
+        "the CSSOM hooks are uninstalled"
+    );
+    assert_eq!(
+        eval("Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set"),
+        original_setter,
+        "the value setters are put back"
+    );
+    section.remove();
+    let after = container("<p>after free</p>");
+    eval("document.body.dispatchEvent(new MouseEvent('click', { bubbles: true }))");
+    settle(150).await;
+    after.remove();
+    assert_eq!(
+        sink.events().len(),
+        before,
+        "no observer, listener or timer is left to record"
+    );
+}
+
+#[wasm_bindgen_test]
 async fn fields_and_scrollers_inside_open_shadow_roots_are_recorded_under_their_own_ids() {
     let section = container(r#"<div id="outer-host"></div>"#);
     eval(

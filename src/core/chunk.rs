@@ -135,10 +135,11 @@ impl OpenChunk {
 
     fn write(&mut self, bytes: &[u8]) {
         // Writing into a Vec cannot fail; the encoder only returns the
-        // sink's errors.
-        self.encoder
-            .write_all(bytes)
-            .expect("deflate into memory cannot fail");
+        // sink's errors. (Not `expect`: its message would format the
+        // io::Error, whose Debug code is a kilobyte of wasm.)
+        if self.encoder.write_all(bytes).is_err() {
+            unreachable!("deflate into memory cannot fail");
+        }
         self.crc.update(bytes);
         self.raw_len += bytes.len();
     }
@@ -164,10 +165,9 @@ impl OpenChunk {
         }
         trailer.push('}');
         self.write(trailer.as_bytes());
-        let mut body = self
-            .encoder
-            .finish()
-            .expect("deflate into memory cannot fail");
+        let Ok(mut body) = self.encoder.finish() else {
+            unreachable!("deflate into memory cannot fail");
+        };
         body.extend_from_slice(&self.crc.finish().to_le_bytes());
         // ISIZE: the uncompressed length modulo 2^32.
         body.extend_from_slice(&(self.raw_len as u32).to_le_bytes());

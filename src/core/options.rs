@@ -212,8 +212,14 @@ impl fmt::Display for OptionsError {
                 if let Some(suggestion) = suggestion {
                     write!(f, " (did you mean '{suggestion}'?)")?;
                 }
-                let names: Vec<&str> = KNOWN_OPTIONS.iter().map(|(name, _)| *name).collect();
-                write!(f, "; allowed options: {}", names.join(", "))
+                f.write_str("; allowed options: ")?;
+                for (index, (name, _)) in KNOWN_OPTIONS.iter().enumerate() {
+                    if index > 0 {
+                        f.write_str(", ")?;
+                    }
+                    f.write_str(name)?;
+                }
+                Ok(())
             }
             OptionsError::BadValue { key, expected, got } => {
                 write!(f, "rewind option '{key}' must be {expected}, got {got}")

@@ -50,8 +50,10 @@ pub struct Session {
 impl Session {
     /// A new generated session starting at `now_ms`; its id is that time.
     pub fn generate(now_ms: TimestampMs) -> Self {
-        let id = SessionId::from_number(now_ms.floor().max(0.0))
-            .expect("a clock reading is a whole non-negative number after floor");
+        // (Not `expect`, which would format the error with its Debug code.)
+        let Ok(id) = SessionId::from_number(now_ms.floor().max(0.0)) else {
+            unreachable!("a clock reading is a whole non-negative number after floor");
+        };
         Session {
             id,
             started_at_ms: now_ms,

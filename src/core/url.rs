@@ -96,7 +96,14 @@ fn remove_dot_segments(path: &str) -> String {
             }
         }
     }
-    let mut out = segments.join("/");
+    // (Joined by hand: `join` is one more generic copy in the wasm.)
+    let mut out = String::with_capacity(path.len());
+    for (index, segment) in segments.iter().enumerate() {
+        if index > 0 {
+            out.push('/');
+        }
+        out.push_str(segment);
+    }
     if absolute && !out.starts_with('/') {
         out.insert(0, '/');
     }
@@ -342,18 +349,25 @@ pub fn is_url_attribute(tag_name: &str, name: &str) -> bool {
 
 /// Resolves each URL of a `srcset` list (`a.png 1x, b.png 2x`).
 pub fn resolve_srcset(base: &str, srcset: &str) -> String {
-    srcset
-        .split(',')
-        .map(|candidate| {
-            let candidate = candidate.trim();
-            match candidate.split_once(char::is_whitespace) {
-                Some((url, descriptor)) => format!("{} {}", resolve(base, url), descriptor.trim()),
-                None => resolve(base, candidate),
+    let mut out = String::with_capacity(srcset.len() + 64);
+    for candidate in srcset.split(',') {
+        let candidate = candidate.trim();
+        if candidate.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
+        match candidate.split_once(char::is_whitespace) {
+            Some((url, descriptor)) => {
+                out.push_str(&resolve(base, url));
+                out.push(' ');
+                out.push_str(descriptor.trim());
             }
-        })
-        .filter(|candidate| !candidate.is_empty())
-        .collect::<Vec<_>>()
-        .join(", ")
+            None => out.push_str(&resolve(base, candidate)),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

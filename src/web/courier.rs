@@ -17,9 +17,10 @@ use crate::core::delivery::{judge, Backoff, Verdict};
 use crate::core::options::DEFAULT_REQUEST_TIMEOUT_MS;
 use crate::core::outbox::{chunks_to_evict, OutboxLimits, StoredChunkInfo};
 
+use super::clock;
 use super::listener::EventListener;
 use super::log::DebugLog;
-use super::outbox::{describe_js_error, Outbox, OutboxRecord};
+use super::outbox::{Outbox, OutboxRecord};
 use super::storage::ParkingLot;
 use super::transport::{send_chunk, PendingRequest, KEEPALIVE_BODY_LIMIT};
 
@@ -53,7 +54,7 @@ impl Courier {
         // browser tells the site's other tabs with a `storage` event, so an
         // idle courier here delivers it now rather than on a later load.
         let listening = Rc::downgrade(&state);
-        let parked_elsewhere = web_sys::window().and_then(|window| {
+        let parked_elsewhere = web_sys::window().map(|window| {
             EventListener::new(window.as_ref(), "storage", false, move |event| {
                 let is_parked_chunk = event
                     .dyn_ref::<web_sys::StorageEvent>()
@@ -63,7 +64,6 @@ impl Courier {
                     spawn_local(state.import_parked());
                 }
             })
-            .ok()
         });
         Courier {
             state,
@@ -93,10 +93,10 @@ impl Courier {
     pub fn when_empty(&self, timeout_ms: f64) -> js_sys::Promise {
         let state = self.state.clone();
         wasm_bindgen_futures::future_to_promise(async move {
-            let deadline = js_sys::Date::now() + timeout_ms;
+            let deadline = clock::now() + timeout_ms;
             while !(state.is_open() && state.inventory.borrow().is_empty() && !state.running.get())
             {
-                if js_sys::Date::now() >= deadline {
+                if clock::now() >= deadline {
                     return Ok(false.into());
                 }
                 gloo_timers::future::TimeoutFuture::new(20).await;
@@ -189,10 +189,9 @@ impl CourierState {
                 }
                 self.inventory.borrow_mut().extend(entries);
             }
-            Err(error) => self.log.warn(&format!(
-                "outbox could not be read: {}",
-                describe_js_error(&error)
-            )),
+            Err(error) => self
+                .log
+                .warn(&format!("outbox could not be read: {}", error)),
         }
         // Chunks a closing tab parked move into the outbox first.
         let parked = self.parking.parked();
@@ -254,7 +253,7 @@ impl CourierState {
                 // and parked, so that it outlives this page too.
                 self.log.warn(&format!(
                     "outbox refused a chunk ({}); it is kept in memory",
-                    describe_js_error(&error)
+                    error
                 ));
                 self.parking.park(&record);
                 let fallback = Outbox::in_memory();
@@ -285,7 +284,7 @@ impl CourierState {
             .iter()
             .map(|(key, info)| (key.clone(), info.clone()))
             .unzip();
-        let evicted = chunks_to_evict(&infos, js_sys::Date::now(), &self.limits.get());
+        let evicted = chunks_to_evict(&infos, clock::now(), &self.limits.get());
         if evicted.is_empty() {
             return;
         }
@@ -329,10 +328,8 @@ impl CourierState {
                 Ok(None) if self.has_news.replace(false) => continue,
                 Ok(None) => break,
                 Err(error) => {
-                    self.log.warn(&format!(
-                        "outbox could not be read: {}",
-                        describe_js_error(&error)
-                    ));
+                    self.log
+                        .warn(&format!("outbox could not be read: {}", error));
                     break;
                 }
             };
@@ -352,7 +349,7 @@ impl CourierState {
                 failures + 1,
                 &backoff,
                 js_sys::Math::random(),
-                js_sys::Date::now(),
+                clock::now(),
             ) {
                 Verdict::Delivered => {
                     failures = 0;
@@ -386,10 +383,8 @@ impl CourierState {
             .borrow_mut()
             .retain(|parked| parked != key);
         if let Err(error) = outbox.delete(&key.0, key.1).await {
-            self.log.warn(&format!(
-                "delivered chunk could not be removed: {}",
-                describe_js_error(&error)
-            ));
+            self.log
+                .warn(&format!("delivered chunk could not be removed: {}", error));
         }
         self.note_removed(key);
     }
@@ -456,8 +451,8 @@ impl CourierState {
         let state = self.clone();
         spawn_local(async move {
             let attempt = request.outcome().await;
-            let delivered = judge(&attempt, 1, &Backoff::default(), 0.0, js_sys::Date::now())
-                == Verdict::Delivered;
+            let delivered =
+                judge(&attempt, 1, &Backoff::default(), 0.0, clock::now()) == Verdict::Delivered;
             let outbox = state.outbox.borrow().clone();
             if let (true, Some(outbox)) = (delivered, outbox) {
                 state.remove(&outbox, &key).await;

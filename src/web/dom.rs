@@ -14,6 +14,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::core::dom::{DomTree, ElementView, FormState, MediaState, Namespace, NodeView, Parent};
 use crate::core::event::NodeId;
+use crate::core::input::{FieldKind, FieldRead};
 use crate::core::mirror::IdStore;
 
 // What the serializer reads of most nodes, in one call each: every
@@ -293,26 +294,11 @@ impl LiveDom {
             // In the HTML namespace the tag name fixes the interface, so the
             // unchecked casts below are sound and cost no `instanceof` call.
             match view.tag_name.as_str() {
-                "INPUT" => {
-                    let input: &HtmlInputElement = element.unchecked_ref();
-                    view.form = Some(FormState {
-                        value: input.value(),
-                        checked: input.checked(),
+                "INPUT" | "TEXTAREA" | "SELECT" => {
+                    view.form = read_field_of(element, &view.tag_name).map(|field| FormState {
+                        value: field.value,
+                        checked: field.checked,
                         selected: false,
-                    });
-                }
-                "TEXTAREA" => {
-                    let textarea: &HtmlTextAreaElement = element.unchecked_ref();
-                    view.form = Some(FormState {
-                        value: textarea.value(),
-                        ..Default::default()
-                    });
-                }
-                "SELECT" => {
-                    let select: &HtmlSelectElement = element.unchecked_ref();
-                    view.form = Some(FormState {
-                        value: select.value(),
-                        ..Default::default()
                     });
                 }
                 "OPTION" => {
@@ -365,6 +351,39 @@ impl LiveDom {
                 .is_function();
         }
     }
+}
+
+/// A form field's value as the user sees it, for the snapshot and for
+/// input events alike; `None` for elements that are not fields.
+pub fn read_field(element: &Element) -> Option<FieldRead> {
+    read_field_of(element, &element.tag_name())
+}
+
+/// [`read_field`] of an element whose tag name is known.
+fn read_field_of(element: &Element, tag_name: &str) -> Option<FieldRead> {
+    // The tag name fixes the interface, so the unchecked casts are sound
+    // and cost no `instanceof` call.
+    Some(match tag_name {
+        "INPUT" => {
+            let input: &HtmlInputElement = element.unchecked_ref();
+            FieldRead {
+                value: input.value(),
+                checked: input.checked(),
+                kind: FieldKind::of_input_type(&input.type_()),
+            }
+        }
+        "TEXTAREA" => FieldRead {
+            value: element.unchecked_ref::<HtmlTextAreaElement>().value(),
+            checked: false,
+            kind: FieldKind::Text,
+        },
+        "SELECT" => FieldRead {
+            value: element.unchecked_ref::<HtmlSelectElement>().value(),
+            checked: false,
+            kind: FieldKind::Select,
+        },
+        _ => return None,
+    })
 }
 
 /// The rules of a sheet as the browser parsed them, or `None` when the sheet

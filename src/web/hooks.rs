@@ -13,7 +13,7 @@ use wasm_bindgen::prelude::*;
 // Reported by their index here (the recording's `ROOT_EVENTS`).
 const ROOT_EVENTS = ['input', 'change', 'scroll', 'reset', 'play', 'pause', 'seeked', 'volumechange', 'ratechange'];
 
-export function installHooks(win, notify, first) {
+export function installHooks(win, notify, absolutizeCss, first) {
   const call = (kind, node, styleId, payload) => {
     try { notify(kind, node, styleId, payload); } catch (error) { /* rewind's problem, never the page's */ }
   };
@@ -71,16 +71,15 @@ export function installHooks(win, notify, first) {
     return path;
   };
   const fragment = (object) => JSON.stringify(object).slice(1, -1);
-  // url(...) in CSS resolves against the sheet, which the replay is not
-  // served from: make every relative one absolute.
+  // url(...) and @import in CSS resolve against the sheet, which the
+  // replay is not served from: the core's rewriter (`absolutizeCss`, the
+  // one rewriter rewind has) makes every relative one absolute.
   const absolutize = (css, sheet) => {
-    if (typeof css !== 'string' || !css.includes('url(')) return css;
+    if (typeof css !== 'string' || (!css.includes('url(') && !css.includes('@import'))) return css;
     let base = win.document.baseURI;
     try { base = (sheet && (sheet.href || (sheet.ownerNode && sheet.ownerNode.baseURI))) || base; } catch (error) {}
-    return css.replace(/url\(\s*(['"]?)([^'")]*)\1\s*\)/g, (whole, quote, url) => {
-      if (!url || /^(data:|#|[a-z][a-z0-9+.-]*:)/i.test(url)) return whole;
-      try { return `url(${quote}${new URL(url, base).href}${quote})`; } catch (error) { return whole; }
-    });
+    const rewritten = absolutizeCss(css, base);
+    return typeof rewritten === 'string' ? rewritten : css;
   };
   const rulesOf = (sheet) => {
     try { return Array.from(sheet.cssRules, (rule, index) => ({ rule: absolutize(rule.cssText, sheet), index })); } catch (error) { return []; }
@@ -266,12 +265,15 @@ extern "C" {
     /// The installed hooks of one window.
     pub type Hooks;
 
-    /// Hooks `window`; `first`, the recording's hooks of another window if
-    /// any, shares its styleIds with them.
+    /// Hooks `window`; `notify(kind, node, styleId, payload)` hears what
+    /// they see, `absolutize_css(css, base)` rewrites the URLs of the CSS
+    /// they read; `first`, the recording's hooks of another window if any,
+    /// shares its styleIds with them.
     #[wasm_bindgen(js_name = installHooks)]
     pub fn install_hooks(
         window: &JsValue,
         notify: &js_sys::Function,
+        absolutize_css: &js_sys::Function,
         first: Option<&Hooks>,
     ) -> Hooks;
 

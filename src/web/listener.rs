@@ -3,7 +3,7 @@
 //! (`super::guard`): nothing it throws reaches the page.
 
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use web_sys::{Event, EventTarget};
 
 use super::guard::{listen, unlisten, ListenerEntry};
@@ -19,15 +19,12 @@ impl EventListener {
     /// Listens for `event_type` on `target`, passively, in the capture phase
     /// when `capture` is set (so the page's `stopPropagation` cannot hide
     /// events from the recorder).
-    ///
-    /// # Errors
-    /// When the browser refuses the listener.
     pub fn new(
         target: &EventTarget,
         event_type: &'static str,
         capture: bool,
         callback: impl FnMut(Event) + 'static,
-    ) -> Result<Self, JsValue> {
+    ) -> Self {
         let callback = Closure::<dyn FnMut(Event)>::new(callback);
         let entry = listen(
             target,
@@ -35,10 +32,10 @@ impl EventListener {
             callback.as_ref().unchecked_ref(),
             capture,
         );
-        Ok(EventListener {
+        EventListener {
             entry,
             _callback: callback,
-        })
+        }
     }
 }
 

@@ -13,6 +13,8 @@ use web_sys::{IdbDatabase, IdbObjectStore, IdbRequest, IdbTransactionMode};
 
 use crate::core::outbox::StoredChunkInfo;
 
+use super::error::WebError;
+
 const DATABASE_NAME: &str = "rewind";
 const DATABASE_VERSION: u32 = 1;
 const STORE_NAME: &str = "outbox";
@@ -128,7 +130,7 @@ pub enum Outbox {
 
 impl Outbox {
     /// Opens the IndexedDB outbox, or falls back to memory with the reason.
-    pub async fn open() -> (Outbox, Option<String>) {
+    pub async fn open() -> (Outbox, Option<WebError>) {
         match open_database().await {
             Ok(database) => (Outbox::IndexedDb(database), None),
             Err(reason) => (Outbox::in_memory(), Some(reason)),
@@ -146,11 +148,11 @@ impl Outbox {
 
     /// Stores `record`, replacing one with the same replay id and seq.
     /// Resolves once the write has committed.
-    pub async fn put(&self, record: OutboxRecord) -> Result<(), JsValue> {
+    pub async fn put(&self, record: OutboxRecord) -> Result<(), WebError> {
         match self {
             Outbox::IndexedDb(database) => {
                 let store = object_store(database, IdbTransactionMode::Readwrite)?;
-                await_commit(&store.put(&record.to_js()?)?).await
+                Ok(await_commit(&store.put(&record.to_js()?)?).await?)
             }
             Outbox::Memory(records) => {
                 let mut records = records.borrow_mut();
@@ -163,15 +165,15 @@ impl Outbox {
 
     /// Visits the chunks an outbox in memory holds, without copying them
     /// (none for IndexedDB, whose chunks outlive the page anyway).
-    pub fn for_each_in_memory(&self, mut visit: impl FnMut(&OutboxRecord)) {
+    pub fn for_each_in_memory(&self, visit: impl FnMut(&OutboxRecord)) {
         if let Outbox::Memory(records) = self {
-            records.borrow().iter().for_each(|record| visit(record));
+            records.borrow().iter().for_each(visit);
         }
     }
 
     /// The first stored chunk in (replay id, seq) order: per replay, the
     /// oldest, which must be delivered before the ones after it.
-    pub async fn first(&self) -> Result<Option<OutboxRecord>, JsValue> {
+    pub async fn first(&self) -> Result<Option<OutboxRecord>, WebError> {
         match self {
             Outbox::IndexedDb(database) => {
                 let store = object_store(database, IdbTransactionMode::Readonly)?;
@@ -191,12 +193,12 @@ impl Outbox {
     }
 
     /// Removes the chunk of `replay_id` numbered `seq`.
-    pub async fn delete(&self, replay_id: &str, seq: u64) -> Result<(), JsValue> {
+    pub async fn delete(&self, replay_id: &str, seq: u64) -> Result<(), WebError> {
         match self {
             Outbox::IndexedDb(database) => {
                 let store = object_store(database, IdbTransactionMode::Readwrite)?;
                 let key = Array::of2(&replay_id.into(), &(seq as f64).into());
-                await_commit(&store.delete(&key)?).await
+                Ok(await_commit(&store.delete(&key)?).await?)
             }
             Outbox::Memory(records) => {
                 records
@@ -208,7 +210,7 @@ impl Outbox {
     }
 
     /// Every stored chunk's key, size and age, for the caps.
-    pub async fn inventory(&self) -> Result<Vec<((String, u64), StoredChunkInfo)>, JsValue> {
+    pub async fn inventory(&self) -> Result<Vec<((String, u64), StoredChunkInfo)>, WebError> {
         let records: Vec<OutboxRecord> = match self {
             Outbox::IndexedDb(database) => {
                 let store = object_store(database, IdbTransactionMode::Readonly)?;
@@ -232,13 +234,14 @@ impl Outbox {
     }
 }
 
-async fn open_database() -> Result<IdbDatabase, String> {
-    let window = web_sys::window().ok_or("no window")?;
+async fn open_database() -> Result<IdbDatabase, WebError> {
+    let unavailable = |reason: &str| WebError::Unavailable(reason.to_owned());
+    let window = web_sys::window().ok_or_else(|| unavailable("no window"))?;
     // Reading `indexedDB` itself throws in some sandboxed frames.
     let factory = Reflect::get(&window, &"indexedDB".into())
-        .map_err(|_| "indexedDB is not accessible".to_owned())?;
+        .map_err(|_| unavailable("indexedDB is not accessible"))?;
     if factory.is_undefined() || factory.is_null() {
-        return Err("this browser has no indexedDB".into());
+        return Err(unavailable("this browser has no indexedDB"));
     }
     let database = JsFuture::from(idb_open(
         &factory,
@@ -248,10 +251,10 @@ async fn open_database() -> Result<IdbDatabase, String> {
     ))
     .await
     .map_err(|error| {
-        format!(
+        WebError::Unavailable(format!(
             "indexedDB could not be opened: {}",
-            describe_js_error(&error)
-        )
+            super::error::describe_js_error(&error)
+        ))
     })?;
     Ok(database.unchecked_into())
 }
@@ -271,13 +274,4 @@ async fn await_request(request: &IdbRequest) -> Result<JsValue, JsValue> {
 
 async fn await_commit(request: &IdbRequest) -> Result<(), JsValue> {
     JsFuture::from(idb_write_committed(request)).await.map(drop)
-}
-
-/// A JS error's message, or its string form.
-pub fn describe_js_error(error: &JsValue) -> String {
-    Reflect::get(error, &"message".into())
-        .ok()
-        .and_then(|message| message.as_string())
-        .or_else(|| error.as_string())
-        .unwrap_or_else(|| super::dom::string_of(error))
 }

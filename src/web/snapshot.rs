@@ -6,43 +6,42 @@
 //! watches from the first slice on; its records are kept aside and, once
 //! the walk is done, brought to the snapshot as one Mutation event (see
 //! `SnapshotWalk` and `MutationBuffer::begin_after_walk` in the core).
-//! Every other event recorded meanwhile is held and follows the snapshot,
-//! so a replay never meets a node before the snapshot that creates it.
+//! Every other event recorded meanwhile is held by the output and follows
+//! the snapshot, so a replay never meets a node before the snapshot that
+//! creates it. The recorder runs the job and tells the observers; the job
+//! knows nothing of them.
 
-use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsValue;
 use web_sys::{Document, Node};
 
-use crate::core::event::{Event, EventData, FullSnapshot, Meta, ScrollOffset};
-use crate::core::mutation::{MutationBuffer, MutationRecord};
-use crate::core::snapshot::{Placement, SnapshotWalk, MAX_TREE_DEPTH};
+use crate::core::event::{FullSnapshot, ScrollOffset, TimestampMs};
+use crate::core::snapshot::{Placement, SnapshotWalk, VisitedIds};
 
-use super::capture::later;
+use super::clock;
+use super::context::Context;
+use super::error::WebError;
 use super::guard::Timer;
-use super::recorder::Recording;
+use super::signal::{later, Signal, Signals};
 
 /// How long one slice walks the DOM. Compressing what it wrote comes on
 /// top (about a third of this), which keeps each slice's task well under
 /// the 50 ms that counts as a long task, with room for a slow moment.
-const SLICE_MS: f64 = 16.0;
+pub const SLICE_MS: f64 = 16.0;
 
 /// The first slice is shorter: it shares its task with whatever asked for
 /// the snapshot (`start()` also sets up listeners and storage).
-const FIRST_SLICE_MS: f64 = 8.0;
+pub const FIRST_SLICE_MS: f64 = 8.0;
 
 /// The clock is read once per this many nodes.
 const NODES_PER_CLOCK_READ: u32 = 64;
 
 /// A full snapshot being written.
-pub struct PendingSnapshot {
+pub struct SnapshotJob {
     walk: SnapshotWalk<Node>,
     document: Document,
     /// The snapshot's timestamp: when its walk began.
-    timestamp: f64,
+    timestamp: TimestampMs,
     initial_offset: ScrollOffset,
-    /// The records the observer delivered while the walk ran.
-    records: Vec<MutationRecord<Node>>,
-    /// Events recorded while the walk ran: they follow the snapshot.
-    held: Vec<Event>,
     /// The whole event, for the page's `emit` callback.
     emit_json: Option<String>,
     slices: u32,
@@ -51,195 +50,137 @@ pub struct PendingSnapshot {
     waiters: Vec<js_sys::Function>,
 }
 
-impl PendingSnapshot {
-    /// Holds an event recorded while the walk runs.
-    pub fn hold(&mut self, event: Event) {
-        self.held.push(event);
-    }
-
-    /// Keeps the records of the walk's time; structural ones make the walk
-    /// check each child from now on.
-    pub fn keep_records(&mut self, records: Vec<MutationRecord<Node>>) {
-        if records
-            .iter()
-            .any(|record| matches!(record, MutationRecord::ChildList { .. }))
-        {
-            self.walk.mark_disturbed();
-        }
-        self.records.extend(records);
-    }
+/// What one slice wrote and met.
+pub struct Slice {
+    /// The next part of the FullSnapshot event's JSON.
+    pub json: String,
+    pub shadow_hosts: Vec<Node>,
+    /// Stylesheet links whose sheet has not loaded.
+    pub pending_links: Vec<Node>,
+    pub is_done: bool,
 }
 
-impl Recording {
-    /// Begins a Meta event and a full snapshot of the document, and writes
-    /// its first slice now; later slices follow in tasks of their own. A
-    /// snapshot still under way is finished first.
-    pub fn take_full_snapshot(&mut self) -> Result<(), JsValue> {
-        self.complete_snapshot();
-        if !self.is_capturing() {
-            return Ok(());
-        }
-        let document = self
-            .window
-            .document()
-            .ok_or_else(|| JsValue::from_str("the window has no document"))?;
-        // Positions sampled so far belong before the new snapshot; pending
-        // mutation records are already in the DOM it reads.
-        self.flush_mouse();
-        self.capture.forget_pending_mutations();
-        let timestamp = js_sys::Date::now();
-        let (width, height) = self.viewport_size();
-        self.note_viewport((width, height));
-        let meta = Meta {
-            href: self.window.location().href()?,
-            width,
-            height,
-        };
-        let initial_offset = ScrollOffset {
-            top: self.window.scroll_y()?,
-            left: self.window.scroll_x()?,
-        };
-        // Watch from now on, so nothing the page does during the walk is
-        // missed.
-        self.watch_document(&document);
-        let Some(walk) = SnapshotWalk::begin(
-            &self.dom,
-            &mut self.mirror,
-            &self.options.privacy,
+/// A finished snapshot.
+pub struct Finished {
+    pub document: Document,
+    pub timestamp: TimestampMs,
+    /// The FullSnapshot event's JSON after its node.
+    pub tail: String,
+    /// The whole event for `emit`, when the page has the callback.
+    pub emit_json: Option<String>,
+    pub visited: VisitedIds,
+    pub iframes: Vec<Node>,
+    pub node_count: u32,
+    pub truncated_elements: usize,
+    pub slices: u32,
+    pub waiters: Vec<js_sys::Function>,
+}
+
+impl SnapshotJob {
+    /// Begins the walk of `document`.
+    ///
+    /// # Errors
+    /// When the document cannot be serialized.
+    pub fn begin(
+        ctx: &mut Context,
+        document: Document,
+        timestamp: TimestampMs,
+        initial_offset: ScrollOffset,
+        for_emit: bool,
+    ) -> Result<SnapshotJob, WebError> {
+        let walk = SnapshotWalk::begin(
+            &ctx.dom,
+            &mut ctx.mirror,
+            &ctx.options.privacy,
             document.as_ref(),
             Placement::default(),
-        ) else {
-            return Err(JsValue::from_str("the document could not be serialized"));
-        };
-        self.begin_sheet_walk(&document);
-        self.record(Event {
-            timestamp,
-            data: EventData::Meta(meta),
-        });
-        self.begin_streamed_snapshot(timestamp);
-        self.snapshot = Some(PendingSnapshot {
+        )
+        .ok_or_else(|| WebError::Snapshot("the document could not be serialized".into()))?;
+        Ok(SnapshotJob {
             walk,
             document,
             timestamp,
             initial_offset,
-            records: Vec::new(),
-            held: Vec::new(),
-            emit_json: self
-                .has_emit()
-                .then(|| String::from(FullSnapshot::JSON_HEAD)),
+            emit_json: for_emit.then(|| String::from(FullSnapshot::JSON_HEAD)),
             slices: 0,
             next_slice: None,
             waiters: Vec::new(),
-        });
-        self.continue_snapshot(FIRST_SLICE_MS);
-        Ok(())
+        })
     }
 
-    /// Finishes a snapshot under way now, in this task: before anything
-    /// that seals a chunk, changes the replay or stops.
-    pub fn complete_snapshot(&mut self) {
-        if self.snapshot.is_some() {
-            self.continue_snapshot(f64::INFINITY);
-        }
+    /// From now on the walk checks each child: the page changed the DOM's
+    /// structure while it ran.
+    pub fn mark_disturbed(&mut self) {
+        self.walk.mark_disturbed();
     }
 
-    /// A promise resolved once no snapshot is under way.
-    pub fn snapshot_taken(&mut self) -> js_sys::Promise {
-        let Some(pending) = &mut self.snapshot else {
-            return js_sys::Promise::resolve(&JsValue::UNDEFINED);
-        };
-        let mut waiters = Vec::new();
-        let promise = js_sys::Promise::new(&mut |resolve, _reject| waiters.push(resolve));
-        pending.waiters.extend(waiters);
-        promise
-    }
-
-    /// Writes the snapshot for up to `budget_ms`, then schedules the next
-    /// slice or, when the walk is done, finishes.
-    fn continue_snapshot(&mut self, budget_ms: f64) {
-        let Some(pending) = &mut self.snapshot else {
-            return;
-        };
-        pending.next_slice = None;
-        pending.slices += 1;
-        let deadline = js_sys::Date::now() + budget_ms;
+    /// Walks for up to `budget_ms`.
+    pub fn advance(&mut self, ctx: &mut Context, budget_ms: f64) -> Slice {
+        self.next_slice = None;
+        self.slices += 1;
+        let deadline = clock::now() + budget_ms;
         let mut count = 0u32;
         let mut should_yield = || {
             count += 1;
-            count % NODES_PER_CLOCK_READ == 0 && js_sys::Date::now() >= deadline
+            count % NODES_PER_CLOCK_READ == 0 && clock::now() >= deadline
         };
-        let done = pending.walk.advance(
-            &self.dom,
-            &mut self.mirror,
-            &self.options.privacy,
+        let is_done = self.walk.advance(
+            &ctx.dom,
+            &mut ctx.mirror,
+            &ctx.options.privacy,
             &mut should_yield,
         );
-        let json = pending.walk.take_json();
-        if let Some(whole) = &mut pending.emit_json {
+        let json = self.walk.take_json();
+        if let Some(whole) = &mut self.emit_json {
             whole.push_str(&json);
         }
-        let (shadow_hosts, pending_links) = pending.walk.take_watch_list();
-        self.push_snapshot_part(&json);
-        // Their changes from now on are recorded: watch them before the
-        // page's next turn.
-        self.observe_shadow_hosts(shadow_hosts);
-        self.await_sheets(pending_links);
-        if done {
-            self.finish_snapshot();
-        } else if let Some(pending) = &mut self.snapshot {
-            pending.next_slice = Some(later(&self.capture.self_ref, 0, |recording| {
-                recording.continue_snapshot(SLICE_MS)
-            }));
+        let (shadow_hosts, pending_links) = self.walk.take_watch_list();
+        Slice {
+            json,
+            shadow_hosts,
+            pending_links,
+            is_done,
         }
     }
 
-    fn finish_snapshot(&mut self) {
-        // Records not yet delivered join those of the walk.
-        self.flush_mutation_records();
-        let Some(mut pending) = self.snapshot.take() else {
-            return;
-        };
-        let tail = FullSnapshot::json_tail(pending.initial_offset, pending.timestamp);
-        self.end_streamed_snapshot(&tail);
-        if let Some(mut whole) = pending.emit_json.take() {
-            whole.push_str(&tail);
-            self.queue_emit(whole);
-        }
-        let nodes = pending.walk.node_count();
-        self.log().info(&format!(
-            "full snapshot taken: {nodes} nodes in {} slice(s)",
-            pending.slices
-        ));
-        let truncated = pending.walk.truncated_elements();
-        if truncated > 0 {
-            self.log().warn(&format!(
-                "{truncated} elements nest deeper than {MAX_TREE_DEPTH} levels; their children were not recorded"
-            ));
-        }
-        self.capture.events_since_checkout = 0;
-        self.capture.last_checkout_ms = pending.timestamp;
+    /// The next slice in a task of its own.
+    pub fn schedule_next(&mut self, signals: &Signals) {
+        self.next_slice = Some(later(signals, 0, Signal::SnapshotSlice));
+    }
 
-        // What the page changed during the walk, as one Mutation event at
-        // the snapshot's time: the two together are the page as it is now.
-        let mut buffer = MutationBuffer::new();
-        buffer.begin_after_walk(pending.walk.visited().clone());
-        for record in std::mem::take(&mut pending.records) {
-            buffer.process(&self.dom, &self.mirror, record);
+    /// A promise resolved once this snapshot is finished.
+    pub fn when_finished(&mut self) -> js_sys::Promise {
+        let mut waiters = Vec::new();
+        let promise = js_sys::Promise::new(&mut |resolve, _reject| waiters.push(resolve));
+        self.waiters.extend(waiters);
+        promise
+    }
+
+    /// Ends the job once the walk is done.
+    pub fn finish(mut self) -> Finished {
+        let tail = FullSnapshot::json_tail(self.initial_offset, self.timestamp);
+        let emit_json = self.emit_json.take().map(|mut whole| {
+            whole.push_str(&tail);
+            whole
+        });
+        Finished {
+            tail,
+            emit_json,
+            visited: self.walk.visited().clone(),
+            iframes: self.walk.take_iframes(),
+            node_count: self.walk.node_count(),
+            truncated_elements: self.walk.truncated_elements(),
+            slices: self.slices,
+            waiters: self.waiters,
+            document: self.document,
+            timestamp: self.timestamp,
         }
-        self.capture.buffer = buffer;
-        // The sheets first: every adoption event the walk made only names
-        // them, and those events follow.
-        self.emit_sheet_definitions(&pending.document, pending.timestamp);
-        self.emit_mutations_at(pending.timestamp);
-        for event in std::mem::take(&mut pending.held) {
-            self.record(event);
-        }
-        for frame in pending.walk.take_iframes() {
-            self.attach_frame(&frame);
-        }
-        for resolve in pending.waiters {
-            let _ = resolve.call0(&JsValue::UNDEFINED);
-        }
-        self.after_snapshot_finished();
+    }
+}
+
+/// Resolves the promises waiting for a snapshot.
+pub fn resolve_waiters(waiters: Vec<js_sys::Function>) {
+    for resolve in waiters {
+        let _ = resolve.call0(&JsValue::UNDEFINED);
     }
 }

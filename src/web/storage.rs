@@ -17,6 +17,7 @@ const SESSION_KEY: &str = "rewind:session";
 const SEQ_KEY_PREFIX: &str = "rewind:seq:";
 const PARKED_KEY_PREFIX: &str = "rewind:parked:";
 
+#[derive(Clone)]
 pub struct TabStorage {
     local: Option<Storage>,
     session: Option<Storage>,
@@ -40,8 +41,8 @@ impl TabStorage {
         if let Some(device_id) = stored {
             return device_id;
         }
-        let device_id =
-            DeviceId::parse(&random_id()).expect("random ids use only hex digits and '-'");
+        let device_id = DeviceId::parse(&random_id())
+            .unwrap_or_else(|_| unreachable!("random ids use only hex digits and '-'"));
         if let Some(storage) = &self.local {
             // A full or blocked storage only costs the id's persistence.
             let _ = storage.set_item(DEVICE_KEY, device_id.as_str());

@@ -5,13 +5,13 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use js_sys::Uint8Array;
-use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Headers, RequestCredentials, RequestInit, Response};
 
 use crate::core::delivery::Attempt;
 
+use super::error::WebError;
 use super::outbox::OutboxRecord;
 
 /// Browsers refuse keepalive requests whose bodies, together with the other
@@ -38,8 +38,15 @@ pub struct PendingRequest {
 impl PendingRequest {
     /// Starts the request now, synchronously: on pagehide the page may be
     /// gone before any later task runs.
-    pub fn start(record: &OutboxRecord, timeout_ms: f64, keepalive: bool) -> Result<Self, JsValue> {
-        let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
+    ///
+    /// # Errors
+    /// No window, or the browser refused to build the request.
+    pub fn start(
+        record: &OutboxRecord,
+        timeout_ms: f64,
+        keepalive: bool,
+    ) -> Result<Self, WebError> {
+        let window = web_sys::window().ok_or_else(|| WebError::Unavailable("no window".into()))?;
         let headers = Headers::new()?;
         headers.set("Content-Type", "application/json")?;
         headers.set("Content-Encoding", "gzip")?;

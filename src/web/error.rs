@@ -1,0 +1,73 @@
+//! The web layer's one error type. Everything below the exports returns
+//! it; `exports.rs` turns it into a `JsError` with the message a user reads.
+
+use std::fmt;
+
+use wasm_bindgen::JsValue;
+
+use crate::core::lifecycle::IdentifyError;
+use crate::core::options::OptionsError;
+
+/// What went wrong in the web layer.
+#[derive(Debug)]
+pub enum WebError {
+    /// Not in a browser window, or one without a document.
+    NoPage(&'static str),
+    /// The options of `start()` (the message names the key).
+    Options(OptionsError),
+    /// An `identify()` argument.
+    Identify(IdentifyError),
+    /// A full snapshot could not be taken.
+    Snapshot(String),
+    /// A browser facility rewind uses is missing or refused (indexedDB in
+    /// a sandboxed frame, no window); what and why.
+    Unavailable(String),
+    /// A browser API threw; its message.
+    Js(String),
+}
+
+impl fmt::Display for WebError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WebError::NoPage(what) => f.write_str(what),
+            WebError::Options(error) => write!(f, "{error}"),
+            WebError::Identify(error) => write!(f, "{error}"),
+            WebError::Snapshot(reason) => write!(f, "snapshot failed: {reason}"),
+            WebError::Unavailable(reason) => f.write_str(reason),
+            WebError::Js(message) => f.write_str(message),
+        }
+    }
+}
+
+impl From<JsValue> for WebError {
+    fn from(error: JsValue) -> Self {
+        WebError::Js(describe_js_error(&error))
+    }
+}
+
+impl From<OptionsError> for WebError {
+    fn from(error: OptionsError) -> Self {
+        WebError::Options(error)
+    }
+}
+
+impl From<IdentifyError> for WebError {
+    fn from(error: IdentifyError) -> Self {
+        WebError::Identify(error)
+    }
+}
+
+impl From<WebError> for wasm_bindgen::JsError {
+    fn from(error: WebError) -> Self {
+        wasm_bindgen::JsError::new(&error.to_string())
+    }
+}
+
+/// A JS error's message, or its string form.
+pub fn describe_js_error(error: &JsValue) -> String {
+    js_sys::Reflect::get(error, &"message".into())
+        .ok()
+        .and_then(|message| message.as_string())
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| super::dom::string_of(error))
+}

@@ -1,0 +1,278 @@
+//! The `#[wasm_bindgen]` face the JS entry (`js/index.js`) wraps: an opaque
+//! `Recorder` handle. Arguments cross here once, and errors become
+//! `JsError`s here and nowhere else.
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+
+use wasm_bindgen::prelude::*;
+
+use crate::core::lifecycle::EarlyCall;
+
+use super::courier::Courier;
+use super::dom::string_of;
+use super::error::WebError;
+use super::guard;
+use super::options::read_start_options;
+use super::recorder::Recording;
+use super::signal::Signals;
+
+/// The guard's own functions (`poison`, `isPoisoned`, `poisonReason`,
+/// `attachedCounts`), for the JS entry to call without entering wasm, which
+/// may no longer be sound after a trap.
+#[wasm_bindgen(js_name = guardApi)]
+pub fn guard_api() -> JsValue {
+    guard::api()
+}
+
+/// A running recording: an opaque handle owned by the JS entry. Freeing
+/// it (or `stop()`) detaches everything the recording attached.
+#[wasm_bindgen]
+pub struct Recorder {
+    recording: Rc<RefCell<Recording>>,
+}
+
+#[wasm_bindgen]
+impl Recorder {
+    /// Validates `options` and starts recording: a Meta event and a full
+    /// snapshot now, or once the DOM is parsed if the page is still loading.
+    /// Sealed chunks go to `courier`, the page's delivery loop.
+    /// `early_calls` lists the `identify` and `log` calls the page made
+    /// before `start()`, in order: `[["identify", userId, traits] |
+    /// ["log", message, data], ...]`.
+    ///
+    /// # Errors
+    /// Invalid options (the message names the key and what it allows), or no
+    /// window/document to record.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        options: JsValue,
+        courier: &Courier,
+        early_calls: JsValue,
+    ) -> Result<Recorder, JsError> {
+        console_error_panic_hook::set_once();
+        let window =
+            web_sys::window().ok_or(WebError::NoPage("rewind must run in a browser window"))?;
+        let document = window
+            .document()
+            .ok_or(WebError::NoPage("rewind needs a document to record"))?;
+        let options = read_start_options(&options, &window).map_err(WebError::from)?;
+        let early_calls = read_early_calls(&early_calls);
+        let recording = Rc::new_cyclic(|weak| {
+            RefCell::new(Recording::new(
+                window,
+                &document,
+                options,
+                courier.state(),
+                early_calls,
+                signals_for(weak.clone()),
+            ))
+        });
+        let is_capturing = recording.borrow().is_capturing();
+        if is_capturing && document.ready_state() != "loading" {
+            with_recording(&recording, Recording::take_full_snapshot)
+                .unwrap_or(Ok(()))
+                .map_err(|error| JsError::new(&format!("first {error}")))?;
+        }
+        Ok(Recorder { recording })
+    }
+
+    /// Emits a fresh Meta event and full snapshot (a checkout).
+    ///
+    /// # Errors
+    /// When the document cannot be read.
+    #[wasm_bindgen(js_name = takeFullSnapshot)]
+    pub fn take_full_snapshot(&self) -> Result<(), JsError> {
+        with_recording(&self.recording, Recording::take_full_snapshot)
+            .unwrap_or(Ok(()))
+            .map_err(JsError::from)
+    }
+
+    /// Resolves once the full snapshot under way (written in slices, see
+    /// `web::snapshot`) is complete; at once when none is.
+    #[wasm_bindgen(js_name = snapshotTaken)]
+    pub fn snapshot_taken(&self) -> js_sys::Promise {
+        with_recording(&self.recording, Recording::snapshot_taken)
+            .unwrap_or_else(|| js_sys::Promise::resolve(&JsValue::UNDEFINED))
+    }
+
+    /// Adds a `log` event to the replay's timeline. `data`, if given, is
+    /// recorded as its JSON (`JSON.stringify`); what cannot be stringified
+    /// is recorded as its string form.
+    pub fn log(&self, message: String, data: JsValue) {
+        let data_json = log_data_json(&data);
+        with_recording(&self.recording, |recording| {
+            recording.add_log(&message, data_json)
+        });
+    }
+
+    /// Attaches a user to the replay (see `Recording::identify`); `traits`,
+    /// if given, is recorded as its JSON.
+    ///
+    /// # Errors
+    /// A user id that is empty, too long, or (with `userIdAsDeviceId`) not
+    /// a valid device id.
+    pub fn identify(&self, user_id: String, traits: JsValue) -> Result<(), JsError> {
+        let traits_json = traits_json(&traits);
+        with_recording(&self.recording, |recording| {
+            recording.identify(&user_id, traits_json)
+        })
+        .unwrap_or(Ok(()))
+        .map_err(JsError::from)
+    }
+
+    /// Seals what gathered into a chunk now; resolves once it is stored
+    /// for delivery.
+    pub fn flush(&self) -> js_sys::Promise {
+        let sealed = with_recording(&self.recording, Recording::flush).flatten();
+        wasm_bindgen_futures::future_to_promise(async move {
+            if let Some((courier, record)) = sealed {
+                courier.clone().store(record).await;
+            }
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// `<deviceId>/<sessionId>`, or undefined when this session is outside
+    /// `sampleRate` or the recording stopped.
+    #[wasm_bindgen(js_name = replayId)]
+    pub fn replay_id(&self) -> Option<String> {
+        let recording = self.recording.try_borrow().ok()?;
+        recording
+            .is_capturing()
+            .then(|| recording.replay_id().to_string())
+    }
+
+    /// The current session id.
+    #[wasm_bindgen(js_name = sessionId)]
+    pub fn session_id(&self) -> Option<String> {
+        Some(self.recording.try_borrow().ok()?.session_id().to_owned())
+    }
+
+    /// Stops recording and detaches everything the recorder added to the
+    /// page. Resolves once the last chunk is in the outbox; the courier
+    /// goes on delivering it.
+    pub fn stop(&mut self) -> js_sys::Promise {
+        let last = with_recording(&self.recording, Recording::stop).flatten();
+        wasm_bindgen_futures::future_to_promise(async move {
+            if let Some((courier, record)) = last {
+                courier.clone().store(record).await;
+            }
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+}
+
+/// The recording's [`Signals`]: each signal is acted on if the recording
+/// still exists (and is not busy: a signal raised by rewind's own work is
+/// dropped rather than run inside it).
+pub fn signals_for(recording: Weak<RefCell<Recording>>) -> Signals {
+    Rc::new(move |signal| {
+        if let Some(recording) = recording.upgrade() {
+            with_recording(&recording, |recording| recording.on_signal(signal));
+        }
+    })
+}
+
+/// Runs `action` on the recording, then hands the events it produced to
+/// the page's `emit` callback, after the borrow ends, so the callback may
+/// call rewind again. `None` when the recording is gone or already busy.
+fn with_recording<R>(
+    recording: &Rc<RefCell<Recording>>,
+    action: impl FnOnce(&mut Recording) -> R,
+) -> Option<R> {
+    let mut action = Some(action);
+    let mut result = None;
+    run_on_recording(recording, &mut |borrowed| {
+        if let Some(action) = action.take() {
+            result = Some(action(borrowed));
+        }
+    });
+    result
+}
+
+/// [`with_recording`]'s work, written once: a generic function is one
+/// more copy of itself in the wasm for each of its callers.
+#[inline(never)]
+fn run_on_recording(recording: &Rc<RefCell<Recording>>, action: &mut dyn FnMut(&mut Recording)) {
+    let (emits, callback) = {
+        let Ok(mut borrowed) = recording.try_borrow_mut() else {
+            return;
+        };
+        action(&mut borrowed);
+        borrowed.maybe_checkout();
+        borrowed.take_pending_emits()
+    };
+    if let Some(callback) = callback {
+        for json in emits {
+            // One string crossing and a native JSON.parse is far cheaper
+            // than building the event object field by field from wasm.
+            let delivered =
+                js_sys::JSON::parse(&json).and_then(|event| callback.call1(&JsValue::NULL, &event));
+            if let Err(error) = delivered {
+                if let Ok(borrowed) = recording.try_borrow() {
+                    borrowed
+                        .log()
+                        .warn_once_js("the emit callback threw", &error);
+                }
+            }
+        }
+    }
+}
+
+/// A `log()` call's data as JSON (`JSON.stringify`); what cannot be
+/// stringified is recorded as its string form.
+fn log_data_json(data: &JsValue) -> Option<String> {
+    if data.is_undefined() {
+        return None;
+    }
+    js_sys::JSON::stringify(data)
+        .ok()
+        .and_then(|json| json.as_string())
+        .or_else(|| {
+            // Cyclic or BigInt data: record its string form.
+            let mut quoted = String::new();
+            crate::core::json::write_str(&mut quoted, &string_of(data));
+            Some(quoted)
+        })
+}
+
+/// An `identify()` call's traits as JSON; none for undefined or null.
+fn traits_json(traits: &JsValue) -> Option<String> {
+    if traits.is_undefined() || traits.is_null() {
+        return None;
+    }
+    js_sys::JSON::stringify(traits)
+        .ok()
+        .and_then(|json| json.as_string())
+}
+
+/// The calls made before `start()` (see [`Recorder::new`]); entries of
+/// another shape are skipped, since the JS entry alone writes this list.
+fn read_early_calls(calls: &JsValue) -> Vec<EarlyCall> {
+    if !js_sys::Array::is_array(calls) {
+        return Vec::new();
+    }
+    let calls: &js_sys::Array = calls.unchecked_ref();
+    calls
+        .iter()
+        .filter_map(|call| {
+            if !js_sys::Array::is_array(&call) {
+                return None;
+            }
+            let call: js_sys::Array = call.unchecked_into();
+            let text = string_of(&call.get(1));
+            match call.get(0).as_string()?.as_str() {
+                "identify" => Some(EarlyCall::Identify {
+                    user_id: text,
+                    traits_json: traits_json(&call.get(2)),
+                }),
+                "log" => Some(EarlyCall::Log {
+                    message: text,
+                    data_json: log_data_json(&call.get(2)),
+                }),
+                _ => None,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,286 @@
+//! DOM mutations: one MutationObserver for every root a recording watches
+//! (documents and shadow roots), its records run through the core's
+//! `MutationBuffer`, and the common batches (texts only, attributes only)
+//! read in one crossing and written at once.
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{MutationObserver, MutationObserverInit, Node};
+
+use crate::core::dom::DomTree;
+use crate::core::mutation::{
+    attribute_batch_json, parse_attribute_batch, parse_text_batch, text_batch_json, MutationBuffer,
+    MutationEmit, MutationRecord,
+};
+use crate::core::snapshot::VisitedIds;
+
+use super::super::context::Context;
+use super::super::dom::{as_shadow_root, attribute_batch, text_batch, LiveDom};
+use super::super::guard;
+use super::super::output::Output;
+use super::super::signal::{Signal, Signals};
+
+/// A MutationObserver, disconnected on drop.
+#[must_use = "the observer is disconnected as soon as this handle is dropped"]
+pub struct ObserverHandle(MutationObserver);
+
+impl Drop for ObserverHandle {
+    fn drop(&mut self) {
+        guard::drop_observer(&self.0);
+    }
+}
+
+/// What a batch of records asks of the other observers.
+#[derive(Default)]
+pub struct Followups {
+    /// Fields whose `value` attribute changed: frameworks that set a
+    /// value through a setter captured before rewind loaded (React's value
+    /// tracker) bypass the hook, but they also sync the attribute.
+    pub fields: Vec<Node>,
+    /// Media elements whose `loop` or `muted` changed.
+    pub media: Vec<Node>,
+    /// The buffer holds changes to emit now.
+    pub should_emit: bool,
+}
+
+/// The mutation state of a recording.
+pub struct Mutations {
+    buffer: MutationBuffer<LiveDom>,
+    /// The recording's observer (one for every root: all records in one
+    /// queue, in the order they happened, so a node moved between a
+    /// shadow root and the document is one batch, not two that disagree).
+    observer: Option<ObserverHandle>,
+    callback: Closure<dyn FnMut(js_sys::Array)>,
+    /// Records delivered while a full snapshot walks the DOM; brought to
+    /// it when the walk ends.
+    walk_records: Option<Vec<MutationRecord<Node>>>,
+    /// A structural record arrived during the walk.
+    walk_disturbed: bool,
+}
+
+impl Mutations {
+    pub fn new(signals: &Signals) -> Self {
+        let signals = signals.clone();
+        Mutations {
+            buffer: MutationBuffer::new(),
+            observer: None,
+            callback: Closure::new(move |records| signals(Signal::Mutations(records))),
+            walk_records: None,
+            walk_disturbed: false,
+        }
+    }
+
+    /// Observes `root` (a document or shadow root).
+    pub fn observe(&mut self, root: &Node) {
+        let observer = self.observer.get_or_insert_with(|| {
+            ObserverHandle(guard::new_observer(self.callback.as_ref().unchecked_ref()))
+        });
+        let init = MutationObserverInit::new();
+        init.set_child_list(true);
+        init.set_subtree(true);
+        init.set_attributes(true);
+        init.set_character_data(true);
+        let _ = observer.0.observe_with_options(root, &init);
+    }
+
+    /// Stops observing every root (a full snapshot observes afresh).
+    pub fn disconnect(&mut self) {
+        self.observer = None;
+    }
+
+    /// Records the observer has but did not deliver yet.
+    pub fn take_records(&self) -> Option<js_sys::Array> {
+        let records = self.observer.as_ref()?.0.take_records();
+        (records.length() > 0).then_some(records)
+    }
+
+    /// Drops what the observer gathered: a full snapshot is about to
+    /// record the DOM as it is, so those records are stale.
+    pub fn forget_pending(&mut self) {
+        let _ = self.take_records();
+        self.buffer = MutationBuffer::new();
+    }
+
+    /// A full snapshot's walk begins: records are kept aside until it ends.
+    pub fn begin_walk(&mut self) {
+        self.walk_records = Some(Vec::new());
+        self.walk_disturbed = false;
+    }
+
+    /// Whether a structural record arrived since the last call during the
+    /// walk: the walk must then check each child.
+    pub fn take_walk_disturbed(&mut self) -> bool {
+        std::mem::take(&mut self.walk_disturbed)
+    }
+
+    /// The walk ended, having visited `visited`: what the page changed
+    /// meanwhile goes to the buffer, to be emitted as one Mutation event
+    /// at the snapshot's time.
+    pub fn end_walk(&mut self, ctx: &Context, visited: VisitedIds) {
+        let mut buffer = MutationBuffer::new();
+        buffer.begin_after_walk(visited);
+        for record in self.walk_records.take().unwrap_or_default() {
+            buffer.process(&ctx.dom, &ctx.mirror, record);
+        }
+        self.buffer = buffer;
+        self.walk_disturbed = false;
+    }
+
+    /// Takes in a batch of observer records.
+    pub fn on_records(
+        &mut self,
+        ctx: &Context,
+        out: &mut Output,
+        records: &js_sys::Array,
+    ) -> Followups {
+        let mut followups = Followups::default();
+        if self.walk_records.is_none()
+            && self.buffer.is_empty()
+            && (record_text_batch(ctx, out, records) || record_attribute_batch(ctx, out, records))
+        {
+            return followups;
+        }
+        let mut converted = Vec::with_capacity(records.length() as usize);
+        for record in records.iter() {
+            let record: web_sys::MutationRecord = record.unchecked_into();
+            if let Some(record) = convert(ctx, &record, &mut followups) {
+                converted.push(record);
+            }
+        }
+        if let Some(kept) = &mut self.walk_records {
+            if converted
+                .iter()
+                .any(|record| matches!(record, MutationRecord::ChildList { .. }))
+            {
+                self.walk_disturbed = true;
+            }
+            kept.extend(converted);
+        } else {
+            for record in converted {
+                self.buffer.process(&ctx.dom, &ctx.mirror, record);
+            }
+            followups.should_emit = true;
+        }
+        followups
+    }
+
+    /// Writes what the buffer gathered as one Mutation event at
+    /// `timestamp`; what the event added that needs watching.
+    pub fn emit(
+        &mut self,
+        ctx: &mut Context,
+        out: &mut Output,
+        timestamp: f64,
+    ) -> Option<MutationEmit<Node>> {
+        if self.buffer.is_empty() {
+            return None;
+        }
+        let mut emitted = self
+            .buffer
+            .emit(&ctx.dom, &mut ctx.mirror, &ctx.options.privacy)?;
+        out.record_incremental_json(std::mem::take(&mut emitted.data_json), timestamp);
+        Some(emitted)
+    }
+}
+
+/// One observer record as the core's; fields and media whose state
+/// changed with it noted in `followups`.
+fn convert(
+    ctx: &Context,
+    record: &web_sys::MutationRecord,
+    followups: &mut Followups,
+) -> Option<MutationRecord<Node>> {
+    let target = record.target()?;
+    Some(match record.type_().as_str() {
+        "childList" => {
+            let (target, in_shadow) = match as_shadow_root(&target) {
+                Some(root) => (root.host().into(), true),
+                None => (target, false),
+            };
+            MutationRecord::ChildList {
+                target,
+                in_shadow,
+                added: node_list(&record.added_nodes()),
+                removed: node_list(&record.removed_nodes()),
+            }
+        }
+        "characterData" => MutationRecord::CharacterData { target },
+        "attributes" => {
+            let name = record.attribute_name()?;
+            if matches!(name.as_str(), "loop" | "muted")
+                && ctx
+                    .dom
+                    .read_tag_name(&target)
+                    .is_some_and(|tag| tag == "video" || tag == "audio")
+            {
+                followups.media.push(target.clone());
+                MutationRecord::Attribute { target, name }
+            } else if name == "value" {
+                followups.fields.push(target.clone());
+                MutationRecord::Attribute { target, name }
+            } else {
+                // The record names a namespaced attribute by its local
+                // name; the page wrote (and the replay sets) `xlink:href`.
+                MutationRecord::Attribute {
+                    target,
+                    name: qualified_name(record.attribute_namespace().as_deref(), name),
+                }
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// The common case of a page updating texts (prices, counters, timers): a
+/// batch of text changes only is read in one crossing and written straight
+/// away. False when the batch is not of that kind.
+fn record_text_batch(ctx: &Context, out: &mut Output, records: &js_sys::Array) -> bool {
+    let Some(packed) = text_batch(records, ctx.mirror.store()) else {
+        return false;
+    };
+    let Some(changes) = parse_text_batch(&packed) else {
+        return false;
+    };
+    if changes.is_empty() {
+        // Only detached or unrecorded nodes changed.
+        return true;
+    }
+    match text_batch_json(&changes, &ctx.mirror, &ctx.options.privacy) {
+        Some(json) => {
+            out.record_incremental_json(json, super::super::clock::now());
+            true
+        }
+        None => false,
+    }
+}
+
+/// Likewise for a batch of attribute changes only (classes, styles, data
+/// attributes), the other common case.
+fn record_attribute_batch(ctx: &Context, out: &mut Output, records: &js_sys::Array) -> bool {
+    let Some(packed) = attribute_batch(records, ctx.mirror.store()) else {
+        return false;
+    };
+    let Some(changes) = parse_attribute_batch(&packed) else {
+        return false;
+    };
+    if let Some(json) = attribute_batch_json(&changes, &ctx.mirror) {
+        out.record_incremental_json(json, super::super::clock::now());
+    }
+    true
+}
+
+fn qualified_name(namespace: Option<&str>, local_name: String) -> String {
+    let prefix = match namespace {
+        Some("http://www.w3.org/1999/xlink") => "xlink:",
+        Some("http://www.w3.org/XML/1998/namespace") => "xml:",
+        Some("http://www.w3.org/2000/xmlns/") if local_name != "xmlns" => "xmlns:",
+        _ => "",
+    };
+    format!("{prefix}{local_name}")
+}
+
+fn node_list(list: &web_sys::NodeList) -> Vec<Node> {
+    (0..list.length())
+        .filter_map(|index| list.item(index))
+        .collect()
+}

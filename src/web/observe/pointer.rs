@@ -1,0 +1,159 @@
+//! Pointer moves (sampled, sent in batches) and interactions: clicks,
+//! presses, focus, touches.
+
+use wasm_bindgen::JsCast;
+use web_sys::{Event, EventTarget, Node};
+
+use crate::core::incremental::{Incremental, Interaction, PointerPosition};
+
+use super::super::clock;
+use super::super::context::Context;
+use super::super::dom::event_target;
+use super::super::guard::Timer;
+use super::super::listener::EventListener;
+use super::super::output::Output;
+use super::super::signal::{later, listen, Signal, Signals};
+
+/// Mouse positions are sampled at most this often...
+const MOUSE_SAMPLE_MS: f64 = 50.0;
+/// ...and sent in batches this long.
+const MOUSE_BATCH_MS: u32 = 500;
+
+/// The DOM events of each interaction.
+const INTERACTIONS: [(&str, Interaction); 10] = [
+    ("mouseup", Interaction::MouseUp),
+    ("mousedown", Interaction::MouseDown),
+    ("click", Interaction::Click),
+    ("contextmenu", Interaction::ContextMenu),
+    ("dblclick", Interaction::DblClick),
+    ("focus", Interaction::Focus),
+    ("blur", Interaction::Blur),
+    ("touchstart", Interaction::TouchStart),
+    ("touchend", Interaction::TouchEnd),
+    ("touchcancel", Interaction::TouchCancel),
+];
+
+/// Listens on `document` (the page's or a frame's) for moves and
+/// interactions.
+pub fn observe_pointer(signals: &Signals, document: &EventTarget, into: &mut Vec<EventListener>) {
+    into.push(listen(signals, document, "mousemove", true, |event| {
+        Signal::PointerMove {
+            event,
+            touch: false,
+        }
+    }));
+    into.push(listen(signals, document, "touchmove", true, |event| {
+        Signal::PointerMove { event, touch: true }
+    }));
+    for (event_type, _) in INTERACTIONS {
+        into.push(listen(
+            signals,
+            document,
+            event_type,
+            true,
+            Signal::Interaction,
+        ));
+    }
+}
+
+/// Sampled positions waiting for their batch.
+#[derive(Default)]
+pub struct Pointer {
+    positions: Vec<PointerPosition>,
+    /// The batch is of touch moves (else mouse moves).
+    touch: bool,
+    last_sample_ms: f64,
+    batch_timer: Option<Timer>,
+}
+
+impl Pointer {
+    pub fn on_move(&mut self, ctx: &Context, out: &mut Output, event: &Event, touch: bool) {
+        let now = clock::now();
+        if now - self.last_sample_ms < MOUSE_SAMPLE_MS {
+            return;
+        }
+        let Some(id) = event_target(event).and_then(|node| ctx.mirror.id_of(&node)) else {
+            return;
+        };
+        let Some((x, y)) = pointer_position(event) else {
+            return;
+        };
+        if self.touch != touch && !self.positions.is_empty() {
+            self.flush(out);
+        }
+        self.last_sample_ms = now;
+        self.touch = touch;
+        self.positions.push(PointerPosition { x, y, id, at: now });
+        if self.batch_timer.is_none() {
+            self.batch_timer = Some(later(&ctx.signals, MOUSE_BATCH_MS, Signal::FlushPointer));
+        }
+    }
+
+    /// Sends the sampled positions as one event, each with its (negative)
+    /// offset from the event's timestamp.
+    pub fn flush(&mut self, out: &mut Output) {
+        self.batch_timer = None;
+        if self.positions.is_empty() {
+            return;
+        }
+        let now = clock::now();
+        let positions = std::mem::take(&mut self.positions);
+        out.record_incremental(
+            &Incremental::PointerMoves {
+                touch: self.touch,
+                positions: &positions,
+                now,
+            },
+            now,
+        );
+    }
+
+    pub fn on_interaction(&mut self, ctx: &Context, out: &mut Output, event: &Event) {
+        let event_type = event.type_();
+        let Some(kind) = INTERACTIONS
+            .iter()
+            .find_map(|(name, kind)| (*name == event_type).then_some(*kind))
+        else {
+            return;
+        };
+        let Some(target) = event_target(event) else {
+            return;
+        };
+        if target.node_type() == Node::DOCUMENT_NODE && !kind.has_position() {
+            return;
+        }
+        let Some(id) = ctx.mirror.id_of(&target) else {
+            return;
+        };
+        let position = if kind.has_position() {
+            pointer_position(event)
+        } else {
+            None
+        };
+        let touch = event_type.starts_with("touch");
+        self.flush(out);
+        out.record_incremental(
+            &Incremental::Interaction {
+                kind,
+                id,
+                position,
+                touch,
+            },
+            clock::now(),
+        );
+    }
+}
+
+fn pointer_position(event: &Event) -> Option<(f64, f64)> {
+    // By type, not instanceof: a frame's events come from its own realm.
+    let event_type = event.type_();
+    if !event_type.starts_with("touch") {
+        let mouse: &web_sys::MouseEvent = event.unchecked_ref();
+        return Some((f64::from(mouse.client_x()), f64::from(mouse.client_y())));
+    }
+    let touch = event
+        .unchecked_ref::<web_sys::TouchEvent>()
+        .changed_touches()
+        .get(0)?;
+    Some((f64::from(touch.client_x()), f64::from(touch.client_y())))
+}

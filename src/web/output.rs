@@ -1,0 +1,256 @@
+//! Where a recording's events go: the open chunk (sealed chunks go to the
+//! courier) and the page's `emit` callback. While a full snapshot is being
+//! written, events are held and follow it, so a replay never meets a node
+//! before the snapshot that creates it.
+
+use std::rc::Rc;
+
+use crate::core::chunk::{Chunker, SealedChunk};
+use crate::core::event::{Custom, Event, EventData, FullSnapshot, TimestampMs};
+use crate::core::incremental::Incremental;
+use crate::core::lifecycle::Checkouts;
+use crate::core::replay_id::ReplayId;
+
+use super::clock;
+use super::courier::CourierState;
+use super::log::DebugLog;
+use super::outbox::OutboxRecord;
+use super::storage::TabStorage;
+
+/// Where sealed chunks go: the endpoint and the page's courier.
+pub struct Wire {
+    pub chunker: Chunker,
+    pub endpoint: String,
+    pub api_key: Option<String>,
+    pub courier: Rc<CourierState>,
+}
+
+/// A sealed chunk's record, with the courier that is to store it.
+pub type Sealed = (Rc<CourierState>, OutboxRecord);
+
+/// A recording's output sink.
+pub struct Output {
+    wire: Option<Wire>,
+    emit: Option<js_sys::Function>,
+    /// Events for `emit`, handed over once the recording is no longer
+    /// borrowed, so the page's callback may call back into rewind.
+    pending_emits: Vec<String>,
+    /// Events recorded while a full snapshot is written.
+    held: Option<Vec<Event>>,
+    storage: TabStorage,
+    log: Rc<DebugLog>,
+    /// Counts toward the next checkout.
+    pub checkouts: Checkouts,
+}
+
+impl Output {
+    pub fn new(
+        wire: Option<Wire>,
+        emit: Option<js_sys::Function>,
+        storage: TabStorage,
+        log: Rc<DebugLog>,
+    ) -> Self {
+        Output {
+            wire,
+            emit,
+            pending_emits: Vec::new(),
+            held: None,
+            storage,
+            log,
+            checkouts: Checkouts::default(),
+        }
+    }
+
+    /// Records an event: held while a snapshot is written, else written to
+    /// the open chunk and queued for `emit`.
+    pub fn record(&mut self, event: Event) {
+        if let Some(held) = &mut self.held {
+            held.push(event);
+            return;
+        }
+        let json = event.to_json();
+        if let Some(wire) = &mut self.wire {
+            if let Some(sealed) = wire.chunker.push(&json, event.timestamp) {
+                self.ship(sealed, false);
+            }
+        }
+        if self.emit.is_some() {
+            self.pending_emits.push(json);
+        }
+    }
+
+    /// Records an IncrementalSnapshot event written by the core.
+    pub fn record_incremental(&mut self, data: &Incremental<'_>, timestamp: TimestampMs) {
+        self.record_incremental_json(data.to_json(), timestamp);
+    }
+
+    /// Records an IncrementalSnapshot event whose data the core wrote as
+    /// JSON (a Mutation event).
+    pub fn record_incremental_json(&mut self, data_json: String, timestamp: TimestampMs) {
+        self.checkouts.note_event();
+        self.record(Event {
+            timestamp,
+            data: EventData::Incremental(data_json),
+        });
+    }
+
+    /// Records a Plugin event whose data is `data_json`.
+    pub fn record_plugin(&mut self, data_json: String, timestamp: TimestampMs) {
+        self.record(Event {
+            timestamp,
+            data: EventData::Plugin(data_json),
+        });
+    }
+
+    /// Records a Custom event.
+    pub fn record_custom(&mut self, tag: &str, payload_json: String, timestamp: TimestampMs) {
+        self.record(Event {
+            timestamp,
+            data: EventData::Custom(Custom {
+                tag: tag.into(),
+                payload_json,
+            }),
+        });
+    }
+
+    /// From now on, events are held (a full snapshot is being written).
+    pub fn hold(&mut self) {
+        self.held.get_or_insert_with(Vec::new);
+    }
+
+    /// Ends holding; the events held, for the caller to record after
+    /// what must precede them.
+    pub fn release(&mut self) -> Vec<Event> {
+        self.held.take().unwrap_or_default()
+    }
+
+    pub fn has_emit(&self) -> bool {
+        self.emit.is_some()
+    }
+
+    /// Queues an event's JSON for the page's `emit` callback.
+    pub fn queue_emit(&mut self, json: String) {
+        self.pending_emits.push(json);
+    }
+
+    /// The events waiting for `emit`, and the callback; no callback when
+    /// nothing waits, so frequent calls (scroll, keydown) skip the clone,
+    /// which is a JS<->wasm crossing.
+    pub fn take_pending_emits(&mut self) -> (Vec<String>, Option<js_sys::Function>) {
+        if self.pending_emits.is_empty() {
+            return (Vec::new(), None);
+        }
+        (std::mem::take(&mut self.pending_emits), self.emit.clone())
+    }
+
+    /// Starts the FullSnapshot event in the open chunk; its node follows
+    /// in parts.
+    pub fn begin_streamed_snapshot(&mut self, timestamp: TimestampMs) {
+        let Some(wire) = &mut self.wire else { return };
+        let sealed = wire.chunker.begin_streamed(timestamp);
+        wire.chunker.push_part(FullSnapshot::JSON_HEAD);
+        if let Some(sealed) = sealed {
+            self.ship(sealed, false);
+        }
+    }
+
+    pub fn push_snapshot_part(&mut self, json: &str) {
+        if let Some(wire) = &mut self.wire {
+            wire.chunker.push_part(json);
+        }
+    }
+
+    pub fn end_streamed_snapshot(&mut self, tail: &str) {
+        let Some(wire) = &mut self.wire else { return };
+        wire.chunker.push_part(tail);
+        if let Some(sealed) = wire.chunker.end_streamed() {
+            self.ship(sealed, false);
+        }
+    }
+
+    /// Continues in a new replay: a chunker for `replay_id` (its seq from
+    /// storage), carrying `user` in its metadata.
+    pub fn open_replay(
+        &mut self,
+        replay_id: &ReplayId,
+        max_chunk_bytes: usize,
+        user: Option<&str>,
+    ) {
+        if let Some(wire) = &mut self.wire {
+            let next_seq = self.storage.next_seq(&replay_id.to_string());
+            wire.chunker = Chunker::new(replay_id.clone(), next_seq, max_chunk_bytes);
+            if let Some(user) = user {
+                wire.chunker.set_user(user.to_owned());
+            }
+        }
+    }
+
+    /// The user every chunk sealed from now on carries.
+    pub fn set_user(&mut self, user_json: &str) {
+        if let Some(wire) = &mut self.wire {
+            wire.chunker.set_user(user_json.to_owned());
+        }
+    }
+
+    /// Seals the open chunk, if it holds events. The caller finishes any
+    /// snapshot under way first: never half a snapshot in a chunk.
+    pub fn seal(&mut self) -> Option<SealedChunk> {
+        self.wire.as_mut()?.chunker.seal()
+    }
+
+    /// Seals the open chunk and returns its record for the caller to await
+    /// its storing (`flush()`, `stop()`).
+    pub fn seal_for_caller(&mut self) -> Option<Sealed> {
+        let sealed = self.seal()?;
+        // So a reload never reuses the seq: written as soon as it is sealed.
+        self.storage
+            .save_next_seq(&sealed.replay_id.to_string(), sealed.seq + 1);
+        let courier = self.wire.as_ref()?.courier.clone();
+        Some((courier, self.outbox_record(sealed)?))
+    }
+
+    /// Seals the open chunk and ships it; `before_unload` when the page is
+    /// going away.
+    pub fn seal_and_ship(&mut self, before_unload: bool) {
+        if let Some(sealed) = self.seal() {
+            self.ship(sealed, before_unload);
+        }
+    }
+
+    fn ship(&mut self, sealed: SealedChunk, before_unload: bool) {
+        let Some(wire) = &self.wire else { return };
+        let courier = wire.courier.clone();
+        self.log.info(&format!(
+            "sealed {}#{}: {} events, {} bytes raw, {} gzip",
+            sealed.replay_id,
+            sealed.seq,
+            sealed.event_count,
+            sealed.raw_len,
+            sealed.body.len()
+        ));
+        let (replay_id, next_seq) = (sealed.replay_id.to_string(), sealed.seq + 1);
+        let Some(record) = self.outbox_record(sealed) else {
+            return;
+        };
+        // A closing tab parks before anything else it writes: the parked
+        // copy is what must outlive the tab, and a closing tab's pagehide
+        // work can be cut short (seen in Firefox).
+        if before_unload {
+            courier.send_before_unload(record.clone());
+        }
+        self.storage.save_next_seq(&replay_id, next_seq);
+        wasm_bindgen_futures::spawn_local(courier.store(record));
+    }
+
+    fn outbox_record(&self, sealed: SealedChunk) -> Option<OutboxRecord> {
+        let wire = self.wire.as_ref()?;
+        Some(OutboxRecord {
+            replay_id: sealed.replay_id.to_string(),
+            seq: sealed.seq,
+            endpoint: wire.endpoint.clone(),
+            api_key: wire.api_key.clone(),
+            body: sealed.body,
+            created_at_ms: clock::now(),
+        })
+    }
+}
