@@ -5,6 +5,7 @@
 //! layer (`crate::web`) plugs the live browser DOM into these.
 
 pub mod chunk;
+pub mod console;
 pub mod delivery;
 pub mod dom;
 pub mod event;

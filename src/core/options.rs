@@ -8,6 +8,7 @@
 use std::fmt;
 
 use super::chunk::DEFAULT_MAX_CHUNK_BYTES;
+use super::console::{ConsoleLevel, DEFAULT_CAPTURED_LEVELS};
 use super::outbox::OutboxLimits;
 use super::privacy::PrivacyRules;
 use super::replay_id::{DeviceId, IdError, SessionId};
@@ -20,6 +21,8 @@ pub enum OptionValue {
     Number(f64),
     Text(String),
     Function,
+    /// An array whose items are all strings.
+    Texts(Vec<String>),
     /// Any other JS value; the string is its kind for the error message
     /// ("object", "array", "null", ...).
     Other(&'static str),
@@ -32,6 +35,7 @@ impl OptionValue {
             OptionValue::Number(_) => "number",
             OptionValue::Text(_) => "string",
             OptionValue::Function => "function",
+            OptionValue::Texts(_) => "array",
             OptionValue::Other(kind) => kind,
         }
     }
@@ -40,6 +44,19 @@ impl OptionValue {
         match self {
             OptionValue::Number(number) => super::json::format_number(*number),
             OptionValue::Text(text) => format!("'{text}'"),
+            OptionValue::Texts(texts) => {
+                let mut out = String::from("[");
+                for (index, text) in texts.iter().enumerate() {
+                    if index > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push('\'');
+                    out.push_str(text);
+                    out.push('\'');
+                }
+                out.push(']');
+                out
+            }
             other => other.kind().to_owned(),
         }
     }
@@ -50,6 +67,23 @@ pub const DEFAULT_FLUSH_INTERVAL_MS: f64 = 5_000.0;
 
 /// Default time after which a request with no answer counts as failed.
 pub const DEFAULT_REQUEST_TIMEOUT_MS: f64 = 30_000.0;
+
+/// Default look-back of buffer mode: what a flush covers before its trigger.
+pub const DEFAULT_BUFFER_MS: f64 = 60_000.0;
+
+/// Default cap on buffer mode's memory: its compressed chunks.
+pub const DEFAULT_MAX_BUFFER_BYTES: usize = 10 * 1024 * 1024;
+
+/// How a recording sends what it records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RecordingMode {
+    /// Chunks are sent as they are sealed.
+    #[default]
+    Normal,
+    /// Chunks are kept in memory (the last `bufferMs` at least) and sent
+    /// only once an error or `flush()` triggers; normal from then on.
+    Buffer,
+}
 
 /// Every option `start()` accepts, with what it takes.
 pub const KNOWN_OPTIONS: &[(&str, &str)] = &[
@@ -71,6 +105,26 @@ pub const KNOWN_OPTIONS: &[(&str, &str)] = &[
         "a boolean (default false): identify(userId) makes the user id the device id",
     ),
     ("sampleRate", "a number from 0 to 1 (default 1)"),
+    (
+        "mode",
+        "'normal' (default: chunks are sent as recorded) or 'buffer' (kept in memory, sent once an error or flush() triggers)",
+    ),
+    (
+        "bufferMs",
+        "a number of milliseconds from 5000 to 600000 (default 60000): what buffer mode keeps before a trigger",
+    ),
+    (
+        "maxBufferBytes",
+        "a number of bytes from 262144 to 268435456 (default 10485760): buffer mode's memory cap, in compressed chunks",
+    ),
+    (
+        "errorSampleRate",
+        "a number from 0 to 1 (default 1): the share of sessions buffered in buffer mode",
+    ),
+    (
+        "captureConsole",
+        "an array of console methods to record, of log info warn error debug assert trace (default ['error', 'warn']; [] records none)",
+    ),
     ("maskAllInputs", "a boolean (default true)"),
     ("maskAllText", "a boolean (default false)"),
     (
@@ -150,6 +204,26 @@ pub struct RecorderOptions {
     pub checkout_every_ms: Option<f64>,
     /// Take a fresh full snapshot after this many incremental events.
     pub checkout_every_nth: Option<u32>,
+    pub mode: RecordingMode,
+    /// Buffer mode keeps at least this much before a trigger.
+    pub buffer_ms: f64,
+    /// Buffer mode's cap on its compressed chunks.
+    pub max_buffer_bytes: usize,
+    /// The share of sessions buffer mode records.
+    pub error_sample_rate: f64,
+    /// The console methods recorded.
+    pub capture_console: Vec<ConsoleLevel>,
+}
+
+impl RecorderOptions {
+    /// The share of sessions recorded: `sampleRate` in normal mode,
+    /// `errorSampleRate` in buffer mode.
+    pub fn session_sample_rate(&self) -> f64 {
+        match self.mode {
+            RecordingMode::Normal => self.sample_rate,
+            RecordingMode::Buffer => self.error_sample_rate,
+        }
+    }
 }
 
 impl Default for RecorderOptions {
@@ -171,6 +245,11 @@ impl Default for RecorderOptions {
             checkout_every_ms: None,
             checkout_every_nth: None,
             user_id_as_device_id: false,
+            mode: RecordingMode::Normal,
+            buffer_ms: DEFAULT_BUFFER_MS,
+            max_buffer_bytes: DEFAULT_MAX_BUFFER_BYTES,
+            error_sample_rate: 1.0,
+            capture_console: DEFAULT_CAPTURED_LEVELS.to_vec(),
         }
     }
 }
@@ -311,6 +390,28 @@ impl RecorderOptions {
                         Some(SessionId::from_number(*number).map_err(OptionsError::BadId)?);
                 }
                 ("sampleRate", _) => options.sample_rate = number_in(0.0, 1.0)?,
+                ("errorSampleRate", _) => options.error_sample_rate = number_in(0.0, 1.0)?,
+                ("mode", OptionValue::Text(mode)) => {
+                    options.mode = match mode.as_str() {
+                        "normal" => RecordingMode::Normal,
+                        "buffer" => RecordingMode::Buffer,
+                        _ => return Err(bad_value()),
+                    }
+                }
+                ("bufferMs", _) => options.buffer_ms = number_in(5_000.0, 600_000.0)?,
+                ("maxBufferBytes", _) => {
+                    options.max_buffer_bytes = number_in(262_144.0, 268_435_456.0)? as usize;
+                }
+                ("captureConsole", OptionValue::Texts(names)) => {
+                    let mut levels = Vec::with_capacity(names.len());
+                    for name in names {
+                        let level = ConsoleLevel::parse(name).ok_or_else(bad_value)?;
+                        if !levels.contains(&level) {
+                            levels.push(level);
+                        }
+                    }
+                    options.capture_console = levels;
+                }
                 ("flushIntervalMs", _) => options.flush_interval_ms = number_in(100.0, 600_000.0)?,
                 ("maxChunkBytes", _) => {
                     options.max_chunk_bytes = number_in(16_384.0, 16_777_216.0)? as usize;
@@ -443,6 +544,95 @@ mod tests {
     }
 
     #[test]
+    fn buffer_mode_options_are_applied_and_checked() {
+        let destination = ("emit", OptionValue::Function);
+        let defaults = parse(&[destination.clone()]).unwrap();
+        assert_eq!(defaults.mode, RecordingMode::Normal);
+        assert_eq!(defaults.buffer_ms, 60_000.0);
+        assert_eq!(defaults.max_buffer_bytes, 10 * 1024 * 1024);
+        assert_eq!(defaults.session_sample_rate(), 1.0);
+        let options = parse(&[
+            destination.clone(),
+            ("mode", OptionValue::Text("buffer".into())),
+            ("bufferMs", OptionValue::Number(5_000.0)),
+            ("maxBufferBytes", OptionValue::Number(262_144.0)),
+            ("sampleRate", OptionValue::Number(0.1)),
+            ("errorSampleRate", OptionValue::Number(0.5)),
+        ])
+        .unwrap();
+        assert_eq!(options.mode, RecordingMode::Buffer);
+        assert_eq!(options.buffer_ms, 5_000.0);
+        assert_eq!(options.max_buffer_bytes, 262_144);
+        assert_eq!(
+            options.session_sample_rate(),
+            0.5,
+            "buffer mode samples by errorSampleRate"
+        );
+        let error = parse(&[
+            destination.clone(),
+            ("mode", OptionValue::Text("lazy".into())),
+        ])
+        .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("rewind option 'mode' must be 'normal'"),
+            "{error}"
+        );
+        assert!(error.to_string().ends_with("got 'lazy'"), "{error}");
+        let error = parse(&[destination, ("bufferMs", OptionValue::Number(1_000.0))]).unwrap_err();
+        assert!(error.to_string().contains("from 5000 to 600000"), "{error}");
+    }
+
+    #[test]
+    fn capture_console_takes_a_list_of_methods() {
+        let destination = ("emit", OptionValue::Function);
+        let defaults = parse(&[destination.clone()]).unwrap();
+        assert_eq!(
+            defaults.capture_console,
+            vec![ConsoleLevel::Error, ConsoleLevel::Warn]
+        );
+        let none = parse(&[
+            destination.clone(),
+            ("captureConsole", OptionValue::Texts(vec![])),
+        ])
+        .unwrap();
+        assert!(none.capture_console.is_empty());
+        let some = parse(&[
+            destination.clone(),
+            (
+                "captureConsole",
+                OptionValue::Texts(vec!["log".into(), "assert".into(), "log".into()]),
+            ),
+        ])
+        .unwrap();
+        assert_eq!(
+            some.capture_console,
+            vec![ConsoleLevel::Log, ConsoleLevel::Assert]
+        );
+        let error = parse(&[
+            destination.clone(),
+            (
+                "captureConsole",
+                OptionValue::Texts(vec!["warn".into(), "table".into()]),
+            ),
+        ])
+        .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("log info warn error debug assert trace"),
+            "{error}"
+        );
+        assert!(
+            error.to_string().ends_with("got ['warn', 'table']"),
+            "{error}"
+        );
+        let error = parse(&[destination, ("captureConsole", OptionValue::Bool(true))]).unwrap_err();
+        assert!(error.to_string().ends_with("got boolean"), "{error}");
+    }
+
+    #[test]
     fn out_of_range_numbers_name_the_range() {
         let error = parse(&[("sampleRate", OptionValue::Number(1.5))]).unwrap_err();
         assert_eq!(
@@ -485,7 +675,7 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "unknown rewind option 'maskAllInput' (did you mean 'maskAllInputs'?); \
-             allowed options: endpoint, apiKey, deviceId, sessionId, userIdAsDeviceId, sampleRate, maskAllInputs, \
+             allowed options: endpoint, apiKey, deviceId, sessionId, userIdAsDeviceId, sampleRate, mode, bufferMs, maxBufferBytes, errorSampleRate, captureConsole, maskAllInputs, \
              maskAllText, maskTextSelector, blockSelector, ignoreSelector, checkoutEveryNms, checkoutEveryNth, \
              flushIntervalMs, maxChunkBytes, sessionIdleTimeoutMs, maxSessionDurationMs, maxOutboxBytes, \
              maxOutboxAgeMs, requestTimeoutMs, debug, emit"

@@ -143,6 +143,17 @@ impl Recorder {
             .then(|| recording.replay_id().to_string())
     }
 
+    /// The time (epoch ms) of the current replay's first event: where a
+    /// player starts it; undefined when not recording.
+    #[wasm_bindgen(js_name = replayStartTimestamp)]
+    pub fn replay_start_timestamp(&self) -> Option<f64> {
+        let recording = self.recording.try_borrow().ok()?;
+        recording
+            .is_capturing()
+            .then(|| recording.replay_start_ms())
+            .flatten()
+    }
+
     /// The current session id.
     #[wasm_bindgen(js_name = sessionId)]
     pub fn session_id(&self) -> Option<String> {

@@ -104,9 +104,20 @@ fn option_value(value: &JsValue) -> OptionValue {
         OptionValue::Text(text)
     } else if value.is_function() {
         OptionValue::Function
+    } else if let Some(texts) = string_array(value) {
+        OptionValue::Texts(texts)
     } else {
         OptionValue::Other(kind_of(value))
     }
+}
+
+/// The strings of an array whose items are all strings.
+fn string_array(value: &JsValue) -> Option<Vec<String>> {
+    if !js_sys::Array::is_array(value) {
+        return None;
+    }
+    let array: &js_sys::Array = value.unchecked_ref();
+    array.iter().map(|item| item.as_string()).collect()
 }
 
 /// A short name of a JS value's kind for error messages.

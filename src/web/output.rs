@@ -41,6 +41,8 @@ pub struct Output {
     log: Rc<DebugLog>,
     /// Counts toward the next checkout.
     pub checkouts: Checkouts,
+    /// The time of the current replay's first event.
+    replay_start_ms: Option<TimestampMs>,
 }
 
 impl Output {
@@ -58,12 +60,14 @@ impl Output {
             storage,
             log,
             checkouts: Checkouts::default(),
+            replay_start_ms: None,
         }
     }
 
     /// Records an event: held while a snapshot is written, else written to
     /// the open chunk and queued for `emit`.
     pub fn record(&mut self, event: Event) {
+        self.replay_start_ms.get_or_insert(event.timestamp);
         if let Some(held) = &mut self.held {
             held.push(event);
             return;
@@ -124,6 +128,11 @@ impl Output {
         self.held.take().unwrap_or_default()
     }
 
+    /// The time of the current replay's first event, once it has one.
+    pub fn replay_start_ms(&self) -> Option<TimestampMs> {
+        self.replay_start_ms
+    }
+
     pub fn has_emit(&self) -> bool {
         self.emit.is_some()
     }
@@ -176,6 +185,7 @@ impl Output {
         max_chunk_bytes: usize,
         user: Option<&str>,
     ) {
+        self.replay_start_ms = None;
         if let Some(wire) = &mut self.wire {
             let next_seq = self.storage.next_seq(&replay_id.to_string());
             wire.chunker = Chunker::new(replay_id.clone(), next_seq, max_chunk_bytes);

@@ -212,6 +212,11 @@ impl Recording {
         }
     }
 
+    /// The time of the current replay's first event (epoch ms).
+    pub fn replay_start_ms(&self) -> Option<f64> {
+        self.out.replay_start_ms()
+    }
+
     pub fn session_id(&self) -> &str {
         self.session.id.as_str()
     }
