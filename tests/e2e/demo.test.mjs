@@ -43,6 +43,30 @@ test('the demo replays the recorded app beside it, masking what was typed', asyn
   assert.deepEqual(errors, []);
 });
 
+test("the app's warning button, beside 'Throw an error', logs a warning with a small object", async () => {
+  const { page, errors } = await freshPage({ viewport: { width: 1200, height: 760 } });
+  let warningCount = 0;
+  page.on('console', (message) => {
+    if (message.type() === 'warning') warningCount += 1;
+  });
+  await page.goto(`${demo.origin}/`);
+  const app = page.frameLocator('#app');
+  const warn = app.locator('#warn');
+  assert.equal(await warn.textContent(), 'Log a warning');
+  // Side by side, on one row.
+  const [warnBox, boomBox] = [await warn.boundingBox(), await app.locator('#boom').boundingBox()];
+  assert.ok(warnBox.x + warnBox.width <= boomBox.x && Math.abs(warnBox.y - boomBox.y) < 2, JSON.stringify({ warnBox, boomBox }));
+  const warned = page.waitForEvent('console', { predicate: (message) => message.type() === 'warning', timeout: 5000 });
+  await warn.click();
+  const message = await warned;
+  assert.deepEqual(await Promise.all(message.args().map((arg) => arg.jsonValue())), [
+    'Demo warning: notes sync is slow',
+    { pending: 3, retryInMs: 1500 },
+  ]);
+  assert.equal(warningCount, 1);
+  assert.deepEqual(errors, [], 'a warning is no error');
+});
+
 test('the npm package, bundled by webpack 5 in www/, records the page', async () => {
   const { page, errors } = await freshPage();
   await page.goto(`${demo.origin}/npm.html`);

@@ -1,11 +1,15 @@
 // The player: lists the replays the reference collector holds (newest
 // first), and plays one with rrweb-player, fetching its gzip chunks and
-// inflating them in the browser. The log events and errors are listed
-// beside it; a click seeks there. ?replay=<id>&t=<epoch ms> opens a replay
-// 5 s before t (a link from an error report). Missing chunks are shown.
-// When the collector demands a read key (REWIND_READ_KEYS), the page asks
-// for one in a small form, keeps it in sessionStorage, sends it with every
-// read and asks again when it is refused.
+// inflating them in the browser. The log events and console events (the
+// page's errors and warnings, rrweb/console@1) are listed beside it; console
+// events also get a marker on the player's progress bar, coloured by level
+// (errors red, warnings amber, other levels grey). A click on a log entry
+// seeks to it; on a console marker or entry, 5 s before it (clamped to the
+// start), to see what led there. Each error carries the link an error report
+// would: ?replay=<id>&t=<epoch ms>, which opens a replay 5 s before t.
+// Missing chunks are shown. When the collector demands a read key
+// (REWIND_READ_KEYS), the page asks for one in a small form, keeps it in
+// sessionStorage, sends it with every read and asks again when it is refused.
 const api = (replayId) => `/api/replays/${encodeURIComponent(replayId)}`;
 const $ = (selector) => document.querySelector(selector);
 const KEY_STORAGE = 'rewind.readKey';
@@ -108,7 +112,7 @@ async function listReplays() {
     item.innerHTML = `<strong></strong><span class="meta"></span>`;
     item.querySelector('strong').textContent = new Date(replay.start).toLocaleString();
     item.querySelector('.meta').textContent =
-      `${replay.replayId}${user} · ${formatTime(replay.durationMs)} · ${replay.chunks} chunks`;
+      `${replay.replayId}${user} · ${formatTime(replay.durationMs)} · ${plural(replay.chunks, 'chunk')}`;
     if (replay.errors) {
       const errors = document.createElement('span');
       errors.className = 'meta errors';
@@ -143,15 +147,152 @@ async function loadEvents(replay) {
   return { events, missing: missing.sort((a, b) => a - b) };
 }
 
+/** How far before a console event (or a linked moment) the player opens. */
+const LOOK_BACK_MS = 5000;
+/** The colour of a console level: errors red, warnings amber, the rest neutral. */
+const TONES = { error: 'error', assert: 'error', warn: 'warn' };
+const PREVIEW_CHARS = 160;
+
+/**
+ * One console argument as the list shows it. rrweb/console@1 stores each
+ * argument as its JSON text: a string shows bare, anything else as JSON on
+ * one line; text that is not JSON shows as it is.
+ */
+function previewArgument(text) {
+  if (typeof text !== 'string') return String(text);
+  try {
+    const value = JSON.parse(text);
+    // Indented, then put on one line: spaces after ':' and ',' let it wrap.
+    return typeof value === 'string' ? value : JSON.stringify(value, null, 1);
+  } catch {
+    return text;
+  }
+}
+
+/** A console event's arguments on one line, at most PREVIEW_CHARS long. */
+function consolePreview(args) {
+  const parts = Array.isArray(args) ? args : args === undefined ? [] : [args];
+  const text = parts.map(previewArgument).join(' ').replace(/\s+/g, ' ').trim();
+  if (!text) return '(no message)';
+  return text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text;
+}
+
 function describeEvent(event) {
-  if (event.type === 5 && event.data.tag === 'log') return { kind: 'log', text: event.data.payload.message };
-  if (event.type === 5 && event.data.tag === 'identify') return { kind: 'log', text: `identified as ${event.data.payload.userId}` };
-  if (event.type === 6 && event.data.plugin === 'rrweb/console@1' && event.data.payload.level === 'error') {
-    let text = event.data.payload.payload?.[0] ?? 'error';
-    try { text = JSON.parse(text); } catch { /* already plain */ }
-    return { kind: 'error', text };
+  if (event.type === 5 && event.data?.tag === 'log') return { kind: 'log', text: event.data.payload.message };
+  if (event.type === 5 && event.data?.tag === 'identify') return { kind: 'log', text: `identified as ${event.data.payload.userId}` };
+  if (event.type === 6 && event.data?.plugin === 'rrweb/console@1') {
+    const payload = event.data.payload ?? {};
+    const level = typeof payload.level === 'string' && payload.level ? payload.level : 'log';
+    return { kind: 'console', level, tone: TONES[level] ?? 'neutral', text: consolePreview(payload.payload) };
   }
   return null;
+}
+
+/** The link an error report carries: this player, 5 s before `timestamp`. */
+function linkTo(replayId, timestamp) {
+  return `player.html?replay=${encodeURIComponent(replayId)}&t=${timestamp}`;
+}
+
+function plural(count, word) {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/** Seeks to `offset` less the look-back, never before the start; paused. */
+function seekBefore(offset) {
+  player.goto(Math.max(0, offset - LOOK_BACK_MS), false);
+}
+
+/** Marks one console event (its marker and its entry) as the one looked at. */
+function select(entry) {
+  for (const element of document.querySelectorAll('#timeline .selected, #stage .selected')) element.classList.remove('selected');
+  if (!entry) return;
+  entry.marker?.classList.add('selected');
+  entry.item.classList.add('selected');
+  entry.item.scrollIntoView({ block: 'nearest' });
+}
+
+/** A list entry of a console event: level, time, message, and for errors the link. */
+function consoleItem(replayId, entry) {
+  const item = document.createElement('li');
+  item.className = `console ${entry.tone}`;
+  item.dataset.level = entry.level;
+  item.dataset.offset = String(entry.offset);
+  item.title = 'Click: play from 5 s before';
+  const head = document.createElement('div');
+  head.className = 'entry-head';
+  const level = document.createElement('span');
+  level.className = 'level';
+  level.textContent = entry.level;
+  const time = document.createElement('time');
+  time.textContent = formatTime(entry.offset);
+  head.append(level, time);
+  const text = document.createElement('span');
+  text.className = 'text';
+  text.textContent = entry.text;
+  item.append(head, text);
+  if (entry.tone === 'error') {
+    const link = document.createElement('a');
+    link.className = 'open-at';
+    link.href = linkTo(replayId, entry.timestamp);
+    link.textContent = 'open in player at this error';
+    link.title = 'The link an error report carries (?replay=<id>&t=<epoch ms>): it opens the replay 5 s before the error';
+    link.addEventListener('click', (event) => event.stopPropagation());
+    item.append(link);
+  }
+  return item;
+}
+
+/**
+ * The console markers, laid over rrweb-player's progress bar at the same
+ * scale (offset / total time); a click seeks 5 s before the event, not where
+ * the bar was hit.
+ */
+function drawMarkers(entries) {
+  const progress = $('#stage .rr-progress');
+  if (!progress || entries.length === 0) return;
+  const total = player.getReplayer().getMetaData().totalTime;
+  const layer = document.createElement('div');
+  layer.className = 'console-markers';
+  for (const entry of entries) {
+    const marker = document.createElement('button');
+    marker.type = 'button';
+    marker.className = `console-marker ${entry.tone}`;
+    marker.dataset.level = entry.level;
+    marker.dataset.offset = String(entry.offset);
+    marker.style.left = `${total > 0 ? Math.min(100, (100 * entry.offset) / total) : 0}%`;
+    marker.title = `${entry.level} at ${formatTime(entry.offset)}: ${entry.text}`;
+    marker.setAttribute('aria-label', `${entry.level} at ${formatTime(entry.offset)}, play from 5 s before`);
+    marker.addEventListener('click', (event) => {
+      event.stopPropagation(); // not the bar's own seek to where it was hit
+      seekBefore(entry.offset);
+      select(entry);
+    });
+    entry.marker = marker;
+    layer.append(marker);
+  }
+  progress.append(layer);
+}
+
+/** "Console: 1 error, 1 warning" under the player, or nothing. */
+function summarize(entries) {
+  const summary = $('#console-summary');
+  const count = (tone) => entries.filter((entry) => entry.tone === tone).length;
+  const parts = [
+    [count('error'), 'error'],
+    [count('warn'), 'warning'],
+    [count('neutral'), 'other message'],
+  ].filter(([n]) => n > 0);
+  summary.hidden = parts.length === 0;
+  summary.replaceChildren();
+  if (summary.hidden) return;
+  summary.append('Console: ');
+  parts.forEach(([n, word], index) => {
+    const part = document.createElement('span');
+    part.className = `tally ${word === 'error' ? 'error' : word === 'warning' ? 'warn' : 'neutral'}`;
+    part.textContent = plural(n, word);
+    summary.append(...(index ? [', ', part] : [part]));
+  });
+  summary.append(' · a marker or an entry plays from 5 s before it');
 }
 
 async function openReplay(replayId, atTimestamp) {
@@ -179,18 +320,47 @@ async function openReplay(replayId, atTimestamp) {
   });
   const timeline = $('#timeline');
   timeline.replaceChildren();
+  const entries = [];
   for (const event of events) {
     const described = describeEvent(event);
     if (!described) continue;
+    const offset = event.timestamp - start;
+    if (described.kind === 'console') {
+      const entry = { ...described, offset, timestamp: event.timestamp };
+      entry.item = consoleItem(replayId, entry);
+      entry.item.addEventListener('click', () => {
+        seekBefore(offset);
+        select(entry);
+      });
+      entries.push(entry);
+      timeline.append(entry.item);
+      continue;
+    }
     const item = document.createElement('li');
     item.className = described.kind;
-    item.dataset.offset = String(event.timestamp - start);
-    item.textContent = `${formatTime(event.timestamp - start)}  ${described.text}`;
-    item.addEventListener('click', () => player.goto(event.timestamp - start, false));
+    item.dataset.offset = String(offset);
+    item.textContent = `${formatTime(offset)}  ${described.text}`;
+    item.addEventListener('click', () => player.goto(offset, false));
     timeline.append(item);
   }
-  if (atTimestamp !== undefined) player.goto(Math.max(0, atTimestamp - 5000 - start), false);
-  window.currentReplay = { replayId, start, events: events.length, player };
+  drawMarkers(entries);
+  summarize(entries);
+  if (atTimestamp !== undefined) {
+    player.goto(Math.max(0, atTimestamp - LOOK_BACK_MS - start), false);
+    // A link to an error (its time as the error report has it, within 1 s of
+    // the recorded event): that error's entry is the one looked at.
+    const linked = entries
+      .filter((entry) => entry.tone === 'error' && Math.abs(entry.timestamp - atTimestamp) <= 1000)
+      .sort((a, b) => Math.abs(a.timestamp - atTimestamp) - Math.abs(b.timestamp - atTimestamp))[0];
+    select(linked);
+  }
+  window.currentReplay = {
+    replayId,
+    start,
+    events: events.length,
+    player,
+    console: entries.map(({ level, tone, offset, timestamp, text }) => ({ level, tone, offset, timestamp, text })),
+  };
 }
 
 const query = new URLSearchParams(location.search);
