@@ -4,9 +4,12 @@
 //! A chunk is compressed as its events arrive (streamed into the gzip
 //! encoder), so sealing it costs only the encoder's final block, not a
 //! second pass over the data. Its JSON:
-//! `{"replayId","deviceId","sessionId","seq","sdk":{"name","version"},
-//!   "events":[...],"startTimestamp","endTimestamp"}` — the timestamps come
-//! last because they are known only when the chunk is sealed.
+//! `{"replayId","deviceId","sessionId","sdk":{"name","version"},
+//!   "events":[...],"startTimestamp","endTimestamp","seq"}` — the timestamps
+//! come last because they are known only when the chunk is sealed, and the
+//! seq after them, uncompressed in a final stored deflate block, so that a
+//! sealed chunk can be numbered again without being compressed again:
+//! buffer mode numbers its chunks only when it sends them.
 
 use std::io::Write;
 
@@ -20,10 +23,10 @@ use super::replay_id::ReplayId;
 /// Default cap on a chunk's uncompressed size.
 pub const DEFAULT_MAX_CHUNK_BYTES: usize = 1024 * 1024;
 
-/// Room kept for the trailer (`],"startTimestamp":…,"endTimestamp":…}`)
-/// so a sealed chunk stays within the cap: two timestamps of at most 24
-/// characters each plus the keys.
-const TRAILER_RESERVE: usize = 96;
+/// Room kept for the trailer (`],"startTimestamp":…,"endTimestamp":…,
+/// "seq":…}`) so a sealed chunk stays within the cap: two timestamps of at
+/// most 24 characters each, a seq of at most 16, plus the keys.
+const TRAILER_RESERVE: usize = 128;
 
 /// The SDK name and version written into every chunk.
 pub const SDK_NAME: &str = "rewind";
@@ -36,6 +39,11 @@ pub struct SealedChunk {
     pub seq: u64,
     /// The gzip-compressed JSON document.
     pub body: Vec<u8>,
+    /// Where the stored block carrying the seq starts in `body`, and the
+    /// CRC-32 state of the JSON before it: what numbering again needs.
+    tail_at: usize,
+    crc_before_tail: Crc32,
+    raw_len_before_tail: usize,
     /// Size of the JSON before compression.
     pub raw_len: usize,
     pub event_count: usize,
@@ -71,7 +79,7 @@ const CRC32_TABLE: [u32; 256] = {
 };
 
 /// Running CRC-32 of the uncompressed data.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct Crc32(u32);
 
 impl Crc32 {
@@ -106,6 +114,7 @@ struct OpenChunk {
 
 impl OpenChunk {
     fn new(replay_id: &ReplayId, seq: u64, level: Compression) -> Self {
+        // The seq is written when the chunk is sealed (see the module doc).
         let mut header = String::with_capacity(160);
         header.push_str("{\"replayId\":");
         write_str(&mut header, &replay_id.to_string());
@@ -113,8 +122,6 @@ impl OpenChunk {
         write_str(&mut header, replay_id.device_id.as_str());
         header.push_str(",\"sessionId\":");
         write_str(&mut header, replay_id.session_id.as_str());
-        header.push_str(",\"seq\":");
-        write_number(&mut header, seq as f64);
         header.push_str(",\"sdk\":{\"name\":");
         write_str(&mut header, SDK_NAME);
         header.push_str(",\"version\":");
@@ -156,6 +163,7 @@ impl OpenChunk {
 
     fn seal(mut self, replay_id: ReplayId, user_json: Option<&str>) -> SealedChunk {
         let mut trailer = String::from("],\"startTimestamp\":");
+        // (Its closing brace comes with the seq, in `write_seq`.)
         write_number(&mut trailer, self.start_timestamp);
         trailer.push_str(",\"endTimestamp\":");
         write_number(&mut trailer, self.end_timestamp);
@@ -163,23 +171,59 @@ impl OpenChunk {
             trailer.push_str(",\"user\":");
             trailer.push_str(user);
         }
-        trailer.push('}');
         self.write(trailer.as_bytes());
-        let Ok(mut body) = self.encoder.finish() else {
+        // A sync flush ends the compressed data on a byte boundary, where
+        // the stored block with the seq can start.
+        if self.encoder.flush().is_err() {
             unreachable!("deflate into memory cannot fail");
-        };
-        body.extend_from_slice(&self.crc.finish().to_le_bytes());
-        // ISIZE: the uncompressed length modulo 2^32.
-        body.extend_from_slice(&(self.raw_len as u32).to_le_bytes());
-        SealedChunk {
+        }
+        let body = std::mem::take(self.encoder.get_mut());
+        let mut sealed = SealedChunk {
             replay_id,
             seq: self.seq,
+            tail_at: body.len(),
             body,
+            crc_before_tail: self.crc,
+            raw_len_before_tail: self.raw_len,
             raw_len: self.raw_len,
             event_count: self.event_count,
             start_timestamp: self.start_timestamp,
             end_timestamp: self.end_timestamp,
-        }
+        };
+        sealed.write_seq(self.seq);
+        sealed
+    }
+}
+
+impl SealedChunk {
+    /// Numbers the chunk `seq` (buffer mode numbers its chunks only when it
+    /// sends them); only its uncompressed tail and the gzip trailer change.
+    pub fn renumber(&mut self, seq: u64) {
+        self.seq = seq;
+        self.write_seq(seq);
+    }
+
+    /// Ends the body with `,"seq":N}` in a final stored deflate block, and
+    /// the gzip trailer.
+    fn write_seq(&mut self, seq: u64) {
+        let mut tail = String::from(",\"seq\":");
+        write_number(&mut tail, seq as f64);
+        tail.push('}');
+        let tail = tail.as_bytes();
+        self.body.truncate(self.tail_at);
+        // BFINAL = 1, BTYPE = 00 (stored), then LEN and its complement.
+        let len = tail.len() as u16;
+        self.body.push(1);
+        self.body.extend_from_slice(&len.to_le_bytes());
+        self.body.extend_from_slice(&(!len).to_le_bytes());
+        self.body.extend_from_slice(tail);
+        let mut crc = self.crc_before_tail;
+        crc.update(tail);
+        self.raw_len = self.raw_len_before_tail + tail.len();
+        self.body.extend_from_slice(&crc.finish().to_le_bytes());
+        // ISIZE: the uncompressed length modulo 2^32.
+        self.body
+            .extend_from_slice(&(self.raw_len as u32).to_le_bytes());
     }
 }
 
@@ -220,6 +264,14 @@ impl Chunker {
     /// The seq the next chunk to be sealed will carry.
     pub fn next_seq(&self) -> u64 {
         self.open.as_ref().map_or(self.next_seq, |open| open.seq)
+    }
+
+    /// Numbers the chunks from `next_seq` on, once buffered chunks were
+    /// numbered and sent before them. Only while no chunk is open.
+    pub fn continue_at(&mut self, next_seq: u64) {
+        if self.open.is_none() {
+            self.next_seq = next_seq;
+        }
     }
 
     /// Adds one event (its JSON). When it would push the open chunk past
@@ -509,5 +561,29 @@ mod tests {
             chunk.body.len(),
             chunk.raw_len
         );
+    }
+
+    #[test]
+    fn a_renumbered_chunk_is_the_same_document_with_its_new_seq() {
+        let mut chunker = Chunker::new(replay("dev", "42"), 7, 1 << 20);
+        chunker.set_user(r#"{"userId":"ada"}"#.into());
+        chunker.push(r#"{"type":4,"data":{},"timestamp":1}"#, 1.0);
+        chunker.push(r#"{"type":3,"data":{"source":2},"timestamp":9}"#, 9.0);
+        let mut chunk = chunker.seal().unwrap();
+        let original = gunzip(&chunk.body);
+        assert_eq!(original["seq"], 7);
+        for seq in [0, 12_345_678_901, 3] {
+            chunk.renumber(seq);
+            assert_eq!(chunk.seq, seq);
+            // GzDecoder checks the CRC-32 and the length of the new tail.
+            let renumbered = gunzip(&chunk.body);
+            assert_eq!(renumbered["seq"], seq);
+            let mut expected = original.clone();
+            expected["seq"] = json!(seq);
+            assert_eq!(renumbered, expected);
+        }
+        chunker.continue_at(4);
+        chunker.push(r#"{"type":5,"data":{},"timestamp":10}"#, 10.0);
+        assert_eq!(chunker.seal().unwrap().seq, 4);
     }
 }

@@ -4,6 +4,7 @@
 //! DOM it reads through [`dom::DomTree`], and what privacy demands. The web
 //! layer (`crate::web`) plugs the live browser DOM into these.
 
+pub mod buffer;
 pub mod chunk;
 pub mod console;
 pub mod delivery;

@@ -14,6 +14,7 @@ use super::dom::string_of;
 use super::error::WebError;
 use super::guard;
 use super::options::read_start_options;
+use super::output::store_in_order;
 use super::recorder::Recording;
 use super::signal::Signals;
 
@@ -122,13 +123,12 @@ impl Recorder {
     }
 
     /// Seals what gathered into a chunk now; resolves once it is stored
-    /// for delivery.
+    /// for delivery. In buffer mode, it is the trigger: what the buffer
+    /// kept is sent, and recording goes on in normal mode.
     pub fn flush(&self) -> js_sys::Promise {
-        let sealed = with_recording(&self.recording, Recording::flush).flatten();
+        let sealed = with_recording(&self.recording, Recording::flush).unwrap_or_default();
         wasm_bindgen_futures::future_to_promise(async move {
-            if let Some((courier, record)) = sealed {
-                courier.clone().store(record).await;
-            }
+            store_in_order(sealed).await;
             Ok(JsValue::UNDEFINED)
         })
     }
@@ -152,6 +152,22 @@ impl Recorder {
             .is_capturing()
             .then(|| recording.replay_start_ms())
             .flatten()
+    }
+
+    /// The compressed bytes buffer mode holds (0 in normal mode).
+    #[wasm_bindgen(js_name = bufferedBytes)]
+    pub fn buffered_bytes(&self) -> f64 {
+        self.recording
+            .try_borrow()
+            .map_or(0.0, |recording| recording.buffered_bytes() as f64)
+    }
+
+    /// Whether the recording keeps its chunks until a trigger (buffer mode).
+    #[wasm_bindgen(js_name = isBuffering)]
+    pub fn is_buffering(&self) -> bool {
+        self.recording
+            .try_borrow()
+            .is_ok_and(|recording| recording.is_capturing() && recording.is_buffering())
     }
 
     /// The current session id.

@@ -22,6 +22,7 @@ mod output;
 mod recorder;
 mod signal;
 mod snapshot;
+mod start;
 mod storage;
 mod transport;
 

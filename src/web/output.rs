@@ -1,10 +1,12 @@
 //! Where a recording's events go: the open chunk (sealed chunks go to the
-//! courier) and the page's `emit` callback. While a full snapshot is being
-//! written, events are held and follow it, so a replay never meets a node
-//! before the snapshot that creates it.
+//! courier, or in buffer mode to the buffer) and the page's `emit`
+//! callback. While a full snapshot is being written, events are held and
+//! follow it, so a replay never meets a node before the snapshot that
+//! creates it.
 
 use std::rc::Rc;
 
+use crate::core::buffer::ChunkBuffer;
 use crate::core::chunk::{Chunker, SealedChunk};
 use crate::core::event::{Custom, Event, EventData, FullSnapshot, TimestampMs};
 use crate::core::incremental::Incremental;
@@ -28,6 +30,20 @@ pub struct Wire {
 /// A sealed chunk's record, with the courier that is to store it.
 pub type Sealed = (Rc<CourierState>, OutboxRecord);
 
+/// Stores records in the outbox one after the other, in their order.
+pub async fn store_in_order(records: Vec<Sealed>) {
+    for (courier, record) in records {
+        courier.store(record).await;
+    }
+}
+
+/// Buffer mode's state: what is kept, and its limits.
+struct Buffering {
+    chunks: ChunkBuffer,
+    buffer_ms: f64,
+    max_bytes: usize,
+}
+
 /// A recording's output sink.
 pub struct Output {
     wire: Option<Wire>,
@@ -43,6 +59,8 @@ pub struct Output {
     pub checkouts: Checkouts,
     /// The time of the current replay's first event.
     replay_start_ms: Option<TimestampMs>,
+    /// In buffer mode until a trigger: sealed chunks are kept here.
+    buffering: Option<Buffering>,
 }
 
 impl Output {
@@ -61,7 +79,82 @@ impl Output {
             log,
             checkouts: Checkouts::default(),
             replay_start_ms: None,
+            buffering: None,
         }
+    }
+
+    /// From now on, sealed chunks are kept (at least the last `buffer_ms`,
+    /// at most `max_bytes` of them) instead of sent, until
+    /// [`Output::release_buffer`]. Anything kept before is dropped.
+    pub fn start_buffering(&mut self, buffer_ms: f64, max_bytes: usize) {
+        self.buffering = Some(Buffering {
+            chunks: ChunkBuffer::default(),
+            buffer_ms,
+            max_bytes,
+        });
+    }
+
+    pub fn is_buffering(&self) -> bool {
+        self.buffering.is_some()
+    }
+
+    /// The compressed bytes buffer mode holds.
+    pub fn buffered_bytes(&self) -> usize {
+        self.buffering
+            .as_ref()
+            .map_or(0, |buffering| buffering.chunks.bytes())
+    }
+
+    /// A checkout begins at `at_ms` in buffer mode: the open chunk is
+    /// sealed, so that the new segment starts with the checkout's Meta.
+    pub fn begin_buffer_segment(&mut self, at_ms: TimestampMs) {
+        if self.buffering.is_none() {
+            return;
+        }
+        self.seal_and_ship(false);
+        if let Some(buffering) = &mut self.buffering {
+            buffering.chunks.begin_segment(at_ms);
+        }
+    }
+
+    /// Whether buffer mode needs a checkout to start a new segment.
+    pub fn is_buffer_checkout_due(&self, now_ms: TimestampMs) -> bool {
+        self.buffering.as_ref().is_some_and(|buffering| {
+            buffering
+                .chunks
+                .is_checkout_due(now_ms, buffering.buffer_ms, buffering.max_bytes)
+        })
+    }
+
+    /// Ends buffer mode: the open chunk and everything kept, numbered from
+    /// seq 0, as records to store in this order; chunks after them go out
+    /// as sealed. Empty when not buffering.
+    pub fn release_buffer(&mut self) -> Vec<Sealed> {
+        if self.buffering.is_none() {
+            return Vec::new();
+        }
+        self.seal_and_ship(false);
+        let Some(mut buffering) = self.buffering.take() else {
+            return Vec::new();
+        };
+        if let Some(start) = buffering.chunks.start_ms() {
+            self.replay_start_ms = Some(start);
+        }
+        let chunks = buffering.chunks.take_numbered();
+        let next_seq = chunks.len() as u64;
+        let Some(wire) = &mut self.wire else {
+            return Vec::new();
+        };
+        wire.chunker.continue_at(next_seq);
+        let courier = wire.courier.clone();
+        if let Some(last) = chunks.last() {
+            self.storage
+                .save_next_seq(&last.replay_id.to_string(), next_seq);
+        }
+        chunks
+            .into_iter()
+            .filter_map(|chunk| Some((courier.clone(), self.outbox_record(chunk)?)))
+            .collect()
     }
 
     /// Records an event: held while a snapshot is written, else written to
@@ -130,7 +223,11 @@ impl Output {
 
     /// The time of the current replay's first event, once it has one.
     pub fn replay_start_ms(&self) -> Option<TimestampMs> {
-        self.replay_start_ms
+        // Buffer mode: where a flush now would start.
+        match &self.buffering {
+            Some(buffering) => buffering.chunks.start_ms(),
+            None => self.replay_start_ms,
+        }
     }
 
     pub fn has_emit(&self) -> bool {
@@ -211,6 +308,11 @@ impl Output {
     /// Seals the open chunk and returns its record for the caller to await
     /// its storing (`flush()`, `stop()`).
     pub fn seal_for_caller(&mut self) -> Option<Sealed> {
+        if self.buffering.is_some() {
+            // Kept, not sent.
+            self.seal_and_ship(false);
+            return None;
+        }
         let sealed = self.seal()?;
         // So a reload never reuses the seq: written as soon as it is sealed.
         self.storage
@@ -228,6 +330,20 @@ impl Output {
     }
 
     fn ship(&mut self, sealed: SealedChunk, before_unload: bool) {
+        if let Some(buffering) = &mut self.buffering {
+            let now = clock::now();
+            buffering.chunks.push(sealed, now);
+            let dropped = buffering
+                .chunks
+                .trim(now, buffering.buffer_ms, buffering.max_bytes);
+            if dropped > 0 {
+                self.log.info(&format!(
+                    "buffer: dropped its {dropped} oldest segment(s); {} bytes kept",
+                    buffering.chunks.bytes()
+                ));
+            }
+            return;
+        }
         let Some(wire) = &self.wire else { return };
         let courier = wire.courier.clone();
         self.log.info(&format!(

@@ -9,10 +9,10 @@ use std::rc::Rc;
 use wasm_bindgen::JsValue;
 use web_sys::{Document, VisibilityState, Window};
 
-use crate::core::chunk::Chunker;
 use crate::core::event::{Event, EventData, Meta, ScrollOffset};
 use crate::core::lifecycle::{self, EarlyCall, Opening, Tick};
 use crate::core::mirror::Mirror;
+use crate::core::options::RecordingMode;
 use crate::core::replay_id::{DeviceId, ReplayId};
 use crate::core::sampling::is_session_sampled;
 use crate::core::session::Session;
@@ -28,9 +28,10 @@ use super::listener::EventListener;
 use super::log::DebugLog;
 use super::observe::Observers;
 use super::options::StartOptions;
-use super::output::{Output, Sealed, Wire};
+use super::output::{store_in_order, Output, Sealed};
 use super::signal::{listen, Signal, Signals};
 use super::snapshot::{resolve_waiters, SnapshotJob, FIRST_SLICE_MS, SLICE_MS};
+use super::start::Start;
 use super::storage::TabStorage;
 
 /// What only a user does: a page scrolls by itself (scripts, scroll
@@ -72,69 +73,17 @@ impl Recording {
         early_calls: Vec<EarlyCall>,
         signals: Signals,
     ) -> Self {
-        let StartOptions {
-            recorder: options,
-            emit,
-            endpoint,
-        } = options;
-        let log = Rc::new(DebugLog::new(options.debug));
-        let storage = TabStorage::new(&window);
-        let now = clock::now();
-        let stored_device = options
-            .device_id
-            .clone()
-            .unwrap_or_else(|| storage.device_id());
-        let identity =
-            lifecycle::start_identity(stored_device, early_calls, options.user_id_as_device_id);
-        for refused in &identity.refused {
-            log.warn(&format!("identify() before start() ignored: {refused}"));
-        }
-        let stored_session = if options.session_id.is_none() {
-            storage.session()
-        } else {
-            None
-        };
-        let session = lifecycle::session_at_start(
-            options.session_id.clone(),
-            stored_session,
-            &options.session_policy,
-            now,
-        );
-        storage.save_session(&session);
-        courier.configure(
-            options.outbox_limits,
-            options.request_timeout_ms,
-            options.debug,
-        );
-        let is_sampled = is_session_sampled(session.id.as_str(), options.sample_rate);
-        let replay_id = ReplayId {
-            device_id: identity.device_id.clone(),
-            session_id: session.id.clone(),
-        };
-        let wire = endpoint.map(|endpoint| {
-            let mut chunker = Chunker::new(
-                replay_id.clone(),
-                storage.next_seq(&replay_id.to_string()),
-                options.max_chunk_bytes,
-            );
-            if let Some(user) = &identity.user_json {
-                chunker.set_user(user.clone());
-            }
-            Wire {
-                chunker,
-                endpoint,
-                api_key: options.api_key.clone(),
-                courier,
-            }
-        });
-        log.info(&format!(
-            "replay {replay_id}{}",
-            if is_sampled {
-                ""
-            } else {
-                " is outside sampleRate: nothing is recorded"
-            }
-        ));
+        let Start {
+            options,
+            out,
+            storage,
+            log,
+            device_id,
+            session,
+            is_sampled,
+            identified_user,
+            opening,
+        } = Start::prepare(&window, options, courier, early_calls);
         let flush_interval_ms = options.flush_interval_ms;
         let mut recording = Recording {
             ctx: Context {
@@ -142,20 +91,20 @@ impl Recording {
                 window,
                 mirror: Mirror::new(WeakMapIds::new()),
                 options,
-                log: log.clone(),
+                log,
                 signals,
             },
-            out: Output::new(wire, emit, storage.clone(), log),
+            out,
             observers: None,
             snapshot: None,
             lifecycle_listeners: Vec::new(),
             flush_timer: None,
             storage,
-            device_id: identity.device_id,
+            device_id,
             session,
             is_sampled,
-            identified_user: identity.user_json,
-            opening: identity.opening,
+            identified_user,
+            opening,
             is_stopped: false,
         };
         if is_sampled {
@@ -212,6 +161,14 @@ impl Recording {
         }
     }
 
+    pub fn buffered_bytes(&self) -> usize {
+        self.out.buffered_bytes()
+    }
+
+    pub fn is_buffering(&self) -> bool {
+        self.out.is_buffering()
+    }
+
     /// The time of the current replay's first event (epoch ms).
     pub fn replay_start_ms(&self) -> Option<f64> {
         self.out.replay_start_ms()
@@ -254,8 +211,14 @@ impl Recording {
                 if !self.is_capturing() {
                     return;
                 }
+                let is_error = matches!(capture, Signal::Error(_) | Signal::Rejection(_));
                 if let Some(observers) = &mut self.observers {
                     observers.on_signal(&mut self.ctx, &mut self.out, capture);
+                }
+                if is_error && self.out.is_buffering() {
+                    // The error is recorded: send it with what led to it.
+                    let records = self.release_buffer("uncaught error");
+                    wasm_bindgen_futures::spawn_local(store_in_order(records));
                 }
             }
         }
@@ -297,15 +260,39 @@ impl Recording {
         }
     }
 
-    /// Seals what gathered into a chunk now; returns its record for the
-    /// caller to await its storing.
-    pub fn flush(&mut self) -> Option<Sealed> {
+    /// Seals what gathered into a chunk now (in buffer mode: sends what
+    /// the buffer kept, see [`Recording::release_buffer`]); returns the
+    /// records for the caller to await their storing.
+    pub fn flush(&mut self) -> Vec<Sealed> {
         if !self.is_capturing() {
-            return None;
+            return Vec::new();
+        }
+        if self.out.is_buffering() {
+            return self.release_buffer("flush()");
         }
         self.write_pending();
         self.complete_snapshot();
-        self.out.seal_for_caller()
+        self.out.seal_for_caller().into_iter().collect()
+    }
+
+    /// Buffer mode's trigger: everything gathered joins the buffer, which
+    /// is sent, numbered from seq 0; the recording goes on in normal mode
+    /// for the rest of its session. `why` is for the debug log.
+    fn release_buffer(&mut self, why: &str) -> Vec<Sealed> {
+        self.complete_snapshot();
+        self.write_pending();
+        // Whole milliseconds: `{}` of an f64 would link core's float
+        // formatter, 18 KB of wasm.
+        let look_back_ms = self
+            .out
+            .replay_start_ms()
+            .map_or(0, |start| (clock::now() - start).max(0.0) as u64);
+        let records = self.out.release_buffer();
+        self.ctx.log.info(&format!(
+            "{why}: buffer sent, {} chunks reaching back {look_back_ms} ms",
+            records.len()
+        ));
+        records
     }
 
     /// Ends the recording and detaches everything it attached; returns the
@@ -365,11 +352,12 @@ impl Recording {
             return;
         }
         let options = &self.ctx.options;
-        let due = self.out.checkouts.is_due(
-            options.checkout_every_nth,
-            options.checkout_every_ms,
-            clock::now(),
-        );
+        let now = clock::now();
+        let due =
+            self.out
+                .checkouts
+                .is_due(options.checkout_every_nth, options.checkout_every_ms, now)
+                || self.out.is_buffer_checkout_due(now);
         if due {
             if let Err(error) = self.take_full_snapshot() {
                 self.ctx.log.warn(&format!("checkout failed: {error}"));
@@ -382,8 +370,14 @@ impl Recording {
         let previous = self.replay_id();
         self.session = Session::generate(now);
         self.storage.save_session(&self.session);
+        let options = &self.ctx.options;
         self.is_sampled =
-            is_session_sampled(self.session.id.as_str(), self.ctx.options.sample_rate);
+            is_session_sampled(self.session.id.as_str(), options.session_sample_rate());
+        // A new session buffers again, whatever the last one did.
+        if options.mode == RecordingMode::Buffer {
+            self.out
+                .start_buffering(options.buffer_ms, options.max_buffer_bytes);
+        }
         self.open_new_replay(&format!("session ended; replay {previous} continues as"));
     }
 
@@ -393,6 +387,12 @@ impl Recording {
         self.end_replay();
         let previous = self.replay_id();
         self.device_id = device_id;
+        if self.out.is_buffering() {
+            // What was kept belongs to the replay that ended.
+            let options = &self.ctx.options;
+            self.out
+                .start_buffering(options.buffer_ms, options.max_buffer_bytes);
+        }
         self.open_new_replay(&format!("identified: replay {previous} continues as"));
     }
 
@@ -472,6 +472,8 @@ impl Recording {
             left: window.scroll_x().map_err(|e| snapshot_error(e.into()))?,
         };
         observers.watch_document(&self.ctx, &document, (width, height));
+        // In buffer mode a checkout starts a segment of its own.
+        self.out.begin_buffer_segment(timestamp);
         let job = SnapshotJob::begin(
             &mut self.ctx,
             document.clone(),
