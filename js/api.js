@@ -17,10 +17,18 @@ export const QUEUED = ['start', 'stop', 'identify', 'getSessionId', 'log', 'flus
  * the value: it queues the call like the others and returns a promise of
  * what the loaded function returns when the call runs in its turn.
  */
-export const DIRECT = ['getReplayId', 'isRecording', 'attachedCounts', 'memoryUsage'];
+export const DIRECT = ['getReplayId', 'getReplayStartTimestamp', 'isRecording', 'attachedCounts', 'memoryUsage'];
 
 /** Every function of the API. */
 export const METHODS = [...QUEUED, ...DIRECT];
+
+/**
+ * Exports of the npm entry (js/index.js, declared in index.d.ts) that are
+ * not on the script-tag global: Sentry.init() needs sentryIntegration()'s
+ * object at once, which a queued call cannot give. A page with the
+ * snippet writes `Rewind.start({ sentry: { … } })` instead.
+ */
+export const NPM_ONLY = ['sentryIntegration'];
 
 /**
  * What a call through the snippet resolves to when the bundle cannot load
@@ -29,6 +37,7 @@ export const METHODS = [...QUEUED, ...DIRECT];
  */
 export const UNLOADED = {
   getReplayId: null,
+  getReplayStartTimestamp: null,
   isRecording: false,
   whenDelivered: false,
   attachedCounts: { listeners: 0, observers: 0, timers: 0, hooks: 0 },

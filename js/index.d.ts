@@ -57,6 +57,53 @@ export interface StartOptions {
   debug?: boolean;
   /** Called with each event as it is recorded; what it throws is the page's, rewind keeps recording. */
   emit?: (event: ReplayEvent) => void;
+  /**
+   * Tag the page's Sentry error events with the replay (`contexts.rewind`
+   * and the tag `rewind.replay_id`): `start()` attaches to
+   * `window.Sentry`'s client (@sentry/browser v8 and later) and/or
+   * `window.Raven` (raven-js 3.x), now or once they are set up. With npm,
+   * `sentryIntegration()` reads this key instead. Checked in JS; `true`
+   * means `{}`, `false` or `undefined` not given.
+   */
+  sentry?: boolean | SentryOptions;
+}
+
+/** The `sentry` option: how Sentry events link to their replay. */
+export interface SentryOptions {
+  /**
+   * A template for `contexts.rewind.replay_url`, e.g.
+   * `https://replays.example/player.html?replay={replayId}&t={timestamp}`.
+   * Placeholders: `{replayId}`, `{deviceId}`, `{sessionId}`, `{timestamp}`
+   * (the error's time, epoch ms) and `{replayStartTimestamp}`; each value is
+   * `encodeURIComponent`-ed. Any other `{name}` is rejected.
+   */
+  replayUrl?: string;
+}
+
+/** What an error event of Sentry carries as `contexts.rewind` while a replay records. */
+export interface RewindSentryContext {
+  /** `<deviceId>/<sessionId>`. */
+  replay_id: string;
+  device_id: string;
+  session_id: string;
+  /** The error's time, epoch ms. */
+  timestamp: number;
+  /** The time of the replay's first event, epoch ms (`getReplayStartTimestamp()`). */
+  replay_start_timestamp: number | null;
+  /** The `replayUrl` template filled in; absent without one. */
+  replay_url?: string;
+}
+
+/** The part of a Sentry client (v8 and later) the integration uses. */
+export interface SentryClientLike {
+  addEventProcessor(processor: (event: any, hint?: any) => any): void;
+  on?(hook: 'afterSendEvent', callback: (event: any, response: any) => void): unknown;
+}
+
+/** A Sentry integration (@sentry/browser v8 and later). */
+export interface RewindSentryIntegration {
+  name: 'Rewind';
+  setup(client: SentryClientLike): void;
 }
 
 /** What rewind has attached to the page. */
@@ -119,6 +166,12 @@ export function takeFullSnapshot(): Promise<void>;
  */
 export function getReplayId(): string | null;
 /**
+ * The time (epoch ms) of the current replay's first event, where a player
+ * starts it; `null` when not recording. Through the script-tag snippet,
+ * before the bundle has loaded: a `Promise` of it.
+ */
+export function getReplayStartTimestamp(): number | null;
+/**
  * The session id (`null` when not recording); `callback`, if given, is called
  * with it. Rejects, saying why, when rewind could not load.
  */
@@ -144,3 +197,17 @@ export function attachedCounts(): Promise<AttachedCounts>;
  * cannot load).
  */
 export function memoryUsage(): { wasmBytes: number };
+/**
+ * npm only (not on the script-tag global, where `start({ sentry })` does
+ * this): Sentry's integration, for `Sentry.init({ integrations:
+ * [sentryIntegration(options)] })`. Once Sentry sets it up, it starts rewind
+ * with `options` (those of `start()`; their `sentry` key holds `replayUrl`)
+ * and hooks the client: every error event (one without a `type`) then
+ * carries `contexts.rewind` ({@link RewindSentryContext}) and the tag
+ * `rewind.replay_id` while rewind records, and the client sending one
+ * triggers `flush()` (in buffer mode, the flush of the buffered replay).
+ * Without `options` it only hooks the client, for a rewind started
+ * elsewhere. It never throws into Sentry nor delays its events: invalid
+ * options are reported with `console.warn`, and rewind then does not record.
+ */
+export function sentryIntegration(options?: StartOptions): RewindSentryIntegration;
