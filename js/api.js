@@ -41,5 +41,5 @@ export const UNLOADED = {
   isRecording: false,
   whenDelivered: false,
   attachedCounts: { listeners: 0, observers: 0, timers: 0, hooks: 0 },
-  memoryUsage: { wasmBytes: 0 },
+  memoryUsage: { wasmBytes: 0, buffering: false, bufferedBytes: 0 },
 };

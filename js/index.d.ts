@@ -196,7 +196,7 @@ export function attachedCounts(): Promise<AttachedCounts>;
  * bundle has loaded: a `Promise` of it (`{ wasmBytes: 0 }` if the bundle
  * cannot load).
  */
-export function memoryUsage(): { wasmBytes: number };
+export function memoryUsage(): { wasmBytes: number; buffering: boolean; bufferedBytes: number };
 /**
  * npm only (not on the script-tag global, where `start({ sentry })` does
  * this): Sentry's integration, for `Sentry.init({ integrations:

@@ -252,12 +252,20 @@ export async function attachedCounts() {
 }
 
 /**
- * Memory rewind holds outside the JS heap: `{ wasmBytes }`, the size of its
- * WebAssembly memory (0 before the module has loaded). Wasm memory only
- * grows, so this is the high-water mark of the page's recording.
+ * Memory rewind holds outside the JS heap: `wasmBytes`, the size of its
+ * WebAssembly memory (0 before the module has loaded; wasm memory only
+ * grows, so this is the high-water mark of the page's recording), and in
+ * buffer mode (`buffering` until a trigger) the compressed chunks it keeps,
+ * `bufferedBytes`.
  */
 export function memoryUsage() {
-  return { wasmBytes: wasmExports?.memory?.buffer?.byteLength ?? 0 };
+  const current = recorder;
+  const buffering = current ? guarded(() => current.isBuffering(), false) : false;
+  return {
+    wasmBytes: wasmExports?.memory?.buffer?.byteLength ?? 0,
+    buffering,
+    bufferedBytes: buffering ? guarded(() => current.bufferedBytes(), 0) : 0,
+  };
 }
 
 // Sentry. Error events of the page's Sentry client (@sentry/browser v8 and

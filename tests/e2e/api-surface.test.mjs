@@ -1,7 +1,8 @@
 // One source for the API surface: js/api.js lists rewind's functions, and
 // everything else that names them must agree with it. js/index.js exports
-// exactly those (bar an explicit allow-list of internal exports), js/index.d.ts
-// declares each, js/bundle.js builds window.Rewind from api.js's lists, and
+// exactly those and api.js's NPM_ONLY ones (bar an explicit allow-list of
+// internal exports), js/index.d.ts declares each, js/bundle.js builds
+// window.Rewind from api.js's lists (without NPM_ONLY's), and
 // the snippet's stub (written from api.js by scripts/snippet.mjs) offers each
 // of them, in the build, in dist/snippet.min.js and in the copies of it in
 // the README and the demo app. No browser: files are read and, where that
@@ -13,7 +14,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { QUEUED, DIRECT, METHODS, UNLOADED } from '../../js/api.js';
+import { QUEUED, DIRECT, METHODS, UNLOADED, NPM_ONLY } from '../../js/api.js';
 import { buildSnippet } from '../../scripts/snippet.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -90,6 +91,7 @@ test('api.js: each function once, in QUEUED or DIRECT', () => {
   assert.equal(new Set(METHODS).size, METHODS.length, 'no name twice, nor in both lists');
   for (const name of METHODS) assert.match(name, /^[a-z][A-Za-z]*$/, 'a plain identifier (the snippet joins the names with spaces)');
   for (const name of Object.keys(UNLOADED)) assert.ok(METHODS.includes(name), `UNLOADED names ${name}, which api.js does not list`);
+  for (const name of NPM_ONLY) assert.ok(!METHODS.includes(name), `${name} is NPM_ONLY, yet QUEUED or DIRECT lists it`);
   assert.ok(!('getSessionId' in UNLOADED), 'getSessionId() rejects when rewind cannot load');
 });
 
@@ -98,16 +100,17 @@ test('js/index.js exports every function of api.js, and api.js lists every publi
   const publicExports = exported.filter((name) => !INTERNAL_EXPORTS.includes(name));
   for (const name of INTERNAL_EXPORTS) {
     assert.ok(exported.includes(name), `INTERNAL_EXPORTS names ${name}, which js/index.js no longer exports`);
-    assert.ok(!METHODS.includes(name), `${name} is internal, yet api.js lists it`);
+    assert.ok(!METHODS.includes(name) && !NPM_ONLY.includes(name), `${name} is internal, yet api.js lists it`);
   }
-  assert.deepEqual(sorted(publicExports), sorted(METHODS), 'js/index.js exports (bar INTERNAL_EXPORTS) = api.js');
+  assert.deepEqual(sorted(publicExports), sorted([...METHODS, ...NPM_ONLY]), 'js/index.js exports (bar INTERNAL_EXPORTS) = api.js (METHODS and NPM_ONLY)');
 });
 
 test('js/index.js, run, has those functions and returns UNLOADED when its wasm cannot load', { skip: NO_PKG }, async () => {
   // In Node the wasm cannot be fetched: js/index.js is then the quiet no-op
   // the snippet imitates when the bundle cannot load.
   const api = await import(pathToFileURL(path.join(repoRoot, 'js/index.js')).href);
-  assert.deepEqual(sorted(Object.keys(api).filter((name) => !INTERNAL_EXPORTS.includes(name))), sorted(METHODS));
+  assert.deepEqual(sorted(Object.keys(api).filter((name) => !INTERNAL_EXPORTS.includes(name))), sorted([...METHODS, ...NPM_ONLY]));
+  for (const name of NPM_ONLY) assert.equal(typeof api[name], 'function', name);
   for (const method of METHODS) {
     assert.equal(typeof api[method], 'function', method);
     if (method === 'getSessionId') {
@@ -123,7 +126,7 @@ test('js/index.js, run, has those functions and returns UNLOADED when its wasm c
 test('js/index.d.ts declares every function of api.js, and no other', async () => {
   const types = await read('js/index.d.ts');
   const declared = [...types.matchAll(/^export\s+(?:declare\s+)?function\s+([A-Za-z_$][\w$]*)/gm)].map((match) => match[1]);
-  assert.deepEqual(sorted(new Set(declared)), sorted(METHODS));
+  assert.deepEqual(sorted(new Set(declared)), sorted([...METHODS, ...NPM_ONLY]));
   assert.doesNotMatch(types, /^export\s+(?:declare\s+)?(?:const|let|var|class)\b/m, 'index.d.ts declares values only as functions');
 });
 
@@ -185,7 +188,7 @@ test('dist/snippet.min.js, the README and the demo app hold the current snippet'
   }
   const readme = await read('README.md');
   assert.ok(readme.includes(`<script>\n${built}\n`), "the README's snippet is the one the build writes (scripts/snippet.mjs)");
-  for (const name of METHODS) assert.match(readme, new RegExp(`^\\| \`${name}\\(`, 'm'), `the README's table of functions has ${name}()`);
+  for (const name of [...METHODS, ...NPM_ONLY]) assert.match(readme, new RegExp(`^\\| \`${name}\\(`, 'm'), `the README's table of functions has ${name}()`);
   const app = await read('www/public/app.html');
   assert.ok(app.includes(built.replace('"/rewind/rewind.js"', '"/dist/rewind.js"')), "www/public/app.html holds the snippet the build writes");
 });
