@@ -178,7 +178,7 @@ for (const browserName of BROWSERS) {
       assert.equal(result.queued.counts.observers, result.loaded.counts.observers);
       assert.deepEqual(
         result.missing,
-        [null, false, { wasmBytes: 0 }, { listeners: 0, observers: 0, timers: 0, hooks: 0 }],
+        [null, false, { wasmBytes: 0, buffering: false, bufferedBytes: 0 }, { listeners: 0, observers: 0, timers: 0, hooks: 0 }],
         'a bundle that cannot load: what rewind returns without its wasm',
       );
       assert.deepEqual(errors.filter((e) => !/404|Failed to load resource|no-such-bundle/.test(e)), []);

@@ -297,8 +297,12 @@ for (const browserName of BROWSERS) {
       }, ingest.endpoint);
       // Chunk 0 is stored (the courier read it from the outbox to send it).
       await ingest.waitFor(() => ingest.requests.length > 0, 10000, 'the first chunk');
-      await page.evaluate(() => {
-        Rewind.log('parked, never committed');
+      await page.evaluate(async () => {
+        // Awaited: the bundle runs its calls in order, a microtask later,
+        // and the line must be in the chunk the pagehide below seals (else
+        // only the real pagehide of the close would park it, which Firefox
+        // sometimes cuts short: the flake this test once had there).
+        await Rewind.log('parked, never committed');
         // What a tab torn down right after the write's success event, before
         // its transaction committed, leaves: the write undone. Every outbox
         // write from now on succeeds, then its transaction is aborted.
