@@ -777,3 +777,272 @@ async fn a_sheet_shared_by_shadow_roots_is_sent_once_and_only_into_roots_the_rep
         serde_json::json!([shared_id, late_styles[0]["styleId"]])
     );
 }
+
+// ---- Console capture (`captureConsole`). ----
+
+/// `captureConsole` naming `levels`.
+fn console_levels(levels: &[&str]) -> (&'static str, JsValue) {
+    let list: js_sys::Array = levels.iter().map(|level| JsValue::from(*level)).collect();
+    ("captureConsole", list.into())
+}
+
+/// The console plugin events' payloads (`{ level, trace, payload }`).
+fn console_events(events: &[Value]) -> Vec<Value> {
+    events
+        .iter()
+        .filter(|e| e["type"] == 6 && e["data"]["plugin"] == "rrweb/console@1")
+        .map(|e| e["data"]["payload"].clone())
+        .collect()
+}
+
+/// Each recorded argument parsed, as rrweb's console replay parses it.
+fn arguments_of(payload: &Value) -> Vec<Value> {
+    payload["payload"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|text| serde_json::from_str(text.as_str().unwrap()).unwrap())
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn console_calls_are_recorded_with_their_arguments_and_the_callers_trace() {
+    let recording = Recording::start(&[console_levels(&[
+        "log", "info", "warn", "error", "debug", "assert", "trace",
+    ])]);
+    eval(
+        r#"
+        function checkoutStep() {
+          console.warn('low stock', { sku: 'A1', left: 2 }, [1, 'two']);
+        }
+        checkoutStep();
+        console.log('plain');
+        console.assert(1 + 1 === 2, 'holds: not logged');
+        console.assert(false, 'broken', 7);
+        console.info(); console.debug(null); console.error(0);
+        "#,
+    );
+    let events = console_events(&recording.stop().events());
+    let levels: Vec<&str> = events
+        .iter()
+        .map(|e| e["level"].as_str().unwrap())
+        .collect();
+    assert_eq!(levels, ["warn", "log", "assert", "info", "debug", "error"]);
+    assert_eq!(
+        events[0]["payload"],
+        serde_json::json!([
+            "\"low stock\"",
+            "{\"sku\":\"A1\",\"left\":2}",
+            "[1,\"two\"]"
+        ]),
+        "each argument as its JSON text, as rrweb's console plugin stores them"
+    );
+    let trace: Vec<&str> = events[0]["trace"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|line| line.as_str().unwrap())
+        .collect();
+    assert!(
+        trace[0].contains("checkoutStep"),
+        "the trace starts at the caller, not in rewind's wrapper: {trace:?}"
+    );
+    // A failed assert keeps its condition, so the replay's console.assert
+    // fails too.
+    assert_eq!(
+        arguments_of(&events[2]),
+        [Value::Bool(false), "broken".into(), 7.into()]
+    );
+    assert_eq!(events[3]["payload"], serde_json::json!([]));
+    assert_eq!(arguments_of(&events[4]), [Value::Null]);
+}
+
+#[wasm_bindgen_test]
+async fn console_arguments_are_read_safely_and_dom_nodes_never_by_their_text() {
+    let section = container(
+        r#"<p id="secret-p" class="note  big">card ends 4242</p><input id="pin" class="pin" value="9911">"#,
+    );
+    let recording = Recording::start(&[console_levels(&["log"])]);
+    eval(
+        r#"
+        const cyclic = { name: 'loop', list: [] };
+        cyclic.self = cyclic;
+        cyclic.list.push(cyclic);
+        const trap = { ok: 1 };
+        Object.defineProperty(trap, 'bad', { enumerable: true, get() { throw new Error('getter broke'); } });
+        const error = new TypeError('cart is empty');
+        const deep = { a: { b: { c: { d: { e: { f: 1 } } } } } };
+        console.log(cyclic, document.getElementById('secret-p'), document.getElementById('pin'),
+          document.getElementById('secret-p').firstChild, error, trap);
+        console.log(function namedFn() {}, Symbol('tag'), 12n, undefined, NaN, -Infinity, deep,
+          new Map([['k', 1]]), new Set(['s']), Array.from({ length: 60 }, (_, i) => i));
+        "#,
+    );
+    let sink = recording.stop();
+    section.remove();
+    let events = console_events(&sink.events());
+    for event in &events {
+        let text = event.to_string();
+        assert!(
+            !text.contains("4242") && !text.contains("9911"),
+            "no node's text or value is recorded: {text}"
+        );
+    }
+    assert_eq!(events.len(), 2, "{events:?}");
+    let first = arguments_of(&events[0]);
+    assert_eq!(
+        first[0],
+        serde_json::json!({ "name": "loop", "list": ["[Circular]"], "self": "[Circular]" })
+    );
+    assert_eq!(first[1], "<p#secret-p.note.big>");
+    assert_eq!(first[2], "<input#pin.pin>");
+    assert_eq!(first[3], "#text");
+    let error = first[4].as_str().unwrap();
+    assert!(
+        error.starts_with("TypeError: cart is empty"),
+        "name: message, then the stack: {error}"
+    );
+    assert!(error.lines().count() > 1, "with its stack: {error}");
+    assert_eq!(
+        first[5],
+        serde_json::json!({ "ok": 1, "bad": "[getter threw]" })
+    );
+    let second = arguments_of(&events[1]);
+    assert_eq!(second[0], "[Function: namedFn]");
+    assert_eq!(second[1], "Symbol(tag)");
+    assert_eq!(second[2], "12n");
+    assert_eq!(second[3], "undefined");
+    assert_eq!(second[4], "NaN");
+    assert_eq!(second[5], "-Infinity");
+    assert_eq!(
+        second[6],
+        serde_json::json!({ "a": { "b": { "c": { "d": "[Object]" } } } }),
+        "nested past the depth cap"
+    );
+    assert_eq!(second[7], serde_json::json!([["k", 1]]));
+    assert_eq!(second[8], serde_json::json!(["s"]));
+    let long = second[9].as_array().unwrap();
+    assert_eq!(long.len(), 51, "50 items, then how many more");
+    assert_eq!(long[50], "… 10 more");
+}
+
+#[wasm_bindgen_test]
+async fn a_flood_of_console_calls_is_capped_and_the_dropped_ones_counted() {
+    let recording = Recording::start(&[console_levels(&["log"])]);
+    eval("for (let i = 0; i < 100; i++) console.log('tick', i);");
+    let events = console_events(&recording.stop().events());
+    // 20 a second (core::console::MAX_EVENTS_PER_SECOND), then the count,
+    // written when the recording stopped.
+    assert_eq!(events.len(), 21, "{events:?}");
+    assert_eq!(arguments_of(&events[19]), ["tick".into(), Value::from(19)]);
+    assert_eq!(events[20]["level"], "warn");
+    assert_eq!(
+        arguments_of(&events[20]),
+        ["[rewind] 80 console calls not recorded (over 20 a second)"]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_console_behaves_as_before_and_stop_puts_the_page_s_methods_back() {
+    // The page's own wrapper, installed before rewind: it sees the same
+    // `this` and arguments, and its return value reaches the caller.
+    eval(
+        r#"
+        window.__nativeLog = console.log;
+        window.__seen = [];
+        window.__pageLog = function (...args) {
+          __seen.push({ self: this, args });
+          __nativeLog.apply(console, args);
+          return 'page-result';
+        };
+        console.log = __pageLog;
+        "#,
+    );
+    let recording = Recording::start(&[console_levels(&["log"])]);
+    assert_ne!(eval("console.log === __pageLog"), JsValue::TRUE, "wrapped");
+    let same = eval(
+        r#"
+        const self = { me: 1 };
+        const arg = { a: 1 };
+        const result = console.log.call(self, arg, 'x');
+        const seen = __seen[__seen.length - 1];
+        result === 'page-result' && seen.self === self && seen.args[0] === arg && seen.args[1] === 'x' && seen.args.length === 2
+        "#,
+    );
+    assert_eq!(same, JsValue::TRUE, "same this, arguments and return value");
+    assert_eq!(eval("console.log.name"), JsValue::from("log"));
+    let sink = recording.stop();
+    assert_eq!(
+        eval("console.log === __pageLog"),
+        JsValue::TRUE,
+        "stop() puts the page's method back"
+    );
+    assert_eq!(
+        eval("console.log('after stop')"),
+        JsValue::from("page-result")
+    );
+
+    // The page wraps the console again after rewind did: stop() leaves the
+    // page's wrapper in place, and rewind's under it only calls through.
+    let recording = Recording::start(&[console_levels(&["log"])]);
+    eval(
+        r#"
+        window.__rewindLog = console.log;
+        window.__laterLog = function (...args) { return __rewindLog.apply(this, args); };
+        console.log = __laterLog;
+        console.log('while recording');
+        "#,
+    );
+    let later = recording.stop();
+    assert_eq!(eval("console.log === __laterLog"), JsValue::TRUE);
+    let before = console_events(&later.events()).len();
+    assert_eq!(
+        eval("console.log('after, through both')"),
+        JsValue::from("page-result")
+    );
+    assert_eq!(console_events(&later.events()).len(), before);
+    assert_eq!(before, 1, "the call while recording");
+    assert!(console_events(&sink.events()).len() == 1);
+    eval("console.log = __nativeLog;");
+}
+
+#[wasm_bindgen_test]
+async fn a_recorder_freed_without_stop_puts_the_console_back() {
+    let original = eval("console.warn");
+    let Recording { sink, recorder } = Recording::start(&[]);
+    assert_ne!(
+        eval("console.warn"),
+        original,
+        "warn is captured by default"
+    );
+    drop(recorder);
+    assert_eq!(eval("console.warn"), original);
+    assert!(console_events(&sink.events()).is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn capture_console_off_leaves_the_console_alone() {
+    let original = eval("console.error");
+    let recording = Recording::start(&[console_levels(&[])]);
+    assert_eq!(eval("console.error"), original);
+    eval("console.error('not recorded')");
+    assert!(console_events(&recording.stop().events()).is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn rewind_s_own_debug_logging_is_never_recorded() {
+    // debug: true makes the courier say what it does with each chunk
+    // (`[rewind] …` through DebugLog, outside any recording's turn); the
+    // test server refuses the POST, which rewind also reports.
+    let recording = Recording::start(&[
+        ("debug", true.into()),
+        ("endpoint", "/rewind-console-test-ingest".into()),
+        console_levels(&["log", "info", "warn", "error", "debug"]),
+    ]);
+    let _flushed = recording.recorder.flush();
+    settle(500).await;
+    eval("console.warn('[rewind] spelled like rewind: also never recorded'); console.warn('the page speaks');");
+    let events = console_events(&recording.stop().events());
+    let recorded: Vec<String> = events.iter().map(|e| e["payload"].to_string()).collect();
+    assert_eq!(recorded, ["[\"\\\"the page speaks\\\"\"]"], "{events:?}");
+}

@@ -2,7 +2,7 @@
 //! besides mutating the DOM's tree: pointer moves, clicks, scrolls, viewport
 //! size, field values, media playback, selections, CSSOM edits, adopted
 //! sheets, loaded stylesheets and same-origin frames, plus the console
-//! plugin's event for an uncaught error.
+//! plugin's event for a console call or an uncaught error.
 //!
 //! The web layer reads the page and hands the facts over as an
 //! [`Incremental`]; the JSON is written here, by hand like the rest of the
@@ -413,19 +413,19 @@ pub const MAX_STACK_LINES: usize = 30;
 /// ...and at most this many characters of each line.
 pub const MAX_STACK_LINE_CHARS: usize = 500;
 
-/// rrweb's console plugin (`rrweb/console@1`) event data for an uncaught error/rejection: level "error", the stack's lines as trace (trimmed, non-empty, not equal to the message, at most MAX_STACK_LINES=30, each cut to 500 chars), payload = [JSON text of the message] (message cut to MAX_ERROR_MESSAGE_CHARS=2000 chars) — exactly what capture.rs record_error writes today.
-///
-/// The whole `{ plugin, payload }` object, for
-/// [`super::event::EventData::Plugin`]; the replay shows it in its console
-/// panel. A stack line is compared with the message after the message is
-/// cut (V8 stacks start with the message itself).
-pub fn console_error_json(message: &str, stack: Option<&str>) -> String {
-    let message: String = message.chars().take(MAX_ERROR_MESSAGE_CHARS).collect();
-    let mut data = String::from(
-        "{\"plugin\":\"rrweb/console@1\",\"payload\":{\"level\":\"error\",\"trace\":[",
-    );
+/// rrweb's console plugin (`rrweb/console@1`) event data: the whole
+/// `{ plugin, payload }` object, for [`super::event::EventData::Plugin`],
+/// which the replay shows in its console panel. `payload` is
+/// `{ level, trace, payload }`: the lines of `stack` as the trace
+/// (trimmed, blank ones and one equal to `message` left out, at most
+/// [`MAX_STACK_LINES`], each cut to [`MAX_STACK_LINE_CHARS`]), and
+/// `arguments` as they are: rrweb's console plugin stores each argument
+/// as its JSON text, which its replay parses.
+pub fn console_json(level: &str, stack: &str, message: &str, arguments: &[String]) -> String {
+    let mut data = String::from("{\"plugin\":\"rrweb/console@1\",\"payload\":{\"level\":");
+    write_str(&mut data, level);
+    data.push_str(",\"trace\":[");
     let lines = stack
-        .unwrap_or("")
         .lines()
         .map(str::trim)
         .filter(|line| !line.is_empty() && *line != message)
@@ -438,13 +438,27 @@ pub fn console_error_json(message: &str, stack: Option<&str>) -> String {
         write_str(&mut data, &line);
     }
     data.push_str("],\"payload\":[");
-    // rrweb's console plugin stores each argument as its JSON text, so the
-    // message is quoted twice: once as a JSON string, then as an element.
-    let mut quoted = String::new();
-    write_str(&mut quoted, &message);
-    write_str(&mut data, &quoted);
+    for (index, argument) in arguments.iter().enumerate() {
+        if index > 0 {
+            data.push(',');
+        }
+        write_str(&mut data, argument);
+    }
     data.push_str("]}}");
     data
+}
+
+/// [`console_json`] for an uncaught error or rejection: level "error", the
+/// error's stack as the trace (a stack line equal to the message, which V8
+/// stacks start with, compared after the message is cut, is left out), and
+/// one argument, the message cut to [`MAX_ERROR_MESSAGE_CHARS`].
+pub fn console_error_json(message: &str, stack: Option<&str>) -> String {
+    let message: String = message.chars().take(MAX_ERROR_MESSAGE_CHARS).collect();
+    // The message is quoted twice: once as its JSON text, then as an
+    // element of the payload.
+    let mut quoted = String::new();
+    write_str(&mut quoted, &message);
+    console_json("error", stack.unwrap_or(""), &message, &[quoted])
 }
 
 #[cfg(test)]
@@ -983,6 +997,49 @@ mod tests {
                     "payload": ["\"TypeError: x is undefined\""]
                 }
             })
+        );
+    }
+
+    #[test]
+    fn console_json_writes_any_level_with_its_arguments_as_json_texts() {
+        let arguments = [
+            "\"saved\"".to_owned(),
+            "{\"id\":7,\"tags\":[\"a\"]}".to_owned(),
+            "null".to_owned(),
+        ];
+        let text = console_json(
+            "warn",
+            "    at save (https://app.example/app.js:10:5)\n\n    at https://app.example/app.js:20:1\n",
+            "",
+            &arguments,
+        );
+        let value: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            value,
+            json!({
+                "plugin": "rrweb/console@1",
+                "payload": {
+                    "level": "warn",
+                    "trace": ["at save (https://app.example/app.js:10:5)", "at https://app.example/app.js:20:1"],
+                    "payload": ["\"saved\"", "{\"id\":7,\"tags\":[\"a\"]}", "null"]
+                }
+            })
+        );
+        // What rrweb's console replay does with each argument.
+        let parsed: Vec<Value> = value["payload"]["payload"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|argument| serde_json::from_str(argument.as_str().unwrap()).unwrap())
+            .collect();
+        assert_eq!(
+            parsed,
+            [json!("saved"), json!({"id": 7, "tags": ["a"]}), Value::Null]
+        );
+        let empty: Value = serde_json::from_str(&console_json("log", "", "", &[])).unwrap();
+        assert_eq!(
+            empty["payload"],
+            json!({"level": "log", "trace": [], "payload": []})
         );
     }
 

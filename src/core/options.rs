@@ -546,7 +546,7 @@ mod tests {
     #[test]
     fn buffer_mode_options_are_applied_and_checked() {
         let destination = ("emit", OptionValue::Function);
-        let defaults = parse(&[destination.clone()]).unwrap();
+        let defaults = parse(std::slice::from_ref(&destination)).unwrap();
         assert_eq!(defaults.mode, RecordingMode::Normal);
         assert_eq!(defaults.buffer_ms, 60_000.0);
         assert_eq!(defaults.max_buffer_bytes, 10 * 1024 * 1024);
@@ -587,7 +587,7 @@ mod tests {
     #[test]
     fn capture_console_takes_a_list_of_methods() {
         let destination = ("emit", OptionValue::Function);
-        let defaults = parse(&[destination.clone()]).unwrap();
+        let defaults = parse(std::slice::from_ref(&destination)).unwrap();
         assert_eq!(
             defaults.capture_console,
             vec![ConsoleLevel::Error, ConsoleLevel::Warn]

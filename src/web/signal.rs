@@ -49,6 +49,8 @@ pub enum Signal {
     SelectionChange,
     Error(Event),
     Rejection(Event),
+    /// A console method rewind wraps was called (`observe/console.rs`).
+    Console(ConsoleCall),
     /// A stylesheet link recorded before its sheet loaded has loaded (the
     /// event's target).
     SheetLoaded(Event),
@@ -68,6 +70,10 @@ pub struct HookCall {
     pub style_id: f64,
     pub payload: String,
 }
+
+/// A console call, as the wrapper saw it: `[level, error, ...arguments]`,
+/// the error made inside the wrapper for its stack.
+pub struct ConsoleCall(pub js_sys::Array);
 
 /// Where a recording's signals go.
 pub type Signals = Rc<dyn Fn(Signal)>;

@@ -339,7 +339,8 @@ for (const browserName of BROWSERS) {
           seen: window.seen,
         };
       });
-      assert.ok(result.before.listeners > 10 && result.before.observers === 1 && result.before.hooks === 1, JSON.stringify(result.before));
+      // Hooks: the CSSOM and value hooks, and the console wrapper (captureConsole).
+      assert.ok(result.before.listeners > 10 && result.before.observers === 1 && result.before.hooks === 2, JSON.stringify(result.before));
       assert.equal(result.hooked, true);
       assert.deepEqual(result.after, { listeners: 0, observers: 0, timers: 0, hooks: 0 });
       assert.equal(result.restored, true);
@@ -423,7 +424,7 @@ for (const browserName of BROWSERS) {
       // Before start only the courier listens (for chunks other tabs park).
       assert.deepEqual(result.idle, { listeners: 1, observers: 0, timers: 0, hooks: 0 });
       assert.ok(result.recording.listeners > 20, `document, window and frame listeners: ${JSON.stringify(result.recording)}`);
-      assert.equal(result.recording.hooks, 2, 'the page and its frame');
+      assert.equal(result.recording.hooks, 3, 'the page and its frame, and the console wrapper');
       assert.equal(result.intervalsWhileRecording, 1, 'the flush timer');
       assert.deepEqual(result.stopped, result.idle, 'back to only the courier');
       assert.equal(result.intervalsAfter, 0);

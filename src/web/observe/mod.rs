@@ -10,6 +10,7 @@
 //! frame to attach). It never looks inside a full snapshot: the recorder
 //! tells it when a walk begins and ends.
 
+pub mod console;
 pub mod errors;
 pub mod frames;
 pub mod input;
@@ -65,6 +66,8 @@ pub struct Observers {
     selection: selection::Selection,
     sheets: sheets::Sheets,
     frames: frames::Frames,
+    /// The wrapped console, when `captureConsole` names any method.
+    console: Option<console::Console>,
     /// Listeners on the page's document and window.
     _page_listeners: Vec<EventListener>,
 }
@@ -77,6 +80,9 @@ impl Observers {
         let window = ctx.window.as_ref();
         scroll::observe_viewport(&ctx.signals, window, &mut page_listeners);
         errors::observe_errors(&ctx.signals, window, &mut page_listeners);
+        let levels = &ctx.options.capture_console;
+        let console = (!levels.is_empty())
+            .then(|| console::Console::new(console::observe_console(&ctx.signals, window, levels)));
         Observers {
             mutations: mutation::Mutations::new(&ctx.signals),
             pointer: pointer::Pointer::default(),
@@ -85,6 +91,7 @@ impl Observers {
             selection: selection::Selection::default(),
             sheets: sheets::Sheets::new(&ctx.signals),
             frames: frames::Frames::default(),
+            console,
             _page_listeners: page_listeners,
         }
     }
@@ -114,6 +121,11 @@ impl Observers {
             Signal::SelectionChange => self.selection.on_change(ctx, out),
             Signal::Error(event) => errors::on_error(out, &event),
             Signal::Rejection(event) => errors::on_rejection(out, &event),
+            Signal::Console(call) => {
+                if let Some(console) = &mut self.console {
+                    console.on_call(out, &call);
+                }
+            }
             Signal::SheetLoaded(event) => {
                 if let Some(link) = target_node(&event) {
                     self.sheets.on_link_loaded(ctx, out, &link);
@@ -148,6 +160,9 @@ impl Observers {
         self.emit_mutations(ctx, out, clock::now());
         self.pointer.flush(out);
         self.scroll.flush(out);
+        if let Some(console) = &mut self.console {
+            console.note_dropped(out);
+        }
     }
 
     /// Runs the observer's undelivered records through now.

@@ -1,0 +1,275 @@
+//! Console calls (`captureConsole`), recorded as `rrweb/console@1` plugin
+//! events. The methods named are wrapped on the page's window: the page's
+//! method runs first, untouched (same arguments, same `this`, its return
+//! value returned), then a guarded notification; the arguments are read in
+//! JS, safely and within the caps of `core::console`, only for the calls
+//! its rate rule records. `stop()`, a recorder freed without it, and the
+//! guard (if rewind is poisoned) put the page's methods back.
+
+use wasm_bindgen::prelude::*;
+
+use crate::core::console::{
+    caller_frames, dropped_note, fit_arguments, ConsoleLevel, ConsoleRate, MAX_ARGUMENT_CHARS,
+    MAX_DEPTH, MAX_EVENT_CHARS, MAX_MEMBERS,
+};
+use crate::core::incremental::console_json;
+
+use super::super::clock;
+use super::super::guard;
+use super::super::output::Output;
+use super::super::signal::{ConsoleCall, Signal, Signals};
+
+#[wasm_bindgen(inline_js = r#"
+// Wraps the methods `levels` names (space-separated) of `win.console`. A
+// wrapper runs the page's method first, with its `this` and arguments, and
+// returns what it returned; then it tells `notify([level, error,
+// ...arguments])` (guarded: nothing it throws reaches the page), the error
+// made here for the caller's stack, unless the call is rewind's own log
+// ("[rewind] ..."), one made while rewind reads another call's arguments
+// (a getter that logs), or an assert that held. Returns the function that
+// puts the page's methods back; a method the page wrapped again since is
+// left in place, and rewind's wrapper under it only calls through.
+export function wrapConsole(win, levels, notify) {
+  const target = win.console;
+  const restores = [];
+  let live = true;
+  let busy = false;
+  for (const level of levels.split(' ')) {
+    const original = target && target[level];
+    if (typeof original !== 'function') continue;
+    // A method: named as the console's own, and no constructor either.
+    const wrapper = { [level]() {
+      const result = original.apply(this, arguments);
+      const first = arguments[0];
+      if (live && !busy && !(level === 'assert' && first) && !(typeof first === 'string' && first.startsWith('[rewind]'))) {
+        busy = true;
+        try { notify([level, new Error(), ...arguments]); } finally { busy = false; }
+      }
+      return result;
+    } }[level];
+    try { target[level] = wrapper; } catch (error) { continue; }
+    if (target[level] === wrapper) restores.push(() => { if (target[level] === wrapper) target[level] = original; });
+  }
+  return () => {
+    live = false;
+    for (const restore of restores.splice(0)) try { restore(); } catch (error) {}
+  };
+}
+
+const THREW = {};
+const read = (object, key) => { try { return object[key]; } catch (error) { return THREW; } };
+const text = (value) => (value === THREW ? '[getter threw]' : String(value));
+
+// One argument as JSON text: strings, numbers, booleans and null as
+// themselves; what JSON has no form for as a string (undefined, NaN,
+// Infinity, 12n, Symbol(x), [Function: f]); a DOM node as a short
+// description, never its text or value (<div#id.class>, #text); an error
+// as "name: message" and its stack; objects and arrays (Maps and Sets as
+// arrays) to `maxDepth` levels and `maxMembers` members, "[Circular]"
+// for a reference to an object it is inside of, "[getter threw]" for a
+// member that could not be read; `maxChars` characters in all, roughly.
+const describe = (value, maxDepth, maxMembers, maxChars) => {
+  let left = maxChars;
+  const path = [];
+  const cut = (string) => {
+    if (string.length > left) string = string.slice(0, Math.max(left, 0)) + '\u2026';
+    left -= string.length;
+    return string;
+  };
+  const list = (size, at, depth) => {
+    const out = [];
+    for (let index = 0; index < size; index++) {
+      if (index >= maxMembers || left <= 0) { out.push(`\u2026 ${size - index} more`); break; }
+      out.push(walk(at(index), depth + 1));
+    }
+    return out;
+  };
+  const walk = (value, depth) => {
+    left--;
+    if (value === THREW) return '[getter threw]';
+    switch (typeof value) {
+      case 'string': return cut(value);
+      case 'number': return isFinite(value) ? value : String(value);
+      case 'boolean': return value;
+      case 'undefined': return 'undefined';
+      case 'bigint': return value + 'n';
+      case 'symbol': return cut(value.toString());
+      case 'function': { const name = read(value, 'name'); return cut(`[Function${name && typeof name === 'string' ? ': ' + name : ''}]`); }
+    }
+    if (value === null) return null;
+    if (path.includes(value)) return '[Circular]';
+    if (left <= 0) return '\u2026';
+    path.push(value);
+    try {
+      const tag = Object.prototype.toString.call(value);
+      const kind = tag.slice(8, -1);
+      if (value === read(value, 'window')) return '[Window]';
+      if (kind !== 'Object' && typeof read(value, 'nodeType') === 'number' && typeof read(value, 'nodeName') === 'string') {
+        if (value.nodeType !== 1) return cut(value.nodeName);
+        const id = value.getAttribute('id');
+        const classes = (value.getAttribute('class') || '').trim();
+        return cut(`<${value.localName}${id ? '#' + id : ''}${classes ? '.' + classes.split(/\s+/).join('.') : ''}>`);
+      }
+      if (kind === 'Error' || kind === 'DOMException' || value instanceof Error) {
+        const message = text(read(value, 'message'));
+        const head = message ? `${text(read(value, 'name'))}: ${message}` : text(read(value, 'name'));
+        const stack = read(value, 'stack');
+        return cut(typeof stack !== 'string' || !stack ? head : stack.startsWith(head) ? stack : `${head}\n${stack}`);
+      }
+      if (/Event$/.test(kind) && typeof read(value, 'type') === 'string') return cut(`[${kind} ${value.type}]`);
+      if (kind === 'Date' || kind === 'RegExp') return cut(String(value));
+      if (ArrayBuffer.isView(value)) return cut(`${kind}(${value.length})`);
+      if (depth >= maxDepth) return Array.isArray(value) ? '[Array]' : '[Object]';
+      if (Array.isArray(value)) return list(value.length, (index) => read(value, index), depth);
+      if (kind === 'Map' || kind === 'Set') {
+        const items = [];
+        for (const item of value) if (items.push(item) > maxMembers) break;
+        return list(value.size, (index) => items[index], depth);
+      }
+      const keys = Object.keys(value);
+      const out = Object.create(null);
+      for (let index = 0; index < keys.length; index++) {
+        if (index >= maxMembers || left <= 0) { out['\u2026'] = `${keys.length - index} more`; break; }
+        out[cut(keys[index])] = walk(read(value, keys[index]), depth + 1);
+      }
+      return out;
+    } catch (error) {
+      return '[unreadable]';
+    } finally {
+      path.pop();
+    }
+  };
+  try { return JSON.stringify(walk(value, 0)); } catch (error) { return '"[unreadable]"'; }
+};
+
+// The JSON text of each argument of `call` (from index 2), one to a line
+// (JSON text has no raw line break), until they pass `eventChars`.
+export function describeArguments(call, maxDepth, maxMembers, maxChars, eventChars) {
+  const texts = [];
+  let total = 0;
+  for (let index = 2; index < call.length && total < eventChars; index++) {
+    const json = describe(call[index], maxDepth, maxMembers, maxChars);
+    total += json.length;
+    texts.push(json);
+  }
+  return texts.join('\n');
+}
+"#)]
+extern "C" {
+    /// Wraps the console methods `levels` names (space-separated) on
+    /// `window`; `notify` hears each call. Returns the function that puts
+    /// them back.
+    #[wasm_bindgen(js_name = wrapConsole)]
+    fn wrap_console(window: &JsValue, levels: &str, notify: &js_sys::Function) -> js_sys::Function;
+
+    /// The JSON text of each argument of `call`, one to a line, read within
+    /// the caps.
+    #[wasm_bindgen(js_name = describeArguments)]
+    fn describe_arguments(
+        call: &js_sys::Array,
+        max_depth: u32,
+        max_members: u32,
+        max_chars: u32,
+        event_chars: u32,
+    ) -> String;
+}
+
+/// The wrapped console of a recording; the page's methods are put back on
+/// drop.
+#[must_use = "the console is put back as soon as this handle is dropped"]
+pub struct ConsoleHandle {
+    /// Puts the methods back; also registered with the guard (which runs
+    /// it if rewind is poisoned).
+    restore: js_sys::Function,
+    _notify: Closure<dyn FnMut(js_sys::Array)>,
+}
+
+impl Drop for ConsoleHandle {
+    fn drop(&mut self) {
+        let _ = self.restore.call0(&JsValue::NULL);
+        guard::remove_cleanup(&self.restore);
+    }
+}
+
+/// Wraps the console methods of `levels` on `window`, each call sent as a
+/// [`Signal::Console`].
+pub fn observe_console(
+    signals: &Signals,
+    window: &JsValue,
+    levels: &[ConsoleLevel],
+) -> ConsoleHandle {
+    let signals = signals.clone();
+    let notify = Closure::<dyn FnMut(js_sys::Array)>::new(move |call| {
+        signals(Signal::Console(ConsoleCall(call)))
+    });
+    let mut names = String::new();
+    for level in levels {
+        if !names.is_empty() {
+            names.push(' ');
+        }
+        names.push_str(level.name());
+    }
+    // Guarded: an error on rewind's side poisons rewind, never the page's
+    // console call.
+    let guarded = guard::guard(notify.as_ref().unchecked_ref());
+    let restore = wrap_console(window, &names, &guarded);
+    guard::add_cleanup(&restore);
+    ConsoleHandle {
+        restore,
+        _notify: notify,
+    }
+}
+
+/// The console capture of a recording: its wrapper and its rate.
+pub struct Console {
+    _handle: ConsoleHandle,
+    rate: ConsoleRate,
+}
+
+impl Console {
+    pub fn new(handle: ConsoleHandle) -> Self {
+        Console {
+            _handle: handle,
+            rate: ConsoleRate::default(),
+        }
+    }
+
+    /// Records `call` if the rate rule lets it.
+    pub fn on_call(&mut self, out: &mut Output, call: &ConsoleCall) {
+        let now = clock::now();
+        let Some(dropped) = self.rate.admit(now) else {
+            return;
+        };
+        note_dropped(out, dropped, now);
+        let call = &call.0;
+        let level = call.get(0).as_string().unwrap_or_default();
+        let stack = js_sys::Reflect::get(&call.get(1), &"stack".into())
+            .ok()
+            .and_then(|stack| stack.as_string())
+            .unwrap_or_default();
+        let described = describe_arguments(
+            call,
+            MAX_DEPTH,
+            MAX_MEMBERS,
+            MAX_ARGUMENT_CHARS as u32,
+            MAX_EVENT_CHARS as u32,
+        );
+        let arguments = fit_arguments(&described, call.length().saturating_sub(2) as usize);
+        out.record_plugin(
+            console_json(&level, caller_frames(&stack), "", &arguments),
+            now,
+        );
+    }
+
+    /// Records the count of calls dropped since the last note, if any
+    /// (before a flush or stop seals the chunk).
+    pub fn note_dropped(&mut self, out: &mut Output) {
+        note_dropped(out, self.rate.take_dropped(), clock::now());
+    }
+}
+
+fn note_dropped(out: &mut Output, dropped: u32, now: f64) {
+    if dropped > 0 {
+        out.record_plugin(console_json("warn", "", "", &[dropped_note(dropped)]), now);
+    }
+}
