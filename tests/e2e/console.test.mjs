@@ -6,13 +6,12 @@
 // events with safely read arguments and the caller's trace; rewind's own
 // debug lines never record themselves; an internal error puts the console
 // back.
-import { describe, test, before, after } from 'node:test';
+import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import path from 'node:path';
 
-import { repoRoot, listen } from '../support/static-server.mjs';
+import { repoRoot } from '../support/static-server.mjs';
 import { useStaticSite, useBrowser, useFreshPages } from '../support/harness.mjs';
 
 const BROWSERS = (process.env.REWIND_BROWSERS ?? 'chromium,firefox').split(',');
@@ -20,22 +19,8 @@ const PAGES = path.join(repoRoot, 'test-results/console');
 const ALL_LEVELS = ['log', 'info', 'warn', 'error', 'debug', 'assert', 'trace'];
 
 const site = useStaticSite();
-// Serves /slow.js after SLOW_SCRIPT_MS.
-const SLOW_SCRIPT_MS = 3000;
-let slowScript;
 before(async () => {
   await mkdir(PAGES, { recursive: true });
-  slowScript = await listen(
-    http.createServer((request, response) => {
-      setTimeout(() => {
-        response.writeHead(200, { 'Content-Type': 'text/javascript' });
-        response.end("console.warn('from the slow script');");
-      }, SLOW_SCRIPT_MS);
-    }),
-  );
-});
-after(async () => {
-  await slowScript?.close();
 });
 
 /** Writes a test page and returns its URL. */
@@ -191,42 +176,6 @@ for (const browserName of BROWSERS) {
         return events.filter((event) => event.type === 6).map((event) => event.data.payload.payload);
       });
       assert.deepEqual(recorded, [['"the page speaks"']]);
-    });
-
-    test('calls made before the first snapshot follow it: a replay opens with its Meta', async () => {
-      const { page: tab } = await freshPage();
-      // Started while the page is parsed, the snapshot waits for
-      // DOMContentLoaded; a slow script holds the parser meanwhile, long
-      // enough for the bundle and its wasm to load and wrap the console.
-      await tab.goto(
-        await page(
-          'early.html',
-          `<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
-<script src="/dist/rewind.js"></script>
-<script>
-  window.events = [];
-  window.started = Rewind.start({ emit: (event) => events.push(event) });
-</script></head><body><p>body</p>
-<script src="${slowScript.origin}/slow.js"></script>
-<script>console.error('still loading');</script></body></html>`,
-        ),
-      );
-      const events = await tab.evaluate(async () => {
-        await window.started;
-        console.warn('after the snapshot');
-        await Rewind.stop();
-        return window.events;
-      });
-      assert.deepEqual(
-        events.slice(0, 5).map((event) => event.type),
-        [4, 2, 6, 6, 6],
-        'Meta, the snapshot, then the calls made before it',
-      );
-      const logged = events.filter((event) => event.type === 6).map((event) => JSON.parse(event.data.payload.payload[0]));
-      assert.deepEqual(logged, ['from the slow script', 'still loading', 'after the snapshot']);
-      const times = events.map((event) => event.timestamp);
-      assert.deepEqual(times, [...times].sort((a, b) => a - b), 'in time order');
-      assert.equal(events[2].timestamp, events[1].timestamp, 'at the snapshot');
     });
 
     test('an internal error puts the console back and the page keeps its console', async () => {
