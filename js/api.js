@@ -9,7 +9,19 @@
  * one after another, in call order, whether called before the bundle has
  * loaded (queued by the snippet) or after.
  */
-export const QUEUED = ['start', 'stop', 'identify', 'getSessionId', 'log', 'flush', 'takeFullSnapshot', 'whenDelivered'];
+export const QUEUED = [
+  'start',
+  'stop',
+  'identify',
+  'getSessionId',
+  'setSessionId',
+  'setDeviceId',
+  'log',
+  'addCustomEvent',
+  'flush',
+  'takeFullSnapshot',
+  'whenDelivered',
+];
 
 /**
  * Functions that return their value at once (attachedCounts a promise)
@@ -25,10 +37,11 @@ export const METHODS = [...QUEUED, ...DIRECT];
 /**
  * Exports of the npm entry (js/index.js, declared in index.d.ts) that are
  * not on the script-tag global: Sentry.init() needs sentryIntegration()'s
- * object at once, which a queued call cannot give. A page with the
- * snippet writes `Rewind.start({ sentry: { … } })` instead.
+ * object at once, and analytics.register() createSegmentPlugin()'s, which
+ * a queued call cannot give. A page with the snippet writes
+ * `Rewind.start({ sentry: { … } })` or `Rewind.start({ segment: window.analytics })`.
  */
-export const NPM_ONLY = ['sentryIntegration'];
+export const NPM_ONLY = ['sentryIntegration', 'createSegmentPlugin'];
 
 /**
  * What a call through the snippet resolves to when the bundle cannot load

@@ -66,6 +66,55 @@ export interface StartOptions {
    * means `{}`, `false` or `undefined` not given.
    */
   sentry?: boolean | SentryOptions;
+  /**
+   * Link the replay to the page's Segment (`window.analytics`: the snippet's
+   * stub, the loaded analytics.js or an AnalyticsBrowser): rewind registers
+   * its Segment plugin there and starts recording once Segment has loaded
+   * (after 3 s without Segment, on its own ids). Or
+   * `{ analytics, getSessionId?, trackReplayCaptured?, recordEvents? }`.
+   * Checked in JS; see `createSegmentPlugin()`.
+   */
+  segment?: SegmentLike | (SegmentPluginOwnOptions & { analytics: SegmentLike });
+}
+
+/** Segment's analytics object, or its snippet's stub: anything with `register()`. */
+export interface SegmentLike {
+  register(...plugins: any[]): unknown;
+}
+
+/** The Segment plugin's own options. */
+export interface SegmentPluginOwnOptions {
+  /**
+   * The session to record under, asked on every event (the recipe for
+   * Amplitude Classic, device-mode and cloud-mode): a whole number (epoch
+   * ms, as Amplitude's) or a string of `a-z A-Z 0-9 _ - . | @ : =`; a new
+   * one starts a new replay.
+   */
+  getSessionId?: () => number | string | null | undefined;
+  /** Send a "Replay Captured" track event once a replay's first chunk is accepted. Default `false`. */
+  trackReplayCaptured?: boolean;
+  /** Put each track/page/screen event's name in the replay's timeline (Custom events tagged `segment`). Default `true`. */
+  recordEvents?: boolean;
+}
+
+/** `createSegmentPlugin()`'s options: the plugin's own and `start()`'s. */
+export interface SegmentPluginOptions extends SegmentPluginOwnOptions, Omit<StartOptions, 'segment'> {
+  /** Segment's analytics (an AnalyticsBrowser or `window.analytics`): lets the plugin notice a Segment that fails to load. */
+  analytics?: SegmentLike;
+}
+
+/** An @segment/analytics-next plugin of type `enrichment`. */
+export interface RewindSegmentPlugin {
+  name: 'Rewind Session Replay';
+  type: 'enrichment';
+  version: string;
+  isLoaded(): boolean;
+  load(ctx: any, analytics: any): Promise<void>;
+  unload(): void;
+  track(ctx: any): Promise<any>;
+  page(ctx: any): Promise<any>;
+  screen(ctx: any): Promise<any>;
+  identify(ctx: any): Promise<any>;
 }
 
 /** The `sentry` option: how Sentry events link to their replay. */
@@ -147,6 +196,23 @@ export function identify(userId: string, traits?: Record<string, unknown>): Prom
 /** Seals what was recorded so far into a chunk now; resolves once it is stored. */
 export function flush(): Promise<void>;
 /**
+ * Continues the recording as the replay `<deviceId>/<sessionId>`; either
+ * may be undefined to keep the current one. The current replay ends with
+ * what it recorded, and the new one starts at seq 0 with a full snapshot.
+ * A session named so is the page's and does not end by idleness; its
+ * sampling is decided afresh. Rejects for an invalid id; ignored while not
+ * recording.
+ */
+export function setSessionId(sessionId: number | string | undefined, deviceId?: string): Promise<void>;
+/** Continues the recording under another device id (a new replay, see `setSessionId`). */
+export function setDeviceId(deviceId: string): Promise<void>;
+/**
+ * Adds a Custom event `{ tag, payload }` (rrweb's `addCustomEvent`) to the
+ * timeline. Rejects for an empty tag or one over 100 characters; dropped
+ * while not recording.
+ */
+export function addCustomEvent(tag: string, payload?: unknown): Promise<void>;
+/**
  * Adds a Custom event `{ tag: "log", payload: { message, data } }` to the
  * timeline. Calls made before `start()` (up to 100) are recorded, in order,
  * right after the first full snapshot; after `stop()` a call is dropped.
@@ -211,3 +277,13 @@ export function memoryUsage(): { wasmBytes: number; buffering: boolean; buffered
  * options are reported with `console.warn`, and rewind then does not record.
  */
 export function sentryIntegration(options?: StartOptions): RewindSentryIntegration;
+/**
+ * The Segment plugin (@segment/analytics-next):
+ * `analytics.register(createSegmentPlugin({ analytics, ...startOptions }))`.
+ * It starts rewind once Segment has loaded, records under Segment's user
+ * (user id, else anonymous id) and analytics session, and adds
+ * `properties["Session Replay ID"]` to track, page and screen events.
+ * Throws for an invalid option of its own; start()'s are checked when
+ * rewind starts (reported with console.warn).
+ */
+export function createSegmentPlugin(options?: SegmentPluginOptions): RewindSegmentPlugin;

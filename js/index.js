@@ -5,6 +5,9 @@
 // 'wasm-unsafe-eval', a 404) every call becomes a quiet no-op, except
 // getSessionId(), which rejects with the reason.
 import initWasm, { Courier, Recorder, guardApi } from '../pkg/rewind.js';
+import { startWithSegment } from './segment.js';
+
+export { createSegmentPlugin } from './segment.js';
 
 let wasmLoading = null;
 let wasmExports = null;
@@ -52,6 +55,7 @@ function loadWasm() {
       // The courier first delivers what earlier page loads left in the
       // outbox; that needs no start().
       courier ??= new Courier();
+      courier.onDelivered(tellDelivered);
     },
     (error) => {
       loadFailure = new Error(
@@ -104,9 +108,17 @@ if (typeof window !== 'undefined') {
  */
 export async function start(options) {
   debug = Boolean(options?.debug);
-  // The `sentry` key is JS's (the wasm rejects keys it does not know):
-  // checked and taken out here.
+  // The `sentry` and `segment` keys are JS's (the wasm rejects keys it
+  // does not know): checked and taken out here.
   const sentry = readSentryOption(options);
+  if (options?.segment !== undefined) {
+    const { segment, ...rest } = options;
+    // Recording starts once Segment has loaded, under its user's ids (or,
+    // if it does not load, on rewind's own), by a start() without the
+    // `segment` key: segment.js says how.
+    startWithSegment(segment, rest);
+    return;
+  }
   if (sentry) {
     options = { ...options };
     delete options.sentry;
@@ -166,6 +178,81 @@ export async function identify(userId, traits) {
   }
   const current = recorder;
   guarded(() => current.identify(String(userId), traits));
+}
+
+/**
+ * Continues the recording as the replay `<deviceId>/<sessionId>` (either
+ * may be undefined to keep the current one): what was recorded so far
+ * ends the current replay, and the new one starts at seq 0 with a full
+ * snapshot. A session named so is the page's, and does not end by
+ * idleness. Rejects for an invalid id; ignored while not recording.
+ */
+export async function setSessionId(sessionId, deviceId) {
+  if (!recorder) {
+    warn('setSessionId() while not recording: ignored (start() takes sessionId and deviceId)');
+    return;
+  }
+  const current = recorder;
+  guarded(() => current.switchReplay(sessionId, deviceId));
+}
+
+/** Continues the recording under another device id (see setSessionId). */
+export async function setDeviceId(deviceId) {
+  if (!recorder) {
+    warn('setDeviceId() while not recording: ignored (start() takes deviceId)');
+    return;
+  }
+  if (deviceId === undefined || deviceId === null) {
+    throw new Error(`rewind setDeviceId(deviceId): deviceId must be a string, got ${deviceId}`);
+  }
+  return setSessionId(undefined, deviceId);
+}
+
+/**
+ * Adds a Custom event (rrweb's `addCustomEvent`): `tag` names it in the
+ * player's timeline, `payload` is recorded as its JSON. Rejects for an
+ * empty or overlong tag; dropped while not recording.
+ */
+export async function addCustomEvent(tag, payload) {
+  if (!recorder) return;
+  const current = recorder;
+  guarded(() => current.addCustomEvent(String(tag), payload));
+}
+
+// Who hears of delivered chunks (segment.js's "Replay Captured").
+const deliveredListeners = new Set();
+function tellDelivered(replayId, seq) {
+  for (const listener of deliveredListeners) {
+    try {
+      listener(replayId, seq);
+    } catch (error) {
+      warn('a delivery listener threw:', error);
+    }
+  }
+}
+
+/**
+ * Internal (segment.js): calls `listener(replayId, seq)` for each chunk
+ * the endpoint accepts; returns a function that stops it.
+ */
+export function onChunkDelivered(listener) {
+  deliveredListeners.add(listener);
+  return () => deliveredListeners.delete(listener);
+}
+
+/**
+ * Internal (segment.js): the recording's device and session ids, also when
+ * its session is outside sampleRate (getReplayId() is null then); null
+ * when nothing records.
+ */
+export function currentIds() {
+  if (!recorder) return null;
+  const current = recorder;
+  return guarded(() => {
+    const sessionId = current.sessionId();
+    const deviceId = current.deviceId();
+    return sessionId && deviceId ? { deviceId, sessionId } : null;
+  }, null);
 }
 
 /** Seals what was recorded so far into a chunk; resolves once it is stored. */

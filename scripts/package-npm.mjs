@@ -6,12 +6,14 @@ const entry = await readFile('js/index.js', 'utf8');
 // In pkg/ the glue sits beside the entry.
 await writeFile('pkg/index.js', entry.replaceAll("'../pkg/rewind.js'", "'./rewind.js'"));
 await copyFile('js/index.d.ts', 'pkg/index.d.ts');
+// The Segment plugin imports './index.js', which is beside it in pkg/ too.
+await copyFile('js/segment.js', 'pkg/segment.js');
 
 const manifest = JSON.parse(await readFile('pkg/package.json', 'utf8'));
 manifest.main = 'index.js';
 manifest.module = 'index.js';
 manifest.types = 'index.d.ts';
-manifest.files = [...new Set([...(manifest.files ?? []), 'index.js', 'index.d.ts'])];
+manifest.files = [...new Set([...(manifest.files ?? []), 'index.js', 'segment.js', 'index.d.ts'])];
 manifest.sideEffects = ['./rewind.js', './snippets/*'];
 await writeFile('pkg/package.json', JSON.stringify(manifest, null, 2) + '\n');
 console.log(`pkg/package.json: ${manifest.name}@${manifest.version}, main ${manifest.main}`);

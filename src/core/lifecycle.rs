@@ -6,7 +6,7 @@ use std::fmt;
 
 use super::event::TimestampMs;
 use super::json::write_str;
-use super::replay_id::{DeviceId, IdError, SessionId};
+use super::replay_id::{DeviceId, IdError, ReplayId, SessionId};
 use super::session::{Session, SessionPolicy};
 
 /// The longest user id `identify()` accepts, in characters.
@@ -269,6 +269,53 @@ pub fn user_device_of(
         .map_err(IdentifyError::NotADeviceId)
 }
 
+/// What `setSessionId(sessionId, deviceId)` asks of a recording now on
+/// `current`: the replay it continues as, or `None` when both halves are
+/// the current ones (or not given), which changes nothing.
+pub fn switched_replay(
+    current: &ReplayId,
+    session_id: Option<SessionId>,
+    device_id: Option<DeviceId>,
+) -> Option<ReplayId> {
+    let next = ReplayId {
+        device_id: device_id.unwrap_or_else(|| current.device_id.clone()),
+        session_id: session_id.unwrap_or_else(|| current.session_id.clone()),
+    };
+    (next != *current).then_some(next)
+}
+
+/// The longest tag `addCustomEvent(tag, payload)` takes, in characters: a
+/// tag names a kind of event in a player's timeline, not data.
+pub const MAX_CUSTOM_TAG_CHARS: usize = 100;
+
+/// Why `addCustomEvent()` refused its tag.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomTagError {
+    pub chars: usize,
+}
+
+impl fmt::Display for CustomTagError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "rewind addCustomEvent(tag, payload): the tag must be a string of 1 to {MAX_CUSTOM_TAG_CHARS} characters, got {} characters",
+            self.chars
+        )
+    }
+}
+
+/// Checks the tag of an `addCustomEvent()` call.
+///
+/// # Errors
+/// An empty tag or one over [`MAX_CUSTOM_TAG_CHARS`].
+pub fn check_custom_tag(tag: &str) -> Result<(), CustomTagError> {
+    let chars = tag.chars().count();
+    if chars == 0 || chars > MAX_CUSTOM_TAG_CHARS {
+        return Err(CustomTagError { chars });
+    }
+    Ok(())
+}
+
 /// `{"userId":…,"traits":…}`: the payload of an `identify` event.
 pub fn identify_payload(user_id: &str, traits_json: Option<String>) -> String {
     text_and_json("userId", user_id, "traits", traits_json)
@@ -309,6 +356,47 @@ mod tests {
 
     fn parsed(json: &str) -> Value {
         serde_json::from_str(json).expect("valid JSON")
+    }
+
+    fn replay(device_id: &str, session_id: &str) -> ReplayId {
+        ReplayId {
+            device_id: device(device_id),
+            session_id: SessionId::parse(session_id).unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_switch_to_the_current_ids_changes_nothing() {
+        let current = replay("anon-1", "1700000000000");
+        assert_eq!(switched_replay(&current, None, None), None);
+        let same_session = SessionId::parse("1700000000000").ok();
+        assert_eq!(switched_replay(&current, same_session, Some(device("anon-1"))), None);
+    }
+
+    #[test]
+    fn a_switch_keeps_the_half_it_is_not_given() {
+        let current = replay("anon-1", "1700000000000");
+        let new_session = SessionId::parse("1700000999999").ok();
+        assert_eq!(
+            switched_replay(&current, new_session, None),
+            Some(replay("anon-1", "1700000999999"))
+        );
+        assert_eq!(
+            switched_replay(&current, None, Some(device("user-7"))),
+            Some(replay("user-7", "1700000000000"))
+        );
+        let both = switched_replay(&current, SessionId::parse("9").ok(), Some(device("user-7")));
+        assert_eq!(both, Some(replay("user-7", "9")));
+    }
+
+    #[test]
+    fn custom_tags_are_one_to_a_hundred_characters() {
+        assert!(check_custom_tag("segment").is_ok());
+        assert!(check_custom_tag(&"é".repeat(MAX_CUSTOM_TAG_CHARS)).is_ok());
+        let empty = check_custom_tag("").unwrap_err();
+        assert!(empty.to_string().contains("1 to 100 characters, got 0"), "{empty}");
+        let long = check_custom_tag(&"x".repeat(101)).unwrap_err();
+        assert_eq!(long.chars, 101);
     }
 
     #[test]

@@ -87,6 +87,14 @@ impl Courier {
             .is_some_and(|outbox| outbox.is_persistent())
     }
 
+    /// Calls `listener(replayId, seq)` each time the endpoint accepts a
+    /// chunk (the Segment plugin's "Replay Captured" waits for a replay's
+    /// seq 0). One listener; a later call replaces it.
+    #[wasm_bindgen(js_name = onDelivered)]
+    pub fn on_delivered(&self, listener: js_sys::Function) {
+        *self.state.delivered_listener.borrow_mut() = Some(listener);
+    }
+
     /// Resolves once the outbox is empty (or `timeoutMs` passed; then it
     /// resolves with false).
     #[wasm_bindgen(js_name = whenEmpty)]
@@ -148,6 +156,8 @@ pub struct CourierState {
     /// Why the outbox lives in memory, repeated when `debug` is turned on
     /// after the courier opened it.
     memory_reason: RefCell<Option<String>>,
+    /// Told of every accepted chunk (`Courier::on_delivered`).
+    delivered_listener: RefCell<Option<js_sys::Function>>,
 }
 
 impl CourierState {
@@ -355,6 +365,7 @@ impl CourierState {
                     failures = 0;
                     self.remove(&outbox, &key).await;
                     self.log.info(&format!("delivered {}#{}", key.0, key.1));
+                    self.tell_delivered(&key);
                 }
                 Verdict::Rejected { status } => {
                     failures = 0;
@@ -387,6 +398,15 @@ impl CourierState {
                 .warn(&format!("delivered chunk could not be removed: {}", error));
         }
         self.note_removed(key);
+    }
+
+    fn tell_delivered(&self, (replay_id, seq): &ChunkKey) {
+        let listener = self.delivered_listener.borrow().clone();
+        if let Some(listener) = listener {
+            // The listener is rewind's own JS; what it throws is its to
+            // report, and never stops delivery.
+            let _ = listener.call2(&JsValue::NULL, &replay_id.into(), &(*seq as f64).into());
+        }
     }
 
     /// A refused chunk means a misconfigured endpoint or key: say it once,
@@ -456,6 +476,7 @@ impl CourierState {
             let outbox = state.outbox.borrow().clone();
             if let (true, Some(outbox)) = (delivered, outbox) {
                 state.remove(&outbox, &key).await;
+                state.tell_delivered(&key);
             }
             // Not delivered: the loop sends it like any other chunk.
             state

@@ -7,7 +7,8 @@ use std::rc::{Rc, Weak};
 
 use wasm_bindgen::prelude::*;
 
-use crate::core::lifecycle::EarlyCall;
+use crate::core::lifecycle::{self, EarlyCall};
+use crate::core::replay_id::{DeviceId, SessionId};
 
 use super::courier::Courier;
 use super::dom::string_of;
@@ -122,6 +123,38 @@ impl Recorder {
         .map_err(JsError::from)
     }
 
+    /// Continues the recording as `<deviceId>/<sessionId>` (see
+    /// `Recording::switch_replay`); either may be undefined to keep the
+    /// current one. Returns whether the replay changed.
+    ///
+    /// # Errors
+    /// A session id that is neither a whole number nor a string of the
+    /// allowed characters, or a device id that is not such a string.
+    #[wasm_bindgen(js_name = switchReplay)]
+    pub fn switch_replay(&self, session_id: JsValue, device_id: JsValue) -> Result<bool, JsError> {
+        let session_id = read_session_id(&session_id)?;
+        let device_id = read_device_id(&device_id)?;
+        Ok(with_recording(&self.recording, |recording| {
+            recording.switch_replay(session_id, device_id)
+        })
+        .unwrap_or(false))
+    }
+
+    /// Adds a Custom event with `tag`; `payload`, if given, is recorded as
+    /// its JSON (see `log`).
+    ///
+    /// # Errors
+    /// An empty or overlong tag.
+    #[wasm_bindgen(js_name = addCustomEvent)]
+    pub fn add_custom_event(&self, tag: String, payload: JsValue) -> Result<(), JsError> {
+        lifecycle::check_custom_tag(&tag).map_err(|error| JsError::new(&error.to_string()))?;
+        let payload_json = log_data_json(&payload).unwrap_or_else(|| "null".to_owned());
+        with_recording(&self.recording, |recording| {
+            recording.add_custom(&tag, payload_json)
+        });
+        Ok(())
+    }
+
     /// Seals what gathered into a chunk now; resolves once it is stored
     /// for delivery. In buffer mode, it is the trigger: what the buffer
     /// kept is sent, and recording goes on in normal mode.
@@ -168,6 +201,12 @@ impl Recorder {
         self.recording
             .try_borrow()
             .is_ok_and(|recording| recording.is_capturing() && recording.is_buffering())
+    }
+
+    /// The current device id.
+    #[wasm_bindgen(js_name = deviceId)]
+    pub fn device_id(&self) -> Option<String> {
+        Some(self.recording.try_borrow().ok()?.device_id().to_owned())
     }
 
     /// The current session id.
@@ -302,4 +341,47 @@ fn read_early_calls(calls: &JsValue) -> Vec<EarlyCall> {
             }
         })
         .collect()
+}
+
+/// `setSessionId()`'s session id: a whole number (Amplitude's epoch-ms
+/// ids) or a string; undefined or null keeps the current one.
+fn read_session_id(value: &JsValue) -> Result<Option<SessionId>, JsError> {
+    const CALL: &str = "rewind setSessionId(sessionId, deviceId)";
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    let parsed = if let Some(number) = value.as_f64() {
+        SessionId::from_number(number)
+    } else if let Some(text) = value.as_string() {
+        SessionId::parse(&text)
+    } else {
+        return Err(JsError::new(&format!(
+            "{CALL}: sessionId must be a whole number or a string, got {}",
+            super::options::kind_of(value)
+        )));
+    };
+    parsed
+        .map(Some)
+        .map_err(|error| JsError::new(&format!("{CALL}: {error}")))
+}
+
+/// `setSessionId()`'s or `setDeviceId()`'s device id: a string;
+/// undefined or null keeps the current one.
+fn read_device_id(value: &JsValue) -> Result<Option<DeviceId>, JsError> {
+    // Both setDeviceId() and setSessionId() pass one; the id error names
+    // the field.
+    const CALL: &str = "rewind";
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    let Some(text) = value.as_string() else {
+        return Err(JsError::new(&format!(
+            "{CALL}: deviceId must be a string of {}, got {}",
+            crate::core::replay_id::ALLOWED_ID_CHARACTERS,
+            super::options::kind_of(value)
+        )));
+    };
+    DeviceId::parse(&text)
+        .map(Some)
+        .map_err(|error| JsError::new(&format!("{CALL}: {error}")))
 }

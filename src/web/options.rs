@@ -121,7 +121,7 @@ fn string_array(value: &JsValue) -> Option<Vec<String>> {
 }
 
 /// A short name of a JS value's kind for error messages.
-fn kind_of(value: &JsValue) -> &'static str {
+pub fn kind_of(value: &JsValue) -> &'static str {
     if value.is_null() {
         "null"
     } else if value.is_undefined() {

@@ -13,7 +13,7 @@ use crate::core::event::{Event, EventData, Meta, ScrollOffset};
 use crate::core::lifecycle::{self, EarlyCall, Opening, Tick};
 use crate::core::mirror::Mirror;
 use crate::core::options::RecordingMode;
-use crate::core::replay_id::{DeviceId, ReplayId};
+use crate::core::replay_id::{DeviceId, ReplayId, SessionId};
 use crate::core::sampling::is_session_sampled;
 use crate::core::session::Session;
 use crate::core::snapshot::MAX_TREE_DEPTH;
@@ -174,6 +174,10 @@ impl Recording {
         self.out.replay_start_ms()
     }
 
+    pub fn device_id(&self) -> &str {
+        self.device_id.as_str()
+    }
+
     pub fn session_id(&self) -> &str {
         self.session.id.as_str()
     }
@@ -250,6 +254,78 @@ impl Recording {
         self.out
             .record_custom("identify", identified.user_json, clock::now());
         Ok(())
+    }
+
+    /// Continues the recording as the replay of another session and/or
+    /// device (`setSessionId(sessionId, deviceId)`): the current replay
+    /// ends with what it gathered, and the new one opens at seq 0 with a
+    /// Meta event and a full snapshot. A session named so is the page's:
+    /// it never ends by idleness. Sampling is decided afresh for a new
+    /// session, so a recording may begin or pause here. Returns whether
+    /// the replay changed.
+    pub fn switch_replay(
+        &mut self,
+        session_id: Option<SessionId>,
+        device_id: Option<DeviceId>,
+    ) -> bool {
+        if self.is_stopped {
+            return false;
+        }
+        let current = self.replay_id();
+        let Some(next) = lifecycle::switched_replay(&current, session_id, device_id) else {
+            return false;
+        };
+        let was_capturing = self.is_capturing();
+        if was_capturing {
+            self.end_replay();
+        }
+        let is_new_session = next.session_id != current.session_id;
+        if is_new_session {
+            self.session = Session::supplied(next.session_id, clock::now());
+            self.is_sampled = is_session_sampled(
+                self.session.id.as_str(),
+                self.ctx.options.session_sample_rate(),
+            );
+        }
+        self.device_id = next.device_id;
+        let options = &self.ctx.options;
+        // What the buffer kept belongs to the replay that ended. A new
+        // session buffers again until its own trigger, as one that began
+        // by idleness does; another device of the same session goes on as
+        // the session did.
+        let buffers = if is_new_session {
+            options.mode == RecordingMode::Buffer
+        } else {
+            self.out.is_buffering()
+        };
+        if buffers {
+            self.out
+                .start_buffering(options.buffer_ms, options.max_buffer_bytes);
+        }
+        if !self.is_capturing() {
+            self.ctx.log.info(&format!(
+                "replay {current} continues as {} (outside sampleRate: nothing is recorded)",
+                self.replay_id()
+            ));
+            return true;
+        }
+        if self.observers.is_none() {
+            // Sampled out until now: nothing was attached yet.
+            if let Some(document) = self.ctx.window.document() {
+                let flush_interval_ms = self.ctx.options.flush_interval_ms;
+                self.attach(&document, flush_interval_ms);
+            }
+        }
+        self.open_new_replay(&format!("replay {current} continues as"));
+        true
+    }
+
+    /// Adds a Custom event (`addCustomEvent(tag, payload)`), `payload_json`
+    /// being its payload's JSON.
+    pub fn add_custom(&mut self, tag: &str, payload_json: String) {
+        if self.is_capturing() {
+            self.out.record_custom(tag, payload_json, clock::now());
+        }
     }
 
     /// Adds a `log` Custom event; `data_json` is the JSON of its data.

@@ -1,0 +1,378 @@
+// The Segment plugin (issue 13) with the real @segment/analytics-next: an
+// app's own webpack bundle (AnalyticsBrowser + createSegmentPlugin from
+// 'rewind') and Segment's snippet form (analytics.js's standalone build
+// from a local CDN, rewind started with `segment: window.analytics`).
+// Segment's inline cdnSettings point its Segment.io destination at a local
+// tracking API (tests/support/segment-server.mjs), and rewind sends its
+// chunks to a local ingest endpoint. The replay id a Segment event carries
+// must be a replay whose chunks reached the ingest endpoint, opening with a
+// full snapshot; the replay follows Segment's user and the analytics
+// session; Segment goes on whatever rewind does, and rewind whatever
+// Segment does.
+//
+// The npm bundle is built here, in before(), with webpack into
+// test-results/segment/npm/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import webpack from 'webpack';
+
+import { repoRoot } from '../support/static-server.mjs';
+import { startIngestServer } from '../support/ingest-server.mjs';
+import { startSegmentServer } from '../support/segment-server.mjs';
+import { useStaticSite, useBrowser, useFreshPages } from '../support/harness.mjs';
+
+const OUT = path.join(repoRoot, 'test-results/segment');
+const PROPERTY = 'Session Replay ID';
+const ANONYMOUS_ID = /^[0-9a-f-]{36}$/;
+
+// The app's entry. Besides the one line that matters
+// (analytics.register(createSegmentPlugin(...))), a page may have
+// Amplitude (Actions)' session plugin, which puts its session id into
+// every event's integrations (a stand-in with the same effect:
+// window.ampSession), the Amplitude Classic recipe (getSessionId), or a
+// plugin of its own that throws.
+const NPM_ENTRY = `import { AnalyticsBrowser } from '@segment/analytics-next';
+import { createSegmentPlugin, getReplayId, isRecording, flush } from 'rewind';
+
+const config = window.config;
+const analytics = AnalyticsBrowser.load({ writeKey: 'test-key', cdnSettings: config.cdnSettings });
+const enrichment = (name, run) => ({
+  name, type: 'enrichment', version: '1.0.0', isLoaded: () => true, load: () => Promise.resolve(),
+  track: run, page: run, screen: run, identify: run,
+});
+if (config.amplitude) {
+  analytics.register(enrichment('Amplitude (Actions) session, as its destination adds it', (ctx) => {
+    ctx.event.integrations = { ...ctx.event.integrations, 'Actions Amplitude': { session_id: window.ampSession } };
+    return ctx;
+  }));
+}
+if (config.throwingPlugin) {
+  analytics.register(enrichment('A plugin of the page that throws', () => {
+    throw new Error('the page plugin failed');
+  }));
+}
+const options = { analytics, ...config.rewind };
+if (config.classicSession) options.getSessionId = () => window.classicSession;
+analytics.register(createSegmentPlugin(options));
+window.app = { analytics, rewind: { getReplayId, isRecording, flush } };
+`;
+
+async function buildBundle() {
+  await mkdir(path.join(OUT, 'npm'), { recursive: true });
+  await writeFile(path.join(OUT, 'npm-entry.js'), NPM_ENTRY);
+  const config = {
+    mode: 'production',
+    target: 'web',
+    optimization: { minimize: false },
+    performance: { hints: false },
+    devtool: false,
+    entry: { 'segment-npm': path.join(OUT, 'npm-entry.js') },
+    resolve: { alias: { rewind: path.join(repoRoot, 'pkg') } },
+    output: { path: path.join(OUT, 'npm'), filename: '[name].js', publicPath: 'auto', assetModuleFilename: '[name][ext]', clean: true },
+  };
+  await new Promise((resolve, reject) => {
+    webpack(config, (error, stats) => {
+      if (error) reject(error);
+      else if (stats.hasErrors()) reject(new Error(stats.toString({ all: false, errors: true, colors: false })));
+      else resolve();
+    });
+  });
+}
+
+const site = useStaticSite();
+const browser = useBrowser('chromium');
+const freshPage = useFreshPages(browser);
+let ingest;
+let segment;
+before(async () => {
+  let snippet;
+  [ingest, segment, snippet] = await Promise.all([
+    startIngestServer(),
+    startSegmentServer(),
+    readFile(path.join(repoRoot, 'dist/snippet.min.js'), 'utf8'),
+    buildBundle(),
+  ]);
+  const template = await readFile(path.join(repoRoot, 'tests/fixtures/segment-snippet.html'), 'utf8');
+  const code = snippet.trim().replace('"/rewind/rewind.js"', JSON.stringify('/dist/rewind.js'));
+  assert.ok(template.includes('<!-- rewind snippet -->') && code.includes('/dist/rewind.js'));
+  await writeFile(path.join(OUT, 'segment-snippet.html'), template.replace('<!-- rewind snippet -->', `<script>${code}</script>`));
+}, { timeout: 180000 });
+after(async () => {
+  await ingest?.close();
+  await segment?.close();
+});
+
+let serial = 0;
+/** An event name no other test sends. */
+const nameOf = (what) => `${what} ${process.pid}.${++serial}`;
+
+function npmPage(config) {
+  return `${site.origin}/tests/fixtures/segment-npm.html?config=${encodeURIComponent(JSON.stringify({ cdnSettings: segment.cdnSettings, ...config }))}`;
+}
+
+function snippetPage(config) {
+  const full = { cdn: segment.cdn, ...config };
+  return `${site.origin}/test-results/segment/segment-snippet.html?config=${encodeURIComponent(JSON.stringify(full))}`;
+}
+
+const rewindOptions = (extra) => ({ endpoint: ingest.endpoint, flushIntervalMs: 300, debug: true, ...extra });
+
+async function pageWaitFor(page, fn, what, timeoutMs = 15000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await page.evaluate(fn);
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Sends `track(name)` through the page's Segment (either form). */
+function track(page, name, properties) {
+  return page.evaluate(([name, properties]) => (window.app?.analytics ?? window.analytics).track(name, properties), [name, properties]);
+}
+
+/** The track event named `name` that reached Segment. */
+function trackedEvent(name) {
+  return segment.waitFor((events) => events.find((event) => event.type === 'track' && event.event === name), 15000, `track "${name}"`);
+}
+
+/**
+ * Checks that `replayId` is a replay the ingest endpoint holds from seq 0,
+ * opening with a Meta and a full snapshot of the page.
+ */
+async function assertReplayArrived(replayId) {
+  await ingest.waitFor(() => ingest.chunksOf(replayId).some((chunk) => chunk.seq === 0), 15000, `seq 0 of ${replayId}`);
+  const [first] = ingest.chunksOf(replayId);
+  assert.equal(first.seq, 0);
+  assert.deepEqual(first.events.slice(0, 2).map((event) => event.type), [4, 2], `${replayId} opens with Meta + FullSnapshot`);
+  assert.match(JSON.stringify(first.events[1]), /Buy tea/);
+}
+
+/** The rewind warnings (debug lines) that mention `text`. */
+const warningsWith = (page, text) => page.evaluate((text) => window.warnings.filter((line) => line.includes(text)), text);
+
+test('npm: a track event carries the replay id whose chunks reached the ingest endpoint', async () => {
+  const { page, errors } = await freshPage();
+  await page.goto(npmPage({ rewind: rewindOptions() }));
+  const name = nameOf('Note added');
+  await track(page, name, { size: 3 });
+  const event = await trackedEvent(name);
+  const replayId = event.properties[PROPERTY];
+  assert.equal(event.properties.size, 3, "the page's own properties stay");
+  const [device, session] = replayId.split('/');
+  assert.equal(device, event.anonymousId, 'no user yet: the device is the anonymous id');
+  assert.match(device, ANONYMOUS_ID);
+  assert.match(session, /^\d{13}$/, "rewind's own session id: epoch ms");
+  assert.equal(await page.evaluate(() => window.app.rewind.getReplayId()), replayId);
+  await assertReplayArrived(replayId);
+  // The event is in the replay's timeline too.
+  await page.evaluate(() => window.app.rewind.flush());
+  await ingest.waitFor(
+    () => ingest.chunksOf(replayId).some((chunk) => chunk.events.some((e) => e.type === 5 && e.data.tag === 'segment' && e.data.payload.name === name)),
+    10000,
+    'the Segment event in the replay',
+  );
+  assert.deepEqual(errors, []);
+});
+
+test('snippet: Rewind.start({ segment: window.analytics }) tags page and track events with the replay', async () => {
+  const { page, errors } = await freshPage();
+  await page.goto(snippetPage({ rewind: rewindOptions() }));
+  assert.equal(await page.evaluate(() => window.started), 'started');
+  // The snippet's page() call, queued before analytics.js and rewind loaded.
+  const pageEvent = await segment.waitFor(
+    (events) => events.find((event) => event.type === 'page' && event.name === 'Notes' && event.context?.page?.url === page.url()),
+    15000,
+    'the page() call',
+  );
+  const replayId = pageEvent.properties[PROPERTY];
+  assert.ok(replayId, 'the first page() call, made before both loaded, is tagged');
+  assert.equal(replayId.split('/')[0], pageEvent.anonymousId);
+  const name = nameOf('Checkout');
+  await track(page, name);
+  assert.equal((await trackedEvent(name)).properties[PROPERTY], replayId);
+  await assertReplayArrived(replayId);
+  assert.deepEqual(errors, []);
+});
+
+test('identify() moves the replay to the user id; the new replay starts from a full snapshot', async () => {
+  const { page, errors } = await freshPage();
+  await page.goto(npmPage({ rewind: rewindOptions() }));
+  const before = nameOf('Before login');
+  await track(page, before);
+  const anonymousReplay = (await trackedEvent(before)).properties[PROPERTY];
+  const userId = `user-${process.pid}-${serial}`;
+  await page.evaluate((userId) => window.app.analytics.identify(userId, { email: 'someone@example.com' }), userId);
+  const after = nameOf('After login');
+  await track(page, after);
+  const userReplay = (await trackedEvent(after)).properties[PROPERTY];
+  const session = anonymousReplay.split('/')[1];
+  assert.equal(userReplay, `${userId}/${session}`, 'same session, the user as device');
+  await assertReplayArrived(anonymousReplay);
+  await assertReplayArrived(userReplay);
+  // The user is named in the new replay; the traits stay with Segment.
+  await page.evaluate(() => window.app.rewind.flush());
+  await ingest.waitFor(() => ingest.chunksOf(userReplay).some((chunk) => chunk.events.some((e) => e.data?.tag === 'identify')), 10000, 'the identify event');
+  const identifyEvent = ingest.chunksOf(userReplay).flatMap((chunk) => chunk.events).find((e) => e.data?.tag === 'identify');
+  assert.deepEqual(identifyEvent.data.payload, { userId });
+  // analytics.reset(): a new anonymous user, a new replay at once.
+  await page.evaluate(() => window.app.analytics.reset());
+  const reset = nameOf('After logout');
+  await track(page, reset);
+  const resetEvent = await trackedEvent(reset);
+  assert.equal(resetEvent.properties[PROPERTY], `${resetEvent.anonymousId}/${session}`);
+  assert.notEqual(resetEvent.anonymousId, anonymousReplay.split('/')[0]);
+  assert.deepEqual(errors, []);
+});
+
+test("Actions Amplitude's session id: a larger one rotates the replay and the cookie, a smaller one does not", async () => {
+  const { page, errors } = await freshPage();
+  const first = Date.now() - 60_000;
+  await page.goto(npmPage({ rewind: rewindOptions(), amplitude: true }));
+  await page.evaluate((first) => (window.ampSession = first), first);
+  const a = nameOf('A');
+  await track(page, a);
+  const replayA = (await trackedEvent(a)).properties[PROPERTY];
+  assert.equal(replayA.split('/')[1], String(first), "Amplitude's session replaces rewind's own, older or not");
+  const larger = first + 30_000;
+  await page.evaluate((larger) => (window.ampSession = larger), larger);
+  const b = nameOf('B');
+  await track(page, b);
+  const replayB = (await trackedEvent(b)).properties[PROPERTY];
+  assert.equal(replayB, `${replayA.split('/')[0]}/${larger}`);
+  await page.evaluate((smaller) => (window.ampSession = smaller), first - 5_000);
+  const c = nameOf('C');
+  await track(page, c);
+  assert.equal((await trackedEvent(c)).properties[PROPERTY], replayB, 'a smaller session id changes nothing');
+  assert.match(await page.evaluate(() => document.cookie), new RegExp(`analytics_session_id=${larger}`));
+  await assertReplayArrived(replayA);
+  await assertReplayArrived(replayB);
+  // The next page of the site starts in that session, from the cookie.
+  await page.reload();
+  const d = nameOf('D');
+  await page.evaluate((larger) => (window.ampSession = larger), larger);
+  await track(page, d);
+  assert.equal((await trackedEvent(d)).properties[PROPERTY], replayB);
+  assert.deepEqual(errors, []);
+});
+
+test('Amplitude Classic recipe: getSessionId() names the session; a new one rotates the replay', async () => {
+  const { page, errors } = await freshPage();
+  await page.goto(npmPage({ rewind: rewindOptions(), classicSession: true }));
+  await page.evaluate(() => (window.classicSession = 1700000000001));
+  const a = nameOf('A');
+  await track(page, a);
+  const replayA = (await trackedEvent(a)).properties[PROPERTY];
+  assert.equal(replayA.split('/')[1], '1700000000001');
+  await page.evaluate(() => (window.classicSession = 1700000000002));
+  const b = nameOf('B');
+  await track(page, b);
+  const replayB = (await trackedEvent(b)).properties[PROPERTY];
+  assert.equal(replayB, `${replayA.split('/')[0]}/1700000000002`);
+  await assertReplayArrived(replayA);
+  await assertReplayArrived(replayB);
+  assert.deepEqual(errors, []);
+});
+
+test('a user id the replay id cannot hold: the identify reaches Segment, the replay keeps the anonymous id, said once', async () => {
+  const { page, errors } = await freshPage();
+  await page.goto(npmPage({ rewind: rewindOptions() }));
+  const badUserId = `Zoë Smith/${serial}`;
+  await page.evaluate((id) => window.app.analytics.identify(id).then(() => window.app.analytics.identify(id)), badUserId);
+  const identified = await segment.waitFor((events) => events.filter((event) => event.type === 'identify' && event.userId === badUserId).length === 2, 15000, 'both identify calls');
+  assert.ok(identified);
+  const name = nameOf('After a bad identify');
+  await track(page, name);
+  const event = await trackedEvent(name);
+  assert.equal(event.userId, badUserId);
+  assert.equal(event.properties[PROPERTY].split('/')[0], event.anonymousId);
+  const said = await warningsWith(page, 'cannot be a replay');
+  assert.equal(said.length, 1, `said once: ${JSON.stringify(said)}`);
+  assert.match(said[0], /a-z A-Z 0-9/);
+  assert.deepEqual(errors, []);
+});
+
+test('Segment fails to load (analytics.js is a 404): the page works and rewind records on its own ids', async () => {
+  const { page, errors } = await freshPage();
+  const cdn = `${segment.cdn}/blocked`;
+  await page.goto(snippetPage({ cdn, rewind: rewindOptions() }));
+  assert.equal(await page.evaluate(() => window.started), 'started');
+  const replayId = await pageWaitFor(page, () => window.Rewind.getReplayId(), 'a replay on its own ids', 10000);
+  assert.match(replayId, /^[\w-]+\/\d{13}$/);
+  await assertReplayArrived(replayId);
+  const said = await warningsWith(page, 'Segment has not loaded');
+  assert.equal(said.length, 1, JSON.stringify(await page.evaluate(() => window.warnings)));
+  // The page's own calls to the stub still queue without error.
+  await page.evaluate(() => window.analytics.track('Queued forever'));
+  assert.deepEqual(errors.filter((error) => !/analytics\.min\.js|404|Failed to load/.test(error)), []);
+});
+
+test("a page plugin that throws in Segment's chain: events still arrive, tagged, and rewind records", async () => {
+  const { page, errors } = await freshPage();
+  await page.goto(npmPage({ rewind: rewindOptions(), throwingPlugin: true }));
+  const name = nameOf('Despite a failing plugin');
+  await track(page, name);
+  const event = await trackedEvent(name);
+  assert.ok(event.properties[PROPERTY]);
+  await assertReplayArrived(event.properties[PROPERTY]);
+  assert.equal(await page.evaluate(() => window.app.rewind.isRecording()), true);
+  assert.deepEqual(errors, []);
+});
+
+test('sampleRate 0: no property, no chunks', async () => {
+  const { page, errors } = await freshPage();
+  const requestsBefore = ingest.requests.length;
+  await page.goto(npmPage({ rewind: rewindOptions({ sampleRate: 0 }) }));
+  const name = nameOf('Sampled out');
+  await track(page, name);
+  const event = await trackedEvent(name);
+  assert.equal(event.properties[PROPERTY], undefined);
+  assert.equal(await page.evaluate(() => window.app.rewind.getReplayId()), null);
+  await new Promise((resolve) => setTimeout(resolve, 800));
+  const mine = ingest.requests.slice(requestsBefore).filter((request) => request.replayId?.startsWith(event.anonymousId));
+  assert.deepEqual(mine, []);
+  assert.deepEqual(errors, []);
+});
+
+test('trackReplayCaptured: "Replay Captured" is sent once a replay\'s first chunk is accepted, once per replay', async () => {
+  const { page, errors } = await freshPage();
+  await page.goto(npmPage({ rewind: rewindOptions({ trackReplayCaptured: true }) }));
+  const captured = await segment.waitFor(
+    (events) => events.find((event) => event.type === 'track' && event.event === 'Replay Captured' && event.anonymousId && ingest.chunksOf(event.properties[PROPERTY]).length > 0),
+    15000,
+    '"Replay Captured"',
+  );
+  const replayId = captured.properties[PROPERTY];
+  const [device, session] = replayId.split('/');
+  assert.equal(captured.properties['Replay Device ID'], device);
+  assert.equal(captured.properties['Replay Session ID'], session);
+  // More chunks of the same replay: no second one.
+  for (let i = 0; i < 3; i += 1) {
+    await track(page, nameOf('More'));
+    await page.evaluate(() => window.app.rewind.flush());
+  }
+  await ingest.waitFor(() => ingest.chunksOf(replayId).length >= 3, 10000, 'more chunks');
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const sent = segment.events.filter((event) => event.event === 'Replay Captured' && event.properties[PROPERTY] === replayId);
+  assert.equal(sent.length, 1);
+  assert.deepEqual(errors, []);
+});
+
+test('invalid options: the plugin says what is wrong and what is allowed', async () => {
+  const { page } = await freshPage();
+  await page.goto(snippetPage({ rewind: rewindOptions() }));
+  const messages = await page.evaluate(async () => {
+    const results = [];
+    for (const segmentOption of [42, [], { analytics: window.analytics, trackReplayCaptured: 'yes' }, { analytics: window.analytics, colour: 'red' }]) {
+      results.push(await window.Rewind.start({ endpoint: '/ingest', segment: segmentOption }).then(() => 'resolved', (error) => error.message));
+    }
+    return results;
+  });
+  assert.match(messages[0], /'segment' must be window\.analytics .* got number/);
+  assert.match(messages[1], /an array without register\(\)/);
+  assert.match(messages[2], /'trackReplayCaptured' must be true or false, got string/);
+  assert.match(messages[3], /unknown key 'colour' in rewind option 'segment': allowed are analytics, getSessionId, trackReplayCaptured, recordEvents/);
+});
