@@ -248,11 +248,11 @@ export function onChunkDelivered(listener) {
 export function currentIds() {
   if (!recorder) return null;
   const current = recorder;
-  return guarded(() => {
-    const sessionId = current.sessionId();
-    const deviceId = current.deviceId();
-    return sessionId && deviceId ? { deviceId, sessionId } : null;
-  }, null);
+  const replay = guarded(() => current.currentReplay() ?? null, null);
+  if (!replay) return null;
+  // A device id holds no '/'.
+  const slash = replay.indexOf('/');
+  return { deviceId: replay.slice(0, slash), sessionId: replay.slice(slash + 1) };
 }
 
 /** Seals what was recorded so far into a chunk; resolves once it is stored. */

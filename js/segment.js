@@ -43,6 +43,7 @@ const EVENT_WAIT_MS = 2000;
 /** The session cookie lives this long past its last refresh: Amplitude's idle timeout. */
 const SESSION_COOKIE_MAX_AGE_S = 30 * 60;
 const COOKIE_REFRESH_MS = 60 * 1000;
+const COOKIE_READ_EVERY_MS = 1000;
 
 /** The plugin's own options; the others are start()'s. */
 const PLUGIN_KEYS = ['analytics', 'getSessionId', 'trackReplayCaptured', 'recordEvents'];
@@ -134,6 +135,8 @@ class SegmentLink {
     // cookie) rather than rewind's own.
     this.sessionIsAnalytics = false;
     this.cookieWrittenAt = 0;
+    this.cookieReadAt = -Infinity;
+    this.cookieValue = null;
     this.refusedUserIds = new Set();
     this.capturedReplays = new Set();
     this.stopHearingDeliveries = null;
@@ -322,13 +325,27 @@ class SegmentLink {
     const given = this.givenSession();
     if (given !== undefined) return given !== null && given !== current ? given : null;
     let best = null;
-    for (const candidate of [event?.integrations?.[AMPLITUDE_INTEGRATION]?.session_id, readCookie(SESSION_COOKIE)]) {
+    for (const candidate of [event?.integrations?.[AMPLITUDE_INTEGRATION]?.session_id, this.sessionCookie()]) {
       const id = numericSession(candidate);
       if (id !== null && (best === null || Number(id) > Number(best))) best = id;
     }
     if (best === null || best === current) return null;
     if (!this.sessionIsAnalytics) return best;
     return Number(best) > Number(current) ? best : null;
+  }
+
+  /**
+   * The session cookie, read at most once a second: parsing
+   * document.cookie on every event would be most of the plugin's cost, and
+   * the cookie changes once a session.
+   */
+  sessionCookie() {
+    const now = Date.now();
+    if (now - this.cookieReadAt >= COOKIE_READ_EVERY_MS) {
+      this.cookieReadAt = now;
+      this.cookieValue = readCookie(SESSION_COOKIE);
+    }
+    return this.cookieValue;
   }
 
   /** Moves the replay to `deviceId` and/or `sessionId` (null: keep). */
@@ -368,6 +385,7 @@ class SegmentLink {
   writeSessionCookie(sessionId) {
     if (!sessionId) return;
     this.cookieWrittenAt = Date.now();
+    this.cookieValue = String(sessionId);
     try {
       document.cookie = `${SESSION_COOKIE}=${sessionId}; path=/; max-age=${SESSION_COOKIE_MAX_AGE_S}; samesite=lax`;
     } catch (error) {

@@ -203,10 +203,12 @@ impl Recorder {
             .is_ok_and(|recording| recording.is_capturing() && recording.is_buffering())
     }
 
-    /// The current device id.
-    #[wasm_bindgen(js_name = deviceId)]
-    pub fn device_id(&self) -> Option<String> {
-        Some(self.recording.try_borrow().ok()?.device_id().to_owned())
+    /// `<deviceId>/<sessionId>` of the recording, also when its session
+    /// is outside `sampleRate` (where `replayId` is undefined): one
+    /// crossing for the Segment plugin, which follows both on every event.
+    #[wasm_bindgen(js_name = currentReplay)]
+    pub fn current_replay(&self) -> Option<String> {
+        Some(self.recording.try_borrow().ok()?.replay_id().to_string())
     }
 
     /// The current session id.

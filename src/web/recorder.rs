@@ -174,10 +174,6 @@ impl Recording {
         self.out.replay_start_ms()
     }
 
-    pub fn device_id(&self) -> &str {
-        self.device_id.as_str()
-    }
-
     pub fn session_id(&self) -> &str {
         self.session.id.as_str()
     }

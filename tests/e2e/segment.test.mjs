@@ -11,75 +11,20 @@
 // Segment does.
 //
 // The npm bundle is built here, in before(), with webpack into
-// test-results/segment/npm/.
+// test-results/segment/npm/ (tests/support/segment-bundle.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import webpack from 'webpack';
 
 import { repoRoot } from '../support/static-server.mjs';
 import { startIngestServer } from '../support/ingest-server.mjs';
 import { startSegmentServer } from '../support/segment-server.mjs';
+import { buildSegmentBundle, SEGMENT_BUNDLE_DIR as OUT } from '../support/segment-bundle.mjs';
 import { useStaticSite, useBrowser, useFreshPages } from '../support/harness.mjs';
 
-const OUT = path.join(repoRoot, 'test-results/segment');
 const PROPERTY = 'Session Replay ID';
 const ANONYMOUS_ID = /^[0-9a-f-]{36}$/;
-
-// The app's entry. Besides the one line that matters
-// (analytics.register(createSegmentPlugin(...))), a page may have
-// Amplitude (Actions)' session plugin, which puts its session id into
-// every event's integrations (a stand-in with the same effect:
-// window.ampSession), the Amplitude Classic recipe (getSessionId), or a
-// plugin of its own that throws.
-const NPM_ENTRY = `import { AnalyticsBrowser } from '@segment/analytics-next';
-import { createSegmentPlugin, getReplayId, isRecording, flush } from 'rewind';
-
-const config = window.config;
-const analytics = AnalyticsBrowser.load({ writeKey: 'test-key', cdnSettings: config.cdnSettings });
-const enrichment = (name, run) => ({
-  name, type: 'enrichment', version: '1.0.0', isLoaded: () => true, load: () => Promise.resolve(),
-  track: run, page: run, screen: run, identify: run,
-});
-if (config.amplitude) {
-  analytics.register(enrichment('Amplitude (Actions) session, as its destination adds it', (ctx) => {
-    ctx.event.integrations = { ...ctx.event.integrations, 'Actions Amplitude': { session_id: window.ampSession } };
-    return ctx;
-  }));
-}
-if (config.throwingPlugin) {
-  analytics.register(enrichment('A plugin of the page that throws', () => {
-    throw new Error('the page plugin failed');
-  }));
-}
-const options = { analytics, ...config.rewind };
-if (config.classicSession) options.getSessionId = () => window.classicSession;
-analytics.register(createSegmentPlugin(options));
-window.app = { analytics, rewind: { getReplayId, isRecording, flush } };
-`;
-
-async function buildBundle() {
-  await mkdir(path.join(OUT, 'npm'), { recursive: true });
-  await writeFile(path.join(OUT, 'npm-entry.js'), NPM_ENTRY);
-  const config = {
-    mode: 'production',
-    target: 'web',
-    optimization: { minimize: false },
-    performance: { hints: false },
-    devtool: false,
-    entry: { 'segment-npm': path.join(OUT, 'npm-entry.js') },
-    resolve: { alias: { rewind: path.join(repoRoot, 'pkg') } },
-    output: { path: path.join(OUT, 'npm'), filename: '[name].js', publicPath: 'auto', assetModuleFilename: '[name][ext]', clean: true },
-  };
-  await new Promise((resolve, reject) => {
-    webpack(config, (error, stats) => {
-      if (error) reject(error);
-      else if (stats.hasErrors()) reject(new Error(stats.toString({ all: false, errors: true, colors: false })));
-      else resolve();
-    });
-  });
-}
 
 const site = useStaticSite();
 const browser = useBrowser('chromium');
@@ -92,7 +37,7 @@ before(async () => {
     startIngestServer(),
     startSegmentServer(),
     readFile(path.join(repoRoot, 'dist/snippet.min.js'), 'utf8'),
-    buildBundle(),
+    buildSegmentBundle(),
   ]);
   const template = await readFile(path.join(repoRoot, 'tests/fixtures/segment-snippet.html'), 'utf8');
   const code = snippet.trim().replace('"/rewind/rewind.js"', JSON.stringify('/dist/rewind.js'));
