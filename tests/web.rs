@@ -1046,3 +1046,80 @@ async fn rewind_s_own_debug_logging_is_never_recorded() {
     let recorded: Vec<String> = events.iter().map(|e| e["payload"].to_string()).collect();
     assert_eq!(recorded, ["[\"\\\"the page speaks\\\"\"]"], "{events:?}");
 }
+
+// ---- The page naming the replay (setSessionId, the Segment plugin). ----
+
+/// A session id of the form `s<n>` that `sampleRate` `rate` keeps (or not).
+fn session_sampled(rate: f64, kept: bool) -> String {
+    (1..1000)
+        .map(|n| format!("s{n}"))
+        .find(|id| rewind::core::sampling::is_session_sampled(id, rate) == kept)
+        .expect("a session id either way within 1000 tries")
+}
+
+fn js_error_message(error: JsError) -> String {
+    let value = JsValue::from(error);
+    Reflect::get(&value, &"message".into())
+        .ok()
+        .and_then(|message| message.as_string())
+        .unwrap_or_default()
+}
+
+#[wasm_bindgen_test]
+async fn a_session_named_by_the_page_is_a_new_replay_sampled_afresh() {
+    let outside = session_sampled(0.5, false);
+    let inside = session_sampled(0.5, true);
+    let sink = Sink::new();
+    let mut recorder = started(sink.options(&[
+        ("sessionId", outside.as_str().into()),
+        ("deviceId", "device-1".into()),
+        ("sampleRate", 0.5.into()),
+    ]));
+    assert!(sink.events().is_empty(), "outside sampleRate: nothing");
+    assert_eq!(recorder.replay_id(), None);
+    assert_eq!(
+        recorder.current_replay(),
+        Some(format!("device-1/{outside}"))
+    );
+
+    // Into a session sampleRate keeps: what was never attached is now,
+    // and the new replay opens with a Meta event and a full snapshot.
+    let switched = recorder.switch_replay(inside.as_str().into(), "device-2".into());
+    assert_eq!(switched.ok(), Some(true));
+    let _ = recorder.flush();
+    let types: Vec<Value> = sink.events().iter().map(|e| e["type"].clone()).collect();
+    assert_eq!(types, [4, 2]);
+    assert_eq!(recorder.replay_id(), Some(format!("device-2/{inside}")));
+    let section = container(r#"<p id="named-session">after the switch</p>"#);
+    settle(50).await;
+    section.remove();
+    settle(50).await;
+    assert!(
+        !incremental(&sink.events(), 0).is_empty(),
+        "the page's changes are recorded in the new replay"
+    );
+
+    // The same ids change nothing; a bad one says what is allowed.
+    let same = recorder.switch_replay(inside.as_str().into(), "device-2".into());
+    assert_eq!(same.ok(), Some(false));
+    let bad = recorder.switch_replay("two words".into(), JsValue::UNDEFINED);
+    let message = js_error_message(bad.unwrap_err());
+    assert!(message.contains("sessionId 'two words' contains ' '"), "{message}");
+    assert!(message.contains("a-z A-Z 0-9"), "{message}");
+    let bad_device = recorder.switch_replay(JsValue::UNDEFINED, 42.into());
+    let message = js_error_message(bad_device.unwrap_err());
+    assert!(message.contains("deviceId must be a string"), "{message}");
+
+    // Back outside sampleRate: the replay ends, nothing more is recorded.
+    assert_eq!(
+        recorder.switch_replay(outside.as_str().into(), JsValue::UNDEFINED).ok(),
+        Some(true)
+    );
+    assert_eq!(recorder.replay_id(), None);
+    let before = sink.events().len();
+    let section = container("<p>not recorded</p>");
+    settle(50).await;
+    section.remove();
+    let _stopping = recorder.stop();
+    assert_eq!(sink.events().len(), before, "nothing after the switch out");
+}
