@@ -434,5 +434,14 @@ export function createCollector({ dataDir, apiKeys = [], readKeys = [], limits =
     }
   }
 
-  return { handle, store, listReplays, dataDir: root };
+  /**
+   * Whether `request` may read what this collector guards: true without
+   * read keys, else when it carries one. For the server's other read
+   * routes (the local Segment endpoint's event list).
+   */
+  function readAllowed(request) {
+    return readKeyDigests.length === 0 || checkBearer(request, readKeyDigests) === 'ok';
+  }
+
+  return { handle, store, listReplays, readAllowed, dataDir: root };
 }

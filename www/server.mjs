@@ -3,14 +3,18 @@
 // (default 8080), and the reference collector (www/collector.mjs: POST
 // /ingest, GET /api/replays...), storing chunks in $REWIND_DATA_DIR (default
 // ./data), with optional ingest keys from $REWIND_API_KEYS and read keys
-// from $REWIND_READ_KEYS (both comma-separated). It refuses to listen
-// beyond this machine while anyone could read every stored session.
+// from $REWIND_READ_KEYS (both comma-separated), and a local stand-in for
+// Segment under /segment/ (www/segment-endpoint.mjs: the analytics.js the
+// demo app loads, and the tracking API its events go to), so the demo's
+// analytics never leave this machine. It refuses to listen beyond this
+// machine while anyone could read every stored session.
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { createCollector } from './collector.mjs';
+import { createSegmentEndpoint, SEGMENT_PREFIX } from './segment-endpoint.mjs';
 import { sendFile } from './static-files.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -29,20 +33,36 @@ export function parseKeys(value) {
   return (value ?? '').split(',').map((key) => key.trim()).filter(Boolean);
 }
 
+/** What the local Segment endpoint received: read API, so behind the read keys. */
+const SEGMENT_EVENTS_PATH = `${SEGMENT_PREFIX}/events`;
+
 /**
- * @param {{ dataDir?: string, apiKeys?: string[], readKeys?: string[] }} options
+ * @param {{ dataDir?: string, apiKeys?: string[], readKeys?: string[], segmentLog?: boolean }} options
  *   where the collector stores chunks (default $REWIND_DATA_DIR or ./data),
  *   the ingest keys it demands (default $REWIND_API_KEYS) and the read keys
  *   its read API and player demand (default $REWIND_READ_KEYS); none: no key.
+ *   `segmentLog`: print a line for each event the local Segment endpoint
+ *   receives (`npm start` does; tests only when they ask).
  */
 export function createDemoServer({
   dataDir = process.env.REWIND_DATA_DIR || path.join(repoRoot, 'data'),
   apiKeys = parseKeys(process.env.REWIND_API_KEYS),
   readKeys = parseKeys(process.env.REWIND_READ_KEYS),
+  segmentLog = false,
 } = {}) {
   const collector = createCollector({ dataDir, apiKeys, readKeys });
-  return http.createServer(async (request, response) => {
+  const segment = createSegmentEndpoint({ log: segmentLog });
+  const server = http.createServer(async (request, response) => {
     if (await collector.handle(request, response)) return;
+    // The events Segment received name replays and users: with read keys,
+    // listing them takes one, as listing the replays does.
+    if (isSegmentEventsList(request) && !collector.readAllowed(request)) {
+      response
+        .writeHead(401, { 'Content-Type': 'application/json', 'WWW-Authenticate': 'Bearer' })
+        .end(JSON.stringify({ ok: false, error: `listing what the local Segment endpoint received (GET ${SEGMENT_EVENTS_PATH}) needs a read key: send Authorization: Bearer <key>, with one of the keys in REWIND_READ_KEYS` }));
+      return;
+    }
+    if (await segment.handle(request, response)) return;
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { Allow: 'GET, HEAD' }).end('only GET and HEAD');
       return;
@@ -58,6 +78,15 @@ export function createDemoServer({
     const [prefix, folder] = MOUNTS.find(([prefix]) => pathname.startsWith(prefix));
     await sendFile(response, folder, pathname.slice(prefix.length));
   });
+  return server;
+}
+
+function isSegmentEventsList(request) {
+  try {
+    return new URL(request.url, 'http://127.0.0.1').pathname === SEGMENT_EVENTS_PATH;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -133,7 +162,7 @@ if (isMain) {
     process.exit(1);
   }
   const { port, host, dataDir, apiKeys, readKeys } = settings;
-  const server = createDemoServer({ dataDir, apiKeys, readKeys });
+  const server = createDemoServer({ dataDir, apiKeys, readKeys, segmentLog: true });
   server.on('error', (error) => {
     console.error(`cannot listen on ${host}:${port}: ${error.message} (set PORT or HOST to use another address)`);
     process.exit(1);
@@ -143,11 +172,15 @@ if (isMain) {
     const origin = `http://${family === 'IPv6' ? `[${address}]` : address}:${server.address().port}`;
     console.log(`rewind demo:   ${origin}/  (the app recorded, replayed live beside it)`);
     console.log(`rewind player: ${origin}/player.html  (sessions stored by the collector)`);
-    console.log(`collector:     POST ${origin}/ingest, chunks in ${dataDir}  (Ctrl+C to stop)`);
+    console.log(`collector:     POST ${origin}/ingest, chunks in ${dataDir}`);
+    console.log(
+      `segment:       ${origin}${SEGMENT_PREFIX}/  (a local stand-in for Segment: the demo app's analytics.js comes from here and its events come back here, one line each below; GET ${SEGMENT_EVENTS_PATH} lists them)`,
+    );
     console.log(
       readKeys.length > 0
-        ? `reads:         the player and GET /api/replays need one of the ${readKeys.length} key(s) in REWIND_READ_KEYS`
+        ? `reads:         the player, GET /api/replays and GET ${SEGMENT_EVENTS_PATH} need one of the ${readKeys.length} key(s) in REWIND_READ_KEYS`
         : 'reads:         open to this machine (set REWIND_READ_KEYS to demand a key)',
     );
+    console.log('Ctrl+C to stop.');
   });
 }

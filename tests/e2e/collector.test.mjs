@@ -226,6 +226,24 @@ test('with read keys, the read API demands one (401 saying how), and the ingest 
   }
 });
 
+test("readAllowed (the server's other read routes) takes what the read API takes", () => {
+  const request = (authorization) => ({ headers: authorization === undefined ? {} : { authorization } });
+  const open = createCollector({ dataDir });
+  assert.equal(open.readAllowed(request()), true, 'no read keys: anyone may read');
+  const keyed = createCollector({ dataDir, apiKeys: ['rk_ingest'], readKeys: ['rk_read_1', 'rk_read_2'] });
+  for (const [authorization, allowed] of [
+    [undefined, false],
+    ['Bearer rk_ingest', false],
+    ['Bearer rk_read_1x', false],
+    ['Basic rk_read_1', false],
+    ['Bearer', false],
+    ['Bearer rk_read_1', true],
+    ['bearer  rk_read_2', true],
+  ]) {
+    assert.equal(keyed.readAllowed(request(authorization)), allowed, String(authorization));
+  }
+});
+
 test('a malformed percent-encoding in a path answers 400 with the reason, never 500', async () => {
   await post(chunk('enc', '1', 0));
   for (const route of ['/api/replays/%E0%A4%A', '/api/replays/enc%2F1%zz', '/api/replays/%E0%A4%A/chunks/0', `/api/replays/${encodeURIComponent('enc/1')}/chunks/%C0%AF`, '/api/replays/%']) {

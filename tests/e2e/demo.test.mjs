@@ -1,13 +1,20 @@
 // The README's demo: the shell page loads the recorded app, receives
 // rewind's events and rebuilds them in rrweb's Replayer. This drives it as a
 // person would and checks that the replay shows what the app shows, without
-// the typed secrets. Screenshots land in test-results/.
+// the typed secrets. The app's navigation and note events go through
+// Segment's analytics.js to the demo server's local Segment endpoint, each
+// naming the replay the collector stored; `npm start` says where that
+// endpoint is and logs what it receives. Screenshots land in test-results/.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 
-import { repoRoot } from '../support/static-server.mjs';
+import { createDemoServer } from '../../www/server.mjs';
+import { repoRoot, listen } from '../support/static-server.mjs';
 import { useDemoServer, useBrowser, useFreshPages } from '../support/harness.mjs';
 
 const SHOTS = path.join(repoRoot, 'test-results');
@@ -85,4 +92,194 @@ test('the npm package, bundled by webpack 5 in www/, records the page', async ()
   assert.ok(result.types.filter((type) => type === 5).length >= 2, 'the log and identify events');
   assert.match(result.sessionId, /^\d+$/);
   assert.deepEqual(errors, []);
+});
+
+/**
+ * Waits until the demo app records under Segment's user. It starts rewind
+ * through Segment, once analytics.js has loaded; when that takes over 3 s
+ * (a busy machine), rewind starts on its own ids and moves to Segment's
+ * user when it loads: a new replay. (Rewind's stub answers with Promises
+ * until its bundle loads, so this awaits each answer.)
+ */
+async function untilRecording(frame) {
+  await frame.evaluate(async () => {
+    const settled = async () => {
+      if (!(await Rewind.isRecording()) || !window.analytics.initialized) return false;
+      const replayId = await Rewind.getReplayId();
+      return Boolean(replayId && replayId.startsWith(`${window.analytics.user().anonymousId()}/`));
+    };
+    const deadline = Date.now() + 15_000;
+    while (!(await settled())) {
+      if (Date.now() > deadline) throw new Error('the demo app is not recording under Segment\'s user after 15 s');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  });
+}
+
+/** Polls `find(events)` on what the demo server's Segment endpoint received, until it answers. */
+async function segmentReceived(origin, find, what) {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const events = await (await fetch(`${origin}/segment/events`)).json();
+    const found = find(events);
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the Segment endpoint holds ${JSON.stringify(events.map((event) => [event.type, event.event ?? event.name]))}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+test("the app's navigation and note events go through Segment to the demo server, each naming the replay the collector stored", async () => {
+  const { page, errors } = await freshPage({ viewport: { width: 1200, height: 760 } });
+  const origins = new Set();
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (url.protocol === 'http:' || url.protocol === 'https:') origins.add(url.origin);
+  });
+  // The server a test creates logs nothing unless asked (`segmentLog`).
+  const printed = [];
+  const log = console.log;
+  console.log = (...args) => {
+    printed.push(args.join(' '));
+    log.apply(console, args);
+  };
+  try {
+    await page.goto(`${demo.origin}/`);
+    const frame = page.frame({ url: (url) => url.pathname === '/app.html' });
+    await untilRecording(frame);
+    const app = page.frameLocator('#app');
+    await app.locator('#note-text').fill('Tell Segment');
+    await app.locator('#add-note button').click();
+    await app.locator('nav a[href="#account"]').click();
+    await app.locator('#note-list li', { hasText: 'Buy oat milk' }).locator('button.remove').click();
+    assert.deepEqual(await app.locator('#note-list li').allTextContents(), ['Tell Segment ×', 'Call the plumber home ×', 'Ship v0.1 of rewind work ×']);
+
+    const anonymousId = await frame.evaluate(() => analytics.user().anonymousId());
+    const mine = (events) => events.filter((event) => event.anonymousId === anonymousId);
+    const wanted = ['page Notes', 'track Note Added', 'page Account', 'track Note Removed'];
+    const calls = await segmentReceived(
+      demo.origin,
+      (events) => {
+        const found = mine(events);
+        return found.length >= wanted.length ? found : null;
+      },
+      wanted.join(', '),
+    );
+    assert.deepEqual(calls.map((event) => `${event.type} ${event.event ?? event.name}`), wanted, 'each call once, in order');
+    const replayId = await frame.evaluate(() => Rewind.getReplayId());
+    assert.match(replayId, /^[0-9a-f-]{36}\/\d+$/, "Segment's anonymous id is the replay's device id");
+    assert.equal(replayId.split('/')[0], anonymousId);
+    for (const event of calls) assert.equal(event.properties['Session Replay ID'], replayId, `${event.type} ${event.event ?? event.name}`);
+    const [added, removed] = calls.filter((event) => event.type === 'track');
+    assert.deepEqual([added.properties.length, added.properties.notes, removed.properties.notes], ['Tell Segment'.length, 4, 3]);
+    assert.ok(!JSON.stringify(calls).includes('Tell Segment'), "a note's text never goes to Segment");
+
+    // The replay the property names is the one the collector stored, with
+    // the same calls on its timeline.
+    await frame.evaluate(async () => {
+      await Rewind.flush();
+      await Rewind.whenDelivered(10000);
+    });
+    const replay = await fetch(`${demo.origin}/api/replays/${encodeURIComponent(replayId)}`);
+    assert.equal(replay.status, 200);
+    const { seqs } = await replay.json();
+    assert.equal(seqs[0], 0);
+    const recorded = [];
+    for (const seq of seqs) {
+      const chunk = await fetch(`${demo.origin}/api/replays/${encodeURIComponent(replayId)}/chunks/${seq}`);
+      const { events } = JSON.parse(gunzipSync(Buffer.from(await chunk.arrayBuffer())));
+      for (const event of events) if (event.type === 5 && event.data.tag === 'segment') recorded.push(`${event.data.payload.type} ${event.data.payload.name}`);
+    }
+    assert.deepEqual(recorded, wanted);
+
+    // The replay pane beside the app still rebuilds it: the note added, the one removed.
+    await page.click('#snapshot');
+    const replayed = page.frameLocator('#player iframe');
+    await replayed.locator('#note-list li', { hasText: 'Tell Segment' }).waitFor({ timeout: 10_000 });
+    assert.equal(await replayed.locator('#note-list li', { hasText: 'Buy oat milk' }).count(), 0);
+    await page.screenshot({ path: path.join(SHOTS, 'demo-segment.png') });
+
+    // Segment's script, its settings and its events: all from and to the demo server.
+    assert.deepEqual([...origins], [demo.origin]);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(printed.filter((line) => line.includes('[segment]')), []);
+  } finally {
+    console.log = log;
+  }
+});
+
+test('npm start names the local Segment endpoint and logs each event it receives', async (t) => {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rewind-demo-cli-'));
+  const server = spawn(process.execPath, [path.join(repoRoot, 'www/server.mjs')], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', REWIND_DATA_DIR: dataDir, REWIND_API_KEYS: '', REWIND_READ_KEYS: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.after(async () => {
+    server.kill();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  let output = '';
+  server.stderr.on('data', (data) => {
+    output += data;
+  });
+  const lines = [];
+  const waiters = [];
+  server.stdout.setEncoding('utf8');
+  let partial = '';
+  server.stdout.on('data', (data) => {
+    const parts = (partial + data).split('\n');
+    partial = parts.pop();
+    lines.push(...parts);
+    for (const waiter of waiters.splice(0)) waiter();
+  });
+  const lineWith = async (text) => {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const line = lines.find((candidate) => candidate.includes(text));
+      if (line) return line;
+      if (Date.now() > deadline) throw new Error(`no line with ${JSON.stringify(text)} in ${JSON.stringify(lines)} ${output}`);
+      await new Promise((resolve) => {
+        waiters.push(resolve);
+        setTimeout(resolve, 200);
+      });
+    }
+  };
+  await lineWith('Ctrl+C to stop.');
+  const origin = /^rewind demo: +(http:\/\/127\.0\.0\.1:\d+)\//.exec(await lineWith('rewind demo:'))?.[1];
+  assert.ok(origin, lines.join('\n'));
+  assert.match(await lineWith('segment:'), new RegExp(`^segment: +${origin.replaceAll('.', '\\.')}/segment/ +\\(a local stand-in for Segment.*GET /segment/events lists them\\)$`));
+
+  const sent = await fetch(`${origin}/segment/v1/t`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'text/plain' },
+    body: JSON.stringify({ type: 'track', event: 'Printed Event', anonymousId: 'anon-cli', properties: { 'Session Replay ID': 'anon-cli/1796000000000' } }),
+  });
+  assert.equal(sent.status, 200);
+  assert.equal(await lineWith('[segment]'), '[segment] track "Printed Event" Session Replay ID=anon-cli/1796000000000 (anonymous anon-cli)');
+  const listed = await (await fetch(`${origin}/segment/events`)).json();
+  assert.deepEqual(listed.map((event) => event.event), ['Printed Event']);
+});
+
+test('with read keys, what the Segment endpoint received takes a key to list; pages still load analytics.js and send events', async () => {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rewind-demo-keys-'));
+  const keyed = await listen(createDemoServer({ dataDir, apiKeys: [], readKeys: ['rk_segment'] }));
+  try {
+    const script = await fetch(`${keyed.origin}/segment/analytics.js/v1/rewind-demo/analytics.min.js`);
+    assert.equal(script.status, 200);
+    assert.ok((await script.text()).length > 10_000, "analytics.js's standalone build");
+    const sent = await fetch(`${keyed.origin}/segment/v1/p`, {
+      method: 'POST',
+      body: JSON.stringify({ type: 'page', name: 'Keyed', anonymousId: 'anon-keyed' }),
+    });
+    assert.equal(sent.status, 200);
+    const refused = await fetch(`${keyed.origin}/segment/events`);
+    assert.equal(refused.status, 401);
+    assert.match((await refused.json()).error, /needs a read key.*REWIND_READ_KEYS/);
+    assert.equal((await fetch(`${keyed.origin}/segment/events`, { headers: { Authorization: 'Bearer rk_wrong' } })).status, 401);
+    const listed = await fetch(`${keyed.origin}/segment/events`, { headers: { Authorization: 'Bearer rk_segment' } });
+    assert.equal(listed.status, 200);
+    assert.deepEqual((await listed.json()).map((event) => event.name), ['Keyed']);
+  } finally {
+    await keyed.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
 });

@@ -3,9 +3,12 @@
 // rrweb-player. Screenshots of both land in test-results/. The page's
 // console errors and warnings show as coloured markers on the player's
 // progress bar and in its list; a click plays from 5 s before, and an error
-// carries the link an error report would. With read keys, the player asks
-// for one in its own form, keeps it for the tab and asks again when it is
-// refused.
+// carries the link an error report would. The app's Segment calls (page and
+// track, recorded as Custom events tagged 'segment') show as green markers
+// and entries; a click plays from there. The replay list narrows to the
+// replay whose id is pasted from an analytics event. With read keys, the
+// player asks for one in its own form, keeps it for the tab and asks again
+// when it is refused.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, rm, mkdir } from 'node:fs/promises';
@@ -37,6 +40,79 @@ function markerLook(marker) {
   };
 }
 
+/**
+ * Waits until the demo app records under Segment's user. It starts rewind
+ * through Segment, once analytics.js has loaded; when that takes over 3 s
+ * (a busy machine), rewind starts on its own ids and moves to Segment's
+ * user when it loads: a new replay. (Rewind's stub answers with Promises
+ * until its bundle loads, so this awaits each answer.)
+ */
+async function untilRecording(page) {
+  await page.evaluate(async () => {
+    const settled = async () => {
+      if (!(await Rewind.isRecording()) || !window.analytics.initialized) return false;
+      const replayId = await Rewind.getReplayId();
+      return Boolean(replayId && replayId.startsWith(`${window.analytics.user().anonymousId()}/`));
+    };
+    const deadline = Date.now() + 15_000;
+    while (!(await settled())) {
+      if (Date.now() > deadline) throw new Error('the demo app is not recording under Segment\'s user after 15 s');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  });
+}
+
+/** Records the demo app in `page` until its chunks are stored; its replay id. */
+async function storedReplay(page) {
+  await untilRecording(page);
+  return page.evaluate(async () => {
+    await Rewind.flush();
+    await Rewind.whenDelivered(10000);
+    return Rewind.getReplayId();
+  });
+}
+
+/**
+ * The demo app's own Meta and FullSnapshot, as rewind recorded them in a
+ * page of `context` and the collector stored them, moved to `t0`: the
+ * opening of a replay whose other events a test chooses.
+ */
+async function appOpening(context, t0) {
+  const app = await context.newPage();
+  await app.goto(`${demo.origin}/app.html`);
+  const recordedId = await storedReplay(app);
+  await app.close();
+  const first = await fetch(`${demo.origin}/api/replays/${encodeURIComponent(recordedId)}/chunks/0`);
+  assert.equal(first.status, 200);
+  const { events } = JSON.parse(gunzipSync(Buffer.from(await first.arrayBuffer())));
+  return [4, 2].map((type) => ({ ...events.find((event) => event.type === type), timestamp: t0 }));
+}
+
+/** A console event as rewind records it (rrweb/console@1: each argument as its JSON text). */
+const consoleEvent = (timestamp, level, args) => ({
+  type: 6,
+  timestamp,
+  data: { plugin: 'rrweb/console@1', payload: { level, trace: ['at HTMLButtonElement.<anonymous> (app.html:75:15)'], payload: args.map((arg) => JSON.stringify(arg)) } },
+});
+
+/** A Segment call as rewind's Segment plugin records it: a Custom event tagged 'segment'. */
+const segmentEvent = (timestamp, payload) => ({ type: 5, timestamp, data: { tag: 'segment', payload } });
+
+/** A mouse move at `timestamp`: the end of a made-up replay. */
+const mouseMove = (timestamp) => ({ type: 3, timestamp, data: { source: 1, positions: [{ x: 40, y: 40, id: 1, timeOffset: 0 }] } });
+
+/** Stores `events` as the one chunk of `replayId` through POST /ingest. */
+async function ingest(replayId, events) {
+  const [deviceId, sessionId] = replayId.split('/');
+  const chunk = { replayId, deviceId, sessionId, seq: 0, startTimestamp: events[0].timestamp, endTimestamp: events.at(-1).timestamp, events };
+  const stored = await fetch(`${demo.origin}/ingest`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' },
+    body: gzipSync(JSON.stringify(chunk)),
+  });
+  assert.equal(stored.status, 201, await stored.text());
+}
+
 /** Where the collector stores the chunks of `replayId`. */
 function replayDir(replayId) {
   const [device, session] = replayId.split('/');
@@ -50,6 +126,7 @@ test('a session of the demo app is stored by the collector and plays back in the
     if (message.type() === 'warning') appWarnings.push(message.text());
   });
   await app.goto(`${demo.origin}/app.html`);
+  await untilRecording(app);
   await app.fill('#note-text', 'Replay me in the player');
   await app.click('#add-note button');
   await app.fill('#email', 'grace@example.com');
@@ -81,6 +158,13 @@ test('a session of the demo app is stored by the collector and plays back in the
   const timeline = await player.locator('#timeline li').allTextContents();
   assert.ok(timeline.some((line) => line.includes('note added')), timeline.join('\n'));
   assert.ok(timeline.some((line) => line.includes('payment service is down')), timeline.join('\n'));
+  // The app's Segment calls, recorded into its replay: the note as a track
+  // call, the move to Help as a page call, each a green entry and marker.
+  const segment = await player.evaluate(() => window.currentReplay.segment.map(({ type, name }) => `${type} ${name}`));
+  assert.ok(segment.includes('track Note Added') && segment.includes('page Help'), JSON.stringify(segment));
+  assert.ok(segment.indexOf('track Note Added') < segment.indexOf('page Help'), `in the order the app sent them: ${segment}`);
+  assert.equal(await player.locator('#timeline li.segment').count(), segment.length);
+  assert.equal(await player.locator('#stage .rr-progress .segment-marker').count(), segment.length);
 
   // Seek to the end: the rebuilt app shows the new note and the masked form.
   const lastOffset = Number(await player.locator('#timeline li.error').last().getAttribute('data-offset'));
@@ -137,40 +221,18 @@ test('console errors and warnings are coloured markers on the timeline; a click 
   // The demo app's own Meta and FullSnapshot, then console events at chosen
   // moments, shaped as rewind writes them (rrweb/console@1: each argument
   // as its JSON text): a warning 3 s in, an error 20 s in, the end at 30 s.
-  const { context, page: app } = await freshPage({ viewport: VIEWPORT });
-  await app.goto(`${demo.origin}/app.html`);
-  const recordedId = await app.evaluate(async () => {
-    await Rewind.flush();
-    await Rewind.whenDelivered(10000);
-    return Rewind.getReplayId();
-  });
-  await app.close();
-  const first = await fetch(`${demo.origin}/api/replays/${encodeURIComponent(recordedId)}/chunks/0`);
-  assert.equal(first.status, 200);
-  const { events: recordedEvents } = JSON.parse(gunzipSync(Buffer.from(await first.arrayBuffer())));
+  const { context } = await freshPage({ viewport: VIEWPORT });
   const t0 = Date.now() - 60_000;
-  const meta = { ...recordedEvents.find((event) => event.type === 4), timestamp: t0 };
-  const snapshot = { ...recordedEvents.find((event) => event.type === 2), timestamp: t0 };
-  const consoleEvent = (level, at, args) => ({
-    type: 6,
-    timestamp: t0 + at,
-    data: { plugin: 'rrweb/console@1', payload: { level, trace: ['at HTMLButtonElement.<anonymous> (app.html:75:15)'], payload: args.map((arg) => JSON.stringify(arg)) } },
-  });
+  const [meta, snapshot] = await appOpening(context, t0);
   const events = [
     meta,
     snapshot,
-    consoleEvent('warn', 3_000, ['Demo warning: notes sync is slow', { pending: 3, retryInMs: 1500 }]),
-    consoleEvent('error', 20_000, ['Uncaught Error: Demo error: the payment service is down']),
-    { type: 3, timestamp: t0 + 30_000, data: { source: 1, positions: [{ x: 40, y: 40, id: 1, timeOffset: 0 }] } },
+    consoleEvent(t0 + 3_000, 'warn', ['Demo warning: notes sync is slow', { pending: 3, retryInMs: 1500 }]),
+    consoleEvent(t0 + 20_000, 'error', ['Uncaught Error: Demo error: the payment service is down']),
+    mouseMove(t0 + 30_000),
   ];
   const replayId = 'console-timeline/1';
-  const chunk = { replayId, deviceId: 'console-timeline', sessionId: '1', seq: 0, startTimestamp: t0, endTimestamp: t0 + 30_000, events };
-  const stored = await fetch(`${demo.origin}/ingest`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' },
-    body: gzipSync(JSON.stringify(chunk)),
-  });
-  assert.equal(stored.status, 201, await stored.text());
+  await ingest(replayId, events);
 
   const player = await context.newPage();
   const playerErrors = collectPageErrors(player);
@@ -234,9 +296,195 @@ test('console errors and warnings are coloured markers on the timeline; a click 
   assert.deepEqual(playerErrors, []);
 });
 
+test('Segment events are green markers and entries with their type and name; a click plays from there', async () => {
+  // The demo app's opening, then Segment calls at chosen moments among a
+  // console error: a page call 1 s in, a track call 9 s in, the error 15 s
+  // in, a page call with a category 24 s in, an unnamed screen call 27 s
+  // in, the end at 30 s.
+  const { context } = await freshPage({ viewport: VIEWPORT });
+  const t0 = Date.now() - 120_000;
+  const events = [
+    ...(await appOpening(context, t0)),
+    segmentEvent(t0 + 1_000, { type: 'page', name: 'Notes' }),
+    segmentEvent(t0 + 9_000, { type: 'track', name: 'Note Added' }),
+    consoleEvent(t0 + 15_000, 'error', ['Uncaught Error: Demo error: the payment service is down']),
+    segmentEvent(t0 + 24_000, { type: 'page', name: 'Help', category: 'Docs' }),
+    segmentEvent(t0 + 27_000, { type: 'screen', name: null }),
+    mouseMove(t0 + 30_000),
+  ];
+  const replayId = 'segment-timeline/1';
+  await ingest(replayId, events);
+
+  const player = await context.newPage();
+  const playerErrors = collectPageErrors(player);
+  await player.goto(`${demo.origin}/player.html?replay=${encodeURIComponent(replayId)}`);
+  await player.waitForFunction(() => window.currentReplay?.segment?.length === 4);
+
+  // A green diamond per Segment call, in time order, where its event
+  // is; the console error keeps its own red marker.
+  const markers = player.locator('#stage .rr-progress .segment-marker');
+  assert.deepEqual(await markers.evaluateAll((all) => all.map((marker) => [marker.dataset.type, marker.className])), [
+    ['page', 'segment-marker'],
+    ['track', 'segment-marker'],
+    ['page', 'segment-marker'],
+    ['screen', 'segment-marker'],
+  ]);
+  const looks = await markers.evaluateAll((all, look) => all.map((marker) => new Function(`return ${look}`)()(marker)), markerLook.toString());
+  const expectedAt = [1, 9, 24, 27].map((seconds) => seconds / 30);
+  looks.forEach((look, index) => {
+    assert.equal(look.colour, 'rgb(14, 159, 110)', `Segment marker ${index} is green`);
+    assert.ok(Math.abs(look.at - expectedAt[index]) < 0.01, `Segment marker ${index} sits at ${look.at} of the bar, expected ${expectedAt[index]}`);
+  });
+  const consoleColours = ['rgb(217, 48, 37)', 'rgb(242, 153, 0)', 'rgb(138, 148, 166)'];
+  assert.ok(!consoleColours.includes(looks[0].colour), 'a colour no console level has');
+  const handleColour = await player.locator('#stage .rr-progress__handler').evaluate((handle) => getComputedStyle(handle).backgroundColor);
+  assert.notEqual(looks[0].colour, handleColour, "nor rrweb-player's own handle");
+  assert.equal(await player.locator('#stage .rr-progress .console-marker').count(), 1, 'Segment markers are no console markers');
+  const errorLook = await player.locator('#stage .console-marker.error').evaluate(markerLook);
+  assert.equal(errorLook.colour, 'rgb(217, 48, 37)');
+  assert.ok(Math.abs(errorLook.at - 0.5) < 0.01, `the error's marker sits at ${errorLook.at}`);
+  assert.equal(await player.locator('#console-summary').textContent(), 'Console: 1 error · a marker or an entry plays from 5 s before it');
+
+  // The list, in time order with the error: type, time and name of each.
+  assert.deepEqual(await player.locator('#timeline li').evaluateAll((all) => all.map((item) => item.className)), [
+    'segment',
+    'segment',
+    'console error',
+    'segment',
+    'segment',
+  ]);
+  assert.deepEqual(
+    await player.locator('#timeline li.segment').evaluateAll((all) =>
+      all.map((item) => [item.dataset.type, item.querySelector('.badge').textContent, item.querySelector('time').textContent, item.querySelector('.text').textContent]),
+    ),
+    [
+      ['page', 'page', '0:01', 'Notes'],
+      ['track', 'track', '0:09', 'Note Added'],
+      ['page', 'page', '0:24', 'Docs › Help'],
+      ['screen', 'screen', '0:27', '(unnamed screen)'],
+    ],
+  );
+  assert.equal(await player.locator('#timeline li.segment .badge').first().evaluate((badge) => getComputedStyle(badge).backgroundColor), 'rgb(14, 159, 110)');
+  assert.deepEqual(
+    (await player.evaluate(() => window.currentReplay.segment)).map(({ type, name, category, timestamp }) => [type, name, category, timestamp]),
+    [
+      ['page', 'Notes', null, t0 + 1_000],
+      ['track', 'Note Added', null, t0 + 9_000],
+      ['page', 'Help', 'Docs', t0 + 24_000],
+      ['screen', null, null, t0 + 27_000],
+    ],
+  );
+
+  // The track call's marker plays from its moment, paused; it and its entry
+  // are the ones looked at.
+  await markers.nth(1).click();
+  assert.ok(Math.abs((await playerTime(player)) - 9_000) < 100, `at ${await playerTime(player)} ms after the track marker`);
+  assert.equal(await player.evaluate(() => window.currentReplay.player.getReplayer().service.state.value), 'paused');
+  assert.equal(await player.locator('#stage .segment-marker.selected').getAttribute('data-offset'), '9000');
+  assert.equal(await player.locator('#timeline li.segment.selected .text').textContent(), 'Note Added');
+  await player.screenshot({ path: path.join(SHOTS, 'player-segment.png') });
+  await player.locator('#stage .rr-controller').screenshot({ path: path.join(SHOTS, 'player-segment-markers.png') });
+
+  // The Help page call's entry, as its marker.
+  await player.locator('#timeline li.segment', { hasText: 'Docs › Help' }).click();
+  assert.ok(Math.abs((await playerTime(player)) - 24_000) < 100, `at ${await playerTime(player)} ms after the page entry`);
+  assert.equal(await player.locator('#stage .segment-marker.selected').getAttribute('data-offset'), '24000');
+  // The console error's marker still plays from 5 s before it.
+  await player.locator('#stage .console-marker.error').click();
+  assert.ok(Math.abs((await playerTime(player)) - 10_000) < 100, `at ${await playerTime(player)} ms after the error marker`);
+  assert.equal(await player.locator('#stage .segment-marker.selected').count(), 0);
+  assert.deepEqual(playerErrors, []);
+});
+
+test('the replay list narrows to the replay whose id is pasted from an analytics event', async () => {
+  // Two sessions of the demo app in two profiles: two Segment users, two
+  // replays. The id pasted is the one the second one's Segment page call
+  // carried to the demo server's Segment endpoint.
+  const first = await freshPage({ viewport: VIEWPORT });
+  const second = await freshPage({ viewport: VIEWPORT });
+  await Promise.all([first.page.goto(`${demo.origin}/app.html`), second.page.goto(`${demo.origin}/app.html`)]);
+  const ids = [await storedReplay(first.page), await storedReplay(second.page)];
+  assert.notEqual(ids[0], ids[1]);
+  const anonymousId = await second.page.evaluate(() => analytics.user().anonymousId());
+  const received = await (await fetch(`${demo.origin}/segment/events`)).json();
+  const pageCall = received.find((event) => event.type === 'page' && event.anonymousId === anonymousId);
+  assert.ok(pageCall, `the second app's page call reached the Segment endpoint: ${JSON.stringify(received.map((event) => [event.type, event.anonymousId]))}`);
+  const pasted = pageCall.properties['Session Replay ID'];
+  assert.equal(pasted, ids[1]);
+  // A replay whose id starts with the pasted one: an exact match only.
+  const decoy = `${pasted}0`;
+  await ingest(decoy, [mouseMove(Date.now() - 3_600_000), mouseMove(Date.now() - 3_590_000)]);
+
+  const player = await first.context.newPage();
+  const playerErrors = collectPageErrors(player);
+  await player.goto(`${demo.origin}/player.html`);
+  await player.waitForFunction(() => window.currentReplay);
+  const items = player.locator('#replays li');
+  const visibleIds = () => items.evaluateAll((all) => all.filter((item) => item.checkVisibility()).map((item) => item.dataset.replayId));
+  const all = await visibleIds();
+  assert.ok([...ids, decoy].every((id) => all.includes(id)), `every replay listed at first: ${all}`);
+  const filter = player.locator('#replay-filter');
+  const status = player.locator('#filter-status');
+
+  // Pasted with the whitespace a copy brings: that replay alone, opened.
+  await filter.fill(`  ${pasted}\n`);
+  await player.waitForFunction((id) => window.currentReplay?.replayId === id, pasted);
+  assert.deepEqual(await visibleIds(), [pasted]);
+  assert.equal(await status.textContent(), `Showing replay ${pasted} (clear the field for all).`);
+  assert.equal(await player.locator('#title').textContent(), pasted);
+  await player.screenshot({ path: path.join(SHOTS, 'player-filter.png') });
+
+  // URL-encoded (as in a link or a query), and quoted (as copied from an
+  // event's JSON): the same replay.
+  await filter.fill('');
+  assert.equal((await visibleIds()).length, all.length, 'an empty field lists every replay');
+  assert.equal(await status.isVisible(), false);
+  await filter.fill(encodeURIComponent(pasted));
+  assert.ok(encodeURIComponent(pasted).includes('%2F'));
+  assert.deepEqual(await visibleIds(), [pasted]);
+  await filter.fill(` "${pasted}" `);
+  assert.deepEqual(await visibleIds(), [pasted]);
+  // Switching to the other replay's id opens that one.
+  await filter.fill(ids[0]);
+  await player.waitForFunction((id) => window.currentReplay?.replayId === id, ids[0]);
+  assert.deepEqual(await visibleIds(), [ids[0]]);
+
+  // A well-formed id the collector never stored: nothing listed, and said.
+  const unknown = `${pasted.split('/')[0]}/1`;
+  await filter.fill(unknown);
+  await status.filter({ hasText: 'No replay matches' }).waitFor();
+  assert.deepEqual(await visibleIds(), []);
+  assert.equal(
+    await status.textContent(),
+    `No replay matches ${unknown}: this collector has stored none under that id (not sent yet, sampled out, or recorded elsewhere).`,
+  );
+  assert.equal(await status.evaluate((element) => element.classList.contains('problem')), true);
+  await player.screenshot({ path: path.join(SHOTS, 'player-filter-none.png') });
+  // Something that is no replay id at all.
+  await filter.fill('Note Added');
+  assert.deepEqual(await visibleIds(), []);
+  assert.match(await status.textContent(), /^Not a replay id: paste the "Session Replay ID" of an analytics event, <deviceId>\/<sessionId>/);
+
+  // A replay stored after the list was read is found all the same.
+  const third = await freshPage();
+  await third.page.goto(`${demo.origin}/app.html`);
+  const later = await storedReplay(third.page);
+  assert.ok(!all.includes(later));
+  await filter.fill(later);
+  await player.waitForFunction((id) => window.currentReplay?.replayId === id, later);
+  assert.deepEqual(await visibleIds(), [later]);
+  await filter.fill('');
+  assert.equal((await visibleIds()).length, all.length + 1);
+  // The browser logs the one 404 the unknown id met; nothing else.
+  const notFound = playerErrors.filter((line) => line.includes('status of 404'));
+  assert.equal(notFound.length, 1, playerErrors.join('\n'));
+  assert.deepEqual(playerErrors.filter((line) => !notFound.includes(line)), []);
+});
+
 test('a replay with a missing chunk says so in the player', async () => {
   const { context, page: app } = await freshPage();
   await app.goto(`${demo.origin}/app.html`);
+  await untilRecording(app);
   const replayId = await app.evaluate(async () => {
     for (let i = 0; i < 3; i++) {
       Rewind.log(`step ${i}`);
@@ -265,6 +513,7 @@ test('with read keys, the player asks for one in a form, keeps it for the tab an
   try {
     const { context, page: app } = await freshPage({ viewport: VIEWPORT });
     await app.goto(`${keyed.origin}/app.html`);
+    await untilRecording(app);
     const replayId = await app.evaluate(async () => {
       Rewind.log('behind a key');
       await Rewind.flush();

@@ -1,11 +1,14 @@
 // The player: lists the replays the reference collector holds (newest
-// first), and plays one with rrweb-player, fetching its gzip chunks and
-// inflating them in the browser. The log events and console events (the
-// page's errors and warnings, rrweb/console@1) are listed beside it; console
-// events also get a marker on the player's progress bar, coloured by level
-// (errors red, warnings amber, other levels grey). A click on a log entry
-// seeks to it; on a console marker or entry, 5 s before it (clamped to the
-// start), to see what led there. Each error carries the link an error report
+// first), narrowed to one by a replay id pasted from an analytics event, and
+// plays one with rrweb-player, fetching its gzip chunks and inflating them
+// in the browser. The log events, console events (the page's errors and
+// warnings, rrweb/console@1) and Segment events (Custom events tagged
+// 'segment': the page's track/page/screen calls) are listed beside it;
+// console and Segment events also get a marker on the player's progress
+// bar, console ones coloured by level (errors red, warnings amber, other
+// levels grey), Segment ones green diamonds. A click on a log or Segment
+// entry or marker seeks to it; on a console one, 5 s before it (clamped to
+// the start), to see what led there. Each error carries the link an error report
 // would: ?replay=<id>&t=<epoch ms>, which opens a replay 5 s before t.
 // Missing chunks are shown. When the collector demands a read key
 // (REWIND_READ_KEYS), the page asks for one in a small form, keeps it in
@@ -105,6 +108,7 @@ async function listReplays() {
   const list = $('#replays');
   list.replaceChildren();
   $('#empty').hidden = replays.length > 0;
+  listedIds = new Set(replays.map((replay) => replay.replayId));
   for (const replay of replays) {
     const item = document.createElement('li');
     item.dataset.replayId = replay.replayId;
@@ -122,7 +126,98 @@ async function listReplays() {
     item.addEventListener('click', () => openReplay(replay.replayId));
     list.append(item);
   }
+  showFilter();
   return replays;
+}
+
+/** Ids as rewind allows them (the collector's rule): 1-128 of a-z A-Z 0-9 _ - . | @ : = */
+const ID = /^[A-Za-z0-9_\-.|@:=]{1,128}$/;
+/** The replay ids the list holds. */
+let listedIds = new Set();
+/** Bumped by each edit of the filter, so a slow answer for older text is dropped. */
+let filterSerial = 0;
+
+/**
+ * The replay id in what was pasted: without the whitespace around it or
+ * quotes a copy from an event's JSON brings, and decoded when URL-encoded
+ * ('%' is no id character, so any '%' means encoded).
+ */
+function readPastedId(text) {
+  let value = text.trim().replace(/^(["'])(.*)\1$/, '$2').trim();
+  if (value.includes('%')) {
+    try {
+      value = decodeURIComponent(value).trim();
+    } catch {
+      // A malformed escape: kept as pasted, and refused below as no id.
+    }
+  }
+  return value;
+}
+
+function isReplayId(value) {
+  const slash = value.indexOf('/');
+  return slash > 0 && ID.test(value.slice(0, slash)) && ID.test(value.slice(slash + 1));
+}
+
+/** Says `text` under the filter, as a problem (`problem`) or a note; nothing hides it. */
+function filterStatus(text, problem = false) {
+  const status = $('#filter-status');
+  status.hidden = !text;
+  status.textContent = text ?? '';
+  status.classList.toggle('problem', problem);
+}
+
+/**
+ * Shows the list as the filter asks, from what is listed now: every replay
+ * for an empty filter, else only the one whose id it holds. Returns the id
+ * wanted and whether the list holds it.
+ */
+function showFilter() {
+  const wanted = readPastedId($('#replay-filter').value);
+  const items = document.querySelectorAll('#replays li');
+  for (const item of items) item.hidden = Boolean(wanted) && item.dataset.replayId !== wanted;
+  if (!wanted) {
+    filterStatus(null);
+    return { wanted, valid: false, found: false };
+  }
+  if (!isReplayId(wanted)) {
+    filterStatus(`Not a replay id: paste the "Session Replay ID" of an analytics event, <deviceId>/<sessionId> (each 1 to 128 of a-z A-Z 0-9 _ - . | @ : =).`, true);
+    return { wanted, valid: false, found: false };
+  }
+  const found = listedIds.has(wanted);
+  filterStatus(found ? `Showing replay ${wanted} (clear the field for all).` : null);
+  return { wanted, valid: true, found };
+}
+
+/**
+ * The filter's text changed: narrow the list, and open the replay it names.
+ * An id the list lacks is asked of the collector (GET /api/replays/<id>):
+ * a replay stored since the list was read is listed anew; else none matches,
+ * and the page says so.
+ */
+async function filterChanged() {
+  const serial = ++filterSerial;
+  const { wanted, valid, found } = showFilter();
+  if (!valid) return;
+  if (!found) {
+    filterStatus(`Looking for replay ${wanted}…`);
+    const response = await readApi(api(wanted));
+    if (serial !== filterSerial) return;
+    if (response.ok) {
+      await listReplays();
+      if (serial !== filterSerial || !listedIds.has(wanted)) return;
+    } else {
+      const known = response.status === 404;
+      filterStatus(
+        known
+          ? `No replay matches ${wanted}: this collector has stored none under that id (not sent yet, sampled out, or recorded elsewhere).`
+          : `Could not look for ${wanted}: the collector answered HTTP ${response.status}.`,
+        true,
+      );
+      return;
+    }
+  }
+  if (window.currentReplay?.replayId !== wanted) await openReplay(wanted);
 }
 
 /**
@@ -177,13 +272,24 @@ function consolePreview(args) {
   return text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text;
 }
 
+/** A Segment event's words in the list: its name, a page's category first. */
+function segmentText({ type, name, category }) {
+  const named = typeof name === 'string' && name ? name : `(unnamed ${type === 'track' ? 'event' : type})`;
+  return typeof category === 'string' && category ? `${category} › ${named}` : named;
+}
+
 function describeEvent(event) {
   if (event.type === 5 && event.data?.tag === 'log') return { kind: 'log', text: event.data.payload.message };
+  if (event.type === 5 && event.data?.tag === 'segment') {
+    const payload = event.data.payload ?? {};
+    const type = typeof payload.type === 'string' && payload.type ? payload.type : 'event';
+    return { kind: 'segment', label: type, tone: 'segment', name: payload.name ?? null, category: payload.category ?? null, text: segmentText({ ...payload, type }) };
+  }
   if (event.type === 5 && event.data?.tag === 'identify') return { kind: 'log', text: `identified as ${event.data.payload.userId}` };
   if (event.type === 6 && event.data?.plugin === 'rrweb/console@1') {
     const payload = event.data.payload ?? {};
     const level = typeof payload.level === 'string' && payload.level ? payload.level : 'log';
-    return { kind: 'console', level, tone: TONES[level] ?? 'neutral', text: consolePreview(payload.payload) };
+    return { kind: 'console', label: level, level, tone: TONES[level] ?? 'neutral', text: consolePreview(payload.payload) };
   }
   return null;
 }
@@ -197,12 +303,38 @@ function plural(count, word) {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
-/** Seeks to `offset` less the look-back, never before the start; paused. */
-function seekBefore(offset) {
-  player.goto(Math.max(0, offset - LOOK_BACK_MS), false);
+/**
+ * The events that get a marker on the progress bar and a rich entry in the
+ * list, by kind: how they are classed, and where a click plays from.
+ */
+const MARKED = {
+  console: {
+    markerClass: (entry) => `console-marker ${entry.tone}`,
+    itemClass: (entry) => `console ${entry.tone}`,
+    badgeClass: 'level',
+    data: (entry) => ({ level: entry.label }),
+    // 5 s before (never before the start): what led to an error matters.
+    from: (offset) => Math.max(0, offset - LOOK_BACK_MS),
+    hint: 'play from 5 s before',
+  },
+  segment: {
+    markerClass: () => 'segment-marker',
+    itemClass: () => 'segment',
+    badgeClass: 'type',
+    data: (entry) => ({ type: entry.label }),
+    // The moment the page sent it: where an analyst jumps from the event.
+    from: (offset) => offset,
+    hint: 'play from here',
+  },
+};
+
+/** Plays (paused) from where a click on `entry` leads, and marks it as looked at. */
+function activate(entry) {
+  player.goto(MARKED[entry.kind].from(entry.offset), false);
+  select(entry);
 }
 
-/** Marks one console event (its marker and its entry) as the one looked at. */
+/** Marks one marked event (its marker and its entry) as the one looked at. */
 function select(entry) {
   for (const element of document.querySelectorAll('#timeline .selected, #stage .selected')) element.classList.remove('selected');
   if (!entry) return;
@@ -211,26 +343,32 @@ function select(entry) {
   entry.item.scrollIntoView({ block: 'nearest' });
 }
 
-/** A list entry of a console event: level, time, message, and for errors the link. */
-function consoleItem(replayId, entry) {
+/**
+ * A list entry of a marked event: its badge (a console level, a Segment
+ * call type), time and words; for console errors, the link an error report
+ * carries. A click plays from where its marker does.
+ */
+function markedItem(replayId, entry) {
+  const kind = MARKED[entry.kind];
   const item = document.createElement('li');
-  item.className = `console ${entry.tone}`;
-  item.dataset.level = entry.level;
+  item.className = kind.itemClass(entry);
+  Object.assign(item.dataset, kind.data(entry));
   item.dataset.offset = String(entry.offset);
-  item.title = 'Click: play from 5 s before';
+  item.title = `Click: ${kind.hint}`;
   const head = document.createElement('div');
   head.className = 'entry-head';
-  const level = document.createElement('span');
-  level.className = 'level';
-  level.textContent = entry.level;
+  const badge = document.createElement('span');
+  badge.className = `badge ${kind.badgeClass}`;
+  badge.textContent = entry.label;
   const time = document.createElement('time');
   time.textContent = formatTime(entry.offset);
-  head.append(level, time);
+  head.append(badge, time);
   const text = document.createElement('span');
   text.className = 'text';
   text.textContent = entry.text;
   item.append(head, text);
-  if (entry.tone === 'error') {
+  item.addEventListener('click', () => activate(entry));
+  if (entry.kind === 'console' && entry.tone === 'error') {
     const link = document.createElement('a');
     link.className = 'open-at';
     link.href = linkTo(replayId, entry.timestamp);
@@ -243,29 +381,29 @@ function consoleItem(replayId, entry) {
 }
 
 /**
- * The console markers, laid over rrweb-player's progress bar at the same
- * scale (offset / total time); a click seeks 5 s before the event, not where
- * the bar was hit.
+ * The markers of console and Segment events, laid over rrweb-player's
+ * progress bar at the same scale (offset / total time); a click plays from
+ * where the event's kind says (MARKED), not where the bar was hit.
  */
 function drawMarkers(entries) {
   const progress = $('#stage .rr-progress');
   if (!progress || entries.length === 0) return;
   const total = player.getReplayer().getMetaData().totalTime;
   const layer = document.createElement('div');
-  layer.className = 'console-markers';
+  layer.className = 'timeline-markers';
   for (const entry of entries) {
+    const kind = MARKED[entry.kind];
     const marker = document.createElement('button');
     marker.type = 'button';
-    marker.className = `console-marker ${entry.tone}`;
-    marker.dataset.level = entry.level;
+    marker.className = kind.markerClass(entry);
+    Object.assign(marker.dataset, kind.data(entry));
     marker.dataset.offset = String(entry.offset);
     marker.style.left = `${total > 0 ? Math.min(100, (100 * entry.offset) / total) : 0}%`;
-    marker.title = `${entry.level} at ${formatTime(entry.offset)}: ${entry.text}`;
-    marker.setAttribute('aria-label', `${entry.level} at ${formatTime(entry.offset)}, play from 5 s before`);
+    marker.title = `${entry.label} at ${formatTime(entry.offset)}: ${entry.text}`;
+    marker.setAttribute('aria-label', `${entry.label} at ${formatTime(entry.offset)}: ${entry.text}, ${kind.hint}`);
     marker.addEventListener('click', (event) => {
       event.stopPropagation(); // not the bar's own seek to where it was hit
-      seekBefore(entry.offset);
-      select(entry);
+      activate(entry);
     });
     entry.marker = marker;
     layer.append(marker);
@@ -320,19 +458,15 @@ async function openReplay(replayId, atTimestamp) {
   });
   const timeline = $('#timeline');
   timeline.replaceChildren();
-  const entries = [];
+  const marked = [];
   for (const event of events) {
     const described = describeEvent(event);
     if (!described) continue;
     const offset = event.timestamp - start;
-    if (described.kind === 'console') {
+    if (MARKED[described.kind]) {
       const entry = { ...described, offset, timestamp: event.timestamp };
-      entry.item = consoleItem(replayId, entry);
-      entry.item.addEventListener('click', () => {
-        seekBefore(offset);
-        select(entry);
-      });
-      entries.push(entry);
+      entry.item = markedItem(replayId, entry);
+      marked.push(entry);
       timeline.append(entry.item);
       continue;
     }
@@ -343,7 +477,8 @@ async function openReplay(replayId, atTimestamp) {
     item.addEventListener('click', () => player.goto(offset, false));
     timeline.append(item);
   }
-  drawMarkers(entries);
+  drawMarkers(marked);
+  const entries = marked.filter((entry) => entry.kind === 'console');
   summarize(entries);
   if (atTimestamp !== undefined) {
     player.goto(Math.max(0, atTimestamp - LOOK_BACK_MS - start), false);
@@ -360,8 +495,16 @@ async function openReplay(replayId, atTimestamp) {
     events: events.length,
     player,
     console: entries.map(({ level, tone, offset, timestamp, text }) => ({ level, tone, offset, timestamp, text })),
+    segment: marked
+      .filter((entry) => entry.kind === 'segment')
+      .map(({ label, name, category, offset, timestamp, text }) => ({ type: label, name, category, offset, timestamp, text })),
   };
 }
+
+$('#replay-filter').addEventListener('input', () => {
+  filterChanged().catch((error) => filterStatus(`Could not look for that replay: ${error.message}`, true));
+});
+$('#filter-form').addEventListener('submit', (event) => event.preventDefault());
 
 const query = new URLSearchParams(location.search);
 listReplays().then((replays) => {
