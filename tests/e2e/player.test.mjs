@@ -329,7 +329,8 @@ test('Segment events are green markers and entries with their type and name; a c
     ['page', 'segment-marker'],
     ['screen', 'segment-marker'],
   ]);
-  const looks = await markers.evaluateAll((all, look) => all.map((marker) => new Function(`return ${look}`)()(marker)), markerLook.toString());
+  const looks = [];
+  for (const marker of await markers.all()) looks.push(await marker.evaluate(markerLook));
   const expectedAt = [1, 9, 24, 27].map((seconds) => seconds / 30);
   looks.forEach((look, index) => {
     assert.equal(look.colour, 'rgb(14, 159, 110)', `Segment marker ${index} is green`);
