@@ -39,7 +39,9 @@ const NUMERIC_SESSION = /^\d{1,16}$/;
 /** How long Segment may take to load before rewind records on its own ids. */
 const SEGMENT_LOAD_WAIT_MS = 3000;
 /** How long an event waits for rewind to start before it goes on untagged. */
-const EVENT_WAIT_MS = 2000;
+// Long enough for a slow phone to fetch and compile the wasm; an event
+// that waits holds up no page code, only its own delivery.
+const EVENT_WAIT_MS = 5000;
 /** The session cookie lives this long past its last refresh: Amplitude's idle timeout. */
 const SESSION_COOKIE_MAX_AGE_S = 30 * 60;
 const COOKIE_REFRESH_MS = 60 * 1000;

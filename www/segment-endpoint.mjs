@@ -46,10 +46,14 @@ export function localCdnSettings(host, writeKey = 'rewind-demo') {
 
 /** One line for the log: the call, its name, the replay id property. */
 export function describeEvent(event) {
-  const name = event.type === 'track' ? JSON.stringify(event.event) : event.name ? JSON.stringify(event.name) : '';
+  // Everything from the request is JSON-quoted: the tracking API is open,
+  // and a newline or a terminal escape in an id must not reach the log raw.
+  const quote = (value) => JSON.stringify(String(value));
+  const type = /^[a-z]+$/.test(event.type) ? event.type : quote(event.type);
+  const name = event.type === 'track' ? quote(event.event) : event.name ? quote(event.name) : '';
   const replayId = event.properties?.['Session Replay ID'];
-  const who = event.userId ? `user ${event.userId}` : `anonymous ${event.anonymousId}`;
-  return `[segment] ${event.type} ${name} ${replayId ? `Session Replay ID=${replayId}` : '(no replay id)'} (${who})`.replace(/ +/g, ' ');
+  const who = event.userId ? `user ${quote(event.userId)}` : `anonymous ${quote(event.anonymousId)}`;
+  return `[segment] ${type} ${name} ${replayId ? `Session Replay ID=${quote(replayId)}` : '(no replay id)'} (${who})`.replace(/ +/g, ' ');
 }
 
 /**

@@ -254,7 +254,7 @@ test('npm start names the local Segment endpoint and logs each event it receives
     body: JSON.stringify({ type: 'track', event: 'Printed Event', anonymousId: 'anon-cli', properties: { 'Session Replay ID': 'anon-cli/1796000000000' } }),
   });
   assert.equal(sent.status, 200);
-  assert.equal(await lineWith('[segment]'), '[segment] track "Printed Event" Session Replay ID=anon-cli/1796000000000 (anonymous anon-cli)');
+  assert.equal(await lineWith('[segment]'), '[segment] track "Printed Event" Session Replay ID="anon-cli/1796000000000" (anonymous "anon-cli")');
   const listed = await (await fetch(`${origin}/segment/events`)).json();
   assert.deepEqual(listed.map((event) => event.event), ['Printed Event']);
 });
