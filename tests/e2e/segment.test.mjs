@@ -274,6 +274,20 @@ test("a page plugin that throws in Segment's chain: events still arrive, tagged,
   assert.deepEqual(errors, []);
 });
 
+test("rewind failing to start (an invalid option) never reaches Segment: events go on untagged, and rewind says why", async () => {
+  const { page, errors } = await freshPage();
+  await page.goto(npmPage({ rewind: rewindOptions({ maskTextSelector: '[[not a selector' }) }));
+  const name = nameOf('Despite rewind');
+  await track(page, name);
+  const event = await trackedEvent(name);
+  assert.equal(event.properties[PROPERTY], undefined);
+  assert.equal(await page.evaluate(() => window.app.rewind.isRecording()), false);
+  const said = await warningsWith(page, 'Segment plugin: not recording');
+  assert.equal(said.length, 1);
+  assert.match(said[0], /maskTextSelector/);
+  assert.deepEqual(errors, []);
+});
+
 test('sampleRate 0: no property, no chunks', async () => {
   const { page, errors } = await freshPage();
   const requestsBefore = ingest.requests.length;
