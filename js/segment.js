@@ -89,9 +89,17 @@ export function startWithSegment(segment, rewindOptions) {
     }
   }
   const { settings } = readPluginOptions(given);
-  const link = new SegmentLink(settings, rewindOptions);
-  link.register(given.analytics);
+  // One plugin a page, as one recording: a second start({ segment }) is
+  // ignored like a second start().
+  if (linkedBySnippet) {
+    linkedBySnippet.startAgain(rewindOptions);
+    return;
+  }
+  linkedBySnippet = new SegmentLink(settings, rewindOptions);
+  linkedBySnippet.register(given.analytics);
 }
+
+let linkedBySnippet = null;
 
 /** Whether `value` can take a plugin: analytics.js's object or its snippet stub. */
 function isSegment(value) {
@@ -181,6 +189,11 @@ class SegmentLink {
 
   /** Registers the plugin with `target`; an error there is Segment's, reported. */
   register(target) {
+    // The snippet's stub, handed over before rewind's bundle ran, may have
+    // been replaced by analytics.js since, which has read its queue: the
+    // plugin goes to the loaded instance.
+    const global = globalThis.analytics;
+    if (Array.isArray(target) && global !== target && isSegment(global) && !Array.isArray(global)) target = global;
     this.target = target;
     try {
       const registered = target.register(this.plugin);
@@ -263,6 +276,33 @@ class SegmentLink {
           // No console: nothing to tell.
         }
       });
+  }
+
+  /**
+   * start({ segment }) once more: ignored while recording (as a second
+   * start() is); after stop(), rewind starts again under Segment's user.
+   */
+  startAgain(rewindOptions) {
+    if (isRecording()) {
+      this.say('start({ segment }) called while recording: ignored');
+      return;
+    }
+    this.rewindOptions = rewindOptions;
+    this.debug = Boolean(rewindOptions.debug);
+    this.fixedDevice = rewindOptions.deviceId !== undefined;
+    // Before Segment has loaded, its load (or the fallback) starts rewind.
+    if (!this.instance) return;
+    let deviceId = null;
+    try {
+      const user = this.instance.user();
+      deviceId = this.deviceFor(user.id(), user.anonymousId());
+    } catch (error) {
+      this.say("could not read Segment's user:", error);
+    }
+    this.started = false;
+    this.starting = null;
+    this.sessionIsAnalytics = false;
+    this.startRewind(deviceId, this.initialSession());
   }
 
   unload() {

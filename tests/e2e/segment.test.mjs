@@ -125,7 +125,7 @@ test('npm: a track event carries the replay id whose chunks reached the ingest e
 
 test('snippet: Rewind.start({ segment: window.analytics }) tags page and track events with the replay', async () => {
   const { page, errors } = await freshPage();
-  await page.goto(snippetPage({ rewind: rewindOptions() }));
+  await page.goto(snippetPage({ rewind: rewindOptions(), segmentLoad: 'after-rewind' }));
   assert.equal(await page.evaluate(() => window.started), 'started');
   // The snippet's page() call, queued before analytics.js and rewind loaded.
   const pageEvent = await segment.waitFor(
@@ -140,6 +140,46 @@ test('snippet: Rewind.start({ segment: window.analytics }) tags page and track e
   await track(page, name);
   assert.equal((await trackedEvent(name)).properties[PROPERTY], replayId);
   await assertReplayArrived(replayId);
+  assert.deepEqual(errors, []);
+});
+
+test('snippet: analytics.js replaced its stub before rewind ran: the plugin goes to the loaded instance at once', async () => {
+  const { page, errors } = await freshPage();
+  await page.goto(snippetPage({ rewind: rewindOptions(), segmentLoad: 'before-rewind' }));
+  assert.equal(await page.evaluate(() => window.started), 'started');
+  const startedAt = Date.now();
+  const replayId = await pageWaitFor(page, () => window.Rewind.getReplayId(), 'recording');
+  // Well before the 3 s after which rewind gives up waiting for Segment.
+  assert.ok(Date.now() - startedAt < 2500, `recording after ${Date.now() - startedAt} ms`);
+  const name = nameOf('After a late rewind');
+  await track(page, name);
+  const event = await trackedEvent(name);
+  assert.equal(event.properties[PROPERTY], replayId);
+  assert.equal(replayId.split('/')[0], event.anonymousId);
+  assert.deepEqual(await warningsWith(page, 'has not loaded'), []);
+  assert.deepEqual(errors, []);
+});
+
+test('snippet: a second start({ segment }) is ignored while recording; after stop() it records again under Segment\'s user', async () => {
+  const { page, errors } = await freshPage();
+  await page.goto(snippetPage({ rewind: rewindOptions(), segmentLoad: 'after-rewind' }));
+  await pageWaitFor(page, () => window.Rewind.getReplayId(), 'recording');
+  const first = nameOf('First');
+  await track(page, first);
+  const replayId = (await trackedEvent(first)).properties[PROPERTY];
+  const again = (extra) => page.evaluate((options) => window.Rewind.start({ ...options, segment: window.analytics }), { ...rewindOptions(), ...extra });
+  await again();
+  assert.equal(await page.evaluate(() => window.Rewind.getReplayId()), replayId, 'still the same recording');
+  await page.evaluate(() => window.Rewind.stop());
+  const stopped = nameOf('While stopped');
+  await track(page, stopped);
+  assert.equal((await trackedEvent(stopped)).properties[PROPERTY], undefined);
+  await again();
+  await pageWaitFor(page, () => window.Rewind.getReplayId(), 'recording again');
+  const resumed = nameOf('Resumed');
+  await track(page, resumed);
+  const event = await trackedEvent(resumed);
+  assert.equal(event.properties[PROPERTY].split('/')[0], event.anonymousId);
   assert.deepEqual(errors, []);
 });
 
