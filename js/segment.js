@@ -440,13 +440,23 @@ class SegmentLink {
     if (!this.started && this.starting) await Promise.race([this.starting, sleep(EVENT_WAIT_MS)]);
   }
 
+  /**
+   * The event of a hook's `ctx`, its user and session followed; null for
+   * none. Synchronous: once rewind runs, a hook's whole work is done in
+   * Segment's call, with no extra turn of the event loop.
+   */
+  followed(ctx) {
+    const event = ctx?.event;
+    if (event) this.follow(event);
+    return event ?? null;
+  }
+
   /** track, page, screen: follow the event's user and session, tag it, record it. */
   async enrich(ctx) {
     try {
       if (!this.started) await this.whenStarted();
-      const event = ctx?.event;
+      const event = this.followed(ctx);
       if (!event) return ctx;
-      this.follow(event);
       const replayId = getReplayId();
       // Sampled out or not recording: the event names no replay.
       if (replayId === null) return ctx;
@@ -473,9 +483,8 @@ class SegmentLink {
   async identified(ctx) {
     try {
       if (!this.started) await this.whenStarted();
-      const event = ctx?.event;
+      const event = this.followed(ctx);
       if (!event) return ctx;
-      this.follow(event);
       if (event.userId !== undefined && event.userId !== null && event.userId !== '') {
         identify(String(event.userId)).catch((error) => this.say('could not name the user:', error));
       }

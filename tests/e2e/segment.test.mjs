@@ -22,6 +22,7 @@ import { startIngestServer } from '../support/ingest-server.mjs';
 import { startSegmentServer } from '../support/segment-server.mjs';
 import { buildSegmentBundle, SEGMENT_BUNDLE_DIR as OUT } from '../support/segment-bundle.mjs';
 import { useStaticSite, useBrowser, useFreshPages } from '../support/harness.mjs';
+import { pageWaitFor } from '../support/page-wait.mjs';
 
 const PROPERTY = 'Session Replay ID';
 const ANONYMOUS_ID = /^[0-9a-f-]{36}$/;
@@ -63,16 +64,6 @@ function snippetPage(config) {
 }
 
 const rewindOptions = (extra) => ({ endpoint: ingest.endpoint, flushIntervalMs: 300, debug: true, ...extra });
-
-async function pageWaitFor(page, fn, what, timeoutMs = 15000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await page.evaluate(fn);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** Sends `track(name)` through the page's Segment (either form). */
 function track(page, name, properties) {

@@ -17,12 +17,13 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import webpack from 'webpack';
 
 import { repoRoot } from '../support/static-server.mjs';
 import { startIngestServer } from '../support/ingest-server.mjs';
 import { startSentryServer } from '../support/sentry-server.mjs';
 import { useStaticSite, useBrowser, useFreshPages } from '../support/harness.mjs';
+import { pageWaitFor } from '../support/page-wait.mjs';
+import { runWebpack, TEST_BUNDLE_OPTIONS } from '../support/webpack-run.mjs';
 
 const BROWSERS = (process.env.REWIND_BROWSERS ?? 'chromium,firefox').split(',');
 const OUT = path.join(repoRoot, 'test-results/sentry');
@@ -51,14 +52,7 @@ async function buildBundles() {
   await mkdir(path.join(OUT, 'npm'), { recursive: true });
   await writeFile(path.join(OUT, 'global-entry.js'), GLOBAL_ENTRY);
   await writeFile(path.join(OUT, 'npm-entry.js'), NPM_ENTRY);
-  const common = {
-    mode: 'production',
-    target: 'web',
-    // Readable and quick to build: nobody downloads these.
-    optimization: { minimize: false },
-    performance: { hints: false },
-    devtool: false,
-  };
+  const common = TEST_BUNDLE_OPTIONS;
   const configs = [
     { ...common, entry: { 'sentry-global': path.join(OUT, 'global-entry.js') }, output: { path: OUT, filename: '[name].js' } },
     {
@@ -69,13 +63,7 @@ async function buildBundles() {
       output: { path: path.join(OUT, 'npm'), filename: '[name].js', publicPath: 'auto', assetModuleFilename: '[name][ext]', clean: true },
     },
   ];
-  await new Promise((resolve, reject) => {
-    webpack(configs, (error, stats) => {
-      if (error) reject(error);
-      else if (stats.hasErrors()) reject(new Error(stats.toString({ all: false, errors: true, colors: false })));
-      else resolve();
-    });
-  });
+  await runWebpack(configs);
 }
 
 const site = useStaticSite();
@@ -152,16 +140,6 @@ function throwInPage(page, message) {
 const unexpected = (errors, ...expected) => errors.filter((line) => !expected.some((text) => line.includes(text)));
 
 /** Polls the page until `expression` (a function run in it) is truthy. */
-async function pageWaitFor(page, fn, what, timeoutMs = 15000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await page.evaluate(fn);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 /** Every event of a replay that reached the ingest endpoint, in seq order. */
 const replayEvents = (replayId) => ingest.chunksOf(replayId).flatMap((chunk) => chunk.events);
 

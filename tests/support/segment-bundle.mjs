@@ -6,9 +6,9 @@
 // tests/fixtures/segment-npm.html loads.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import webpack from 'webpack';
 
 import { repoRoot } from './static-server.mjs';
+import { runWebpack, TEST_BUNDLE_OPTIONS } from './webpack-run.mjs';
 
 export const SEGMENT_BUNDLE_DIR = path.join(repoRoot, 'test-results/segment');
 
@@ -52,21 +52,10 @@ window.app = { analytics, plugin, rewind: { getReplayId, isRecording, flush } };
 export async function buildSegmentBundle(outDir = SEGMENT_BUNDLE_DIR) {
   await mkdir(path.join(outDir, 'npm'), { recursive: true });
   await writeFile(path.join(outDir, 'npm-entry.js'), NPM_ENTRY);
-  const config = {
-    mode: 'production',
-    target: 'web',
-    optimization: { minimize: false },
-    performance: { hints: false },
-    devtool: false,
+  await runWebpack({
+    ...TEST_BUNDLE_OPTIONS,
     entry: { 'segment-npm': path.join(outDir, 'npm-entry.js') },
     resolve: { alias: { rewind: path.join(repoRoot, 'pkg') } },
     output: { path: path.join(outDir, 'npm'), filename: '[name].js', publicPath: 'auto', assetModuleFilename: '[name][ext]', clean: true },
-  };
-  await new Promise((resolve, reject) => {
-    webpack(config, (error, stats) => {
-      if (error) reject(error);
-      else if (stats.hasErrors()) reject(new Error(stats.toString({ all: false, errors: true, colors: false })));
-      else resolve();
-    });
   });
 }
