@@ -48,7 +48,14 @@ export function installHooks(win, notify, absolutizeCss, first) {
   // Constructed sheets have no owner node; rrweb names them by styleId.
   // The replay has one numbering for all its documents, so the hooks of a
   // recording's frames share the page's (and which roots are listened to).
-  const sheets = first ? first.sheets : { ids: new WeakMap(), nextId: 1, sent: new WeakSet(), walk: null, listened: new WeakSet() };
+  // `ids` and `sent` hold their sheets strongly: WebKit (Safari) lets the
+  // JS wrapper of a constructed sheet that only an adoptedStyleSheets list
+  // holds be collected, and the next read of the list makes a new wrapper,
+  // which a WeakMap or WeakSet keyed by the old one does not know (its rule
+  // edits went unrecorded, tests/e2e/fidelity.test.mjs in WebKit). Both
+  // start afresh at each full snapshot, so they hold only the sheets met
+  // since the last one.
+  const sheets = first ? first.sheets : { ids: new Map(), nextId: 1, sent: new Set(), walk: null, listened: new WeakSet() };
   const styleIdOf = (sheet) => {
     let id = sheets.ids.get(sheet);
     if (!id) { id = sheets.nextId++; sheets.ids.set(sheet, id); }
@@ -253,7 +260,10 @@ export function installHooks(win, notify, absolutizeCss, first) {
       const walk = sheets.walk;
       sheets.walk = ending ? null : { document, pending: new Set() };
       if (!ending) {
-        sheets.sent = new WeakSet();
+        // The replay forgets its sheets here; ids are never reused
+        // (`nextId` goes on), so a sheet met again gets a new one.
+        sheets.sent = new Set();
+        sheets.ids = new Map();
         return null;
       }
       return meet(document, false, walk && walk.document === document ? [...walk.pending] : []);
