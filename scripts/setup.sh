@@ -2,7 +2,8 @@
 # Installs everything rewind needs to build, test and demo, and nothing that
 # is already there: the wasm32 target, wasm-bindgen-cli (the exact version
 # Cargo.toml pins), wasm-pack, Chromium + ChromeDriver, Firefox ESR +
-# geckodriver, and the npm packages. Safe to run again; it says what it does.
+# geckodriver, WebKitGTK's WebKitWebDriver (with its MiniBrowser) + Xvfb, and
+# the npm packages. Safe to run again; it says what it does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -53,13 +54,19 @@ else
     || fail "cargo install wasm-pack failed"
 fi
 
-# 4. Browsers and their WebDriver servers, from Debian.
+# 4. Browsers and their WebDriver servers, from Debian. WebKit is WebKitGTK
+# (Safari's engine family): webkit2gtk-driver brings WebKitWebDriver and,
+# through libwebkit2gtk-4.1-0, the MiniBrowser it drives; xvfb gives it a
+# display (tests/support/webkit.mjs starts one per test file).
 missing_packages=()
 [ -x /usr/bin/chromium ] || missing_packages+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing_packages+=(chromium-driver)
 [ -x /usr/bin/firefox-esr ] || missing_packages+=(firefox-esr)
+[ -x /usr/bin/WebKitWebDriver ] || missing_packages+=(webkit2gtk-driver)
+compgen -G '/usr/lib/*/webkit2gtk-4.1/MiniBrowser' >/dev/null || missing_packages+=(libwebkit2gtk-4.1-0)
+[ -x /usr/bin/Xvfb ] || missing_packages+=(xvfb)
 if [ ${#missing_packages[@]} -eq 0 ]; then
-  step "chromium, chromium-driver, firefox-esr: present"
+  step "chromium, chromium-driver, firefox-esr, webkit2gtk-driver, xvfb: present"
 else
   step "installing ${missing_packages[*]} with apt-get"
   sudo_cmd=()

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: native unit tests of the core, the web layer in headless
-# Chromium and Firefox, and the end-to-end record -> rrweb Replayer round
-# trip. Needs scripts/setup.sh and scripts/build.sh to have run (npm test
-# runs all three). Ends with one line: "tests: N passed, N failed".
+# Chromium and Firefox, and the end-to-end tests (the loader, wire and
+# fidelity suites in WebKit too, see README "Three engines"). Needs
+# scripts/setup.sh and scripts/build.sh to have run (npm test runs all
+# three). Ends with one line: "tests: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -29,8 +30,9 @@ run_step chrome 900 wasm-pack test --headless --chrome
 run_step firefox 900 wasm-pack test --headless --firefox
 # --test-timeout bounds each test, and node's runner applies it to each
 # test file as a whole too: the fidelity suite (every page recorded in
-# Chromium and in Firefox, 5 to 9 minutes here; its own limits are 900 s
-# for the suite, 180 s per page) needs more than the 180 s it once had.
+# Chromium, Firefox and WebKit, 5.5 minutes here on a quiet machine; its own
+# limits are 900 s for the suite, 180 s per page) needs more than the 180 s
+# it once had.
 # --test-force-exit ends a file's process even if a failed test left a
 # socket or browser open.
 run_step e2e 1800 node --test --test-reporter=spec --test-timeout=960000 --test-force-exit tests/e2e/

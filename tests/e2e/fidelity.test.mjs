@@ -2,9 +2,10 @@
 // rrweb 2.2.2's Replayer as the user saw it, at every moment of a scenario?
 //
 // For each page in tests/fixtures/fidelity/*.html and each browser of
-// FIDELITY_BROWSERS (default "chromium,firefox"): load it in that browser
-// (Chromium through playwright-core, Firefox ESR through puppeteer-core over
-// WebDriver BiDi; tests/support/actions.mjs drives both), start recording,
+// FIDELITY_BROWSERS (default "chromium,firefox,webkit"): load it in that
+// browser (Chromium through playwright-core, Firefox ESR through
+// puppeteer-core over WebDriver BiDi, WebKitGTK through WebDriver classic;
+// tests/support/actions.mjs drives all three), start recording,
 // take checkpoint 0, then run the page's scenario step by step; after each
 // step wait until things settle (two animation frames +
 // 700 ms, so throttled scroll / mouse batches are emitted) and take a
@@ -85,7 +86,7 @@ const PRIVACY_KEYS = ['maskAllInputs', 'maskAllText', 'maskTextSelector', 'block
 const CONCURRENCY = Math.max(1, Number(process.env.FIDELITY_CONCURRENCY) || 2);
 const DUMP = Boolean(process.env.FIDELITY_DUMP);
 // The browsers that record; the replay is always in Chromium.
-const KNOWN_BROWSERS = ['chromium', 'firefox'];
+const KNOWN_BROWSERS = ['chromium', 'firefox', 'webkit'];
 const BROWSERS = (process.env.FIDELITY_BROWSERS ?? KNOWN_BROWSERS.join(','))
   .split(',')
   .map((s) => s.trim())
@@ -303,7 +304,11 @@ async function record(browserName, context, name) {
     };
   }, STEP_LIMIT_MS);
   if (setup.error) throw new Error(`fixture ${name}: ${setup.error}`);
-  const normalizeOptions = privacyOf(setup.recordOptions);
+  // WebKit writes declaration blocks back with fewer shorthands than the
+  // Chromium player, and keeps a scroll offset past shrunk content: compared
+  // as longhands and clamped (normalize-dom.js says why).
+  const webkitForms = browserName === 'webkit' ? { longhands: true, clampScroll: true } : {};
+  const normalizeOptions = { ...privacyOf(setup.recordOptions), ...webkitForms };
 
   await page.addScriptTag({ url: '/dist/rewind.js' });
   const startError = await page.evaluate(async (options) => {
@@ -606,12 +611,31 @@ async function runFixture(browserName, name) {
 const SUITE_LIMIT_MS = 900_000;
 const FIXTURE_LIMIT_MS = 180_000;
 
+// What a browser cannot record today, with the reason, beside the skip.
+const SKIPPED = {
+  webkit: {
+    // The page runs its churn in back-to-back timers from load on, and
+    // WebKit (WebKitGTK 2.50 here) never settles an asynchronous
+    // WebAssembly compile while a page does that: rewind's
+    // WebAssembly.instantiateStreaming (pkg/rewind.js, called by
+    // js/index.js) never resolves, nor does start(), and nothing is
+    // recorded (measured: WebAssembly.compile of rewind's 296 KB resolves
+    // in 14 ms on this page with the churn stopped, not within 15 s with it
+    // running; a synchronous new WebAssembly.Module takes 6 ms either way).
+    // A product change in js/index.js (loading through initSync) is
+    // proposed in issue 16's closing note; until then this page cannot be
+    // recorded in WebKit.
+    'sliced-snapshot': "WebKit never settles rewind's async WebAssembly compile while this page churns in back-to-back timers (see SKIPPED)",
+  },
+};
+
 describe('fidelity: record with rewind, replay in rrweb, compare at every checkpoint', { concurrency: CONCURRENCY, timeout: SUITE_LIMIT_MS }, () => {
   // Fixture by fixture, each browser in turn: two at a time, one recording
   // in each browser most of the time.
   for (const name of fixtures) {
     for (const browserName of BROWSERS) {
-      test(`${name}, recorded in ${browserName}`, { timeout: FIXTURE_LIMIT_MS }, () => runFixture(browserName, name));
+      const skip = SKIPPED[browserName]?.[name] ?? false;
+      test(`${name}, recorded in ${browserName}`, { timeout: FIXTURE_LIMIT_MS, skip }, () => runFixture(browserName, name));
     }
   }
 

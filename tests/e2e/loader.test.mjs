@@ -1,4 +1,5 @@
-// The JS face in headless Chromium and Firefox: the script-tag snippet
+// The JS face in headless Chromium and Firefox, and WebKit (WebKitGTK under
+// Xvfb, tests/support/webkit.mjs): the script-tag snippet
 // queues calls until the bundle loads and they run in order; a failed load
 // (404, a CSP without 'wasm-unsafe-eval') leaves a quiet no-op; an error in
 // the page stays the page's and rewind keeps recording; an internal error
@@ -11,7 +12,7 @@ import path from 'node:path';
 import { repoRoot } from '../support/static-server.mjs';
 import { useStaticSite, useDemoServer, useBrowser, useFreshPages } from '../support/harness.mjs';
 
-const BROWSERS = (process.env.REWIND_BROWSERS ?? 'chromium,firefox').split(',');
+const BROWSERS = (process.env.REWIND_BROWSERS ?? 'chromium,firefox,webkit').split(',');
 const PAGES = path.join(repoRoot, 'test-results/loader');
 
 const site = useStaticSite();
@@ -245,6 +246,115 @@ for (const browserName of BROWSERS) {
       // The browser reports the CSP violation itself; no rejection or error
       // of rewind's reaches the page.
       assert.deepEqual(errors.filter((e) => !/Content.Security.Policy|CSP|WebAssembly|wasm/i.test(e)), []);
+    });
+
+    // Safari in Lockdown Mode (iOS and macOS 13+) runs pages without
+    // WebAssembly; so do browsers where it is switched off by policy.
+    test('without WebAssembly (Safari in Lockdown Mode) rewind is a quiet no-op and says why', async () => {
+      const url = await page(
+        'no-wasm.html',
+        `<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<script>delete window.WebAssembly;</script>
+<script>${snippetFor('/dist/rewind.js')}</script>
+<script>
+  // A page that never catches: it must see no rejection.
+  window.seen = [];
+  window.addEventListener('error', (event) => seen.push(event.message));
+  window.addEventListener('unhandledrejection', (event) => seen.push(String(event.reason)));
+  Rewind.start({ endpoint: '/ingest' });
+  Rewind.log('nobody hears this');
+  window.reason = Rewind.getSessionId().then(() => 'resolved', (error) => error.message);
+  window.recording = Rewind.isRecording();
+</script></head><body><button id="own" onclick="this.textContent='still works'">page button</button></body></html>`,
+      );
+      const { tab, errors } = await open(url);
+      const result = await tab.evaluate(async () => {
+        const reason = await window.reason;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        return { reason, recording: await window.recording, wasm: typeof WebAssembly, seen: window.seen };
+      });
+      assert.equal(result.wasm, 'undefined', 'the page really has no WebAssembly');
+      assert.match(result.reason, /could not load its WebAssembly module/);
+      assert.equal(result.recording, false);
+      assert.deepEqual(result.seen, [], 'no error or rejection of rewind reached the page');
+      await tab.click('#own');
+      assert.equal(await tab.evaluate(() => document.querySelector('#own').textContent), 'still works');
+      assert.deepEqual(errors, []);
+    });
+
+    // Safari before 16.4 has no adoptedStyleSheets (nor constructable
+    // sheets): rewind's hook for them is not installed, and the rest,
+    // shadow roots included, is recorded.
+    test('without adoptedStyleSheets (Safari before 16.4) the rest of the page is recorded', async () => {
+      const url = await page(
+        'no-adopted-sheets.html',
+        `<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<script>
+  delete Document.prototype.adoptedStyleSheets;
+  delete ShadowRoot.prototype.adoptedStyleSheets;
+</script>
+<script src="/dist/rewind.js"></script>
+<script>
+  window.events = [];
+  window.started = Rewind.start({ emit: (event) => events.push(event) });
+</script></head>
+<body><div id="host"></div><style id="sheet">p { color: rgb(1, 2, 3); }</style><p id="text">before</p></body></html>`,
+      );
+      const { tab, errors } = await open(url);
+      const result = await tab.evaluate(async () => {
+        await window.started;
+        const root = document.querySelector('#host').attachShadow({ mode: 'open' });
+        root.innerHTML = '<b>in the shadow</b>';
+        document.querySelector('#text').textContent = 'after';
+        document.querySelector('#sheet').sheet.insertRule('b { font-weight: 700; }', 1);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await Rewind.stop();
+        return {
+          adopted: 'adoptedStyleSheets' in document,
+          hooks: (await Rewind.attachedCounts()).hooks,
+          events: JSON.stringify(window.events),
+          kinds: window.events.filter((e) => e.type === 3).map((e) => e.data.source),
+        };
+      });
+      assert.equal(result.adopted, false, 'the page really has no adoptedStyleSheets');
+      assert.ok(result.events.includes('in the shadow'), 'the shadow root added after the snapshot was recorded');
+      assert.ok(result.events.includes('after'), 'the text change was recorded');
+      assert.ok(result.kinds.includes(8), 'the CSSOM edit was recorded');
+      assert.ok(!result.kinds.includes(15), 'no adoptedStyleSheets event');
+      assert.equal(result.hooks, 0, 'stop() took back what was hooked');
+      assert.deepEqual(errors, []);
+    });
+
+    // Safari before 15.4 has no Object.hasOwn, which js/bundle.js calls
+    // while it replays the snippet's queue: the page gets a TypeError and
+    // the queued calls never settle. The fix is a product change in
+    // js/bundle.js (Object.prototype.hasOwnProperty.call), proposed in
+    // issue 16's closing note; until it lands this test is a todo (it runs,
+    // and says whether it passes, without failing the suite).
+    test('without Object.hasOwn (Safari before 15.4) the snippet\'s queued calls settle and the page sees no error', {
+      todo: 'js/bundle.js calls Object.hasOwn (Safari 15.4+); fix proposed in issue 16',
+    }, async () => {
+      const url = await page(
+        'no-hasown.html',
+        `<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<script>
+  delete Object.hasOwn;
+  window.seen = [];
+  window.addEventListener('error', (event) => seen.push(event.message));
+</script>
+<script>${snippetFor('/dist/rewind.js')}</script>
+<script>window.started = Rewind.start({ emit: () => {} }).then(() => Rewind.getReplayId());</script>
+</head><body><p>old Safari</p></body></html>`,
+      );
+      const { tab } = await open(url);
+      const result = await tab.evaluate(() =>
+        Promise.race([window.started, new Promise((resolve) => setTimeout(() => resolve('never settled'), 2000))]).then((replayId) => ({
+          replayId,
+          seen: window.seen,
+        })),
+      );
+      assert.deepEqual(result.seen, []);
+      assert.match(String(result.replayId), /^[^/]+\/\d+$/);
     });
 
     test("the page's own errors stay the page's, and rewind keeps recording", async () => {

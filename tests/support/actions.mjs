@@ -1,6 +1,8 @@
-// One scenario protocol, two drivers: the user actions a fidelity fixture
+// One scenario protocol, three drivers: the user actions a fidelity fixture
 // asks for (see tests/e2e/fidelity.test.mjs), performed in Chromium through
-// playwright-core or in Firefox through puppeteer-core over WebDriver BiDi.
+// playwright-core, in Firefox through puppeteer-core over WebDriver BiDi,
+// and in WebKit over WebDriver classic (tests/support/webkit.mjs, which
+// reuses the in-page helpers below: queryDeep, selectOption, fillInPage).
 //
 // What is shared: finding the element (a CSS selector that pierces open
 // shadow roots, optionally inside a same-origin iframe, polled until it
@@ -14,6 +16,8 @@
 // "insert text", what Playwright's fill does, done in the page with
 // execCommand('insertText'), as puppeteer's own sendCharacter does).
 import { readFile } from 'node:fs/promises';
+
+import { openWebKitTab } from './webkit.mjs';
 
 export const ACTION_KEYS = ['fill', 'type', 'press', 'keys', 'check', 'uncheck', 'select', 'click', 'hover', 'wheel', 'mouse', 'wait'];
 export const ACTION_LIMIT_MS = 5_000;
@@ -54,7 +58,7 @@ export function checkAction(action) {
  * shadow boundaries, an element's host standing for its parent, as
  * Playwright's CSS engine does; other combinators match within one tree.
  */
-function queryDeep(selector) {
+export function queryDeep(selector) {
   const compounds = (() => {
     const parts = [];
     let current = '';
@@ -109,7 +113,7 @@ function queryDeep(selector) {
 }
 
 /** Runs in the page: picks the option whose value, else label, is `wanted`. */
-function selectOption(select, wanted) {
+export function selectOption(select, wanted) {
   if (select.localName !== 'select') throw new Error(`select: the element is a <${select.localName}>, not a <select>`);
   const options = Array.from(select.options);
   const option = options.find((o) => o.value === wanted) ?? options.find((o) => o.label === wanted);
@@ -128,7 +132,7 @@ function selectOption(select, wanted) {
  * event; others are focused, their content selected and replaced by one
  * insertText (one input event, no change event until blur), or deleted.
  */
-function fillInPage(element, text) {
+export function fillInPage(element, text) {
   const SET_DIRECTLY = ['color', 'date', 'time', 'datetime-local', 'month', 'range', 'week'];
   const TYPED = ['', 'text', 'search', 'url', 'tel', 'password', 'email', 'number'];
   const tag = element.localName;
@@ -191,6 +195,10 @@ const DRIVERS = {
     fill: (page, handle, text) => handle.evaluate(fillInPage, text),
     wheel: (page, dx, dy) => page.mouse.wheel({ deltaX: dx, deltaY: dy }),
   },
+  // WebKitGTK over WebDriver classic: its own tab (openWebKitTab). Each
+  // recording is a MiniBrowser of its own, whose synthesized keys reach its
+  // web view whatever window has the X focus, so pages record side by side.
+  webkit: { openTab: openWebKitTab },
 };
 
 const turns = new Map();
@@ -247,6 +255,7 @@ async function within(ms, message, promise) {
  */
 export async function openTab(browserName, context, viewport) {
   const driver = driverFor(browserName);
+  if (driver.openTab) return driver.openTab(context, viewport);
   const page = await driver.newPage(context, viewport);
 
   /** The frame `action.frame` names (an iframe selector), else the page's. */

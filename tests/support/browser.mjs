@@ -1,9 +1,13 @@
 // Launches the test browsers from Debian's packages (no downloaded
 // browser): Chromium through playwright-core, Firefox ESR through
-// puppeteer-core over WebDriver BiDi. Both page APIs share what the tests
-// use (goto, evaluate, reload, close, console/pageerror events).
+// puppeteer-core over WebDriver BiDi, WebKitGTK through WebKitWebDriver
+// (tests/support/webkit.mjs). The three page APIs share what the tests use
+// (goto, evaluate, reload, click, close, pageerror events; console events
+// in Chromium and Firefox).
 import { chromium } from 'playwright-core';
 import puppeteer from 'puppeteer-core';
+
+import { launchWebKit } from './webkit.mjs';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const FIREFOX_PATH = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
@@ -40,10 +44,10 @@ export function launchChromium() {
 }
 
 /**
- * A browser by name ('chromium' or 'firefox') with `newContext()` giving a
- * fresh profile (storage, IndexedDB) whose `newPage()` the tests drive.
- * In Chromium, `newContext(options)` takes playwright's context options
- * (a viewport, say); Firefox's contexts take none.
+ * A browser by name ('chromium', 'firefox' or 'webkit') with `newContext()`
+ * giving a fresh profile (storage, IndexedDB) whose `newPage()` the tests
+ * drive. In Chromium, `newContext(options)` takes playwright's context
+ * options (a viewport, say); the others take none.
  */
 export async function launchBrowser(name) {
   if (name === 'chromium') {
@@ -67,7 +71,8 @@ export async function launchBrowser(name) {
       close: () => browser.close(),
     };
   }
-  throw new Error(`unknown browser '${name}': use chromium or firefox`);
+  if (name === 'webkit') return launchWebKit();
+  throw new Error(`unknown browser '${name}': use chromium, firefox or webkit`);
 }
 
 /** Fails the test with the page's console errors and uncaught exceptions. */

@@ -21,6 +21,29 @@
 //   and adds them around several; the family is the same), except a
 //   generic family or CSS-wide keyword, whose quoted form names another
 //   family;
+// - a page recorded in WebKit (option `longhands`, which the fidelity
+//   suite sets for WebKit's recordings, on both sides): the same author CSS
+//   is written back differently by WebKit and by the Chromium player.
+//   WebKit keeps the longhands of a border side (`border-bottom-width: 1px;
+//   border-bottom-style: solid; …` where Chromium writes `border-bottom:
+//   1px solid …`), and each engine lists the longhands of `font` its own way
+//   (WebKit: font-variant-caps, font-width, font-variant-alternates, …;
+//   Chromium: font-variant, font-stretch, font-feature-settings, …), all at
+//   the value the shorthand resets them to. So there a declaration block
+//   (of a sheet's rule, or a style attribute) is compared with its border
+//   shorthands expanded to their longhands (by the engine that reads it),
+//   `font-width` read as `font-stretch` (WebKit's newer name), and, in a
+//   block that sets font-size and font-family (as `font` does), every other
+//   font sub-property and line-height left out while at a value `font`
+//   resets it to (normal, none, auto, or the CSS-wide keyword of `font:
+//   inherit`); the declarations sorted by name (a parsed block holds each
+//   name once, so order carries nothing). The font the text gets is the
+//   same. And (option `clampScroll`, also set for WebKit): when a scroll
+//   container's content shrinks under its scroll position, WebKit may go on
+//   reporting the old offset, past the end of the content, and fire no
+//   scroll event, where Chromium clamps it at once; the page shows the end
+//   of the content either way, so an element's scroll offset is compared as
+//   at most the furthest its content scrolls;
 // - nodes rrweb adds that have no recorded id (its own <style> before <head>
 //   of every rebuilt document, the text node it puts in a rebuilt <style>)
 //   and the `rrweb-paused` class on <html> are skipped on the replica;
@@ -136,6 +159,77 @@
     );
   }
 
+  // Longhand mode (see the header).
+  const BORDER_SHORTHAND = /^border(-(top|right|bottom|left))?(-(width|style|color))?$/;
+  const FONT_RESET_VALUES = new Set(['normal', 'none', 'auto', 'initial', 'inherit', 'unset', 'revert', 'revert-layer']);
+  const LONGHAND_ALIASES = { 'font-width': 'font-stretch' };
+  let longhandMode = false;
+  let probe = null;
+
+  /** `name: value` split at its top-level semicolons (not inside quotes or parentheses). */
+  function splitDeclarations(cssText) {
+    const parts = [];
+    let current = '';
+    let depth = 0;
+    let quote = null;
+    for (const ch of cssText) {
+      if (quote) {
+        if (ch === quote) quote = null;
+      } else if (ch === '"' || ch === "'") quote = ch;
+      else if (ch === '(') depth += 1;
+      else if (ch === ')') depth -= 1;
+      else if (ch === ';' && depth === 0) {
+        if (current.trim()) parts.push(current.trim());
+        current = '';
+        continue;
+      }
+      current += ch;
+    }
+    if (current.trim()) parts.push(current.trim());
+    return parts;
+  }
+
+  /** A declaration block's text in the form both engines agree on (see the header). */
+  function longhandDeclarations(cssText) {
+    probe ??= document.createElement('div').style;
+    const declarations = [];
+    for (const part of splitDeclarations(cssText)) {
+      const colon = part.indexOf(':');
+      if (colon < 0) continue;
+      const name = part.slice(0, colon).trim();
+      const value = part.slice(colon + 1).trim();
+      if (BORDER_SHORTHAND.test(name) && /-|^border$/.test(name) && name.split('-').length < 4) {
+        probe.cssText = part;
+        if (probe.length) {
+          for (let i = 0; i < probe.length; i += 1) {
+            const longhand = probe[i];
+            const priority = probe.getPropertyPriority(longhand);
+            declarations.push([longhand, `${probe.getPropertyValue(longhand)}${priority ? ` !${priority}` : ''}`]);
+          }
+          continue;
+        }
+      }
+      declarations.push([LONGHAND_ALIASES[name] ?? name, value]);
+    }
+    const names = new Set(declarations.map(([name]) => name));
+    const fontShorthand = names.has('font-size') && names.has('font-family');
+    return declarations
+      .filter(([name, value]) => {
+        if (!fontShorthand || name === 'font-size' || name === 'font-family') return true;
+        if (!name.startsWith('font-') && name !== 'line-height') return true;
+        return !FONT_RESET_VALUES.has(value);
+      })
+      .map(([name, value]) => `${name}: ${value};`)
+      .sort()
+      .join(' ');
+  }
+
+  /** A CSSStyleDeclaration as both sides compare it. */
+  function declarationsOf(style, base) {
+    const text = canonicalDeclarations(style.cssText, base);
+    return longhandMode ? longhandDeclarations(text) : text;
+  }
+
   /** A declaration block as both sides compare it: URLs resolved, one font-family form. */
   function canonicalDeclarations(cssText, base) {
     return canonicalFontFamilies(resolveCssUrls(cssText, base));
@@ -161,7 +255,7 @@
           .split(',')
           .map((s) => s.trim())
           .filter((s) => !HOVER_TWIN.test(s));
-        out.push(`${selectors.join(', ')} { ${canonicalDeclarations(rule.style.cssText, base)} }`);
+        out.push(`${selectors.join(', ')} { ${declarationsOf(rule.style, base)} }`);
       } else if (rule.cssRules) {
         const head = rule.cssText.slice(0, rule.cssText.indexOf('{')).trim().replace(DEVICE_MEDIA, '$1-$2');
         out.push({ [head]: normalizeRules(rule.cssRules, base) });
@@ -240,6 +334,8 @@
    *   maskTextSelector?: string,
    *   blockSelector?: string,
    *   ignoreSelector?: string,
+   *   longhands?: boolean,
+   *   clampScroll?: boolean,
    * }} options
    *   replica: the document is rrweb's rebuild; hasId tells whether rrweb's
    *   mirror knows a node; placeholderSize gives, for an element rrweb
@@ -248,6 +344,9 @@
    *   The privacy options are those the recording used (rewind's defaults
    *   when absent); on the original they give the expected masked / blocked
    *   result, on the replica they tell which fields are ignored or masked.
+   *   longhands: compare declaration blocks as longhands (a recording made
+   *   in WebKit, see the header). clampScroll: compare an element's scroll
+   *   offset as at most the furthest its content can scroll (the same).
    */
   function normalizeDocument(doc, options = {}) {
     const {
@@ -260,6 +359,8 @@
       blockSelector,
       ignoreSelector,
     } = options;
+    longhandMode = Boolean(options.longhands);
+    const clampScroll = Boolean(options.clampScroll);
     const blockSelectors = blockSelector ? `${BLOCK_CLASSES}, ${blockSelector}` : BLOCK_CLASSES;
     const maskSelectors = maskTextSelector ? `${MASK_CLASSES}, ${maskTextSelector}` : MASK_CLASSES;
     const ignoreSelectors = ignoreSelector ? `${IGNORE_CLASSES}, ${ignoreSelector}` : IGNORE_CLASSES;
@@ -336,7 +437,7 @@
         if (replica && tag === 'dialog' && name === 'rr_open_mode') continue;
         let key = name;
         if (name === 'style' && element.style) {
-          value = canonicalDeclarations(element.style.cssText, base);
+          value = declarationsOf(element.style, base);
         } else if (name === 'srcset') {
           value = resolveSrcset(value, base);
         } else if (URL_ATTRIBUTES.includes(name) || (name === 'data' && tag === 'object')) {
@@ -395,8 +496,9 @@
       // A single-line field scrolls its text to follow the caret; that is
       // not page scroll and no recorder replays it.
       if (tag !== 'input') {
-        const top = Math.round(element.scrollTop);
-        const left = Math.round(element.scrollLeft);
+        const clamp = (offset, max) => (clampScroll ? Math.min(offset, Math.max(max, 0)) : offset);
+        const top = Math.round(clamp(element.scrollTop, element.scrollHeight - element.clientHeight));
+        const left = Math.round(clamp(element.scrollLeft, element.scrollWidth - element.clientWidth));
         if (top || left) result.scroll = { top, left };
       }
       if (tag === 'dialog') result.dialog = element.open ? (matches(element, ':modal') ? 'modal' : 'open') : 'closed';

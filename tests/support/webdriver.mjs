@@ -9,7 +9,7 @@ import net from 'node:net';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 // The W3C element reference key.
-const ELEMENT_KEY = 'element-6066-11e4-a52e-4f735466cecf';
+export const ELEMENT_KEY = 'element-6066-11e4-a52e-4f735466cecf';
 
 async function freePort() {
   const server = net.createServer();
@@ -24,20 +24,45 @@ async function freePort() {
  * session with `capabilities` (the `alwaysMatch` object).
  * `portArgs(port)` gives the driver's arguments for its port.
  */
-export async function startWebDriver({ driverPath, portArgs = (port) => [`--port=${port}`], capabilities, env }) {
+export async function startWebDriver({
+  driverPath,
+  portArgs = (port) => [`--port=${port}`],
+  capabilities,
+  env,
+  onOutput,
+  sessionTimeoutMs = 60000,
+}) {
   const port = await freePort();
-  const driver = spawn(driverPath, portArgs(port), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  // In a process group of its own, with the browser it starts: ending the
+  // group ends both, also when this process exits without close() (node's
+  // --test-force-exit), which would otherwise leave them running.
+  const driver = spawn(driverPath, portArgs(port), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, detached: true });
+  const endGroup = () => {
+    try {
+      process.kill(-driver.pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  };
+  process.once('exit', endGroup);
   let output = '';
-  driver.stdout.on('data', (data) => (output = (output + data).slice(-4000)));
-  driver.stderr.on('data', (data) => (output = (output + data).slice(-4000)));
+  // `onOutput` hears what the driver and the browser it started print
+  // (WebKit's MiniBrowser writes the page's console there, see webkit.mjs).
+  const hear = (data) => {
+    output = (output + data).slice(-4000);
+    onOutput?.(String(data));
+  };
+  driver.stdout.on('data', hear);
+  driver.stderr.on('data', hear);
   const exited = new Promise((resolve) => driver.once('exit', resolve));
   const base = `http://127.0.0.1:${port}`;
 
-  async function command(method, path, body) {
+  async function command(method, path, body, timeoutMs) {
     const response = await fetch(`${base}${path}`, {
       method,
       headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
+      signal: timeoutMs ? AbortSignal.timeout(timeoutMs) : undefined,
     });
     const text = await response.text();
     let answer;
@@ -60,24 +85,29 @@ export async function startWebDriver({ driverPath, portArgs = (port) => [`--port
       if (status?.ready !== false) break;
     } catch (error) {
       if (attempt >= 100 || driver.exitCode !== null) {
-        driver.kill('SIGKILL');
+        endGroup();
         throw new Error(`${driverPath} did not start: ${error.message}\n${output}`);
       }
     }
     await sleep(100);
   }
 
+  // Bounded: a driver whose browser died while starting may wait for it
+  // for good (seen with WebKitWebDriver, once in a few hundred sessions).
   let session;
   try {
-    session = await command('POST', '/session', { capabilities: { alwaysMatch: capabilities } });
+    session = await command('POST', '/session', { capabilities: { alwaysMatch: capabilities } }, sessionTimeoutMs);
   } catch (error) {
-    driver.kill('SIGKILL');
+    endGroup();
+    process.removeListener('exit', endGroup);
     throw new Error(`${driverPath} opened no session: ${error.message}\n${output}`);
   }
   const sid = `/session/${session.sessionId}`;
 
   const client = {
     capabilities: session.capabilities,
+    /** Any command of this session: `command('POST', '/frame', { id })`. */
+    command: (method, path, body) => command(method, `${sid}${path}`, body),
     /** Loads `url` in the current window and waits for it. */
     goto: (url) => command('POST', `${sid}/url`, { url }),
     /** Runs `fn(...args)` in the page; its (awaited) result comes back. */
@@ -101,9 +131,11 @@ export async function startWebDriver({ driverPath, portArgs = (port) => [`--port
         await sleep(50);
       }
     },
-    /** Opens a new tab and switches to it; returns its handle. */
-    async newWindow() {
-      const { handle } = await command('POST', `${sid}/window/new`, { type: 'tab' });
+    /** Reloads the current page and waits for it. */
+    reload: () => command('POST', `${sid}/refresh`, {}),
+    /** Opens a new tab (or `type: 'window'`) and switches to it; returns its handle. */
+    async newWindow(type = 'tab') {
+      const { handle } = await command('POST', `${sid}/window/new`, { type });
       await command('POST', `${sid}/window`, { handle });
       return handle;
     },
@@ -122,10 +154,13 @@ export async function startWebDriver({ driverPath, portArgs = (port) => [`--port
       await command('POST', `${sid}/element/${await client.findElement(selector)}/value`, { text });
     },
     async close() {
-      await command('DELETE', sid).catch(() => {});
+      await command('DELETE', sid, undefined, 20000).catch(() => {});
       driver.kill('SIGTERM');
       const killed = await Promise.race([exited.then(() => true), sleep(5000).then(() => false)]);
-      if (!killed) driver.kill('SIGKILL');
+      // Whatever the driver left behind in its group goes too.
+      endGroup();
+      process.removeListener('exit', endGroup);
+      if (!killed) await exited;
     },
   };
   return client;
