@@ -30,7 +30,9 @@ window[name] = facade;
 // getReplayId() queued after start() gives the new replay's id.
 if (stub && Array.isArray(stub._q)) {
   for (const [method, args, resolve, reject] of stub._q.splice(0)) {
-    if (!Object.hasOwn(facade, method)) {
+    // Not Object.hasOwn: Safari before 15.4 lacks it, and this runs on
+    // every page that loads the bundle.
+    if (!Object.prototype.hasOwnProperty.call(facade, method)) {
       resolve(undefined);
       continue;
     }
