@@ -190,10 +190,6 @@ class WebKitPage extends EventEmitter {
     await this.afterNavigation();
   }
 
-  url() {
-    return this.turn(() => this.session.command('GET', '/url'));
-  }
-
   /**
    * Runs `fn(arg)` in the page and returns its (awaited) result, as
    * playwright's evaluate does; the errors the page's listeners heard come
@@ -311,10 +307,6 @@ class WebKitPage extends EventEmitter {
     this.context.forget(this);
     this.emit('close');
   }
-
-  isClosed() {
-    return this.closed;
-  }
 }
 
 /**
@@ -368,9 +360,6 @@ class WebKitContext {
   }
 }
 
-/** The WebKit version the driver reports (WebKitGTK's, e.g. "2.50.6"). */
-export let webkitVersion = null;
-
 /**
  * WebKit by the name 'webkit': `newContext()` opens a WebDriver session
  * (about 0.6 s) with its own MiniBrowser; `close()` ends them and Xvfb.
@@ -405,7 +394,6 @@ export async function launchWebKit() {
           process.stderr.write(`[webkit] attempt ${attempt} opened no session, trying again: ${error.message.slice(-600)}\n`);
         }
       }
-      webkitVersion = session.capabilities.browserVersion;
       const [first] = await session.windowHandles();
       const context = new WebKitContext(session, first);
       contexts.add(context);
