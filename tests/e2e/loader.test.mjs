@@ -325,15 +325,10 @@ for (const browserName of BROWSERS) {
       assert.deepEqual(errors, []);
     });
 
-    // Safari before 15.4 has no Object.hasOwn, which js/bundle.js calls
-    // while it replays the snippet's queue: the page gets a TypeError and
-    // the queued calls never settle. The fix is a product change in
-    // js/bundle.js (Object.prototype.hasOwnProperty.call), proposed in
-    // issue 16's closing note; until it lands this test is a todo (it runs,
-    // and says whether it passes, without failing the suite).
-    test('without Object.hasOwn (Safari before 15.4) the snippet\'s queued calls settle and the page sees no error', {
-      todo: 'js/bundle.js calls Object.hasOwn (Safari 15.4+); fix proposed in issue 16',
-    }, async () => {
+    // Safari before 15.4 has no Object.hasOwn: the bundle, replaying the
+    // snippet's queue, once called it there, the page got a TypeError and
+    // the queued calls never settled (this test found it).
+    test('without Object.hasOwn (Safari before 15.4) the snippet\'s queued calls settle and the page sees no error', async () => {
       const url = await page(
         'no-hasown.html',
         `<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
