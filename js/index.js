@@ -4,7 +4,7 @@
 // because of rewind, and if the wasm cannot load (a CSP without
 // 'wasm-unsafe-eval', a 404) every call becomes a quiet no-op, except
 // getSessionId(), which rejects with the reason.
-import initWasm, { Courier, Recorder, guardApi } from '../pkg/rewind.js';
+import { initSync, Courier, Recorder, guardApi } from '../pkg/rewind.js';
 import { startWithSegment } from './segment.js';
 
 export { createSegmentPlugin } from './segment.js';
@@ -46,9 +46,59 @@ function warn(message, detail) {
   }
 }
 
+// The module, beside this file (the bundlers and scripts/package-npm.mjs
+// keep it so).
+const WASM_URL = new URL('../pkg/rewind_bg.wasm', import.meta.url);
+
+// How long the compile may stay off the main thread before rewind compiles
+// on it. WebKit (Safari) settles an asynchronous WebAssembly compile only
+// when the main thread goes idle: on a page that runs timers back to back
+// it never settled, and rewind never started. A synchronous compile took
+// 6 ms there.
+const ASYNC_COMPILE_WAIT_MS = 1000;
+
+/** The fetched bytes, compiled; the failure says what went wrong. */
+async function fetchWasm() {
+  const response = await fetch(WASM_URL);
+  if (!response.ok) throw new Error(`HTTP ${response.status} for ${response.url}`);
+  return response;
+}
+
+/**
+ * Compiles the module off the main thread (streaming, when the server says
+ * application/wasm) and, if that has not settled after
+ * ASYNC_COMPILE_WAIT_MS, on it; the first to finish wins.
+ */
+function compileWasm() {
+  const offMainThread = fetchWasm().then((response) => {
+    const streams = typeof WebAssembly.compileStreaming === 'function' && response.headers.get('Content-Type') === 'application/wasm';
+    return streams ? WebAssembly.compileStreaming(response) : response.arrayBuffer().then((bytes) => WebAssembly.compile(bytes));
+  });
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const settle = (finish, value) => {
+      if (done) return;
+      done = true;
+      clearTimeout(onMainThread);
+      finish(value);
+    };
+    const onMainThread = setTimeout(() => {
+      fetchWasm()
+        .then((response) => response.arrayBuffer())
+        .then((bytes) => {
+          if (!done) settle(resolve, new WebAssembly.Module(bytes));
+        })
+        // A failure here leaves the answer to the asynchronous compile.
+        .catch(() => {});
+    }, ASYNC_COMPILE_WAIT_MS);
+    offMainThread.then((module) => settle(resolve, module), (error) => settle(reject, error));
+  });
+}
+
 function loadWasm() {
-  // One fetch and compile however many calls arrive while it loads.
-  wasmLoading ??= initWasm().then(
+  // One fetch and compile however many calls arrive while it loads, and
+  // one instance of the module.
+  wasmLoading ??= compileWasm().then((module) => initSync({ module })).then(
     (exports) => {
       wasmExports = exports;
       guards = guardApi();
@@ -60,7 +110,8 @@ function loadWasm() {
     (error) => {
       loadFailure = new Error(
         `rewind could not load its WebAssembly module (${error?.message ?? error}); ` +
-          "if the page has a Content-Security-Policy, its script-src must allow 'wasm-unsafe-eval'",
+          "if the page has a Content-Security-Policy, its script-src must allow 'wasm-unsafe-eval'; " +
+          'the browser needs WebAssembly with bulk memory and reference types (Safari 15, Chrome 96, Firefox 79 or later)',
       );
       throw loadFailure;
     },

@@ -4,7 +4,10 @@ import { readFile, writeFile, copyFile } from 'node:fs/promises';
 
 const entry = await readFile('js/index.js', 'utf8');
 // In pkg/ the glue sits beside the entry.
-await writeFile('pkg/index.js', entry.replaceAll("'../pkg/rewind.js'", "'./rewind.js'"));
+await writeFile(
+  'pkg/index.js',
+  entry.replaceAll("'../pkg/rewind.js'", "'./rewind.js'").replaceAll("'../pkg/rewind_bg.wasm'", "'./rewind_bg.wasm'"),
+);
 await copyFile('js/index.d.ts', 'pkg/index.d.ts');
 // The Segment plugin imports './index.js', which is beside it in pkg/ too.
 await copyFile('js/segment.js', 'pkg/segment.js');

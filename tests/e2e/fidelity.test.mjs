@@ -612,22 +612,11 @@ const SUITE_LIMIT_MS = 900_000;
 const FIXTURE_LIMIT_MS = 180_000;
 
 // What a browser cannot record today, with the reason, beside the skip.
-const SKIPPED = {
-  webkit: {
-    // The page runs its churn in back-to-back timers from load on, and
-    // WebKit (WebKitGTK 2.50 here) never settles an asynchronous
-    // WebAssembly compile while a page does that: rewind's
-    // WebAssembly.instantiateStreaming (pkg/rewind.js, called by
-    // js/index.js) never resolves, nor does start(), and nothing is
-    // recorded (measured: WebAssembly.compile of rewind's 296 KB resolves
-    // in 14 ms on this page with the churn stopped, not within 15 s with it
-    // running; a synchronous new WebAssembly.Module takes 6 ms either way).
-    // A product change in js/index.js (loading through initSync) is
-    // proposed in issue 16's closing note; until then this page cannot be
-    // recorded in WebKit.
-    'sliced-snapshot': "WebKit never settles rewind's async WebAssembly compile while this page churns in back-to-back timers (see SKIPPED)",
-  },
-};
+// None now. (sliced-snapshot was skipped in WebKit, which never settled
+// rewind's asynchronous WebAssembly compile while that page churns in
+// back-to-back timers; js/index.js compiles on the main thread when the
+// asynchronous compile has not settled within a second.)
+const SKIPPED = {};
 
 describe('fidelity: record with rewind, replay in rrweb, compare at every checkpoint', { concurrency: CONCURRENCY, timeout: SUITE_LIMIT_MS }, () => {
   // Fixture by fixture, each browser in turn: two at a time, one recording

@@ -282,6 +282,44 @@ for (const browserName of BROWSERS) {
       assert.deepEqual(errors, []);
     });
 
+    // WebKit settles an asynchronous WebAssembly compile only once the main
+    // thread goes idle, which a page running timers back to back never
+    // does. Here the asynchronous compile never settles at all: rewind
+    // compiles on the main thread after ASYNC_COMPILE_WAIT_MS (1 s) and
+    // starts, with one instance of the module.
+    test('an asynchronous compile that never settles: rewind compiles on the main thread and records', async () => {
+      const url = await page(
+        'stalled-compile.html',
+        `<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<script>
+  const never = () => new Promise(() => {});
+  WebAssembly.compileStreaming = never;
+  WebAssembly.compile = never;
+  WebAssembly.instantiateStreaming = never;
+  WebAssembly.instantiate = never;
+  window.seen = [];
+  window.addEventListener('error', (event) => seen.push(event.message));
+  window.addEventListener('unhandledrejection', (event) => seen.push(String(event.reason)));
+</script>
+<script>${snippetFor('/dist/rewind.js')}</script>
+<script>
+  window.events = [];
+  window.asked = performance.now();
+  window.started = Rewind.start({ emit: (event) => events.push(event) }).then(() => performance.now() - window.asked);
+</script></head><body><p id="text">compiled late</p></body></html>`,
+      );
+      const { tab, errors } = await open(url);
+      const result = await tab.evaluate(async () => {
+        const tookMs = await Promise.race([window.started, new Promise((resolve) => setTimeout(() => resolve(-1), 8000))]);
+        return { tookMs, types: window.events.map((e) => e.type), seen: window.seen, replayId: await Rewind.getReplayId() };
+      });
+      assert.ok(result.tookMs >= 900, `started after ${result.tookMs} ms: the compile waited for the asynchronous one first`);
+      assert.deepEqual(result.types.slice(0, 2), [4, 2], 'Meta and a full snapshot');
+      assert.match(String(result.replayId), /^[^/]+\/\d+$/);
+      assert.deepEqual(result.seen, []);
+      assert.deepEqual(errors, []);
+    });
+
     // Safari before 16.4 has no adoptedStyleSheets (nor constructable
     // sheets): rewind's hook for them is not installed, and the rest,
     // shadow roots included, is recorded.
