@@ -943,6 +943,34 @@ async fn a_flood_of_console_calls_is_capped_and_the_dropped_ones_counted() {
 }
 
 #[wasm_bindgen_test]
+async fn console_calls_are_not_counted_toward_checkout_every_nth() {
+    let section = container("<p id=\"tally\">0</p>");
+    let recording = Recording::start(&[("checkoutEveryNth", 2.into()), console_levels(&["warn"])]);
+    let tally = document().get_element_by_id("tally").unwrap();
+    for value in ["1", "2", "3"] {
+        eval("console.warn('between two changes')");
+        tally.set_text_content(Some(value));
+        settle(0).await;
+    }
+    let sink = recording.stop();
+    section.remove();
+    let types: Vec<u64> = sink
+        .events()
+        .iter()
+        .map(|e| e["type"].as_u64().unwrap())
+        .collect();
+    // As rrweb's checkoutEveryNth: only incremental events count, so the
+    // console's Plugin events never bring a checkout forward; and a call
+    // made after the first snapshot is recorded when made, not kept for
+    // the next snapshot as the calls made before the first one are.
+    assert_eq!(
+        types,
+        vec![4, 2, 6, 3, 6, 3, 4, 2, 6, 3],
+        "a checkout after every second incremental event, console calls between"
+    );
+}
+
+#[wasm_bindgen_test]
 async fn the_console_behaves_as_before_and_stop_puts_the_page_s_methods_back() {
     // The page's own wrapper, installed before rewind: it sees the same
     // `this` and arguments, and its return value reaches the caller.

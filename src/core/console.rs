@@ -75,6 +75,11 @@ pub const MAX_EVENT_CHARS: usize = 10_000;
 /// recording flushes or stops).
 pub const MAX_EVENTS_PER_SECOND: u32 = 20;
 const RATE_WINDOW_MS: f64 = 1_000.0;
+/// Calls made before the recording's first full snapshot (a `start()` in
+/// the page's `<head>` waits for DOMContentLoaded) are kept until it is
+/// written, at most this many; the calls past them are counted as over
+/// the rate.
+pub const MAX_EARLY_EVENTS: usize = 100;
 
 /// The rate rule: which console calls are recorded, with the clock passed
 /// in.
@@ -104,6 +109,12 @@ impl ConsoleRate {
         }
         self.in_window += 1;
         Some(self.take_dropped())
+    }
+
+    /// Counts a call dropped for another reason than the rate (see
+    /// [`MAX_EARLY_EVENTS`]), to be noted with the others.
+    pub fn count_dropped(&mut self) {
+        self.dropped += 1;
     }
 
     /// The calls dropped since the last note, now noted.
@@ -257,7 +268,12 @@ mod tests {
         for _ in 0..MAX_EVENTS_PER_SECOND + 3 {
             rate.admit(0.0);
         }
-        assert_eq!(rate.take_dropped(), 3);
+        rate.count_dropped();
+        assert_eq!(
+            rate.take_dropped(),
+            4,
+            "over the rate, and counted by the caller"
+        );
         assert_eq!(rate.take_dropped(), 0);
         assert_eq!(
             json_string(&dropped_note(3)),

@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::core::console::{
     caller_frames, dropped_note, fit_arguments, ConsoleLevel, ConsoleRate, MAX_ARGUMENT_CHARS,
-    MAX_DEPTH, MAX_EVENT_CHARS, MAX_MEMBERS,
+    MAX_DEPTH, MAX_EARLY_EVENTS, MAX_EVENT_CHARS, MAX_MEMBERS,
 };
 use crate::core::incremental::console_json;
 
@@ -224,6 +224,12 @@ pub fn observe_console(
 pub struct Console {
     _handle: ConsoleHandle,
     rate: ConsoleRate,
+    /// Whether the recording's first full snapshot began.
+    opened: bool,
+    /// The events of calls made before that (a `start()` made while the
+    /// page is parsed waits for DOMContentLoaded): a replay opens with its
+    /// Meta, so they are recorded right after the snapshot, at its time.
+    early: Vec<String>,
 }
 
 impl Console {
@@ -231,16 +237,22 @@ impl Console {
         Console {
             _handle: handle,
             rate: ConsoleRate::default(),
+            opened: false,
+            early: Vec::new(),
         }
     }
 
     /// Records `call` if the rate rule lets it.
     pub fn on_call(&mut self, out: &mut Output, call: &ConsoleCall) {
+        if !self.opened && self.early.len() >= MAX_EARLY_EVENTS {
+            self.rate.count_dropped();
+            return;
+        }
         let now = clock::now();
         let Some(dropped) = self.rate.admit(now) else {
             return;
         };
-        note_dropped(out, dropped, now);
+        self.note_dropped(out, dropped, now);
         let call = &call.0;
         let level = call.get(0).as_string().unwrap_or_default();
         let stack = js_sys::Reflect::get(&call.get(1), &"stack".into())
@@ -255,21 +267,49 @@ impl Console {
             MAX_EVENT_CHARS as u32,
         );
         let arguments = fit_arguments(&described, call.length().saturating_sub(2) as usize);
-        out.record_plugin(
+        self.record(
+            out,
             console_json(&level, caller_frames(&stack), "", &arguments),
             now,
         );
     }
 
     /// Records the count of calls dropped since the last note, if any
-    /// (before a flush or stop seals the chunk).
-    pub fn note_dropped(&mut self, out: &mut Output) {
-        note_dropped(out, self.rate.take_dropped(), clock::now());
+    /// (before a flush or stop seals the chunk; before the first snapshot
+    /// the count waits for a call after it).
+    pub fn write_pending(&mut self, out: &mut Output) {
+        if self.opened {
+            let dropped = self.rate.take_dropped();
+            self.note_dropped(out, dropped, clock::now());
+        }
     }
-}
 
-fn note_dropped(out: &mut Output, dropped: u32, now: f64) {
-    if dropped > 0 {
-        out.record_plugin(console_json("warn", "", "", &[dropped_note(dropped)]), now);
+    /// A full snapshot begins: from now on calls are recorded as they come
+    /// (the output holds them while it is written).
+    pub fn snapshot_begins(&mut self) {
+        self.opened = true;
+    }
+
+    /// A full snapshot at `timestamp` was written: the calls made before
+    /// the first one follow it.
+    pub fn snapshot_written(&mut self, out: &mut Output, timestamp: f64) {
+        for data in std::mem::take(&mut self.early) {
+            out.record_plugin(data, timestamp);
+        }
+    }
+
+    fn note_dropped(&mut self, out: &mut Output, dropped: u32, now: f64) {
+        if dropped > 0 {
+            let data = console_json("warn", "", "", &[dropped_note(dropped)]);
+            self.record(out, data, now);
+        }
+    }
+
+    fn record(&mut self, out: &mut Output, data: String, now: f64) {
+        if self.opened {
+            out.record_plugin(data, now);
+        } else {
+            self.early.push(data);
+        }
     }
 }

@@ -161,7 +161,7 @@ impl Observers {
         self.pointer.flush(out);
         self.scroll.flush(out);
         if let Some(console) = &mut self.console {
-            console.note_dropped(out);
+            console.write_pending(out);
         }
     }
 
@@ -344,6 +344,9 @@ impl Observers {
         self.frames.restart();
         self.mutations.observe(document.as_ref());
         self.sheets.install(ctx, document);
+        if let Some(console) = &mut self.console {
+            console.snapshot_begins();
+        }
     }
 
     /// The snapshot's walk of `document` began.
@@ -387,6 +390,9 @@ impl Observers {
         // them, and those events follow.
         self.sheets.end_walk(ctx, out, document, timestamp);
         self.emit_mutations(ctx, out, timestamp);
+        if let Some(console) = &mut self.console {
+            console.snapshot_written(out, timestamp);
+        }
     }
 
     /// Attaches the same-origin frames a snapshot met.
