@@ -16,6 +16,7 @@ import { gunzipSync } from 'node:zlib';
 import { createDemoServer } from '../../www/server.mjs';
 import { repoRoot, listen } from '../support/static-server.mjs';
 import { useDemoServer, useBrowser, useFreshPages } from '../support/harness.mjs';
+import { untilRecordingAsSegmentUser } from '../support/page-wait.mjs';
 
 const SHOTS = path.join(repoRoot, 'test-results');
 const demo = useDemoServer();
@@ -94,28 +95,6 @@ test('the npm package, bundled by webpack 5 in www/, records the page', async ()
   assert.deepEqual(errors, []);
 });
 
-/**
- * Waits until the demo app records under Segment's user. It starts rewind
- * through Segment, once analytics.js has loaded; when that takes over 3 s
- * (a busy machine), rewind starts on its own ids and moves to Segment's
- * user when it loads: a new replay. (Rewind's stub answers with Promises
- * until its bundle loads, so this awaits each answer.)
- */
-async function untilRecording(frame) {
-  await frame.evaluate(async () => {
-    const settled = async () => {
-      if (!(await Rewind.isRecording()) || !window.analytics.initialized) return false;
-      const replayId = await Rewind.getReplayId();
-      return Boolean(replayId && replayId.startsWith(`${window.analytics.user().anonymousId()}/`));
-    };
-    const deadline = Date.now() + 15_000;
-    while (!(await settled())) {
-      if (Date.now() > deadline) throw new Error('the demo app is not recording under Segment\'s user after 15 s');
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  });
-}
-
 /** Polls `find(events)` on what the demo server's Segment endpoint received, until it answers. */
 async function segmentReceived(origin, find, what) {
   const deadline = Date.now() + 15_000;
@@ -145,7 +124,7 @@ test("the app's navigation and note events go through Segment to the demo server
   try {
     await page.goto(`${demo.origin}/`);
     const frame = page.frame({ url: (url) => url.pathname === '/app.html' });
-    await untilRecording(frame);
+    await untilRecordingAsSegmentUser(frame);
     const app = page.frameLocator('#app');
     await app.locator('#note-text').fill('Tell Segment');
     await app.locator('#add-note button').click();

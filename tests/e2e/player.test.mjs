@@ -19,6 +19,7 @@ import { createDemoServer } from '../../www/server.mjs';
 import { repoRoot, listen } from '../support/static-server.mjs';
 import { collectPageErrors } from '../support/browser.mjs';
 import { useDemoServer, useBrowser, useFreshPages } from '../support/harness.mjs';
+import { untilRecordingAsSegmentUser } from '../support/page-wait.mjs';
 
 const SHOTS = path.join(repoRoot, 'test-results');
 const VIEWPORT = { width: 1280, height: 800 };
@@ -40,31 +41,9 @@ function markerLook(marker) {
   };
 }
 
-/**
- * Waits until the demo app records under Segment's user. It starts rewind
- * through Segment, once analytics.js has loaded; when that takes over 3 s
- * (a busy machine), rewind starts on its own ids and moves to Segment's
- * user when it loads: a new replay. (Rewind's stub answers with Promises
- * until its bundle loads, so this awaits each answer.)
- */
-async function untilRecording(page) {
-  await page.evaluate(async () => {
-    const settled = async () => {
-      if (!(await Rewind.isRecording()) || !window.analytics.initialized) return false;
-      const replayId = await Rewind.getReplayId();
-      return Boolean(replayId && replayId.startsWith(`${window.analytics.user().anonymousId()}/`));
-    };
-    const deadline = Date.now() + 15_000;
-    while (!(await settled())) {
-      if (Date.now() > deadline) throw new Error('the demo app is not recording under Segment\'s user after 15 s');
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  });
-}
-
 /** Records the demo app in `page` until its chunks are stored; its replay id. */
 async function storedReplay(page) {
-  await untilRecording(page);
+  await untilRecordingAsSegmentUser(page);
   return page.evaluate(async () => {
     await Rewind.flush();
     await Rewind.whenDelivered(10000);
@@ -126,7 +105,7 @@ test('a session of the demo app is stored by the collector and plays back in the
     if (message.type() === 'warning') appWarnings.push(message.text());
   });
   await app.goto(`${demo.origin}/app.html`);
-  await untilRecording(app);
+  await untilRecordingAsSegmentUser(app);
   await app.fill('#note-text', 'Replay me in the player');
   await app.click('#add-note button');
   await app.fill('#email', 'grace@example.com');
@@ -485,7 +464,7 @@ test('the replay list narrows to the replay whose id is pasted from an analytics
 test('a replay with a missing chunk says so in the player', async () => {
   const { context, page: app } = await freshPage();
   await app.goto(`${demo.origin}/app.html`);
-  await untilRecording(app);
+  await untilRecordingAsSegmentUser(app);
   const replayId = await app.evaluate(async () => {
     for (let i = 0; i < 3; i++) {
       Rewind.log(`step ${i}`);
@@ -514,7 +493,7 @@ test('with read keys, the player asks for one in a form, keeps it for the tab an
   try {
     const { context, page: app } = await freshPage({ viewport: VIEWPORT });
     await app.goto(`${keyed.origin}/app.html`);
-    await untilRecording(app);
+    await untilRecordingAsSegmentUser(app);
     const replayId = await app.evaluate(async () => {
       Rewind.log('behind a key');
       await Rewind.flush();
