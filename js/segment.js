@@ -391,8 +391,7 @@ class SegmentLink {
   }
 
   /** Moves the replay to `deviceId` and/or `sessionId` (null: keep). */
-  switchTo(deviceId, sessionId, sessionIsAnalytics) {
-    const ids = currentIds();
+  switchTo(deviceId, sessionId, sessionIsAnalytics, ids = currentIds()) {
     if (!ids) return;
     const device = deviceId !== null && deviceId !== ids.deviceId ? deviceId : undefined;
     const session = sessionId !== null && sessionId !== ids.sessionId ? sessionId : undefined;
@@ -408,7 +407,8 @@ class SegmentLink {
     if (!ids) return;
     const deviceId = this.deviceFor(event?.userId, event?.anonymousId);
     const sessionId = this.sessionFor(event, ids.sessionId);
-    this.switchTo(deviceId, sessionId, sessionId !== null);
+    // The ids just read: one wasm crossing fewer on every event.
+    this.switchTo(deviceId, sessionId, sessionId !== null, ids);
     if (this.sessionIsAnalytics && Date.now() - this.cookieWrittenAt > COOKIE_REFRESH_MS) {
       this.writeSessionCookie(currentIds()?.sessionId);
     }
