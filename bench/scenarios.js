@@ -1,9 +1,11 @@
 // Scenarios of `npm run bench`, run in bench/page.html. Each has an
-// optional `prepare` (builds the page before any recorder starts) and a
-// `run` (what the page does while recorded). The recorders:
-// none; rrweb's record() with its events gzipped by fflate on the main
-// thread every 5 s and at the end (what a page pays for rrweb with
-// compression); rewind with default options sending to an endpoint.
+// optional `prepare` (builds the page before any recorder is loaded) and a
+// `run` (what the page does while recorded). The recorders, loaded by
+// `bench.loadRecorder` after `prepare`: none; rrweb's record() with its
+// events gzipped by fflate on the main thread every 5 s and at the end
+// (what a page pays for rrweb with compression), from the webpack bundle
+// of both that bench/harness.mjs builds; rewind (dist/rewind.js and its
+// wasm) with default options sending to an endpoint.
 (() => {
   const root = () => document.getElementById('root');
   const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -96,7 +98,34 @@
     },
   };
 
-  // --- The recorders, as a page would set them up. ---
+  // --- The recorders, as a page would load and set them up. ---
+  // What a page adds to load each recorder: one script. The rrweb one is
+  // record() and fflate's gzipSync, tree-shaken and minified as a page's
+  // webpack build ships them (bench/rrweb-bundle/entry.js, built by
+  // bench/harness.mjs's bundleRrwebRecorder).
+  const RECORDER_SCRIPTS = {
+    rrweb: '/target/bench-rrweb-bundle/rrweb-recorder.js',
+    rewind: '/dist/rewind.js',
+  };
+  const loaded = new Map();
+
+  // Transfer size 0 means the browser's HTTP cache answered (same origin,
+  // so the size is exposed); undefined when there was no such request.
+  function fromHttpCache(pathname) {
+    const entry = performance.getEntriesByType('resource').find((e) => new URL(e.name).pathname === pathname);
+    return entry ? { fromHttpCache: entry.transferSize === 0, responseEnd: entry.responseEnd } : undefined;
+  }
+
+  function addScript(src) {
+    return new Promise((resolve, reject) => {
+      const script = document.createElement('script');
+      script.src = src;
+      script.onload = resolve;
+      script.onerror = () => reject(new Error(`could not load ${src}`));
+      document.head.append(script);
+    });
+  }
+
   let rrwebEvents = [];
   let rrwebStop = null;
   let rrwebTimer = null;
@@ -108,7 +137,8 @@
     const json = JSON.stringify(rrwebEvents);
     rrwebEvents = [];
     rrwebWire.raw += json.length;
-    rrwebWire.gzip += fflate.gzipSync(fflate.strToU8(json), { level: 6 }).length;
+    const { gzipSync, strToU8 } = window.rrwebRecorder;
+    rrwebWire.gzip += gzipSync(strToU8(json), { level: 6 }).length;
   }
 
   window.bench = {
@@ -130,11 +160,44 @@
     wasmMemoryBytes() {
       return window.Rewind?.memoryUsage?.().wasmBytes ?? 0;
     },
+    // Loads `recorder` as a page would: adds its script and, for rewind,
+    // waits until it has fetched, compiled and instantiated its wasm
+    // (rewind starts that itself once its script has run on a loaded page;
+    // attachedCounts() resolves once it is done). Resolves with the time
+    // that took and whether the HTTP cache answered.
+    async loadRecorder(recorder) {
+      if (loaded.has(recorder)) return loaded.get(recorder);
+      const began = performance.now();
+      const src = RECORDER_SCRIPTS[recorder];
+      if (src) await addScript(src);
+      let wasm;
+      if (recorder === 'rewind') {
+        // One turn first, so the wasm load starts on rewind's own schedule
+        // (a timer its script sets), not on this call.
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        await Rewind.attachedCounts();
+        wasm = fromHttpCache(new URL('rewind_bg.wasm', new URL(src, location.href)).pathname);
+      }
+      const readyAt = performance.now();
+      const result = {
+        loadMs: readyAt - began,
+        script: src ? fromHttpCache(src)?.fromHttpCache : undefined,
+        wasm: wasm?.fromHttpCache,
+        // From the wasm's last byte to rewind ready: compile (or code-cache
+        // read), instantiate and set-up.
+        wasmAfterFetchMs: wasm ? readyAt - wasm.responseEnd : undefined,
+      };
+      loaded.set(recorder, result);
+      return result;
+    },
     async startRecorder(recorder, endpoint) {
+      // bench/profile.mjs starts without loading first: the load is then
+      // part of what it profiles.
+      await window.bench.loadRecorder(recorder);
       firstSnapshotAt = null;
       const began = performance.now();
       if (recorder === 'rrweb') {
-        rrwebStop = rrweb.record({
+        rrwebStop = window.rrwebRecorder.record({
           emit: (event) => {
             if (event.type === 2 && firstSnapshotAt === null) firstSnapshotAt = performance.now() - began;
             rrwebEvents.push(event);
@@ -162,7 +225,7 @@
     },
   };
 
-  // Long tasks (over 50 ms) while the scenario runs.
+  // Long tasks (over 50 ms); the bench zeroes this before it loads a recorder.
   window.longestTask = 0;
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) window.longestTask = Math.max(window.longestTask, entry.duration);
