@@ -577,6 +577,47 @@ async fn scrolled_elements_report_their_latest_position() {
 }
 
 #[wasm_bindgen_test]
+async fn pointer_moves_are_written_before_any_event_that_follows_them() {
+    let section = container(r#"<div id="pad" style="height: 40px">pad</div><p id="note">x</p>"#);
+    let recording = Recording::start(&[]);
+    eval(
+        "document.getElementById('pad').dispatchEvent(new MouseEvent('mousemove', \
+         { bubbles: true, clientX: 5, clientY: 6 }))",
+    );
+    // A DOM change in a later task, well inside the moves' batch time.
+    settle(20).await;
+    document().get_element_by_id("note").unwrap().remove();
+    let sink = recording.stop_after(20).await;
+    section.remove();
+
+    let events = sink.events();
+    let source_of = |event: &Value| (event["type"] == 3).then(|| event["data"]["source"].as_u64()).flatten();
+    let moves_at = events.iter().position(|e| source_of(e) == Some(1));
+    let removal_at = events
+        .iter()
+        .position(|e| source_of(e) == Some(0) && !e["data"]["removes"].as_array().unwrap().is_empty());
+    let (Some(moves_at), Some(removal_at)) = (moves_at, removal_at) else {
+        panic!("expected a batch of moves and a removal: {events:?}");
+    };
+    assert!(
+        moves_at < removal_at,
+        "the move sampled before the removal is written before it: {events:?}"
+    );
+    // rrweb's Replayer resumes a seek that stopped on a batch of moves from
+    // the batch's first position: no event written before a batch may be
+    // later than that position, or it is applied twice.
+    let mut latest = f64::MIN;
+    for event in &events {
+        let timestamp = event["timestamp"].as_f64().unwrap();
+        if source_of(event) == Some(1) {
+            let first = timestamp + event["data"]["positions"][0]["timeOffset"].as_f64().unwrap();
+            assert!(first >= latest, "moves from {first} after an event at {latest}: {events:?}");
+        }
+        latest = latest.max(timestamp);
+    }
+}
+
+#[wasm_bindgen_test]
 async fn checkout_every_nth_event_takes_a_fresh_snapshot() {
     let section = container("<p id=\"count\">0</p>");
     let recording = Recording::start(&[("checkoutEveryNth", 2.into())]);

@@ -158,7 +158,7 @@ pub fn fit_arguments(described: &str, total: usize) -> Vec<String> {
             }
             None => text.to_owned(),
         };
-        used += text.chars().count();
+        used += super::json::char_count(&text);
         if used > MAX_EVENT_CHARS && !fitted.is_empty() {
             break;
         }

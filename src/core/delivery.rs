@@ -122,7 +122,9 @@ pub fn parse_retry_after(value: &str, now_ms: TimestampMs) -> Option<f64> {
 /// Parses an IMF-fixdate, the one HTTP date format servers send.
 fn parse_http_date(value: &str) -> Option<f64> {
     // "Wed, 21 Oct 2015 07:28:00 GMT"
-    let rest = value.split_once(", ")?.1;
+    // (By a char and a prefix, not `split_once(", ")`: a string pattern
+    // pulls core's two-way searcher into the module.)
+    let rest = value.split_once(',')?.1.strip_prefix(' ')?;
     let mut parts = rest.split(' ');
     let day: i64 = parts.next()?.parse().ok()?;
     let month = match parts.next()? {

@@ -257,7 +257,7 @@ pub fn user_device_of(
     user_id: &str,
     user_id_as_device_id: bool,
 ) -> Result<Option<DeviceId>, IdentifyError> {
-    let chars = user_id.chars().count();
+    let chars = super::json::char_count(user_id);
     if chars == 0 || chars > MAX_USER_ID_CHARS {
         return Err(IdentifyError::Length { chars });
     }
@@ -309,7 +309,7 @@ impl fmt::Display for CustomTagError {
 /// # Errors
 /// An empty tag or one over [`MAX_CUSTOM_TAG_CHARS`].
 pub fn check_custom_tag(tag: &str) -> Result<(), CustomTagError> {
-    let chars = tag.chars().count();
+    let chars = super::json::char_count(tag);
     if chars == 0 || chars > MAX_CUSTOM_TAG_CHARS {
         return Err(CustomTagError { chars });
     }

@@ -94,7 +94,7 @@ pub fn is_secret_field(field: &FormField<'_>) -> bool {
 /// Replaces every character of `value` with `*`, as rrweb does, so a replay
 /// shows that something was typed and how long it was, not what.
 pub fn mask_value(value: &str) -> String {
-    "*".repeat(value.chars().count())
+    "*".repeat(super::json::char_count(value))
 }
 
 #[cfg(test)]

@@ -76,7 +76,7 @@ fn validate(field: &'static str, id: &str) -> Result<(), IdError> {
             position: index + 1,
         });
     }
-    let length = id.chars().count();
+    let length = super::json::char_count(id);
     if length > MAX_ID_LENGTH {
         return Err(IdError::TooLong { field, length });
     }

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use crate::core::buffer::ChunkBuffer;
 use crate::core::chunk::{Chunker, SealedChunk};
 use crate::core::event::{Custom, Event, EventData, FullSnapshot, TimestampMs};
-use crate::core::incremental::Incremental;
+use crate::core::incremental::{Incremental, PointerPosition};
 use crate::core::lifecycle::Checkouts;
 use crate::core::replay_id::ReplayId;
 
@@ -61,6 +61,13 @@ pub struct Output {
     replay_start_ms: Option<TimestampMs>,
     /// In buffer mode until a trigger: sealed chunks are kept here.
     buffering: Option<Buffering>,
+    /// Pointer positions sampled but not yet written, and whether they are
+    /// touches. Written as one event before any other event is recorded:
+    /// rrweb's Replayer, after a seek that stopped on a batch of moves,
+    /// resumes from the batch's first position, and would apply again any
+    /// event recorded between that position and the batch.
+    moves: Vec<PointerPosition>,
+    moves_are_touches: bool,
 }
 
 impl Output {
@@ -80,6 +87,8 @@ impl Output {
             checkouts: Checkouts::default(),
             replay_start_ms: None,
             buffering: None,
+            moves: Vec::new(),
+            moves_are_touches: false,
         }
     }
 
@@ -160,6 +169,42 @@ impl Output {
     /// Records an event: held while a snapshot is written, else written to
     /// the open chunk and queued for `emit`.
     pub fn record(&mut self, event: Event) {
+        self.write_moves();
+        self.write(event);
+    }
+
+    /// Keeps a sampled pointer position for the next batch of moves.
+    pub fn add_move(&mut self, position: PointerPosition, touch: bool) {
+        if self.moves_are_touches != touch {
+            self.write_moves();
+        }
+        self.moves_are_touches = touch;
+        self.moves.push(position);
+    }
+
+    /// Writes the sampled positions as one event, each with its (negative)
+    /// offset from the event's timestamp.
+    // Not inlined into every caller of `record`: one copy is enough.
+    #[inline(never)]
+    pub fn write_moves(&mut self) {
+        if self.moves.is_empty() {
+            return;
+        }
+        let now = clock::now();
+        let positions = std::mem::take(&mut self.moves);
+        let data = Incremental::PointerMoves {
+            touch: self.moves_are_touches,
+            positions: &positions,
+            now,
+        };
+        self.checkouts.note_event();
+        self.write(Event {
+            timestamp: now,
+            data: EventData::Incremental(data.to_json()),
+        });
+    }
+
+    fn write(&mut self, event: Event) {
         self.replay_start_ms.get_or_insert(event.timestamp);
         if let Some(held) = &mut self.held {
             held.push(event);
@@ -252,6 +297,8 @@ impl Output {
     /// Starts the FullSnapshot event in the open chunk; its node follows
     /// in parts.
     pub fn begin_streamed_snapshot(&mut self, timestamp: TimestampMs) {
+        // Positions sampled before the snapshot name the ids before it.
+        self.write_moves();
         let Some(wire) = &mut self.wire else { return };
         let sealed = wire.chunker.begin_streamed(timestamp);
         wire.chunker.push_part(FullSnapshot::JSON_HEAD);

@@ -74,6 +74,7 @@ import { repoRoot } from '../support/static-server.mjs';
 import { collectPageErrors } from '../support/browser.mjs';
 import { useStaticSite, useBrowsers } from '../support/harness.mjs';
 import { openTab, oneAtATime } from '../support/actions.mjs';
+import { checkStream } from '../support/stream-check.mjs';
 
 const NORMALIZER = path.join(repoRoot, 'tests/support/normalize-dom.js');
 const FIXTURE_DIR = 'tests/fixtures/fidelity';
@@ -519,6 +520,15 @@ async function runFixture(browserName, name) {
       if (json.includes(secret)) score.errors.push(`privacy: ${JSON.stringify(secret)} occurs in the recorded events`);
     }
 
+    // The node ids every event names, followed as the Replayer keeps them:
+    // an id it would not have is the recording's fault whatever the DOM
+    // looks like afterwards (tests/support/stream-check.mjs).
+    const streamProblems = checkStream(events);
+    for (const problem of streamProblems.slice(0, 3)) {
+      score.errors.push(`event #${problem.index}: ${problem.what} (its history: ${problem.history.join('; ')})`);
+    }
+    if (streamProblems.length > 3) score.errors.push(`… ${streamProblems.length - 3} more events name ids the replay does not have`);
+
     const replayed = events.length >= 2 ? await replay(replayContext, events, checkpoints, normalizeOptions) : null;
     score.replayMs = Date.now() - recordedAt;
     if (!replayed && !problems.length) score.errors.push(`only ${events.length} events were recorded; the Replayer needs two`);
@@ -555,26 +565,25 @@ async function runFixture(browserName, name) {
       if (entry.matched) score.matched += 1;
       else if (entry.diff.startsWith('checkpoint')) messages.push(entry.diff);
       else messages.push(`checkpoint ${index} "${checkpoint.name}": ${entry.diff}`);
-      const known = KNOWN_REPLAY_WARNINGS[browserName]?.[name];
-      if (known) {
-        // Said in the log and kept in the score, not failed: see
-        // KNOWN_REPLAY_WARNINGS. The DOM is still compared above.
-        entry.knownWarnings = entry.warnings.filter((warning) => known.test(warning));
-        entry.warnings = entry.warnings.filter((warning) => !known.test(warning));
-        for (const warning of entry.knownWarnings) console.log(`known open issue, ${name} in ${browserName}, checkpoint ${index}: ${warning.slice(0, 200)}`);
-      }
       if (entry.warnings.length) {
         const first = entry.warnings[0].slice(0, 300);
         messages.push(`checkpoint ${index} "${checkpoint.name}": ${entry.warnings.length} Replayer warning(s), first: ${first}`);
       }
       score.checkpoints.push(entry);
     });
-    if (DUMP) {
+    const suspect = score.warnings > 0 || streamProblems.length > 0;
+    if (DUMP || suspect) {
+      // Kept whenever the replay warned or an id went astray, so a rare
+      // case can be traced from the run that saw it.
       const dir = path.join(RESULTS, 'fidelity');
       await mkdir(dir, { recursive: true });
       await writeFile(path.join(dir, `${stem}.events.json`), JSON.stringify(events, null, 1));
       const times = checkpoints.map(({ name: step, timestamp, note }) => ({ name: step, timestamp, note }));
       await writeFile(path.join(dir, `${stem}.checkpoints.json`), JSON.stringify(times, null, 1));
+      if (suspect) console.log(`events kept: test-results/fidelity/${stem}.events.json`);
+    }
+    if (DUMP) {
+      const dir = path.join(RESULTS, 'fidelity');
       const last = checkpoints.length - 1;
       if (!dumped && last >= 0 && replayed?.replicas[last]?.dom) {
         // All matched: the last checkpoint, to look at.
@@ -625,23 +634,6 @@ const FIXTURE_LIMIT_MS = 180_000;
 // back-to-back timers; js/index.js compiles on the main thread when the
 // asynchronous compile has not settled within a second.)
 const SKIPPED = {};
-
-// Replayer warnings seen now and then, not yet understood: an open bug,
-// not a verdict. Twice a page recorded in WebKit replayed with "Node with
-// id … not found" for a batch of removes while its DOM still matched at
-// every checkpoint (table-list in 1 of 6 full runs, react-list once in a
-// run of 5 pages; 31 further runs of those pages never did, nor Chromium or
-// Firefox). The first suspect is a node whose id rewind's mirror lost in
-// WebKit, as it lost constructed sheets (src/web/hooks.rs). Until it is
-// found, these warnings on these pages are printed and kept in the score
-// (test-results/fidelity.json) rather than failing the page; any other
-// warning, and any DOM difference, still fails it.
-const KNOWN_REPLAY_WARNINGS = {
-  webkit: {
-    'table-list': /Node with id \d+ not found/,
-    'react-list': /Node with id \d+ not found/,
-  },
-};
 
 describe('fidelity: record with rewind, replay in rrweb, compare at every checkpoint', { concurrency: CONCURRENCY, timeout: SUITE_LIMIT_MS }, () => {
   // Fixture by fixture, each browser in turn: two at a time, one recording

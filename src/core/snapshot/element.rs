@@ -289,7 +289,7 @@ pub fn absolute_attribute(tag_name: &str, name: &str, value: String, base_url: &
         resolve(base_url, &value)
     } else if name == "srcset" {
         resolve_srcset(base_url, &value)
-    } else if name == "style" && value.contains("url(") {
+    } else if name == "style" && value.as_bytes().windows(4).any(|window| window == b"url(") {
         absolutize_css(&value, base_url)
     } else {
         value

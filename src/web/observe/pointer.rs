@@ -56,12 +56,10 @@ pub fn observe_pointer(signals: &Signals, document: &EventTarget, into: &mut Vec
     }
 }
 
-/// Sampled positions waiting for their batch.
+/// Pointer sampling: the positions themselves wait in the output (see
+/// `Output::add_move`), which writes them before any other event.
 #[derive(Default)]
 pub struct Pointer {
-    positions: Vec<PointerPosition>,
-    /// The batch is of touch moves (else mouse moves).
-    touch: bool,
     last_sample_ms: f64,
     batch_timer: Option<Timer>,
 }
@@ -78,34 +76,20 @@ impl Pointer {
         let Some((x, y)) = pointer_position(event) else {
             return;
         };
-        if self.touch != touch && !self.positions.is_empty() {
-            self.flush(out);
-        }
         self.last_sample_ms = now;
-        self.touch = touch;
-        self.positions.push(PointerPosition { x, y, id, at: now });
+        out.add_move(PointerPosition { x, y, id, at: now }, touch);
+        // A batch written early (before another event) leaves the timer
+        // running: it then finds the next batch, or nothing.
         if self.batch_timer.is_none() {
             self.batch_timer = Some(later(&ctx.signals, MOUSE_BATCH_MS, Signal::FlushPointer));
         }
     }
 
-    /// Sends the sampled positions as one event, each with its (negative)
-    /// offset from the event's timestamp.
+    /// Writes the sampled positions now (the batch's time is up, or the
+    /// recording writes everything pending).
     pub fn flush(&mut self, out: &mut Output) {
         self.batch_timer = None;
-        if self.positions.is_empty() {
-            return;
-        }
-        let now = clock::now();
-        let positions = std::mem::take(&mut self.positions);
-        out.record_incremental(
-            &Incremental::PointerMoves {
-                touch: self.touch,
-                positions: &positions,
-                now,
-            },
-            now,
-        );
+        out.write_moves();
     }
 
     pub fn on_interaction(&mut self, ctx: &Context, out: &mut Output, event: &Event) {
@@ -131,7 +115,6 @@ impl Pointer {
             None
         };
         let touch = event_type.starts_with("touch");
-        self.flush(out);
         out.record_incremental(
             &Incremental::Interaction {
                 kind,
