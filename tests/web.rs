@@ -609,6 +609,7 @@ async fn pointer_moves_are_written_before_any_event_that_follows_them() {
     let mut latest = f64::MIN;
     for event in &events {
         let timestamp = event["timestamp"].as_f64().unwrap();
+        assert!(timestamp >= latest, "events in time order: {events:?}");
         if source_of(event) == Some(1) {
             let first = timestamp + event["data"]["positions"][0]["timeOffset"].as_f64().unwrap();
             assert!(first >= latest, "moves from {first} after an event at {latest}: {events:?}");

@@ -169,7 +169,7 @@ impl Output {
     /// Records an event: held while a snapshot is written, else written to
     /// the open chunk and queued for `emit`.
     pub fn record(&mut self, event: Event) {
-        self.write_moves();
+        self.write_moves_by(event.timestamp);
         self.write(event);
     }
 
@@ -184,22 +184,30 @@ impl Output {
 
     /// Writes the sampled positions as one event, each with its (negative)
     /// offset from the event's timestamp.
+    pub fn write_moves(&mut self) {
+        self.write_moves_by(clock::now());
+    }
+
+    /// Writes the sampled positions, timed no later than `next_ms`, the
+    /// time of the event about to follow (a Mutation event carries the time
+    /// its batch arrived, before the DOM was read), so the events stay in
+    /// time order; never before the last position.
     // Not inlined into every caller of `record`: one copy is enough.
     #[inline(never)]
-    pub fn write_moves(&mut self) {
-        if self.moves.is_empty() {
+    fn write_moves_by(&mut self, next_ms: TimestampMs) {
+        let Some(last) = self.moves.last() else {
             return;
-        }
-        let now = clock::now();
+        };
+        let at = clock::now().min(next_ms).max(last.at);
         let positions = std::mem::take(&mut self.moves);
         let data = Incremental::PointerMoves {
             touch: self.moves_are_touches,
             positions: &positions,
-            now,
+            now: at,
         };
         self.checkouts.note_event();
         self.write(Event {
-            timestamp: now,
+            timestamp: at,
             data: EventData::Incremental(data.to_json()),
         });
     }

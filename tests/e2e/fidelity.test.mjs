@@ -571,9 +571,9 @@ async function runFixture(browserName, name) {
       }
       score.checkpoints.push(entry);
     });
-    const suspect = score.warnings > 0 || streamProblems.length > 0;
+    const suspect = score.warnings > 0 || streamProblems.length > 0 || score.matched < checkpoints.length || score.errors.length > 0;
     if (DUMP || suspect) {
-      // Kept whenever the replay warned or an id went astray, so a rare
+      // Kept whenever the page failed, warned or an id went astray, so a rare
       // case can be traced from the run that saw it.
       const dir = path.join(RESULTS, 'fidelity');
       await mkdir(dir, { recursive: true });

@@ -66,7 +66,10 @@ export function checkStream(events) {
   // The latest timestamp of the events so far, in the Replayer's order.
   let latest = -Infinity;
   let latestIndex = -1;
-  events.forEach((event, index) => {
+  // In the Replayer's order: it sorts the events by timestamp (stable);
+  // `index` stays the event's place in the recording.
+  const ordered = events.map((event, index) => ({ event, index })).sort((a, b) => a.event.timestamp - b.event.timestamp);
+  ordered.forEach(({ event, index }) => {
     const moves = event.type === INCREMENTAL && (event.data.source === MOUSE_MOVE || event.data.source === TOUCH_MOVE);
     if (moves && event.data.positions?.length) {
       // After a seek that stopped on this event, the Replayer resumes from
