@@ -392,6 +392,11 @@ async function record(browserName, context, name) {
     await takeCheckpoint(step.name);
   }
 
+  // Still recording at the end: a recorder that stopped itself (an
+  // internal failure stops rewind, quietly, not the page) is named as such
+  // rather than left to look like a replay that lost every later change.
+  const stillRecording = await page.evaluate(() => window.Rewind.getReplayId() !== null);
+  if (!stillRecording) problems.push('rewind was no longer recording when the scenario ended (getReplayId() is null): it stopped itself on the way');
   const stopError = await page.evaluate(async () => {
     try {
       await window.Rewind.stop();
