@@ -591,11 +591,15 @@ async fn pointer_moves_are_written_before_any_event_that_follows_them() {
     section.remove();
 
     let events = sink.events();
-    let source_of = |event: &Value| (event["type"] == 3).then(|| event["data"]["source"].as_u64()).flatten();
+    let source_of = |event: &Value| {
+        (event["type"] == 3)
+            .then(|| event["data"]["source"].as_u64())
+            .flatten()
+    };
     let moves_at = events.iter().position(|e| source_of(e) == Some(1));
-    let removal_at = events
-        .iter()
-        .position(|e| source_of(e) == Some(0) && !e["data"]["removes"].as_array().unwrap().is_empty());
+    let removal_at = events.iter().position(|e| {
+        source_of(e) == Some(0) && !e["data"]["removes"].as_array().unwrap().is_empty()
+    });
     let (Some(moves_at), Some(removal_at)) = (moves_at, removal_at) else {
         panic!("expected a batch of moves and a removal: {events:?}");
     };
@@ -611,8 +615,14 @@ async fn pointer_moves_are_written_before_any_event_that_follows_them() {
         let timestamp = event["timestamp"].as_f64().unwrap();
         assert!(timestamp >= latest, "events in time order: {events:?}");
         if source_of(event) == Some(1) {
-            let first = timestamp + event["data"]["positions"][0]["timeOffset"].as_f64().unwrap();
-            assert!(first >= latest, "moves from {first} after an event at {latest}: {events:?}");
+            let first = timestamp
+                + event["data"]["positions"][0]["timeOffset"]
+                    .as_f64()
+                    .unwrap();
+            assert!(
+                first >= latest,
+                "moves from {first} after an event at {latest}: {events:?}"
+            );
         }
         latest = latest.max(timestamp);
     }
@@ -1174,7 +1184,10 @@ async fn a_session_named_by_the_page_is_a_new_replay_sampled_afresh() {
     assert_eq!(same.ok(), Some(false));
     let bad = recorder.switch_replay("two words".into(), JsValue::UNDEFINED);
     let message = js_error_message(bad.unwrap_err());
-    assert!(message.contains("sessionId 'two words' contains ' '"), "{message}");
+    assert!(
+        message.contains("sessionId 'two words' contains ' '"),
+        "{message}"
+    );
     assert!(message.contains("a-z A-Z 0-9"), "{message}");
     let bad_device = recorder.switch_replay(JsValue::UNDEFINED, 42.into());
     let message = js_error_message(bad_device.unwrap_err());
@@ -1182,7 +1195,9 @@ async fn a_session_named_by_the_page_is_a_new_replay_sampled_afresh() {
 
     // Back outside sampleRate: the replay ends, nothing more is recorded.
     assert_eq!(
-        recorder.switch_replay(outside.as_str().into(), JsValue::UNDEFINED).ok(),
+        recorder
+            .switch_replay(outside.as_str().into(), JsValue::UNDEFINED)
+            .ok(),
         Some(true)
     );
     assert_eq!(recorder.replay_id(), None);

@@ -5,7 +5,6 @@
 
 use std::fmt::Write;
 
-/// Appends `text` as a quoted JSON string.
 /// How many characters (code points) `text` has: its bytes that start one.
 /// (`chars().count()` pulls in core's 0.8 KB word-at-a-time counter; the
 /// texts counted here are short.)
@@ -13,6 +12,7 @@ pub fn char_count(text: &str) -> usize {
     text.bytes().filter(|&byte| (byte as i8) >= -0x40).count()
 }
 
+/// Appends `text` as a quoted JSON string.
 pub fn write_str(out: &mut String, text: &str) {
     out.reserve(text.len() + 2);
     out.push('"');
@@ -90,7 +90,14 @@ mod tests {
 
     #[test]
     fn char_count_counts_code_points_as_chars_does() {
-        for text in ["", "ascii", "Zoë Smith", "日本語", "emoji 🎉 and 👩‍💻", "\u{7f}\u{80}\u{7ff}\u{800}\u{ffff}\u{10000}"] {
+        for text in [
+            "",
+            "ascii",
+            "Zoë Smith",
+            "日本語",
+            "emoji 🎉 and 👩‍💻",
+            "\u{7f}\u{80}\u{7ff}\u{800}\u{ffff}\u{10000}",
+        ] {
             assert_eq!(char_count(text), text.chars().count(), "{text:?}");
         }
     }

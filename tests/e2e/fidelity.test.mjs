@@ -532,7 +532,7 @@ async function runFixture(browserName, name) {
     for (const problem of streamProblems.slice(0, 3)) {
       score.errors.push(`event #${problem.index}: ${problem.what} (its history: ${problem.history.join('; ')})`);
     }
-    if (streamProblems.length > 3) score.errors.push(`… ${streamProblems.length - 3} more events name ids the replay does not have`);
+    if (streamProblems.length > 3) score.errors.push(`… ${streamProblems.length - 3} more problems in the recording's events (see tests/support/stream-check.mjs)`);
 
     const replayed = events.length >= 2 ? await replay(replayContext, events, checkpoints, normalizeOptions) : null;
     score.replayMs = Date.now() - recordedAt;
