@@ -26,6 +26,13 @@ run_step() {
 }
 
 run_step native 900 cargo test
+# wasm-bindgen-test-runner gives the WebDriver 5 s to bind its port and the
+# whole suite 20 s after page load, then reports "Failed to detect test as
+# having been run" with no test result. A fresh CI machine once lost its
+# whole Chromium step that way (stop 20: 32 web tests uncounted, nothing
+# failed). The suite takes 2-5 s here; the wider limits only matter when the
+# machine is slow, and the step's own limit still bounds it.
+export WASM_BINDGEN_TEST_DRIVER_TIMEOUT=60 WASM_BINDGEN_TEST_TIMEOUT=300
 run_step chrome 900 wasm-pack test --headless --chrome
 run_step firefox 900 wasm-pack test --headless --firefox
 # --test-timeout bounds each test, and node's runner applies it to each
@@ -49,11 +56,17 @@ for log in "$logs"/*.log; do
   f=$(sed -n 's/^ℹ fail \([0-9]*\)$/\1/p' "$log" | tail -1)
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
 done
-rm -rf "$logs"
 
+# CI shows the head and tail of a run's output; repeat the end of each
+# failing step's log here so its cause is in the tail.
 if [ ${#failed_steps[@]} -gt 0 ]; then
+  for name in "${failed_steps[@]}"; do
+    printf '\n[test] the last lines of failing step %s:\n' "$name"
+    grep -v '^test .* \.\.\. ok$' "$logs/$name.log" | tail -40
+  done
   printf '\n[test] failing steps: %s\n' "${failed_steps[*]}"
 fi
+rm -rf "$logs"
 printf '\n[test] done in %d s\n' "$SECONDS"
 printf '\ntests: %d passed, %d failed\n' "$passed" "$failed"
 [ ${#failed_steps[@]} -eq 0 ] && [ "$failed" -eq 0 ]
