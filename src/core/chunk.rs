@@ -113,7 +113,11 @@ impl Deflater {
             // compress_vec writes only into spare capacity.
             self.out.reserve(input.len() / 2 + 64);
             let before = self.compress.total_in();
-            if self.compress.compress_vec(input, &mut self.out, flush).is_err() {
+            if self
+                .compress
+                .compress_vec(input, &mut self.out, flush)
+                .is_err()
+            {
                 unreachable!("deflate into memory cannot fail");
             }
             let consumed = (self.compress.total_in() - before) as usize;

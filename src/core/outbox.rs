@@ -40,12 +40,11 @@ pub fn chunks_to_evict(
     now_ms: TimestampMs,
     limits: &OutboxLimits,
 ) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..entries.len()).collect();
-    order.sort_by(|&a, &b| {
-        entries[a]
-            .created_at_ms
-            .total_cmp(&entries[b].created_at_ms)
-    });
+    let order = super::stable_order(
+        entries
+            .iter()
+            .map(|entry| super::f64_order_key(entry.created_at_ms)),
+    );
     let mut total: usize = entries.iter().map(|entry| entry.bytes).sum();
     let mut evicted = Vec::new();
     for index in order {

@@ -316,13 +316,16 @@ fn deepest_first<S: IdStore>(
     shadow_removes: Vec<Remove>,
     removes: Vec<Remove>,
 ) -> Vec<Remove> {
-    let mut all: Vec<(usize, Remove)> = shadow_removes
+    let mut all: Vec<Option<Remove>> = shadow_removes
         .into_iter()
         .chain(removes)
-        .map(|remove| (mirror.replay_depth(remove.id), remove))
+        .map(Some)
         .collect();
-    all.sort_by_key(|(depth, _)| std::cmp::Reverse(*depth));
-    all.into_iter().map(|(_, remove)| remove).collect()
+    let order = crate::core::stable_order(all.iter().flatten().map(|remove| {
+        // Deepest first: the greater the depth, the smaller the key.
+        u64::MAX - mirror.replay_depth(remove.id) as u64
+    }));
+    order.into_iter().filter_map(|at| all[at].take()).collect()
 }
 
 /// Removes for the recorded children of every shadow root at or below
