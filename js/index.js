@@ -6,6 +6,7 @@
 // getSessionId(), which rejects with the reason.
 import { initSync, Courier, Recorder, guardApi } from '../pkg/rewind.js';
 import { startWithSegment } from './segment.js';
+import { decideSampling, hasUndelivered, SampledOutRecording } from './sampling.js';
 
 export { createSegmentPlugin } from './segment.js';
 
@@ -106,6 +107,7 @@ function loadWasm() {
       // outbox; that needs no start().
       courier ??= new Courier();
       courier.onDelivered(tellDelivered);
+      globalThis.removeEventListener?.('storage', watchParkedChunks);
     },
     (error) => {
       loadFailure = new Error(
@@ -145,11 +147,22 @@ function guarded(call, fallback) {
 }
 
 // Drain the outbox of earlier page loads once the page has settled, even if
-// this page never calls start().
+// this page never calls start(); the wasm is fetched for that only when
+// there is something to deliver, so a page whose session is outside
+// sampleRate downloads nothing. A chunk another tab parks while this one is
+// open (it closed with its delivery unfinished) loads it too: the courier
+// delivers it.
 if (typeof window !== 'undefined') {
-  const drainLater = () => setTimeout(() => loadWasm().catch(() => {}), 0);
+  const drain = () => loadWasm().catch(() => {});
+  const drainLater = () => setTimeout(() => hasUndelivered().then((waiting) => waiting && drain()), 0);
   if (document.readyState === 'complete') drainLater();
   else window.addEventListener('load', drainLater, { once: true });
+  window.addEventListener('storage', watchParkedChunks);
+}
+
+/** Until the wasm loads (its courier listens then), a chunk parked by another tab loads it. */
+function watchParkedChunks(event) {
+  if (event.newValue !== null && event.key?.startsWith('rewind:parked:')) loadWasm().catch(() => {});
 }
 
 /**
@@ -174,7 +187,22 @@ export async function start(options) {
     options = { ...options };
     delete options.sentry;
   }
-  if (!recorder) stopped = false;
+  if (!recorder) {
+    stopped = false;
+    // A session outside its sampling rate never loads the wasm: the same
+    // decision as the wasm's, made here (js/sampling.js).
+    const early = earlyCalls.find((call) => call[0] === 'identify');
+    const verdict = decideSampling(options, Date.now(), early ? early[1] : null);
+    if (verdict && !verdict.sampled) {
+      recorder = new SampledOutRecording(verdict, options);
+      if (early) recorder.user = [early[1], early[2]];
+      if (sentry) attachToPage(sentry);
+      earlyCalls = [];
+      droppedEarlyLogs = 0;
+      warn(`replay ${recorder.currentReplay()} is outside sampleRate: nothing is recorded (the WebAssembly module is not loaded)`);
+      return;
+    }
+  }
   if (!(await ready())) return;
   if (recorder) {
     warn('start() called while recording: ignored');
@@ -244,6 +272,20 @@ export async function setSessionId(sessionId, deviceId) {
     return;
   }
   const current = recorder;
+  if (current instanceof SampledOutRecording) {
+    const next = current.switchTarget(sessionId, deviceId);
+    if (!next.sampled) {
+      current.session = next.sessionId;
+      current.device = next.deviceId;
+      return;
+    }
+    // The new session is inside the rate: the real recorder starts on it,
+    // as the wasm's switch would begin recording (a session named so is
+    // the page's, and its replay opens at seq 0).
+    recorder = null;
+    if (current.user) earlyCalls = [['identify', ...current.user]];
+    return start({ ...current.options, sessionId: next.sessionId, deviceId: next.deviceId });
+  }
   guarded(() => current.switchReplay(sessionId, deviceId));
 }
 
@@ -358,7 +400,8 @@ export function getReplayStartTimestamp() {
  * is called with it. Rejects when rewind could not load, saying why.
  */
 export async function getSessionId(callback) {
-  await loadWasm();
+  // A session outside sampleRate knows its id without the wasm.
+  if (!(recorder instanceof SampledOutRecording)) await loadWasm();
   const current = recorder;
   const id = current ? guarded(() => current.sessionId() ?? null, null) : null;
   if (typeof callback === 'function') callback(id);
@@ -375,6 +418,9 @@ export function isRecording() {
  * false after `timeoutMs`.
  */
 export async function whenDelivered(timeoutMs = 30000) {
+  // Without the wasm this page stored nothing; what earlier ones left
+  // loads it.
+  if (!wasmLoading && !(await hasUndelivered())) return true;
   if (!(await ready())) return false;
   return courier.whenEmpty(timeoutMs);
 }
@@ -385,6 +431,8 @@ export async function whenDelivered(timeoutMs = 30000) {
  * storage listener, and after an internal error).
  */
 export async function attachedCounts() {
+  // Before the module loads, only the listener for parked chunks.
+  if (!wasmLoading) return { listeners: typeof window === 'undefined' ? 0 : 1, observers: 0, timers: 0, hooks: 0 };
   if (!(await ready()) && !guards) return { listeners: 0, observers: 0, timers: 0, hooks: 0 };
   return guards.attachedCounts();
 }

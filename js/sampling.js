@@ -1,0 +1,306 @@
+// The sampling decision, made in JS before the wasm is fetched, so that a
+// session outside sampleRate (or errorSampleRate in buffer mode) costs the
+// page no download and no compile. It must give the core's answer for the
+// same session: the hash is src/core/sampling.rs's, the session rules are
+// src/core/session.rs's and lifecycle::session_at_start's, the storage keys
+// and formats src/web/storage.rs's. tests/golden/sampling.json holds
+// answers of the core that both sides are tested against.
+//
+// Whenever the options or the tab's storage leave any doubt (an option the
+// wasm would reject, storage that cannot be written), the answer is
+// `undecided` and the wasm decides, as it always did.
+
+const SESSION_KEY = 'rewind:session';
+const DEVICE_KEY = 'rewind:device';
+const MAX_ID_LENGTH = 128;
+const ID_PATTERN = /^[A-Za-z0-9_\-.|@:=]+$/;
+const MAX_SAFE_INTEGER = 2 ** 53 - 1;
+const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60 * 1000;
+const DEFAULT_MAX_DURATION_MS = 4 * 60 * 60 * 1000;
+const U64 = (1n << 64n) - 1n;
+
+/**
+ * FNV-1a over the id's UTF-8 bytes, finished with a 64-bit mixer, mapped to
+ * [0, 1): src/core/sampling.rs's unit_hash, bit for bit (BigInt for u64).
+ */
+export function unitHash(id) {
+  let hash = 0xcbf29ce484222325n;
+  for (const byte of new TextEncoder().encode(id)) {
+    hash ^= BigInt(byte);
+    hash = (hash * 0x100000001b3n) & U64;
+  }
+  hash ^= hash >> 33n;
+  hash = (hash * 0xff51afd7ed558ccdn) & U64;
+  hash ^= hash >> 33n;
+  hash = (hash * 0xc4ceb9fe1a85ec53n) & U64;
+  hash ^= hash >> 33n;
+  return Number(hash >> 11n) / 2 ** 53;
+}
+
+/** Whether `sessionId` falls inside `rate` (0 = none, 1 = all). */
+export function isSessionSampled(sessionId, rate) {
+  if (rate >= 1) return true;
+  if (!(rate > 0)) return false;
+  return unitHash(sessionId) < rate;
+}
+
+/** An id as the core's SessionId/DeviceId::parse accepts it, or null. */
+export function parseId(value) {
+  if (typeof value === 'number') {
+    return Number.isInteger(value) && value >= 0 && value <= MAX_SAFE_INTEGER ? String(value) : null;
+  }
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID_LENGTH) return null;
+  return ID_PATTERN.test(value) ? value : null;
+}
+
+/** A number option in [min, max], its default when absent, else NaN. */
+function numberOption(options, key, min, max, fallback) {
+  const value = options[key];
+  if (value === undefined || value === null) return fallback;
+  return typeof value === 'number' && value >= min && value <= max ? value : NaN;
+}
+
+/** The stored generated session (`<id> <startedAt> <lastActivity>`), or null. */
+function storedSession(text) {
+  const parts = typeof text === 'string' ? text.split(' ') : [];
+  if (parts.length !== 3 || parseId(parts[0]) === null) return null;
+  // Rust's u64 parse: digits, with an optional leading '+'.
+  if (!parts.slice(1).every((part) => /^\+?[0-9]+$/.test(part))) return null;
+  return { id: parts[0], startedAt: Number(parts[1]), lastActivity: Number(parts[2]) };
+}
+
+function storage(name) {
+  try {
+    return globalThis[name] ?? null;
+  } catch (error) {
+    // A sandboxed frame or blocked cookies throw on the getter itself.
+    return null;
+  }
+}
+
+/**
+ * The device the wasm would record under: the option, the stored one, or a
+ * new random one stored for it to find. null when storage cannot keep it.
+ */
+function deviceOf(options, earlyIdentify) {
+  if (options.userIdAsDeviceId === true && earlyIdentify) {
+    const user = parseId(earlyIdentify);
+    if (user !== null) return user;
+  }
+  if (options.deviceId !== undefined) return parseId(options.deviceId);
+  const local = storage('localStorage');
+  try {
+    const stored = parseId(local?.getItem(DEVICE_KEY));
+    if (stored !== null) return stored;
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+    const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    local?.setItem(DEVICE_KEY, id);
+    return id;
+  } catch (error) {
+    return null;
+  }
+}
+
+/**
+ * What start(options) would decide about sampling, without the wasm:
+ * `{ sampled: false, sessionId, deviceId }` for a session outside its rate,
+ * `{ sampled: true }` inside it, or null when only the wasm can tell. A new
+ * generated session is stored here, where the wasm will continue it, so
+ * both name and sample the same session. `earlyIdentify` is the user id of
+ * an identify() made before start(), if any.
+ */
+export function decideSampling(options, now = Date.now(), earlyIdentify = null) {
+  if (options === undefined || options === null) return { sampled: true };
+  if (typeof options !== 'object') return null;
+  const mode = options.mode ?? 'normal';
+  if (mode !== 'normal' && mode !== 'buffer') return null;
+  const rate = numberOption(options, mode === 'buffer' ? 'errorSampleRate' : 'sampleRate', 0, 1, 1);
+  if (Number.isNaN(rate)) return null;
+  if (rate >= 1) return { sampled: true };
+  let sessionId;
+  if (options.sessionId !== undefined) {
+    sessionId = parseId(options.sessionId);
+    if (sessionId === null) return null;
+  } else {
+    const idleTimeout = numberOption(options, 'sessionIdleTimeoutMs', 1_000, 604_800_000, DEFAULT_IDLE_TIMEOUT_MS);
+    const maxDuration = numberOption(options, 'maxSessionDurationMs', 60_000, 604_800_000, DEFAULT_MAX_DURATION_MS);
+    if (Number.isNaN(idleTimeout) || Number.isNaN(maxDuration)) return null;
+    const tab = storage('sessionStorage');
+    if (!tab) return null;
+    try {
+      const stored = storedSession(tab.getItem(SESSION_KEY));
+      const ended = !stored || now - stored.lastActivity >= idleTimeout || now - stored.startedAt >= maxDuration;
+      if (ended) {
+        const startedAt = Math.floor(Math.max(now, 0));
+        sessionId = String(startedAt);
+        tab.setItem(SESSION_KEY, `${sessionId} ${startedAt} ${startedAt}`);
+      } else {
+        sessionId = stored.id;
+      }
+    } catch (error) {
+      // Storage that cannot be read or written: the wasm's session would
+      // not be this one.
+      return null;
+    }
+  }
+  if (isSessionSampled(sessionId, rate)) return { sampled: true };
+  const deviceId = deviceOf(options, earlyIdentify);
+  return deviceId === null ? null : { sampled: false, sessionId, deviceId, rate };
+}
+
+/**
+ * Whether chunks earlier page loads left wait for delivery: a parked chunk
+ * in localStorage or a record in the IndexedDB outbox (src/web/outbox.rs's
+ * database). Resolves true when it cannot tell, so nothing is left behind.
+ */
+export function hasUndelivered() {
+  try {
+    const local = storage('localStorage');
+    for (let index = 0; index < (local?.length ?? 0); index += 1) {
+      if (local.key(index)?.startsWith('rewind:parked:')) return Promise.resolve(true);
+    }
+    const factory = storage('indexedDB');
+    if (!factory) return Promise.resolve(false);
+    // Listing first opens nothing (WebKit keeps an empty database behind
+    // even after an aborted upgrade).
+    const listed =
+      typeof factory.databases === 'function'
+        ? factory.databases().then((databases) => databases.some((db) => db.name === 'rewind'), () => true)
+        : Promise.resolve(true);
+    return listed.then((exists) => exists && outboxHasRecords(factory));
+  } catch (error) {
+    return Promise.resolve(true);
+  }
+}
+
+/** Whether the outbox store holds a record; true when it cannot tell. */
+function outboxHasRecords(factory) {
+  try {
+    return new Promise((resolve) => {
+      const request = factory.open('rewind', 1);
+      // No database yet (a browser without databases()): nothing was ever
+      // stored. The aborted upgrade keeps the version at 0, so the wasm's
+      // own open still upgrades it into its schema.
+      request.onupgradeneeded = () => request.transaction.abort();
+      request.onerror = (event) => {
+        event.preventDefault?.();
+        resolve(request.error?.name !== 'AbortError');
+      };
+      request.onblocked = () => resolve(true);
+      request.onsuccess = () => {
+        const db = request.result;
+        try {
+          const count = db.transaction('outbox', 'readonly').objectStore('outbox').count();
+          count.onsuccess = () => {
+            db.close();
+            resolve(count.result > 0);
+          };
+          count.onerror = () => {
+            db.close();
+            resolve(true);
+          };
+        } catch (error) {
+          db.close();
+          resolve(true);
+        }
+      };
+    });
+  } catch (error) {
+    return Promise.resolve(true);
+  }
+}
+
+const USER_ID_MAX_CHARS = 256;
+const CUSTOM_TAG_MAX_CHARS = 100;
+
+/**
+ * The recording of a session outside its sampling rate, decided before
+ * the wasm loaded: it answers as the wasm's Recorder does for such a
+ * session (its ids, no replay id, nothing recorded) and checks the same
+ * arguments, without the wasm. setSessionId() to a session inside the rate
+ * is index.js's to handle: that needs the real recorder.
+ */
+export class SampledOutRecording {
+  constructor({ sessionId, deviceId, rate }, options) {
+    this.session = sessionId;
+    this.device = deviceId;
+    this.rate = rate;
+    // What a recorder started later, for a session inside the rate, gets.
+    this.options = options;
+    this.user = null;
+  }
+
+  replayId() {
+    return undefined;
+  }
+
+  currentReplay() {
+    return `${this.device}/${this.session}`;
+  }
+
+  sessionId() {
+    return this.session;
+  }
+
+  replayStartTimestamp() {
+    return undefined;
+  }
+
+  identify(userId, traits) {
+    const length = [...userId].length;
+    if (length === 0 || length > USER_ID_MAX_CHARS) {
+      throw new Error(`rewind identify(userId): the user id must be a string of 1 to ${USER_ID_MAX_CHARS} characters, got ${length} characters`);
+    }
+    this.user = [userId, traits];
+  }
+
+  addCustomEvent(tag) {
+    const length = [...tag].length;
+    if (length === 0 || length > CUSTOM_TAG_MAX_CHARS) {
+      throw new Error(`rewind addCustomEvent(tag, payload): the tag must be a string of 1 to ${CUSTOM_TAG_MAX_CHARS} characters, got ${length} characters`);
+    }
+  }
+
+  log() {}
+
+  takeFullSnapshot() {}
+
+  isBuffering() {
+    return false;
+  }
+
+  snapshotTaken() {
+    return Promise.resolve();
+  }
+
+  flush() {
+    return Promise.resolve();
+  }
+
+  stop() {
+    return Promise.resolve();
+  }
+
+  free() {}
+
+  /**
+   * The ids setSessionId(sessionId, deviceId) moves to (either undefined
+   * keeps the current one), checked as the wasm checks them; `sampled`
+   * says whether the new session is inside the rate.
+   */
+  switchTarget(sessionId, deviceId) {
+    const allowed = `a whole number from 0 to 2^53-1 or a string of 1 to ${MAX_ID_LENGTH} of a-z A-Z 0-9 _ - . | @ : =`;
+    const session = sessionId === undefined || sessionId === null ? this.session : parseId(sessionId);
+    if (session === null) throw new Error(`rewind setSessionId(sessionId): sessionId must be ${allowed}, got ${JSON.stringify(sessionId)}`);
+    const keepsDevice = deviceId === undefined || deviceId === null;
+    const device = keepsDevice ? this.device : typeof deviceId === 'string' ? parseId(deviceId) : null;
+    if (device === null) {
+      throw new Error(`rewind setSessionId(sessionId, deviceId): deviceId must be a string of 1 to ${MAX_ID_LENGTH} of a-z A-Z 0-9 _ - . | @ : =, got ${JSON.stringify(deviceId)}`);
+    }
+    const sampled = session !== this.session && isSessionSampled(session, this.rate);
+    return { sessionId: session, deviceId: device, sampled };
+  }
+}
