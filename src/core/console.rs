@@ -150,10 +150,15 @@ pub fn fit_arguments(described: &str, total: usize) -> Vec<String> {
         let text = match chars.nth(MAX_ARGUMENT_CHARS) {
             // A string (escapes made it longer than JS's cap) stays the
             // same string, cut.
-            Some((cut, _)) if text.starts_with('"') => cut_json_string(&text[..cut]),
+            Some((cut, _)) if text.starts_with('"') => {
+                cut_json_string(text.get(..cut).unwrap_or_default())
+            }
             Some((cut, _)) => {
                 let mut quoted = String::new();
-                crate::core::json::write_str(&mut quoted, &format!("{}…", &text[..cut]));
+                crate::core::json::write_str(
+                    &mut quoted,
+                    &format!("{}…", text.get(..cut).unwrap_or_default()),
+                );
                 quoted
             }
             None => text.to_owned(),
@@ -178,8 +183,8 @@ pub fn fit_arguments(described: &str, total: usize) -> Vec<String> {
 fn cut_json_string(prefix: &str) -> String {
     let mut end = prefix.len();
     if let Some(last) = prefix.rfind('\\') {
-        let run = prefix[..=last].len() - prefix[..=last].trim_end_matches('\\').len();
-        let after = &prefix[last + 1..];
+        let (before, after) = prefix.split_at_checked(last + 1).unwrap_or((prefix, ""));
+        let run = before.len() - before.trim_end_matches('\\').len();
         let is_whole = match after.chars().next() {
             None => false,
             Some('u') => after.len() >= 5,
@@ -189,7 +194,7 @@ fn cut_json_string(prefix: &str) -> String {
             end = last;
         }
     }
-    format!("{}…\"", &prefix[..end])
+    format!("{}…\"", prefix.get(..end).unwrap_or_default())
 }
 
 /// The caller's part of a stack taken inside rewind's console wrapper: the

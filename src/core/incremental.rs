@@ -492,7 +492,7 @@ mod tests {
                         }
                     }
                     if depth == 1 && chars.peek().is_some_and(|(_, c)| *c == ':') {
-                        keys.push(json[start..end].to_owned());
+                        keys.push(json.get(start..end).unwrap_or_default().to_owned());
                     }
                 }
                 _ => {}

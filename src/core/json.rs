@@ -29,7 +29,7 @@ pub fn write_str(out: &mut String, text: &str) {
             _ => continue,
         };
         // Copy the run of bytes that needed no escaping in one go.
-        out.push_str(&text[clean_from..index]);
+        out.push_str(text.get(clean_from..index).unwrap_or_default());
         if escape.is_empty() {
             let _ = write!(out, "\\u{byte:04x}");
         } else {
@@ -37,7 +37,7 @@ pub fn write_str(out: &mut String, text: &str) {
         }
         clean_from = index + 1;
     }
-    out.push_str(&text[clean_from..]);
+    out.push_str(text.get(clean_from..).unwrap_or_default());
     out.push('"');
 }
 

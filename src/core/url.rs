@@ -15,33 +15,32 @@ pub fn resolve(base: &str, reference: &str) -> String {
     let Some(base_scheme_end) = scheme_end(base) else {
         return reference.to_owned();
     };
-    let scheme = &base[..base_scheme_end]; // without ':'
+    let scheme = base.get(..base_scheme_end).unwrap_or_default(); // without ':'
     if let Some(rest) = reference.strip_prefix("//") {
         return format!("{scheme}://{rest}");
     }
-    let after_scheme = &base[base_scheme_end + 1..];
+    let after_scheme = base.get(base_scheme_end + 1..).unwrap_or_default();
     let (authority, base_path_and_more) = match after_scheme.strip_prefix("//") {
         Some(rest) => {
             let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-            (format!("//{}", &rest[..end]), &rest[end..])
+            let (host, more) = rest.split_at_checked(end).unwrap_or((rest, ""));
+            (format!("//{host}"), more)
         }
         None => (String::new(), after_scheme),
     };
     let base_path_end = base_path_and_more
         .find(['?', '#'])
         .unwrap_or(base_path_and_more.len());
-    let base_path = &base_path_and_more[..base_path_end];
-    let base_query = {
-        let rest = &base_path_and_more[base_path_end..];
-        let end = rest.find('#').unwrap_or(rest.len());
-        &rest[..end]
-    };
+    let (base_path, rest) = base_path_and_more
+        .split_at_checked(base_path_end)
+        .unwrap_or((base_path_and_more, ""));
+    let base_query = rest.split('#').next().unwrap_or_default();
     let prefix = format!("{scheme}:{authority}");
     if reference.starts_with('?') {
         return format!("{prefix}{base_path}{reference}");
     }
     let (ref_path, ref_tail) = match reference.find(['?', '#']) {
-        Some(index) => reference.split_at(index),
+        Some(index) => reference.split_at_checked(index).unwrap_or((reference, "")),
         None => (reference, ""),
     };
     if ref_path.is_empty() {
@@ -51,7 +50,7 @@ pub fn resolve(base: &str, reference: &str) -> String {
         ref_path.to_owned()
     } else {
         let directory = match base_path.rfind('/') {
-            Some(index) => &base_path[..=index],
+            Some(index) => base_path.get(..=index).unwrap_or_default(),
             None if !authority.is_empty() => "/",
             None => "",
         };
@@ -67,7 +66,7 @@ fn has_scheme(text: &str) -> bool {
 
 fn scheme_end(text: &str) -> Option<usize> {
     let colon = text.find(':')?;
-    let scheme = &text[..colon];
+    let scheme = text.get(..colon).unwrap_or_default();
     let mut bytes = scheme.bytes();
     let first_is_letter = bytes.next().is_some_and(|b| b.is_ascii_alphabetic());
     (first_is_letter && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')))
@@ -148,12 +147,12 @@ pub fn absolutize_css(css: &str, base: &str) -> String {
                 let Some(token) = url_token(bytes, open) else {
                     continue;
                 };
-                let value = &css[token.value.0..token.value.1];
+                let value = css.get(token.value.0..token.value.1).unwrap_or_default();
                 let Some((quote, resolved)) = absolute_in_quotes(value, token.quote, base) else {
                     at = token.end;
                     continue;
                 };
-                out.push_str(&css[copied..open]);
+                out.push_str(css.get(copied..open).unwrap_or_default());
                 push_quoted(&mut out, quote, &resolved);
                 out.push(')');
                 copied = token.end;
@@ -171,19 +170,19 @@ pub fn absolutize_css(css: &str, base: &str) -> String {
                     continue;
                 };
                 at = close + 1;
-                let value = &css[string_at + 1..close];
+                let value = css.get(string_at + 1..close).unwrap_or_default();
                 let Some((quote, resolved)) =
                     absolute_in_quotes(value, Some(char::from(quote)), base)
                 else {
                     continue;
                 };
-                out.push_str(&css[copied..string_at]);
+                out.push_str(css.get(copied..string_at).unwrap_or_default());
                 push_quoted(&mut out, quote, &resolved);
                 copied = close + 1;
             }
         }
     }
-    out.push_str(&css[copied..]);
+    out.push_str(css.get(copied..).unwrap_or_default());
     out
 }
 
@@ -310,17 +309,20 @@ fn absolute_in_quotes(
     // them: a parenthesis, quote or space in its path, rare enough to take
     // the slower road.
     // (A backslash would start an escape; no quoting holds a line break.)
-    const ENDS_A_TOKEN: [char; 8] = ['(', ')', '"', '\'', ' ', '\t', '\n', '\r'];
-    if !base.contains(ENDS_A_TOKEN) && !base.contains(['\\', '\u{c}']) {
+    // (All ASCII: looked for byte by byte, which costs less wasm than
+    // str's pattern searches.)
+    const ENDS_A_TOKEN: &[u8] = b"()\"' \t\n\r";
+    let has_any = |text: &str, set: &[u8]| text.bytes().any(|byte| set.contains(&byte));
+    if !has_any(base, ENDS_A_TOKEN) && !has_any(base, b"\\\x0c") {
         return Some((quote, resolved));
     }
-    if base.contains('\\') || resolved.contains(['\n', '\r', '\u{c}']) {
+    if has_any(base, b"\\") || has_any(&resolved, b"\n\r\x0c") {
         return None;
     }
-    if !resolved.contains('"') {
+    if !has_any(&resolved, b"\"") {
         return Some((Some('"'), resolved));
     }
-    if !resolved.contains('\'') {
+    if !has_any(&resolved, b"'") {
         return Some((Some('\''), resolved));
     }
     None

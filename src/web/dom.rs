@@ -343,7 +343,7 @@ impl LiveDom {
                 _ => {}
             }
         }
-        if view.tag_name.contains('-') {
+        if view.tag_name.as_bytes().contains(&b'-') {
             view.is_defined_custom_element = self
                 .window
                 .custom_elements()
@@ -419,8 +419,8 @@ impl DomTree for LiveDom {
     fn read(&self, node: &Node) -> NodeView {
         if let Some(packed) = describe_node(node) {
             let view = match packed.as_bytes().first() {
-                Some(b'T') => Some(NodeView::Text(packed[1..].to_owned())),
-                Some(b'C') => Some(NodeView::Comment(packed[1..].to_owned())),
+                Some(b'T') => Some(NodeView::Text(packed.get(1..).unwrap_or_default().to_owned())),
+                Some(b'C') => Some(NodeView::Comment(packed.get(1..).unwrap_or_default().to_owned())),
                 Some(b'D') => Some(NodeView::CData),
                 _ => self
                     .unpack_element(node.unchecked_ref(), &packed)

@@ -198,10 +198,10 @@ fn random_id() -> String {
     let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
     format!(
         "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
+        hex.get(0..8).unwrap_or_default(),
+        hex.get(8..12).unwrap_or_default(),
+        hex.get(12..16).unwrap_or_default(),
+        hex.get(16..20).unwrap_or_default(),
+        hex.get(20..32).unwrap_or_default()
     )
 }

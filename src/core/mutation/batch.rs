@@ -31,7 +31,7 @@ pub fn parse_text_batch(packed: &str) -> Option<Vec<TextChange<'_>>> {
             b'c' => true,
             _ => return None,
         };
-        let (id, after) = rest[1..].split_once(':')?;
+        let (id, after) = rest.get(1..)?.split_once(':')?;
         rest = after;
         let data = take_counted(&mut rest)?;
         changes.push(TextChange {
@@ -105,8 +105,9 @@ fn take_counted<'a>(rest: &mut &'a str) -> Option<&'a str> {
     if counted != units {
         return None;
     }
-    *rest = &after[end..];
-    Some(&after[..end])
+    let (counted, after) = after.split_at_checked(end)?;
+    *rest = after;
+    Some(counted)
 }
 
 /// Reads one `<number>:` field off the front of `rest`.
