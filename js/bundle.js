@@ -4,8 +4,48 @@
 // call's promise with the real result, and keeps later calls in order
 // behind them. Which functions there are, and which run in order, is
 // js/api.js's list.
-import * as api from './index.js';
+import {
+  start,
+  stop,
+  identify,
+  getSessionId,
+  setSessionId,
+  setDeviceId,
+  log,
+  addCustomEvent,
+  flush,
+  takeFullSnapshot,
+  whenDelivered,
+  getReplayId,
+  getReplayStartTimestamp,
+  isRecording,
+  attachedCounts,
+  memoryUsage,
+} from './index.js';
 import { QUEUED, DIRECT } from './api.js';
+
+// Named one by one, not `import * as`, so the bundle leaves out what only
+// the npm entry offers (sentryIntegration, createSegmentPlugin) and loads
+// the integrations as chunks of their own when start() is given them.
+// tests/e2e/api-surface.test.mjs checks that the global has every function.
+const api = {
+  start,
+  stop,
+  identify,
+  getSessionId,
+  setSessionId,
+  setDeviceId,
+  log,
+  addCustomEvent,
+  flush,
+  takeFullSnapshot,
+  whenDelivered,
+  getReplayId,
+  getReplayStartTimestamp,
+  isRecording,
+  attachedCounts,
+  memoryUsage,
+};
 
 const name = window.RewindObject || 'Rewind';
 const stub = window[name];

@@ -5,10 +5,22 @@
 // 'wasm-unsafe-eval', a 404) every call becomes a quiet no-op, except
 // getSessionId(), which rejects with the reason.
 import { initSync, Courier, Recorder, guardApi } from '../pkg/rewind.js';
-import { startWithSegment } from './segment.js';
 import { decideSampling, hasUndelivered, SampledOutRecording } from './sampling.js';
 
+// The integrations are loaded when a page uses them: the script-tag bundle
+// fetches them as chunks of their own beside rewind.js, so a page without
+// Sentry or Segment downloads neither.
 export { createSegmentPlugin } from './segment.js';
+export { sentryIntegration } from './sentry.js';
+// If a chunk cannot load (not deployed beside rewind.js), rewind records
+// without that integration rather than not at all.
+const integration = (name, loading) =>
+  loading.catch((error) => {
+    warn(`could not load its ${name} integration (${error?.message ?? error}): recording without it; deploy rewind-${name.toLowerCase()}.js beside rewind.js`);
+    return null;
+  });
+const loadSentry = () => integration('Sentry', import(/* webpackChunkName: "rewind-sentry" */ './sentry.js'));
+const loadSegment = () => integration('Segment', import(/* webpackChunkName: "rewind-segment" */ './segment.js'));
 
 let wasmLoading = null;
 let wasmExports = null;
@@ -38,7 +50,8 @@ function earlyLogCount() {
   return earlyCalls.length - (earlyCalls.some((call) => call[0] === 'identify') ? 1 : 0);
 }
 
-function warn(message, detail) {
+/** Internal (sentry.js, segment.js): a console warning, with `debug` only. */
+export function warn(message, detail) {
   if (!debug) return;
   try {
     console.warn(`[rewind] ${message}`, detail ?? '');
@@ -174,16 +187,21 @@ export async function start(options) {
   debug = Boolean(options?.debug);
   // The `sentry` and `segment` keys are JS's (the wasm rejects keys it
   // does not know): checked and taken out here.
-  const sentry = readSentryOption(options);
+  const sentryModule = options?.sentry !== undefined && options.sentry !== false ? await loadSentry() : null;
+  const sentry = sentryModule ? sentryModule.readSentryOption(options) : null;
   if (options?.segment !== undefined) {
     const { segment, ...rest } = options;
     // Recording starts once Segment has loaded, under its user's ids (or,
     // if it does not load, on rewind's own), by a start() without the
     // `segment` key: segment.js says how.
-    startWithSegment(segment, rest);
-    return;
+    const segmentModule = await loadSegment();
+    if (segmentModule) {
+      segmentModule.startWithSegment(segment, rest);
+      return;
+    }
+    options = rest;
   }
-  if (sentry) {
+  if (options?.sentry !== undefined) {
     options = { ...options };
     delete options.sentry;
   }
@@ -196,7 +214,7 @@ export async function start(options) {
     if (verdict && !verdict.sampled) {
       recorder = new SampledOutRecording(verdict, options);
       if (early) recorder.user = [early[1], early[2]];
-      if (sentry) attachToPage(sentry);
+      if (sentry) sentryModule.attachToPage(sentry);
       earlyCalls = [];
       droppedEarlyLogs = 0;
       warn(`replay ${recorder.currentReplay()} is outside sampleRate: nothing is recorded (the WebAssembly module is not loaded)`);
@@ -212,7 +230,7 @@ export async function start(options) {
   // Invalid options throw a JsError naming the key: the caller's to catch;
   // the early calls then wait for a start() that succeeds.
   recorder = guarded(() => new Recorder(options, courier, early), null);
-  if (recorder && sentry) attachToPage(sentry);
+  if (recorder && sentry) sentryModule.attachToPage(sentry);
   earlyCalls = [];
   if (droppedEarlyLogs > 0) {
     warn(`${droppedEarlyLogs} log() calls made before start() were dropped: the first ${EARLY_LOG_LIMIT} are kept`);
@@ -451,215 +469,5 @@ export function memoryUsage() {
     wasmBytes: wasmExports?.memory?.buffer?.byteLength ?? 0,
     buffering,
     bufferedBytes: buffering ? guarded(() => current.bufferedBytes(), 0) : 0,
-  };
-}
-
-// Sentry. Error events of the page's Sentry client (@sentry/browser v8 and
-// later, or the legacy raven-js 3.x) carry the replay they happened in:
-// `contexts.rewind` and the tag `rewind.replay_id`. Sentry's client sending
-// one triggers flush(), which in buffer mode sends the buffered replay.
-// Nothing here may throw into Sentry or hold its event back: every hook is
-// synchronous, guarded, and hands the event on whatever happens.
-
-/** What a `replayUrl` template may name, each filled encodeURIComponent-ed. */
-const REPLAY_URL_FIELDS = ['replayId', 'deviceId', 'sessionId', 'timestamp', 'replayStartTimestamp'];
-
-/**
- * The `sentry` key of start()'s options, checked: `{ replayUrl? }` (`true`
- * for `{}`); null when absent, `undefined` or `false`.
- */
-function readSentryOption(options) {
-  const value = options?.sentry;
-  if (value === undefined || value === false) return null;
-  if (value === true) return {};
-  const allowed = `true or { replayUrl: 'https://…?replay={replayId}&t={timestamp}' }`;
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new Error(`rewind option 'sentry' must be ${allowed}, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`);
-  }
-  for (const key of Object.keys(value)) {
-    if (key !== 'replayUrl' && value[key] !== undefined) throw new Error(`unknown key '${key}' in rewind option 'sentry': it must be ${allowed}`);
-  }
-  const { replayUrl } = value;
-  if (replayUrl !== undefined) {
-    if (typeof replayUrl !== 'string' || replayUrl.trim() === '') {
-      throw new Error(`rewind option 'sentry.replayUrl' must be a URL template such as 'https://replays.example/?replay={replayId}&t={timestamp}', got ${typeof replayUrl === 'string' ? 'an empty string' : typeof replayUrl}`);
-    }
-    for (const [placeholder, name] of replayUrl.matchAll(/\{(\w*)\}/g)) {
-      if (!REPLAY_URL_FIELDS.includes(name)) {
-        throw new Error(`rewind option 'sentry.replayUrl' names ${placeholder}, which is none of {${REPLAY_URL_FIELDS.join('}, {')}}`);
-      }
-    }
-  }
-  return { replayUrl };
-}
-
-/**
- * Adds `contexts.rewind` and the tag `rewind.replay_id` to an error event
- * (one without a `type`: not a transaction, session or feedback) while a
- * replay records; `timeMs` is the error's time (epoch ms). Returns whether
- * the event got them.
- */
-function tagEvent(event, settings, timeMs) {
-  const replayId = getReplayId();
-  if (!replayId || !event || typeof event !== 'object' || event.type) return false;
-  const slash = replayId.indexOf('/');
-  const fields = {
-    replayId,
-    deviceId: replayId.slice(0, slash),
-    sessionId: replayId.slice(slash + 1),
-    timestamp: Number.isFinite(timeMs) ? Math.round(timeMs) : Date.now(),
-    replayStartTimestamp: getReplayStartTimestamp(),
-  };
-  const context = {
-    replay_id: fields.replayId,
-    device_id: fields.deviceId,
-    session_id: fields.sessionId,
-    timestamp: fields.timestamp,
-    replay_start_timestamp: fields.replayStartTimestamp,
-  };
-  if (settings.replayUrl) {
-    context.replay_url = settings.replayUrl.replace(/\{(\w+)\}/g, (_, name) => encodeURIComponent(fields[name] ?? ''));
-  }
-  event.contexts = { ...event.contexts, rewind: context };
-  event.tags = { ...event.tags, 'rewind.replay_id': replayId };
-  return true;
-}
-
-// An error event seals what was recorded into a chunk at once, so the
-// moments before it reach the endpoint now (in buffer mode: the trigger).
-// An error storm flushes once a second at most.
-let lastErrorFlush = -Infinity;
-function flushForError() {
-  const now = Date.now();
-  if (!recorder || now - lastErrorFlush < 1000) return;
-  lastErrorFlush = now;
-  flush().catch((error) => warn('flush after a Sentry event failed:', error));
-}
-
-// Each Sentry client and Raven object is hooked once; a later attach (a new
-// start() with another replayUrl) only changes its settings.
-const attached = new WeakMap();
-
-function settingsHolder(target, settings) {
-  const known = attached.get(target);
-  if (known) known.settings = settings;
-  else attached.set(target, { settings });
-  return known ? null : attached.get(target);
-}
-
-/**
- * Hooks a Sentry client (v8 and later): an event processor tags error
- * events, and the client's `afterSendEvent` hook flushes once one is sent
- * (without the hook, the processor schedules the flush).
- */
-function attachToClient(client, settings) {
-  if (typeof client?.addEventProcessor !== 'function') return false;
-  const holder = settingsHolder(client, settings);
-  if (!holder) return true;
-  const hooks = typeof client.on === 'function';
-  client.addEventProcessor((event) => {
-    try {
-      // Sentry's timestamps are seconds.
-      if (tagEvent(event, holder.settings, event.timestamp * 1000) && !hooks) setTimeout(flushForError, 0);
-    } catch (error) {
-      warn('could not tag a Sentry event:', error);
-    }
-    return event;
-  });
-  if (hooks) {
-    client.on('afterSendEvent', (event) => {
-      try {
-        if (event && !event.type) flushForError();
-      } catch (error) {
-        warn('could not flush after a Sentry event:', error);
-      }
-    });
-  }
-  return true;
-}
-
-/**
- * Hooks raven-js 3.x through `Raven.setDataCallback`, which hands our
- * callback the page's earlier one: it runs first, as it did without rewind.
- */
-function attachToRaven(raven, settings) {
-  if (typeof raven?.setDataCallback !== 'function') return false;
-  if (typeof raven.isSetup === 'function' && !raven.isSetup()) return false;
-  const holder = settingsHolder(raven, settings);
-  if (!holder) return true;
-  raven.setDataCallback((data, previous) => {
-    // What the page's own callback does (throws included) is the page's.
-    if (typeof previous === 'function') data = previous(data) || data;
-    try {
-      if (tagEvent(data, holder.settings, Date.now())) setTimeout(flushForError, 0);
-    } catch (error) {
-      warn('could not tag a Raven event:', error);
-    }
-    return data;
-  });
-  return true;
-}
-
-/**
- * start({ sentry }): hooks the page's `window.Sentry` client and/or
- * `window.Raven`. Either may be set up after rewind has loaded, so it looks
- * again, 100 ms later and then twice as long each time (for about 50 s).
- */
-function attachToPage(settings, attempt = 0) {
-  let found = false;
-  try {
-    const scope = globalThis;
-    const client = typeof scope.Sentry?.getClient === 'function' ? scope.Sentry.getClient() : null;
-    if (client) found = attachToClient(client, settings);
-    if (scope.Raven) found = attachToRaven(scope.Raven, settings) || found;
-  } catch (error) {
-    warn('could not attach to Sentry:', error);
-    return;
-  }
-  if (found) return;
-  if (attempt < 9) setTimeout(() => attachToPage(settings, attempt + 1), 100 * 2 ** attempt);
-  else warn('option sentry: found no Sentry client (window.Sentry.getClient()) nor a set-up window.Raven to attach to');
-}
-
-/**
- * Sentry's integration (@sentry/browser v8 and later):
- * `Sentry.init({ integrations: [sentryIntegration(options)] })`. When Sentry
- * sets it up, it hooks the client and starts rewind with `options` (those
- * of start(); their `sentry` key holds `replayUrl`). Without options it only
- * hooks the client, for a rewind started elsewhere. It never throws into
- * Sentry: invalid options are reported with console.warn, and rewind does
- * not record.
- * @param {import('./index').StartOptions} [options]
- */
-export function sentryIntegration(options) {
-  let settings = {};
-  let problem = null;
-  try {
-    settings = readSentryOption(options) ?? {};
-  } catch (error) {
-    problem = error;
-  }
-  const report = (error) => {
-    try {
-      console.warn(`[rewind] sentryIntegration: not recording: ${error?.message ?? error}`);
-    } catch (ignored) {
-      // No console: nothing to tell.
-    }
-  };
-  return {
-    name: 'Rewind',
-    setup(client) {
-      if (problem) return report(problem);
-      try {
-        attachToClient(client, settings);
-        if (options !== undefined) {
-          const rest = { ...options };
-          delete rest.sentry;
-          start(rest).catch(report);
-        }
-      } catch (error) {
-        report(error);
-      }
-    },
   };
 }

@@ -6,7 +6,7 @@
 // in rewind stops rewind, not the page; stop() leaves nothing attached.
 import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import { repoRoot } from '../support/static-server.mjs';
@@ -219,6 +219,27 @@ for (const browserName of BROWSERS) {
       assert.equal(await tab.evaluate(() => document.querySelector('#own').textContent), 'still works');
       // Chromium logs the 404 itself; anything else would be an error.
       assert.deepEqual(errors.filter((e) => !/404|Failed to load resource|no-such-bundle/.test(e)), []);
+    });
+
+    test('an integration chunk that is not deployed leaves rewind recording without it', async () => {
+      // rewind.js and its wasm, without rewind-sentry.js and rewind-segment.js beside them.
+      const lonely = path.join(PAGES, 'lonely');
+      await mkdir(lonely, { recursive: true });
+      for (const file of ['rewind.js', 'rewind_bg.wasm']) await copyFile(path.join(repoRoot, 'dist', file), path.join(lonely, file));
+      const url = await page(
+        'lonely-chunks.html',
+        `<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<script>${snippetFor('/test-results/loader/lonely/rewind.js')}</script>
+<script>
+  window.events = [];
+  window.started = Rewind.start({ sentry: true, segment: {}, emit: (event) => events.push(event) }).then(() => Rewind.getReplayId(), (error) => 'rejected: ' + error.message);
+</script></head><body><p>text</p></body></html>`,
+      );
+      const { tab, errors } = await open(url);
+      const replayId = await tab.evaluate(() => window.started);
+      assert.match(replayId, /^[^/]+\/\d+$/, 'recording on its own ids');
+      assert.ok(await tab.evaluate(() => window.events.some((event) => event.type === 2)), 'a full snapshot');
+      assert.deepEqual(errors.filter((e) => !/404|Failed to load resource|rewind-se(ntry|gment)/.test(e)), []);
     });
 
     test("a CSP without 'wasm-unsafe-eval' leaves the page working and rewind quiet", async () => {
