@@ -182,7 +182,7 @@ pub fn fit_arguments(described: &str, total: usize) -> Vec<String> {
 /// closed again after an ellipsis, without an escape cut in half.
 fn cut_json_string(prefix: &str) -> String {
     let mut end = prefix.len();
-    if let Some(last) = prefix.rfind('\\') {
+    if let Some(last) = prefix.bytes().rposition(|byte| byte == b'\\') {
         let (before, after) = prefix.split_at_checked(last + 1).unwrap_or((prefix, ""));
         let run = before.len() - before.trim_end_matches('\\').len();
         let is_whole = match after.chars().next() {

@@ -126,7 +126,7 @@ fn parse_http_date(value: &str) -> Option<f64> {
     // pulls core's two-way searcher into the module.)
     let rest = value.split_once(',')?.1.strip_prefix(' ')?;
     let mut parts = rest.split(' ');
-    let day: i64 = parts.next()?.parse().ok()?;
+    let day = parse_i64(parts.next()?)?;
     let month = match parts.next()? {
         "Jan" => 1,
         "Feb" => 2,
@@ -142,11 +142,11 @@ fn parse_http_date(value: &str) -> Option<f64> {
         "Dec" => 12,
         _ => return None,
     };
-    let year: i64 = parts.next()?.parse().ok()?;
+    let year = parse_i64(parts.next()?)?;
     let mut clock = parts.next()?.split(':');
-    let hours: i64 = clock.next()?.parse().ok()?;
-    let minutes: i64 = clock.next()?.parse().ok()?;
-    let seconds: i64 = clock.next()?.parse().ok()?;
+    let hours = parse_i64(clock.next()?)?;
+    let minutes = parse_i64(clock.next()?)?;
+    let seconds = parse_i64(clock.next()?)?;
     if parts.next()? != "GMT"
         || !(1..=31).contains(&day)
         || hours > 23
@@ -157,6 +157,24 @@ fn parse_http_date(value: &str) -> Option<f64> {
     }
     let days = days_from_civil(year, month, day);
     Some(((days * 86_400 + hours * 3_600 + minutes * 60 + seconds) * 1_000) as f64)
+}
+
+/// `text.parse::<i64>()`, through core's `u64` parser (which the module
+/// has anyway) rather than a second copy of it for `i64`: the same texts
+/// are accepted, with the same values.
+fn parse_i64(text: &str) -> Option<i64> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        // "-+1" is no i64, though "+1" is a u64.
+        Some(digits) if digits.starts_with('+') => return None,
+        Some(digits) => (true, digits),
+        None => (false, text),
+    };
+    let magnitude: u64 = digits.parse().ok()?;
+    if negative {
+        0_i64.checked_sub_unsigned(magnitude)
+    } else {
+        i64::try_from(magnitude).ok()
+    }
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
@@ -174,6 +192,36 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parse_i64_accepts_what_str_parse_does() {
+        for text in [
+            "0",
+            "7",
+            "+7",
+            "-7",
+            "-0",
+            "+0",
+            "-+7",
+            "+-7",
+            "--7",
+            "",
+            "-",
+            "+",
+            " 7",
+            "7 ",
+            "007",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "18446744073709551616",
+            "1e3",
+            "١",
+        ] {
+            assert_eq!(parse_i64(text), text.parse::<i64>().ok(), "{text:?}");
+        }
+    }
 
     fn answered(status: u16) -> Attempt {
         Attempt::Answered {

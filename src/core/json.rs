@@ -120,6 +120,7 @@ mod tests {
     #[test]
     fn control_characters_use_unicode_escapes() {
         assert_eq!(quoted("a\u{0}b"), r#""a\u0000b""#);
+        assert_eq!(quoted("\u{1f}\u{b}\u{10}"), r#""\u001f\u000b\u0010""#);
     }
 
     #[test]
@@ -137,13 +138,22 @@ mod tests {
             2.0004,
             -0.0001,
             1e300,
+            0.0,
+            -0.0,
+            10.05,
+            0.001,
+            -7.1,
+            100.1,
+            MAX_SAFE_INTEGER,
+            -MAX_SAFE_INTEGER,
         ] {
             write_number(&mut out, value);
             out.push(' ');
         }
         assert_eq!(
             out,
-            "12 -3 0.5 null null 1700000000123 120.25 -0.125 2 0 null "
+            "12 -3 0.5 null null 1700000000123 120.25 -0.125 2 0 null 0 0 10.05 0.001 -7.1 100.1 \
+             9007199254740991 -9007199254740991 "
         );
     }
 }

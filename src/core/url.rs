@@ -49,7 +49,7 @@ pub fn resolve(base: &str, reference: &str) -> String {
     let merged = if ref_path.starts_with('/') {
         ref_path.to_owned()
     } else {
-        let directory = match base_path.rfind('/') {
+        let directory = match base_path.bytes().rposition(|byte| byte == b'/') {
             Some(index) => base_path.get(..=index).unwrap_or_default(),
             None if !authority.is_empty() => "/",
             None => "",

@@ -36,7 +36,7 @@ pub fn parse_text_batch(packed: &str) -> Option<Vec<TextChange<'_>>> {
         let data = take_counted(&mut rest)?;
         changes.push(TextChange {
             is_comment,
-            id: id.parse().ok()?,
+            id: parse_as(id)?,
             data,
         });
     }
@@ -93,7 +93,7 @@ pub struct AttributeChange<'a> {
 /// `rest`.
 fn take_counted<'a>(rest: &mut &'a str) -> Option<&'a str> {
     let (units, after) = rest.split_once(':')?;
-    let units: usize = units.parse().ok()?;
+    let units: usize = parse_as(units)?;
     let (mut counted, mut end) = (0, 0);
     for character in after.chars() {
         if counted >= units {
@@ -114,7 +114,14 @@ fn take_counted<'a>(rest: &mut &'a str) -> Option<&'a str> {
 fn take_number(rest: &mut &str) -> Option<usize> {
     let (number, after) = rest.split_once(':')?;
     *rest = after;
-    number.parse().ok()
+    parse_as(number)
+}
+
+/// `text.parse()` for any unsigned integer type, through one instance of
+/// core's parser (`u64`'s): each integer type parsed is another copy of it
+/// in the wasm. The same texts are accepted.
+fn parse_as<T: TryFrom<u64>>(text: &str) -> Option<T> {
+    T::try_from(text.parse::<u64>().ok()?).ok()
 }
 
 /// Splits the web layer's packing of an attribute-only batch: the count of
