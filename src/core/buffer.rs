@@ -114,10 +114,10 @@ impl ChunkBuffer {
     /// emptied.
     pub fn take_numbered(&mut self) -> Vec<SealedChunk> {
         self.bytes = 0;
-        let mut chunks: Vec<SealedChunk> = std::mem::take(&mut self.segments)
-            .into_iter()
-            .flat_map(|segment| segment.chunks)
-            .collect();
+        let mut chunks: Vec<SealedChunk> = Vec::new();
+        for segment in std::mem::take(&mut self.segments) {
+            chunks.extend(segment.chunks);
+        }
         for (seq, chunk) in chunks.iter_mut().enumerate() {
             chunk.renumber(seq as u64);
         }

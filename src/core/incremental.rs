@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 
 use super::dom::MediaState;
 use super::event::{NodeId, TimestampMs};
-use super::json::{write_number, write_str};
+use super::json::{first_chars, write_number, write_str};
 
 /// rrweb's IncrementalSource.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -434,8 +434,7 @@ pub fn console_json(level: &str, stack: &str, message: &str, arguments: &[String
         if index > 0 {
             data.push(',');
         }
-        let line: String = line.chars().take(MAX_STACK_LINE_CHARS).collect();
-        write_str(&mut data, &line);
+        write_str(&mut data, first_chars(line, MAX_STACK_LINE_CHARS));
     }
     data.push_str("],\"payload\":[");
     for (index, argument) in arguments.iter().enumerate() {
@@ -453,12 +452,12 @@ pub fn console_json(level: &str, stack: &str, message: &str, arguments: &[String
 /// stacks start with, compared after the message is cut, is left out), and
 /// one argument, the message cut to [`MAX_ERROR_MESSAGE_CHARS`].
 pub fn console_error_json(message: &str, stack: Option<&str>) -> String {
-    let message: String = message.chars().take(MAX_ERROR_MESSAGE_CHARS).collect();
+    let message = first_chars(message, MAX_ERROR_MESSAGE_CHARS);
     // The message is quoted twice: once as its JSON text, then as an
     // element of the payload.
     let mut quoted = String::new();
-    write_str(&mut quoted, &message);
-    console_json("error", stack.unwrap_or(""), &message, &[quoted])
+    write_str(&mut quoted, message);
+    console_json("error", stack.unwrap_or(""), message, &[quoted])
 }
 
 #[cfg(test)]

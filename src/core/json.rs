@@ -12,6 +12,15 @@ pub fn char_count(text: &str) -> usize {
     text.bytes().filter(|&byte| (byte as i8) >= -0x40).count()
 }
 
+/// The first `max` characters (code points) of `text`, as
+/// `text.chars().take(max).collect::<String>()` has them, without copying.
+pub fn first_chars(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => text.get(..end).unwrap_or(text),
+        None => text,
+    }
+}
+
 /// Appends `text` as a quoted JSON string.
 pub fn write_str(out: &mut String, text: &str) {
     out.reserve(text.len() + 2);
@@ -114,6 +123,16 @@ mod tests {
         ] {
             let parsed: String = serde_json::from_str(&quoted(text)).unwrap();
             assert_eq!(parsed, text);
+        }
+    }
+
+    #[test]
+    fn first_chars_is_chars_take_collect() {
+        for text in ["", "abc", "Zoë", "日本語テキスト", "🎉🎉🎉"] {
+            for max in 0..6 {
+                let expected: String = text.chars().take(max).collect();
+                assert_eq!(first_chars(text, max), expected);
+            }
         }
     }
 

@@ -45,7 +45,7 @@ impl Courier {
             let (outbox, fallback_reason) = Outbox::open().await;
             if let Some(reason) = fallback_reason {
                 let message = format!("outbox kept in memory: {reason}");
-                opening.log.info(&message);
+                opening.log.info(format_args!("{message}"));
                 *opening.memory_reason.borrow_mut() = Some(message);
             }
             opening.install(outbox).await;
@@ -171,7 +171,7 @@ impl CourierState {
         self.request_timeout_ms.set(request_timeout_ms);
         self.log.set_enabled(debug);
         if let Some(reason) = self.memory_reason.borrow().as_deref() {
-            self.log.info(reason);
+            self.log.info(format_args!("{reason}"));
         }
     }
 
@@ -192,7 +192,7 @@ impl CourierState {
         match outbox.inventory().await {
             Ok(entries) => {
                 if !entries.is_empty() {
-                    self.log.info(&format!(
+                    self.log.info(format_args!(
                         "{} chunks from earlier pages wait in the outbox",
                         entries.len()
                     ));
@@ -201,12 +201,12 @@ impl CourierState {
             }
             Err(error) => self
                 .log
-                .warn(&format!("outbox could not be read: {}", error)),
+                .warn(format_args!("outbox could not be read: {}", error)),
         }
         // Chunks a closing tab parked move into the outbox first.
         let parked = self.parking.parked();
         if !parked.is_empty() {
-            self.log.info(&format!(
+            self.log.info(format_args!(
                 "{} chunks parked by a closed tab move to the outbox",
                 parked.len()
             ));
@@ -261,7 +261,7 @@ impl CourierState {
                 // IndexedDB refused or aborted the write (quota, a closing
                 // database): keep the chunk in memory rather than lose it,
                 // and parked, so that it outlives this page too.
-                self.log.warn(&format!(
+                self.log.warn(format_args!(
                     "outbox refused a chunk ({}); it is kept in memory",
                     error
                 ));
@@ -306,7 +306,7 @@ impl CourierState {
         }
         self.dropped_chunks
             .set(self.dropped_chunks.get() + evicted.len());
-        self.log.warn(&format!(
+        self.log.warn(format_args!(
             "outbox over its caps: dropped {} oldest chunks ({} in all since this page loaded)",
             evicted.len(),
             self.dropped_chunks.get()
@@ -339,7 +339,7 @@ impl CourierState {
                 Ok(None) => break,
                 Err(error) => {
                     self.log
-                        .warn(&format!("outbox could not be read: {}", error));
+                        .warn(format_args!("outbox could not be read: {}", error));
                     break;
                 }
             };
@@ -364,7 +364,7 @@ impl CourierState {
                 Verdict::Delivered => {
                     failures = 0;
                     self.remove(&outbox, &key).await;
-                    self.log.info(&format!("delivered {}#{}", key.0, key.1));
+                    self.log.info(format_args!("delivered {}#{}", key.0, key.1));
                     self.tell_delivered(&key);
                 }
                 Verdict::Rejected { status } => {
@@ -374,7 +374,7 @@ impl CourierState {
                 }
                 Verdict::Retry { delay_ms } => {
                     failures += 1;
-                    self.log.info(&format!(
+                    self.log.info(format_args!(
                         "{}#{} not delivered ({}); retry in {} ms",
                         key.0,
                         key.1,
@@ -394,8 +394,10 @@ impl CourierState {
             .borrow_mut()
             .retain(|parked| parked != key);
         if let Err(error) = outbox.delete(&key.0, key.1).await {
-            self.log
-                .warn(&format!("delivered chunk could not be removed: {}", error));
+            self.log.warn(format_args!(
+                "delivered chunk could not be removed: {}",
+                error
+            ));
         }
         self.note_removed(key);
     }

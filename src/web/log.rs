@@ -1,6 +1,7 @@
 //! The debug log: silent unless `debug: true`, one `[rewind]` prefix.
 
 use std::cell::Cell;
+use std::fmt;
 
 use wasm_bindgen::JsValue;
 
@@ -22,13 +23,15 @@ impl DebugLog {
         self.enabled.set(enabled);
     }
 
-    pub fn info(&self, message: &str) {
+    // Messages come as `format_args!`, formatted only when the log is on
+    // (and with one `format!` here, not one more at every caller).
+    pub fn info(&self, message: fmt::Arguments<'_>) {
         if self.enabled.get() {
             web_sys::console::log_1(&format!("[rewind] {message}").into());
         }
     }
 
-    pub fn warn(&self, message: &str) {
+    pub fn warn(&self, message: fmt::Arguments<'_>) {
         if self.enabled.get() {
             web_sys::console::warn_1(&format!("[rewind] {message}").into());
         }

@@ -392,7 +392,7 @@ impl Output {
                 .chunks
                 .trim(now, buffering.buffer_ms, buffering.max_bytes);
             if dropped > 0 {
-                self.log.info(&format!(
+                self.log.info(format_args!(
                     "buffer: dropped its {dropped} oldest segment(s); {} bytes kept",
                     buffering.chunks.bytes()
                 ));
@@ -401,7 +401,7 @@ impl Output {
         }
         let Some(wire) = &self.wire else { return };
         let courier = wire.courier.clone();
-        self.log.info(&format!(
+        self.log.info(format_args!(
             "sealed {}#{}: {} events, {} bytes raw, {} gzip",
             sealed.replay_id,
             sealed.seq,

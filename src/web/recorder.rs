@@ -203,7 +203,7 @@ impl Recording {
             Signal::FlushTick => self.on_flush_tick(),
             Signal::DocumentParsed => {
                 if let Err(error) = self.take_full_snapshot() {
-                    self.ctx.log.warn(&format!("first {error}"));
+                    self.ctx.log.warn(format_args!("first {error}"));
                 }
             }
             Signal::SnapshotSlice => self.continue_snapshot(SLICE_MS),
@@ -299,7 +299,7 @@ impl Recording {
                 .start_buffering(options.buffer_ms, options.max_buffer_bytes);
         }
         if !self.is_capturing() {
-            self.ctx.log.info(&format!(
+            self.ctx.log.info(format_args!(
                 "replay {current} continues as {} (outside sampleRate: nothing is recorded)",
                 self.replay_id()
             ));
@@ -360,7 +360,7 @@ impl Recording {
             .replay_start_ms()
             .map_or(0, |start| (clock::now() - start).max(0.0) as u64);
         let records = self.out.release_buffer();
-        self.ctx.log.info(&format!(
+        self.ctx.log.info(format_args!(
             "{why}: buffer sent, {} chunks reaching back {look_back_ms} ms",
             records.len()
         ));
@@ -432,7 +432,7 @@ impl Recording {
                 || self.out.is_buffer_checkout_due(now);
         if due {
             if let Err(error) = self.take_full_snapshot() {
-                self.ctx.log.warn(&format!("checkout failed: {error}"));
+                self.ctx.log.warn(format_args!("checkout failed: {error}"));
             }
         }
     }
@@ -488,10 +488,12 @@ impl Recording {
             self.ctx.options.max_chunk_bytes,
             self.identified_user.as_deref(),
         );
-        self.ctx.log.info(&format!("{why} {replay_id}"));
+        self.ctx.log.info(format_args!("{why} {replay_id}"));
         self.opening.restart();
         if let Err(error) = self.take_full_snapshot() {
-            self.ctx.log.warn(&format!("replay {replay_id}: {error}"));
+            self.ctx
+                .log
+                .warn(format_args!("replay {replay_id}: {error}"));
         }
     }
 
@@ -626,12 +628,12 @@ impl Recording {
         if let Some(whole) = finished.emit_json {
             self.out.queue_emit(whole);
         }
-        self.ctx.log.info(&format!(
+        self.ctx.log.info(format_args!(
             "full snapshot taken: {} nodes in {} slice(s)",
             finished.node_count, finished.slices
         ));
         if finished.truncated_elements > 0 {
-            self.ctx.log.warn(&format!(
+            self.ctx.log.warn(format_args!(
                 "{} elements nest deeper than {MAX_TREE_DEPTH} levels; their children were not recorded",
                 finished.truncated_elements
             ));

@@ -60,7 +60,7 @@ impl Start {
         let identity =
             lifecycle::start_identity(stored_device, early_calls, options.user_id_as_device_id);
         for refused in &identity.refused {
-            log.warn(&format!("identify() before start() ignored: {refused}"));
+            log.warn(format_args!("identify() before start() ignored: {refused}"));
         }
         let stored_session = if options.session_id.is_none() {
             storage.session()
@@ -100,7 +100,7 @@ impl Start {
                 courier,
             }
         });
-        log.info(&format!(
+        log.info(format_args!(
             "replay {replay_id}{}",
             if is_sampled {
                 ""

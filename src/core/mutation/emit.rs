@@ -197,14 +197,13 @@ impl<D: DomTree> MutationBuffer<D> {
         // later add of those ids would build into them. Removing those
         // shadow contents first (while their hosts are still known) keeps
         // the replay's map in step. Only pages with shadow roots pay the walk.
-        let shadow_removes: Vec<Remove> = if mirror.has_shadow_hosts() {
-            removed_nodes
-                .iter()
-                .flat_map(|node| shadow_contents(dom, mirror, &removed_ids, node))
-                .collect()
-        } else {
-            Vec::new()
-        };
+        // (A loop, not `flat_map`: its adapter is a kilobyte of wasm.)
+        let mut shadow_removes: Vec<Remove> = Vec::new();
+        if mirror.has_shadow_hosts() {
+            for node in &removed_nodes {
+                shadow_removes.extend(shadow_contents(dom, mirror, &removed_ids, node));
+            }
+        }
         // Ordered by where the replay has the nodes now, before the adds
         // below move any of them.
         let removes = deepest_first(mirror, shadow_removes, removes);
