@@ -10,11 +10,9 @@
 //! rrweb's schema (`shared/rrweb-format.md`). Key order follows what the
 //! recorder has always written, so recordings before and after read alike.
 
-use std::fmt::Write as _;
-
 use super::dom::MediaState;
 use super::event::{NodeId, TimestampMs};
-use super::json::{first_chars, write_number, write_str};
+use super::json::{first_chars, push_bool, push_u32, write_number, write_str};
 
 /// rrweb's IncrementalSource.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -270,7 +268,8 @@ impl Incremental<'_> {
 
     /// Appends the event's `data` as rrweb JSON to `out`.
     pub fn write_json(&self, out: &mut String) {
-        let _ = write!(out, "{{\"source\":{}", self.source() as u8);
+        out.push_str("{\"source\":");
+        push_u32(out, self.source() as u32);
         match *self {
             Incremental::PointerMoves { positions, now, .. } => {
                 out.push_str(",\"positions\":[");
@@ -282,7 +281,9 @@ impl Incremental<'_> {
                     write_number(out, position.x);
                     out.push_str(",\"y\":");
                     write_number(out, position.y);
-                    let _ = write!(out, ",\"id\":{},\"timeOffset\":", position.id);
+                    out.push_str(",\"id\":");
+                    push_u32(out, position.id);
+                    out.push_str(",\"timeOffset\":");
                     // rrweb places each position at timestamp + timeOffset;
                     // a clock that stepped back must not put one after it.
                     write_number(out, (position.at - now).min(0.0));
@@ -296,7 +297,10 @@ impl Incremental<'_> {
                 position,
                 touch,
             } => {
-                let _ = write!(out, ",\"type\":{},\"id\":{id}", kind as u8);
+                out.push_str(",\"type\":");
+                push_u32(out, kind as u32);
+                out.push_str(",\"id\":");
+                push_u32(out, id);
                 if kind.has_position() {
                     if let Some((x, y)) = position {
                         out.push_str(",\"x\":");
@@ -304,18 +308,26 @@ impl Incremental<'_> {
                         out.push_str(",\"y\":");
                         write_number(out, y);
                     }
-                    let pointer_type = if touch { 2 } else { 0 };
-                    let _ = write!(out, ",\"pointerType\":{pointer_type}");
+                    out.push_str(if touch {
+                        ",\"pointerType\":2"
+                    } else {
+                        ",\"pointerType\":0"
+                    });
                 }
             }
             Incremental::Scroll { id, x, y } => {
-                let _ = write!(out, ",\"id\":{id},\"x\":");
+                out.push_str(",\"id\":");
+                push_u32(out, id);
+                out.push_str(",\"x\":");
                 write_number(out, x);
                 out.push_str(",\"y\":");
                 write_number(out, y);
             }
             Incremental::ViewportResize { width, height } => {
-                let _ = write!(out, ",\"width\":{width},\"height\":{height}");
+                out.push_str(",\"width\":");
+                push_u32(out, width);
+                out.push_str(",\"height\":");
+                push_u32(out, height);
             }
             Incremental::Input {
                 id,
@@ -325,21 +337,27 @@ impl Incremental<'_> {
             } => {
                 out.push_str(",\"text\":");
                 write_str(out, text);
-                let _ = write!(
-                    out,
-                    ",\"isChecked\":{is_checked},\"userTriggered\":{user_triggered},\"id\":{id}"
-                );
+                out.push_str(",\"isChecked\":");
+                push_bool(out, is_checked);
+                out.push_str(",\"userTriggered\":");
+                push_bool(out, user_triggered);
+                out.push_str(",\"id\":");
+                push_u32(out, id);
             }
             Incremental::Media { kind, id, state } => {
-                let _ = write!(out, ",\"type\":{},\"id\":{id},\"currentTime\":", kind as u8);
+                out.push_str(",\"type\":");
+                push_u32(out, kind as u32);
+                out.push_str(",\"id\":");
+                push_u32(out, id);
+                out.push_str(",\"currentTime\":");
                 write_number(out, state.current_time);
                 out.push_str(",\"volume\":");
                 write_number(out, state.volume);
-                let _ = write!(
-                    out,
-                    ",\"muted\":{},\"loop\":{},\"playbackRate\":",
-                    state.muted, state.looped
-                );
+                out.push_str(",\"muted\":");
+                push_bool(out, state.muted);
+                out.push_str(",\"loop\":");
+                push_bool(out, state.looped);
+                out.push_str(",\"playbackRate\":");
                 write_number(out, state.playback_rate);
             }
             Incremental::Selection { ranges } => {
@@ -348,33 +366,40 @@ impl Incremental<'_> {
                     if index > 0 {
                         out.push(',');
                     }
-                    let _ = write!(
-                        out,
-                        "{{\"start\":{},\"startOffset\":{},\"end\":{},\"endOffset\":{}}}",
-                        range.start, range.start_offset, range.end, range.end_offset
-                    );
+                    for (key, number) in [
+                        ("{\"start\":", range.start),
+                        (",\"startOffset\":", range.start_offset),
+                        (",\"end\":", range.end),
+                        (",\"endOffset\":", range.end_offset),
+                    ] {
+                        out.push_str(key);
+                        push_u32(out, number);
+                    }
+                    out.push('}');
                 }
                 out.push(']');
             }
             Incremental::StyleSheetRule { target, members }
             | Incremental::StyleDeclaration { target, members } => {
-                let _ = match target {
-                    SheetTarget::Node(id) => write!(out, ",\"id\":{id}"),
-                    SheetTarget::StyleId(style_id) => write!(out, ",\"styleId\":{style_id}"),
+                let (key, number) = match target {
+                    SheetTarget::Node(id) => (",\"id\":", id),
+                    SheetTarget::StyleId(style_id) => (",\"styleId\":", style_id),
                 };
+                out.push_str(key);
+                push_u32(out, number);
                 push_members(out, members);
             }
             Incremental::AdoptedStyleSheet { id, members } => {
-                let _ = write!(out, ",\"id\":{id}");
+                out.push_str(",\"id\":");
+                push_u32(out, id);
                 push_members(out, members);
             }
             Incremental::StyleLoaded { id, css_text } => {
                 // An attribute mutation: the Replayer turns a link with
                 // `_cssText` into a <style> holding the rules.
-                let _ = write!(
-                    out,
-                    ",\"texts\":[],\"attributes\":[{{\"id\":{id},\"attributes\":{{\"_cssText\":"
-                );
+                out.push_str(",\"texts\":[],\"attributes\":[{\"id\":");
+                push_u32(out, id);
+                out.push_str(",\"attributes\":{\"_cssText\":");
                 write_str(out, css_text);
                 out.push_str("}}],\"removes\":[],\"adds\":[]");
             }
@@ -383,10 +408,9 @@ impl Incremental<'_> {
                 node_json,
             } => {
                 out.reserve(node_json.len() + 128);
-                let _ = write!(
-                    out,
-                    ",\"adds\":[{{\"parentId\":{frame_id},\"nextId\":null,\"node\":"
-                );
+                out.push_str(",\"adds\":[{\"parentId\":");
+                push_u32(out, frame_id);
+                out.push_str(",\"nextId\":null,\"node\":");
                 out.push_str(node_json);
                 out.push_str(
                     "}],\"removes\":[],\"texts\":[],\"attributes\":[],\"isAttachIframe\":true",

@@ -50,6 +50,29 @@ pub fn write_str(out: &mut String, text: &str) {
     out.push('"');
 }
 
+/// Appends `number` in decimal, as `write!(out, "{number}")` does, without
+/// the formatting machinery (its argument tables at every call site).
+pub fn push_u32(out: &mut String, mut number: u32) {
+    let mut digits = [0_u8; 10];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (number % 10) as u8;
+        number /= 10;
+        if number == 0 {
+            break;
+        }
+    }
+    for &digit in &digits[start..] {
+        out.push(char::from(digit));
+    }
+}
+
+/// Appends `true` or `false`.
+pub fn push_bool(out: &mut String, flag: bool) {
+    out.push_str(if flag { "true" } else { "false" });
+}
+
 /// Appends a number: whole numbers as integers, others rounded to three
 /// decimals (a thousandth of a pixel or millisecond is below anything a
 /// replay shows), `null` for NaN and infinities, which JSON cannot hold.
@@ -61,7 +84,11 @@ pub fn write_number(out: &mut String, value: f64) {
         return;
     }
     if value.fract() == 0.0 {
-        let _ = write!(out, "{}", value as i64);
+        // As u64 after the sign: one integer formatter less than i64's.
+        if value < 0.0 {
+            out.push('-');
+        }
+        let _ = write!(out, "{}", value.abs() as u64);
         return;
     }
     let thousandths = (value.abs() * 1000.0).round() as u64;
@@ -134,6 +161,16 @@ mod tests {
                 assert_eq!(first_chars(text, max), expected);
             }
         }
+    }
+
+    #[test]
+    fn push_u32_writes_decimal() {
+        let mut out = String::new();
+        for number in [0, 7, 10, 99, 1000, u32::MAX] {
+            push_u32(&mut out, number);
+            out.push(' ');
+        }
+        assert_eq!(out, "0 7 10 99 1000 4294967295 ");
     }
 
     #[test]
