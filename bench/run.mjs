@@ -94,6 +94,7 @@ import { chromium } from 'playwright-core';
 import { startStaticServer, repoRoot } from '../tests/support/static-server.mjs';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/support/browser.mjs';
 import { VIEWPORT, bundleRrwebRecorder, drive, loadRecorder, preparePage, startIngest } from './harness.mjs';
+import { buildNamedWasm, shippedSizes, sizeReport } from '../scripts/wasm-sizes.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const ONLY = process.env.BENCH_SCENARIOS?.split(',');
@@ -477,8 +478,20 @@ bundles.rewindTotalGzip = bundles.rewindJsGzip + bundles.rewindWasmGzip;
 console.log(`\nbundles (gzip -9): rrweb record() + fflate gzipSync, minified ${bundles.rrwebRecordAndFflateGzip} B; ` +
   `rewind ${bundles.rewindJsGzip} B JS + ${bundles.rewindWasmGzip} B wasm = ${bundles.rewindTotalGzip} B`);
 console.log(`[bench] ${RUNS} runs per recorder, scenario and mode (${2 * RUNS} for ${[...INPUT_DRIVEN].join(', ')}) in ${Math.round((Date.now() - started) / 1000)} s on ${machine.browser}, ${machine.cores} x ${machine.cpu}, ${machine.memoryGiB} GiB`);
+// Where the bytes go (scripts/wasm-sizes.mjs: a names-keeping build of the
+// same source, grouped by owner). BENCH_SIZES=0 skips its build.
+let sizes = null;
+if (process.env.BENCH_SIZES !== '0') {
+  try {
+    const report = sizeReport(buildNamedWasm(), shippedSizes());
+    console.log(`\nwhere the bytes go (npm run size):\n${report.lines.join('\n')}`);
+    sizes = report.data;
+  } catch (error) {
+    console.log(`\n[bench] no size breakdown: ${error.message}`);
+  }
+}
 await mkdir(path.join(repoRoot, 'bench/results'), { recursive: true });
 await writeFile(path.join(repoRoot, 'bench/results/bench.json'), JSON.stringify({
-  runs: RUNS, inputDrivenRuns: 2 * RUNS, targets: TARGETS, machine, cacheChecks, summary, bundles, raw: results,
+  runs: RUNS, inputDrivenRuns: 2 * RUNS, targets: TARGETS, machine, cacheChecks, summary, bundles, sizes, raw: results,
 }, null, 2));
 console.log('written: bench/results/bench.json');

@@ -1,0 +1,198 @@
+// Where the wasm's bytes go: `npm run size` (and the end of `npm run bench`).
+// Builds the release wasm once more with its function names kept (its own
+// target dir, target/names/, so the shipped build is not rebuilt), runs the
+// same wasm-opt -Oz as scripts/build.sh with the name section kept, and
+// groups each function's code bytes by who owns it: rewind's web layer, its
+// core, the export shims wasm-bindgen writes (with what got inlined into
+// them), the JS bindings, flate2 + miniz_oxide, the allocator, and Rust's
+// std/core/alloc as instantiated for rewind (drop glue, sorts, formatting).
+//
+// node scripts/wasm-sizes.mjs [--top N] [--json file]
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** LEB128 (unsigned) at `offset`: [value, next offset]. */
+function leb(bytes, offset) {
+  let value = 0;
+  let shift = 0;
+  for (;;) {
+    const byte = bytes[offset++];
+    value += (byte & 0x7f) * 2 ** shift;
+    shift += 7;
+    if (byte < 0x80) return [value, offset];
+  }
+}
+
+/** The sections' sizes, and each defined function's body size and name. */
+export function readWasm(bytes) {
+  const sections = {};
+  const bodies = [];
+  const names = new Map();
+  let imports = 0;
+  const decoder = new TextDecoder();
+  const SECTION = { 1: 'type', 2: 'import', 3: 'function', 4: 'table', 5: 'memory', 6: 'global', 7: 'export', 8: 'start', 9: 'element', 10: 'code', 11: 'data', 12: 'datacount' };
+  let offset = 8;
+  while (offset < bytes.length) {
+    const id = bytes[offset++];
+    let size;
+    [size, offset] = leb(bytes, offset);
+    const end = offset + size;
+    let name = SECTION[id];
+    if (id === 2) {
+      let [count, at] = leb(bytes, offset);
+      for (let i = 0; i < count; i += 1) {
+        let length;
+        [length, at] = leb(bytes, at);
+        at += length;
+        [length, at] = leb(bytes, at);
+        at += length;
+        const kind = bytes[at++];
+        if (kind === 0) {
+          imports += 1;
+          [, at] = leb(bytes, at);
+        } else if (kind === 1) {
+          at += 1;
+          let flags;
+          [flags, at] = leb(bytes, at);
+          [, at] = leb(bytes, at);
+          if (flags & 1) [, at] = leb(bytes, at);
+        } else if (kind === 2) {
+          let flags;
+          [flags, at] = leb(bytes, at);
+          [, at] = leb(bytes, at);
+          if (flags & 1) [, at] = leb(bytes, at);
+        } else if (kind === 3) {
+          at += 2;
+        } else {
+          throw new Error(`import kind ${kind} is not one this reader knows`);
+        }
+      }
+    } else if (id === 10) {
+      let [count, at] = leb(bytes, offset);
+      for (let i = 0; i < count; i += 1) {
+        const [length, body] = leb(bytes, at);
+        bodies.push(length + (body - at));
+        at = body + length;
+      }
+    } else if (id === 0) {
+      const [length, at] = leb(bytes, offset);
+      name = `custom:${decoder.decode(bytes.subarray(at, at + length))}`;
+      if (name === 'custom:name') {
+        let sub = at + length;
+        while (sub < end) {
+          const kind = bytes[sub++];
+          let subSize;
+          [subSize, sub] = leb(bytes, sub);
+          if (kind === 1) {
+            let [count, entry] = leb(bytes, sub);
+            for (let i = 0; i < count; i += 1) {
+              let index;
+              let nameLength;
+              [index, entry] = leb(bytes, entry);
+              [nameLength, entry] = leb(bytes, entry);
+              names.set(index, decoder.decode(bytes.subarray(entry, entry + nameLength)));
+              entry += nameLength;
+            }
+          }
+          sub += subSize;
+        }
+      }
+    }
+    sections[name ?? `id${id}`] = (sections[name ?? `id${id}`] ?? 0) + size;
+    offset = end;
+  }
+  const functions = bodies.map((size, index) => ({ size, name: names.get(index + imports) ?? `#${index + imports}` }));
+  return { sections, imports, functions };
+}
+
+// Crate hashes ("core[c5930c85a12de822]") and symbol hashes ("::h0123…") are noise here.
+const clean = (name) => name.replace(/\[[0-9a-f]{16}\]/g, '').replace(/::h[0-9a-f]{16}$/, '');
+
+/** Who a function's code belongs to. */
+export function ownerOf(rawName) {
+  const name = clean(rawName);
+  if (/ (externref|multivalue) shim$/.test(name) || /^[a-z]+_[a-zA-Z]+$/.test(name)) return 'export shims';
+  if (/dlmalloc|__rdl_|__rust_(alloc|dealloc|realloc)/.test(name)) return 'allocator (dlmalloc)';
+  if (/miniz_oxide|flate2|crc32fast|adler/.test(name)) return 'flate2 + miniz_oxide';
+  if (/^<?(wasm_bindgen|js_sys|web_sys|wasm_bindgen_futures|gloo_timers|console_error_panic_hook)\b|__wbg|__wbindgen|__externref/.test(name)) return 'JS bindings';
+  // A std method or trait on a primitive or a generic T is std's, unless
+  // the trait is the bindings' (`<T as wasm_bindgen::…>`).
+  const primitive = /^<&?(T|u8|u16|u32|u64|u128|usize|i8|i16|i32|i64|isize|f32|f64|char|str|bool|\[T\])( as ([a-z_]+)|>)/.exec(name);
+  if (primitive) return /^(wasm_bindgen|js_sys|web_sys)$/.test(primitive[3] ?? '') ? 'JS bindings' : 'std/core/alloc';
+  if (/^#\d+$/.test(name)) return 'unnamed';
+  // The first path decides: `core::ptr::drop_in_place<rewind::web::…>` is
+  // std's drop glue instantiated for rewind, `<rewind::web::X as core::…>` is rewind's.
+  const first = name.replace(/^</, '').split(/::|<| as /)[0];
+  if (first === 'rewind') return /^<?rewind::web/.test(name) ? 'web layer (src/web)' : 'core (src/core)';
+  if (['core', 'alloc', 'std', '__rustc', 'hashbrown', 'compiler_builtins', 'memchr'].includes(first) || /^(memcpy|memset|memmove|memcmp|bcmp)$/.test(name)) {
+    return 'std/core/alloc';
+  }
+  return 'other';
+}
+
+/** A names-keeping build of the release wasm, optimised as scripts/build.sh does. */
+export function buildNamedWasm() {
+  const out = path.join(repoRoot, 'target/names');
+  mkdirSync(out, { recursive: true });
+  const env = { ...process.env, CARGO_TARGET_DIR: out, CARGO_PROFILE_RELEASE_STRIP: 'none', PATH: `${process.env.HOME}/.cargo/bin:${process.env.PATH}` };
+  const run = (command, args) => execFileSync(command, args, { cwd: repoRoot, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  run('cargo', ['build', '--quiet', '--release', '--target', 'wasm32-unknown-unknown']);
+  run('wasm-bindgen', ['--target', 'web', '--out-dir', path.join(out, 'bindgen'), '--keep-debug', path.join(out, 'wasm32-unknown-unknown/release/rewind.wasm')]);
+  const named = path.join(out, 'rewind_named.wasm');
+  run(path.join(repoRoot, 'node_modules/.bin/wasm-opt'), [
+    '-Oz', '--debuginfo', '--strip-dwarf', '--enable-bulk-memory', '--enable-sign-ext', '--enable-mutable-globals',
+    '--enable-nontrapping-float-to-int', '--enable-reference-types', '--enable-multivalue',
+    path.join(out, 'bindgen/rewind_bg.wasm'), '-o', named,
+  ]);
+  return readFileSync(named);
+}
+
+/** The breakdown as printable lines and as data. */
+export function sizeReport(namedBytes, shipped, top = 20) {
+  const { sections, imports, functions } = readWasm(namedBytes);
+  const code = functions.reduce((sum, fn) => sum + fn.size, 0);
+  const owners = new Map();
+  for (const fn of functions) {
+    const owner = ownerOf(fn.name);
+    const entry = owners.get(owner) ?? { owner, bytes: 0, functions: 0 };
+    entry.bytes += fn.size;
+    entry.functions += 1;
+    owners.set(owner, entry);
+  }
+  const byOwner = [...owners.values()].sort((a, b) => b.bytes - a.bytes);
+  const largest = [...functions].sort((a, b) => b.size - a.size).slice(0, top).map((fn) => ({ ...fn, name: clean(fn.name), owner: ownerOf(fn.name) }));
+  const kb = (bytes) => (bytes / 1024).toFixed(1);
+  const lines = [
+    `shipped: ${shipped.map(({ file, raw, gzip }) => `${file} ${raw} B (${gzip} B gzip)`).join('; ')}`,
+    `wasm sections: code ${kb(code)} KB in ${functions.length} functions, data ${kb(sections.data ?? 0)} KB, ` +
+      `imports ${kb(sections.import ?? 0)} KB (${imports} functions), exports ${kb(sections.export ?? 0)} KB`,
+    '| owner | code KB | functions | share |',
+    '| --- | --- | --- | --- |',
+    ...byOwner.map((row) => `| ${row.owner} | ${kb(row.bytes)} | ${row.functions} | ${((100 * row.bytes) / code).toFixed(0)}% |`),
+    `largest ${top} functions:`,
+    ...largest.map((fn) => `  ${String(fn.size).padStart(6)}  ${fn.owner.padEnd(22)} ${fn.name.slice(0, 110)}`),
+  ];
+  return { lines, data: { code, functions: functions.length, sections, imports, byOwner, largest, shipped } };
+}
+
+/** dist/'s files as shipped: raw and gzip -9 bytes. */
+export function shippedSizes() {
+  return ['rewind.js', 'rewind_bg.wasm', 'rewind-sentry.js', 'rewind-segment.js', 'snippet.min.js'].map((file) => {
+    const bytes = readFileSync(path.join(repoRoot, 'dist', file));
+    return { file, raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+  });
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const top = Number(args[args.indexOf('--top') + 1]) || 20;
+  const report = sizeReport(buildNamedWasm(), shippedSizes(), args.includes('--top') ? top : 20);
+  console.log(report.lines.join('\n'));
+  const json = args.indexOf('--json');
+  if (json >= 0) writeFileSync(args[json + 1], JSON.stringify(report.data, null, 2));
+}
