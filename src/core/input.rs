@@ -5,7 +5,7 @@
 //! gave its node; [`InputTracker`] decides what the Input event
 //! (`super::incremental::Incremental::Input`) carries, or that there is none.
 
-use std::collections::HashMap;
+use super::IdMap;
 
 use super::event::NodeId;
 use super::mirror::NodeFlags;
@@ -64,7 +64,7 @@ pub struct InputValue {
 pub struct InputTracker {
     /// The text (as recorded, so masked where masked) and checked state
     /// last recorded for each field.
-    last: HashMap<NodeId, (String, bool)>,
+    last: IdMap<NodeId, (String, bool)>,
 }
 
 impl InputTracker {

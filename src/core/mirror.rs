@@ -5,7 +5,7 @@
 //! it in a per-recording `WeakMap` so removed nodes are freed by the browser
 //! and a new recording starts from a clean slate.
 
-use std::collections::HashMap;
+use super::IdMap;
 
 use super::event::NodeId;
 
@@ -27,7 +27,7 @@ pub struct Mirror<S> {
     /// the next sweep (`sweep_if_grown`), so this follows the live tree, not
     /// every node ever recorded: ids are never reused, and a list indexed by
     /// id grew by 4 bytes of wasm memory per node a long-open page ever added.
-    known: HashMap<NodeId, Known>,
+    known: IdMap<NodeId, Known>,
     has_shadow_hosts: bool,
     /// How many entries the last sweep kept.
     swept_size: usize,
@@ -95,7 +95,7 @@ impl<S: IdStore> Mirror<S> {
         Mirror {
             store,
             next_id: 1,
-            known: HashMap::new(),
+            known: IdMap::default(),
             has_shadow_hosts: false,
             swept_size: 0,
         }

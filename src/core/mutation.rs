@@ -11,7 +11,7 @@
 //! emit, which reads the DOM and writes the event, is in `emit`, and the
 //! fast paths for batches of only texts or only attributes in `batch`.
 
-use std::collections::{HashMap, HashSet};
+use super::{IdMap, IdSet};
 
 use super::dom::DomTree;
 use super::event::NodeId;
@@ -71,19 +71,19 @@ struct Remove {
 pub struct MutationBuffer<D: DomTree> {
     /// Added nodes in record order; `added_keys` says which still count.
     added: Vec<D::Node>,
-    added_keys: HashSet<D::Key>,
+    added_keys: IdSet<D::Key>,
     removes: Vec<Remove>,
     /// The node of each entry of `removes`.
     removed_nodes: Vec<D::Node>,
-    removed_ids: HashSet<NodeId>,
+    removed_ids: IdSet<NodeId>,
     texts: Vec<D::Node>,
-    text_keys: HashSet<D::Key>,
+    text_keys: IdSet<D::Key>,
     attributes: Vec<(D::Node, Vec<String>)>,
-    attribute_slots: HashMap<D::Key, usize>,
+    attribute_slots: IdMap<D::Key, usize>,
     /// `<style>` elements whose text changed: re-recorded whole, since the
     /// replay builds a style from its recorded `_cssText`.
     restyled: Vec<D::Node>,
-    restyled_keys: HashSet<D::Key>,
+    restyled_keys: IdSet<D::Key>,
     /// Set while the records of a sliced snapshot's time are taken in: the
     /// ids that snapshot wrote (see [`MutationBuffer::begin_after_walk`]).
     after_walk: Option<VisitedIds>,
@@ -93,16 +93,16 @@ impl<D: DomTree> Default for MutationBuffer<D> {
     fn default() -> Self {
         MutationBuffer {
             added: Vec::new(),
-            added_keys: HashSet::new(),
+            added_keys: IdSet::default(),
             removes: Vec::new(),
             removed_nodes: Vec::new(),
-            removed_ids: HashSet::new(),
+            removed_ids: IdSet::default(),
             texts: Vec::new(),
-            text_keys: HashSet::new(),
+            text_keys: IdSet::default(),
             attributes: Vec::new(),
-            attribute_slots: HashMap::new(),
+            attribute_slots: IdMap::default(),
             restyled: Vec::new(),
-            restyled_keys: HashSet::new(),
+            restyled_keys: IdSet::default(),
             after_walk: None,
         }
     }

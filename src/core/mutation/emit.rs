@@ -2,7 +2,7 @@
 //! Mutation event (texts, attributes, removes deepest first, adds in an
 //! order the Replayer resolves in one pass).
 
-use std::collections::{HashMap, HashSet};
+use crate::core::{IdMap, IdSet};
 use std::fmt::Write as _;
 
 use super::{separate, MutationBuffer, MutationEmit, Remove};
@@ -75,14 +75,14 @@ impl<D: DomTree> MutationBuffer<D> {
         let mut walker = AncestryWalker {
             dom,
             added_keys: &added_keys,
-            memo: HashMap::new(),
+            memo: IdMap::default(),
         };
 
         // Top-level adds: connected nodes no ancestor of which is added too
         // (that ancestor's serialization holds them), under a parent the
         // replay knows and that is not a blocked placeholder.
         let mut top: Vec<(D::Node, NodeId, bool)> = Vec::new();
-        let mut pending: HashSet<D::Key> = HashSet::new();
+        let mut pending: IdSet<D::Key> = IdSet::default();
         for node in added {
             let key = dom.key(&node);
             if !added_keys.contains(&key) || pending.contains(&key) {
@@ -213,7 +213,7 @@ impl<D: DomTree> MutationBuffer<D> {
         for remove in &removes {
             mirror.forget(remove.id);
         }
-        let mut emitted: HashSet<D::Key> = HashSet::new();
+        let mut emitted: IdSet<D::Key> = IdSet::default();
         let mut node_count = 0;
         let mut iframes = Vec::new();
         let mut shadow_hosts = Vec::new();
@@ -332,7 +332,7 @@ fn deepest_first<S: IdStore>(
 fn shadow_contents<D: DomTree, S: IdStore<Node = D::Node>>(
     dom: &D,
     mirror: &Mirror<S>,
-    removed_ids: &HashSet<NodeId>,
+    removed_ids: &IdSet<NodeId>,
     node: &D::Node,
 ) -> Vec<Remove> {
     // A node removed elsewhere in this batch was somewhere else in the
@@ -429,8 +429,8 @@ struct Ancestry {
 /// Answers [`Ancestry`] questions with one parent walk per node per emit.
 struct AncestryWalker<'a, D: DomTree> {
     dom: &'a D,
-    added_keys: &'a HashSet<D::Key>,
-    memo: HashMap<D::Key, Ancestry>,
+    added_keys: &'a IdSet<D::Key>,
+    memo: IdMap<D::Key, Ancestry>,
 }
 
 impl<D: DomTree> AncestryWalker<'_, D> {
