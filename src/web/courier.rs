@@ -100,16 +100,16 @@ impl Courier {
     #[wasm_bindgen(js_name = whenEmpty)]
     pub fn when_empty(&self, timeout_ms: f64) -> js_sys::Promise {
         let state = self.state.clone();
-        wasm_bindgen_futures::future_to_promise(async move {
+        super::promise_of(async move {
             let deadline = clock::now() + timeout_ms;
             while !(state.is_open() && state.inventory.borrow().is_empty() && !state.running.get())
             {
                 if clock::now() >= deadline {
-                    return Ok(false.into());
+                    return false.into();
                 }
                 gloo_timers::future::TimeoutFuture::new(20).await;
             }
-            Ok(true.into())
+            true.into()
         })
     }
 }

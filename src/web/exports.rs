@@ -160,9 +160,9 @@ impl Recorder {
     /// kept is sent, and recording goes on in normal mode.
     pub fn flush(&self) -> js_sys::Promise {
         let sealed = with_recording(&self.recording, Recording::flush).unwrap_or_default();
-        wasm_bindgen_futures::future_to_promise(async move {
+        super::promise_of(async move {
             store_in_order(sealed).await;
-            Ok(JsValue::UNDEFINED)
+            JsValue::UNDEFINED
         })
     }
 
@@ -222,11 +222,11 @@ impl Recorder {
     /// goes on delivering it.
     pub fn stop(&mut self) -> js_sys::Promise {
         let last = with_recording(&self.recording, Recording::stop).flatten();
-        wasm_bindgen_futures::future_to_promise(async move {
+        super::promise_of(async move {
             if let Some((courier, record)) = last {
                 courier.clone().store(record).await;
             }
-            Ok(JsValue::UNDEFINED)
+            JsValue::UNDEFINED
         })
     }
 }
