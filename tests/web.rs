@@ -1208,3 +1208,27 @@ async fn a_session_named_by_the_page_is_a_new_replay_sampled_afresh() {
     let _stopping = recorder.stop();
     assert_eq!(sink.events().len(), before, "nothing after the switch out");
 }
+
+#[wasm_bindgen_test]
+fn a_new_device_id_is_a_random_version_4_uuid_and_is_kept() {
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    let _ = storage.remove_item("rewind:device");
+    let sink = Sink::new();
+    let mut recorder = started(sink.options(&[]));
+    let replay = recorder.current_replay().unwrap();
+    let device = replay.split('/').next().unwrap();
+    assert_eq!(device.len(), 36, "{device}");
+    for (index, digit) in device.chars().enumerate() {
+        match index {
+            8 | 13 | 18 | 23 => assert_eq!(digit, '-', "{device}"),
+            14 => assert_eq!(digit, '4', "{device}"),
+            19 => assert!(matches!(digit, '8' | '9' | 'a' | 'b'), "{device}"),
+            _ => assert!(matches!(digit, '0'..='9' | 'a'..='f'), "{device}"),
+        }
+    }
+    assert_eq!(
+        storage.get_item("rewind:device").unwrap().as_deref(),
+        Some(device)
+    );
+    let _stopping = recorder.stop();
+}

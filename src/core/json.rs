@@ -40,7 +40,8 @@ pub fn write_str(out: &mut String, text: &str) {
         // Copy the run of bytes that needed no escaping in one go.
         out.push_str(text.get(clean_from..index).unwrap_or_default());
         if escape.is_empty() {
-            let _ = write!(out, "\\u{byte:04x}");
+            out.push_str("\\u00");
+            push_hex_byte(out, byte);
         } else {
             out.push_str(escape);
         }
@@ -66,6 +67,14 @@ pub fn push_u32(out: &mut String, mut number: u32) {
     for &digit in &digits[start..] {
         out.push(char::from(digit));
     }
+}
+
+/// Appends `byte` as two lowercase hex digits (`{byte:02x}`, without the
+/// formatting machinery).
+pub fn push_hex_byte(out: &mut String, byte: u8) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+    out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
 }
 
 /// Appends `true` or `false`.
@@ -171,6 +180,15 @@ mod tests {
             out.push(' ');
         }
         assert_eq!(out, "0 7 10 99 1000 4294967295 ");
+    }
+
+    #[test]
+    fn push_hex_byte_is_two_lowercase_digits() {
+        let mut out = String::new();
+        for byte in [0x00, 0x0f, 0x10, 0xab, 0xff] {
+            push_hex_byte(&mut out, byte);
+        }
+        assert_eq!(out, "000f10abff");
     }
 
     #[test]
