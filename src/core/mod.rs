@@ -72,10 +72,13 @@ impl Hasher for IdHasher {
 /// original order (a stable sort). The crate's one sort, by hand: std's
 /// sorts are kilobytes of wasm for every element type and comparison they
 /// are used with; this bottom-up merge sort is a few hundred bytes.
-pub fn stable_order(keys: impl Iterator<Item = u64>) -> Vec<usize> {
+pub fn stable_order(keys: Vec<u64>) -> Vec<usize> {
     // The positions make every pair distinct, and the merge takes from the
     // left run on ties: equal keys keep their order either way.
-    let mut run: Vec<(u64, usize)> = keys.enumerate().map(|(at, key)| (key, at)).collect();
+    let mut run: Vec<(u64, usize)> = Vec::with_capacity(keys.len());
+    for (at, key) in keys.into_iter().enumerate() {
+        run.push((key, at));
+    }
     let len = run.len();
     let mut merged = run.clone();
     let mut width = 1;
@@ -132,7 +135,7 @@ mod tests {
                     .collect();
                 let mut expected: Vec<usize> = (0..len).collect();
                 expected.sort_by_key(|&at| keys[at]);
-                assert_eq!(stable_order(keys.iter().copied()), expected, "{keys:?}");
+                assert_eq!(stable_order(keys.clone()), expected, "{keys:?}");
             }
         }
     }

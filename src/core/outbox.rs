@@ -40,11 +40,11 @@ pub fn chunks_to_evict(
     now_ms: TimestampMs,
     limits: &OutboxLimits,
 ) -> Vec<usize> {
-    let order = super::stable_order(
-        entries
-            .iter()
-            .map(|entry| super::f64_order_key(entry.created_at_ms)),
-    );
+    let mut keys = Vec::with_capacity(entries.len());
+    for entry in entries {
+        keys.push(super::f64_order_key(entry.created_at_ms));
+    }
+    let order = super::stable_order(keys);
     let mut total: usize = entries.iter().map(|entry| entry.bytes).sum();
     let mut evicted = Vec::new();
     for index in order {

@@ -288,12 +288,12 @@ impl CourierState {
 
     /// Drops the oldest chunks past the size or age cap, and says so.
     async fn enforce_limits(&self, outbox: &Outbox) {
-        let (keys, infos): (Vec<ChunkKey>, Vec<StoredChunkInfo>) = self
-            .inventory
-            .borrow()
-            .iter()
-            .map(|(key, info)| (key.clone(), info.clone()))
-            .unzip();
+        let mut keys: Vec<ChunkKey> = Vec::new();
+        let mut infos: Vec<StoredChunkInfo> = Vec::new();
+        for (key, info) in self.inventory.borrow().iter() {
+            keys.push(key.clone());
+            infos.push(info.clone());
+        }
         let evicted = chunks_to_evict(&infos, clock::now(), &self.limits.get());
         if evicted.is_empty() {
             return;

@@ -234,10 +234,13 @@ impl LiveDom {
             _ => Namespace::Other,
         };
         let attribute_map = element.attributes();
-        let attributes = (0..attribute_map.length())
-            .filter_map(|index| attribute_map.item(index))
-            .map(|attribute| (attribute.name(), attribute.value()))
-            .collect();
+        // (Loops, not iterator chains, here and below: less wasm.)
+        let mut attributes = Vec::new();
+        for index in 0..attribute_map.length() {
+            if let Some(attribute) = attribute_map.item(index) {
+                attributes.push((attribute.name(), attribute.value()));
+            }
+        }
         let mut view = ElementView {
             tag_name,
             namespace,
@@ -419,8 +422,12 @@ impl DomTree for LiveDom {
     fn read(&self, node: &Node) -> NodeView {
         if let Some(packed) = describe_node(node) {
             let view = match packed.as_bytes().first() {
-                Some(b'T') => Some(NodeView::Text(packed.get(1..).unwrap_or_default().to_owned())),
-                Some(b'C') => Some(NodeView::Comment(packed.get(1..).unwrap_or_default().to_owned())),
+                Some(b'T') => Some(NodeView::Text(
+                    packed.get(1..).unwrap_or_default().to_owned(),
+                )),
+                Some(b'C') => Some(NodeView::Comment(
+                    packed.get(1..).unwrap_or_default().to_owned(),
+                )),
                 Some(b'D') => Some(NodeView::CData),
                 _ => self
                     .unpack_element(node.unchecked_ref(), &packed)

@@ -322,27 +322,30 @@ fn read_early_calls(calls: &JsValue) -> Vec<EarlyCall> {
         return Vec::new();
     }
     let calls: &js_sys::Array = calls.unchecked_ref();
-    calls
-        .iter()
-        .filter_map(|call| {
-            if !js_sys::Array::is_array(&call) {
-                return None;
-            }
-            let call: js_sys::Array = call.unchecked_into();
-            let text = string_of(&call.get(1));
-            match call.get(0).as_string()?.as_str() {
-                "identify" => Some(EarlyCall::Identify {
-                    user_id: text,
-                    traits_json: traits_json(&call.get(2)),
-                }),
-                "log" => Some(EarlyCall::Log {
-                    message: text,
-                    data_json: log_data_json(&call.get(2)),
-                }),
-                _ => None,
-            }
-        })
-        .collect()
+    // (A loop, not an iterator chain: less wasm.)
+    let mut early = Vec::new();
+    for call in calls.iter() {
+        if !js_sys::Array::is_array(&call) {
+            continue;
+        }
+        let call: js_sys::Array = call.unchecked_into();
+        let text = string_of(&call.get(1));
+        let Some(kind) = call.get(0).as_string() else {
+            continue;
+        };
+        early.push(match kind.as_str() {
+            "identify" => EarlyCall::Identify {
+                user_id: text,
+                traits_json: traits_json(&call.get(2)),
+            },
+            "log" => EarlyCall::Log {
+                message: text,
+                data_json: log_data_json(&call.get(2)),
+            },
+            _ => continue,
+        });
+    }
+    early
 }
 
 /// `setSessionId()`'s session id: a whole number (Amplitude's epoch-ms

@@ -117,7 +117,12 @@ fn string_array(value: &JsValue) -> Option<Vec<String>> {
         return None;
     }
     let array: &js_sys::Array = value.unchecked_ref();
-    array.iter().map(|item| item.as_string()).collect()
+    // (A loop, not `collect::<Option<_>>()`: less wasm.)
+    let mut texts = Vec::new();
+    for item in array.iter() {
+        texts.push(item.as_string()?);
+    }
+    Some(texts)
 }
 
 /// A short name of a JS value's kind for error messages.

@@ -150,10 +150,14 @@ impl ParkingLot {
             return Vec::new();
         };
         let length = storage.length().unwrap_or(0);
-        let keys: Vec<String> = (0..length)
-            .filter_map(|index| storage.key(index).ok().flatten())
-            .filter(|key| Self::is_parked_key(key))
-            .collect();
+        let mut keys: Vec<String> = Vec::new();
+        for index in 0..length {
+            if let Some(key) = storage.key(index).ok().flatten() {
+                if Self::is_parked_key(&key) {
+                    keys.push(key);
+                }
+            }
+        }
         let mut records = Vec::new();
         for key in keys {
             let record = storage

@@ -315,16 +315,21 @@ fn deepest_first<S: IdStore>(
     shadow_removes: Vec<Remove>,
     removes: Vec<Remove>,
 ) -> Vec<Remove> {
-    let mut all: Vec<Option<Remove>> = shadow_removes
-        .into_iter()
-        .chain(removes)
-        .map(Some)
-        .collect();
-    let order = crate::core::stable_order(all.iter().flatten().map(|remove| {
+    // (Loops, not iterator chains: less wasm.)
+    let mut all: Vec<Option<Remove>> = Vec::new();
+    let mut keys: Vec<u64> = Vec::new();
+    for remove in shadow_removes.into_iter().chain(removes) {
         // Deepest first: the greater the depth, the smaller the key.
-        u64::MAX - mirror.replay_depth(remove.id) as u64
-    }));
-    order.into_iter().filter_map(|at| all[at].take()).collect()
+        keys.push(u64::MAX - mirror.replay_depth(remove.id) as u64);
+        all.push(Some(remove));
+    }
+    let mut ordered = Vec::with_capacity(all.len());
+    for at in crate::core::stable_order(keys) {
+        if let Some(remove) = all.get_mut(at).and_then(Option::take) {
+            ordered.push(remove);
+        }
+    }
+    ordered
 }
 
 /// Removes for the recorded children of every shadow root at or below

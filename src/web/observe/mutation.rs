@@ -280,7 +280,12 @@ fn qualified_name(namespace: Option<&str>, local_name: String) -> String {
 }
 
 fn node_list(list: &web_sys::NodeList) -> Vec<Node> {
-    (0..list.length())
-        .filter_map(|index| list.item(index))
-        .collect()
+    // (A loop, not an iterator chain: less wasm.)
+    let mut nodes = Vec::new();
+    for index in 0..list.length() {
+        if let Some(node) = list.item(index) {
+            nodes.push(node);
+        }
+    }
+    nodes
 }
