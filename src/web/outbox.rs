@@ -215,22 +215,26 @@ impl Outbox {
             Outbox::IndexedDb(database) => {
                 let store = object_store(database, IdbTransactionMode::Readonly)?;
                 let all: Array = await_request(&store.get_all()?).await?.unchecked_into();
-                all.iter()
-                    .filter_map(|value| OutboxRecord::from_js(&value))
-                    .collect()
+                // (Loops, not iterator chains: less wasm.)
+                let mut records = Vec::new();
+                for value in all.iter() {
+                    if let Some(record) = OutboxRecord::from_js(&value) {
+                        records.push(record);
+                    }
+                }
+                records
             }
             Outbox::Memory(records) => records.borrow().clone(),
         };
-        Ok(records
-            .into_iter()
-            .map(|record| {
-                let info = StoredChunkInfo {
-                    bytes: record.body.len(),
-                    created_at_ms: record.created_at_ms,
-                };
-                (record.key(), info)
-            })
-            .collect())
+        let mut inventory = Vec::with_capacity(records.len());
+        for record in records {
+            let info = StoredChunkInfo {
+                bytes: record.body.len(),
+                created_at_ms: record.created_at_ms,
+            };
+            inventory.push((record.key(), info));
+        }
+        Ok(inventory)
     }
 }
 

@@ -160,10 +160,14 @@ impl Output {
             self.storage
                 .save_next_seq(&last.replay_id.to_string(), next_seq);
         }
-        chunks
-            .into_iter()
-            .filter_map(|chunk| Some((courier.clone(), self.outbox_record(chunk)?)))
-            .collect()
+        // (A loop, not filter_map/collect: less wasm.)
+        let mut records = Vec::new();
+        for chunk in chunks {
+            if let Some(record) = self.outbox_record(chunk) {
+                records.push((courier.clone(), record));
+            }
+        }
+        records
     }
 
     /// Records an event: held while a snapshot is written, else written to

@@ -344,7 +344,9 @@ impl Recording {
         }
         self.write_pending();
         self.complete_snapshot();
-        self.out.seal_for_caller().into_iter().collect()
+        let mut sealed = Vec::new();
+        sealed.extend(self.out.seal_for_caller());
+        sealed
     }
 
     /// Buffer mode's trigger: everything gathered joins the buffer, which

@@ -92,18 +92,15 @@ pub(super) fn element_record<D: DomTree>(
 ) -> ElementRecord {
     // Lower case like rrweb, whose rebuild restores SVG's mixed-case names.
     let tag_name = view.tag_name.to_ascii_lowercase();
-    let mut attributes = Attributes(
-        view.attributes
-            .into_iter()
-            // Inline handlers (onclick=...) are script: never recorded, like
-            // script contents, and a replay must not run or even compile them.
-            .filter(|(name, _)| !is_event_handler_attribute(name))
-            .map(|(name, value)| {
-                let value = absolute_attribute(&tag_name, &name, value, base_url);
-                (name, AttributeValue::Text(value))
-            })
-            .collect(),
-    );
+    let mut attributes = Attributes(Vec::with_capacity(view.attributes.len()));
+    for (name, value) in view.attributes {
+        // Inline handlers (onclick=...) are script: never recorded, like
+        // script contents, and a replay must not run or even compile them.
+        if !is_event_handler_attribute(&name) {
+            let value = absolute_attribute(&tag_name, &name, value, base_url);
+            attributes.0.push((name, AttributeValue::Text(value)));
+        }
+    }
     let privacy_flags = element_privacy(&attributes, privacy, dom, node);
     let is_svg = view.namespace == Namespace::Svg;
     let is_custom = view.is_defined_custom_element;

@@ -268,19 +268,15 @@ where
         node: &D::Node,
         has_shadow: bool,
     ) -> std::vec::IntoIter<(D::Node, bool)> {
-        let mut children: Vec<(D::Node, bool)> = self
-            .dom
-            .child_nodes(node)
-            .into_iter()
-            .map(|child| (child, false))
-            .collect();
+        // (Loops, not map/collect: less wasm.)
+        let mut children: Vec<(D::Node, bool)> = Vec::new();
+        for child in self.dom.child_nodes(node) {
+            children.push((child, false));
+        }
         if has_shadow {
-            children.extend(
-                self.dom
-                    .shadow_children(node)
-                    .into_iter()
-                    .map(|child| (child, true)),
-            );
+            for child in self.dom.shadow_children(node) {
+                children.push((child, true));
+            }
         }
         children.into_iter()
     }
