@@ -152,7 +152,8 @@ impl<S: IdStore> Mirror<S> {
         if self.known.len() < (2 * self.swept_size).max(SWEEP_MIN_SIZE) {
             return;
         }
-        let ids: Vec<NodeId> = self.known.keys().copied().collect();
+        let mut ids: Vec<NodeId> = Vec::with_capacity(self.known.len());
+        ids.extend(self.known.keys());
         let mut chain = Vec::new();
         for start in ids {
             let mut current = start;

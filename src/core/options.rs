@@ -451,18 +451,27 @@ fn is_header_token(text: &str) -> bool {
 /// enough to be a typo (at most 2 edits, ignoring case).
 fn closest_option(key: &str) -> Option<&'static str> {
     let key = key.to_ascii_lowercase();
-    KNOWN_OPTIONS
-        .iter()
-        .map(|(name, _)| (*name, edit_distance(&key, &name.to_ascii_lowercase())))
-        .filter(|(_, distance)| *distance <= 2)
-        .min_by_key(|(_, distance)| *distance)
-        .map(|(name, _)| name)
+    // The first of the nearest (a loop, not an iterator chain: less wasm).
+    let mut closest: Option<(&'static str, usize)> = None;
+    for &(name, _) in KNOWN_OPTIONS {
+        let distance = edit_distance(&key, &name.to_ascii_lowercase());
+        let nearer = match closest {
+            Some((_, best)) => distance < best,
+            None => distance <= 2,
+        };
+        if nearer {
+            closest = Some((name, distance));
+        }
+    }
+    closest.map(|(name, _)| name)
 }
 
 /// Levenshtein distance, with a transposition counting as one edit.
 fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
+    let (mut a_chars, mut b_chars) = (Vec::new(), Vec::new());
+    a_chars.extend(a.chars());
+    b_chars.extend(b.chars());
+    let (a, b) = (a_chars, b_chars);
     let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
     for (i, row) in rows.iter_mut().enumerate() {
         row[0] = i;
