@@ -449,16 +449,21 @@ pub fn console_json(level: &str, stack: &str, message: &str, arguments: &[String
     let mut data = String::from("{\"plugin\":\"rrweb/console@1\",\"payload\":{\"level\":");
     write_str(&mut data, level);
     data.push_str(",\"trace\":[");
-    let lines = stack
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && *line != message)
-        .take(MAX_STACK_LINES);
-    for (index, line) in lines.enumerate() {
-        if index > 0 {
+    // (A loop, not an iterator chain: less wasm.)
+    let mut written = 0;
+    for line in stack.lines() {
+        let line = line.trim();
+        if line.is_empty() || line == message {
+            continue;
+        }
+        if written == MAX_STACK_LINES {
+            break;
+        }
+        if written > 0 {
             data.push(',');
         }
         write_str(&mut data, first_chars(line, MAX_STACK_LINE_CHARS));
+        written += 1;
     }
     data.push_str("],\"payload\":[");
     for (index, argument) in arguments.iter().enumerate() {

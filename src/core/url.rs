@@ -77,11 +77,11 @@ fn scheme_end(text: &str) -> Option<usize> {
 fn remove_dot_segments(path: &str) -> String {
     let absolute = path.starts_with('/');
     let mut segments: Vec<&str> = Vec::new();
-    let parts: Vec<&str> = path.split('/').collect();
-    let last = parts.len().saturating_sub(1);
+    // The last segment's index: split('/') yields one more than the slashes.
+    let last = path.bytes().filter(|&byte| byte == b'/').count();
     let mut ends_with_directory = false;
-    for (index, segment) in parts.iter().enumerate() {
-        match *segment {
+    for (index, segment) in path.split('/').enumerate() {
+        match segment {
             "." => ends_with_directory = index == last,
             ".." => {
                 if segments.len() > usize::from(absolute) {

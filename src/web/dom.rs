@@ -461,10 +461,12 @@ impl DomTree for LiveDom {
     }
 
     fn child_nodes(&self, node: &Node) -> Vec<Node> {
-        child_nodes_of(node)
-            .into_iter()
-            .map(JsCast::unchecked_into)
-            .collect()
+        // (A loop, not map/collect: less wasm.)
+        let mut children = Vec::new();
+        for child in child_nodes_of(node) {
+            children.push(child.unchecked_into());
+        }
+        children
     }
 
     fn shadow_children(&self, node: &Node) -> Vec<Node> {
