@@ -107,7 +107,7 @@ impl Courier {
                 if clock::now() >= deadline {
                     return false.into();
                 }
-                gloo_timers::future::TimeoutFuture::new(20).await;
+                super::guard::pause(20).await;
             }
             true.into()
         })
@@ -345,7 +345,7 @@ impl CourierState {
             };
             let key = (record.replay_id.clone(), record.seq);
             if self.sent_before_unload.borrow().contains(&key) {
-                gloo_timers::future::TimeoutFuture::new(50).await;
+                super::guard::pause(50).await;
                 continue;
             }
             *self.in_flight.borrow_mut() = Some(key.clone());
@@ -381,7 +381,7 @@ impl CourierState {
                         attempt.describe(),
                         delay_ms as u64
                     ));
-                    gloo_timers::future::TimeoutFuture::new(delay_ms as u32).await;
+                    super::guard::pause(delay_ms as u32).await;
                 }
             }
         }
