@@ -3,12 +3,11 @@
 //! order the Replayer resolves in one pass).
 
 use crate::core::{IdMap, IdSet};
-use std::fmt::Write as _;
 
 use super::{separate, MutationBuffer, MutationEmit, Remove};
 use crate::core::dom::{DomTree, NodeView};
 use crate::core::event::NodeId;
-use crate::core::json::write_str;
+use crate::core::json::{push_u32, write_str};
 use crate::core::mirror::{IdStore, Mirror, NodeFlags};
 use crate::core::privacy::{mask_value, PrivacyRules};
 use crate::core::snapshot::{
@@ -121,7 +120,9 @@ impl<D: DomTree> MutationBuffer<D> {
                 _ => continue,
             };
             separate(&mut out, &mut first);
-            let _ = write!(out, "{{\"id\":{id},\"value\":");
+            out.push_str("{\"id\":");
+            push_u32(&mut out, id);
+            out.push_str(",\"value\":");
             write_str(&mut out, &value);
             out.push('}');
         }
@@ -187,7 +188,11 @@ impl<D: DomTree> MutationBuffer<D> {
                 continue;
             }
             separate(&mut out, &mut first);
-            let _ = write!(out, "{{\"id\":{id},\"attributes\":{{{entries}}}}}");
+            out.push_str("{\"id\":");
+            push_u32(&mut out, id);
+            out.push_str(",\"attributes\":{");
+            out.push_str(&entries);
+            out.push_str("}}");
         }
 
         let mut adds_out = String::new();
@@ -273,11 +278,10 @@ impl<D: DomTree> MutationBuffer<D> {
         first = true;
         for remove in &removes {
             separate(&mut out, &mut first);
-            let _ = write!(
-                out,
-                "{{\"parentId\":{},\"id\":{}",
-                remove.parent_id, remove.id
-            );
+            out.push_str("{\"parentId\":");
+            push_u32(&mut out, remove.parent_id);
+            out.push_str(",\"id\":");
+            push_u32(&mut out, remove.id);
             if remove.in_shadow {
                 out.push_str(",\"isShadow\":true");
             }
@@ -398,11 +402,11 @@ fn write_flat_adds(
     let mut stack: Vec<(usize, NodeId, Option<NodeId>)> = vec![(0, parent_id, next_id)];
     while let Some((index, parent, next)) = stack.pop() {
         separate(out, first);
-        let _ = write!(out, "{{\"parentId\":{parent},\"nextId\":");
+        out.push_str("{\"parentId\":");
+        push_u32(out, parent);
+        out.push_str(",\"nextId\":");
         match next {
-            Some(next) => {
-                let _ = write!(out, "{next}");
-            }
+            Some(next) => push_u32(out, next),
             None => out.push_str("null"),
         }
         out.push_str(",\"node\":");

@@ -1,12 +1,10 @@
 //! Writing one node's JSON: its id, its kind's fields, and the opening of
 //! its `childNodes` list.
 
-use std::fmt::Write as _;
-
 use super::element::{element_record, text_in_context, AttributeValue};
 use super::walk::TreeSerializer;
 use crate::core::dom::{DomTree, NodeView};
-use crate::core::json::{write_number, write_str};
+use crate::core::json::{push_u32, write_number, write_str};
 use crate::core::mirror::{IdStore, NodeFlags};
 
 /// What writing one node left open.
@@ -43,7 +41,7 @@ where
         let out = &mut self.state.out;
         out.push_str("{\"id\":");
         // Written in place: a `to_string` here would allocate once per node.
-        let _ = write!(out, "{id}");
+        push_u32(out, id);
         if in_shadow {
             out.push_str(",\"isShadow\":true");
         }
