@@ -312,7 +312,7 @@ impl Recording {
                 self.attach(&document, flush_interval_ms);
             }
         }
-        self.open_new_replay(&format!("replay {current} continues as"));
+        self.open_new_replay(format_args!("replay {current} continues as"));
         true
     }
 
@@ -452,7 +452,9 @@ impl Recording {
             self.out
                 .start_buffering(options.buffer_ms, options.max_buffer_bytes);
         }
-        self.open_new_replay(&format!("session ended; replay {previous} continues as"));
+        self.open_new_replay(format_args!(
+            "session ended; replay {previous} continues as"
+        ));
     }
 
     /// Continues the recording under another device id: a new replay with
@@ -467,7 +469,7 @@ impl Recording {
             self.out
                 .start_buffering(options.buffer_ms, options.max_buffer_bytes);
         }
-        self.open_new_replay(&format!("identified: replay {previous} continues as"));
+        self.open_new_replay(format_args!("identified: replay {previous} continues as"));
     }
 
     /// Seals the last chunk of a replay that ends (a new session or device
@@ -483,7 +485,7 @@ impl Recording {
     /// After the device or session changed: a chunker for the new replay id
     /// (its seq from storage, the identified user kept) and a fresh Meta +
     /// full snapshot to open it. `why` starts the debug line.
-    fn open_new_replay(&mut self, why: &str) {
+    fn open_new_replay(&mut self, why: std::fmt::Arguments<'_>) {
         let replay_id = self.replay_id();
         self.out.open_replay(
             &replay_id,

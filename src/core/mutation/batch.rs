@@ -2,11 +2,9 @@
 //! changed: the web layer's packing of them parsed, and their Mutation
 //! event written straight from it, without reading the DOM again.
 
-use std::fmt::Write as _;
-
 use super::separate;
 use crate::core::event::NodeId;
-use crate::core::json::write_str;
+use crate::core::json::{push_u32, write_str};
 use crate::core::mirror::{IdStore, Mirror, NodeFlags};
 use crate::core::privacy::PrivacyRules;
 use crate::core::snapshot::{absolute_attribute, is_event_handler_attribute, text_in_context};
@@ -70,7 +68,9 @@ pub fn text_batch_json<S: IdStore>(
         } else {
             text_in_context(change.data.to_owned(), mirror.flags(change.id), privacy).0
         };
-        let _ = write!(out, "{{\"id\":{},\"value\":", change.id);
+        out.push_str("{\"id\":");
+        push_u32(&mut out, change.id);
+        out.push_str(",\"value\":");
         write_str(&mut out, &value);
         out.push('}');
     }
@@ -205,7 +205,11 @@ pub fn attribute_batch_json<S: IdStore>(
             continue;
         }
         separate(&mut out, &mut first);
-        let _ = write!(out, "{{\"id\":{},\"attributes\":{{{entries}}}}}", change.id);
+        out.push_str("{\"id\":");
+        push_u32(&mut out, change.id);
+        out.push_str(",\"attributes\":{");
+        out.push_str(&entries);
+        out.push_str("}}");
     }
     if first {
         return None;
