@@ -372,11 +372,11 @@ fn shadow_contents<D: DomTree, S: IdStore<Node = D::Node>>(
                 stack.push(child);
             }
         }
-        stack.extend(
-            dom.child_nodes(&current)
-                .into_iter()
-                .filter(|child| !moved_here(child)),
-        );
+        for child in dom.child_nodes(&current) {
+            if !moved_here(&child) {
+                stack.push(child);
+            }
+        }
     }
     removes.reverse();
     removes

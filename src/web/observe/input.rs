@@ -123,7 +123,9 @@ impl Input {
         let mut fields = Vec::new();
         for form in std::mem::take(&mut self.reset_forms) {
             let elements = form.elements();
-            fields.extend((0..elements.length()).filter_map(|index| elements.item(index)));
+            for index in 0..elements.length() {
+                fields.extend(elements.item(index));
+            }
         }
         fields
     }
