@@ -145,7 +145,10 @@ pub fn dropped_note(dropped: u32) -> String {
 pub fn fit_arguments(described: &str, total: usize) -> Vec<String> {
     let mut fitted: Vec<String> = Vec::new();
     let mut used = 0;
-    for text in described.split('\n').filter(|text| !text.is_empty()) {
+    for text in described.split('\n') {
+        if text.is_empty() {
+            continue;
+        }
         let mut chars = text.char_indices();
         let text = match chars.nth(MAX_ARGUMENT_CHARS) {
             // A string (escapes made it longer than JS's cap) stays the

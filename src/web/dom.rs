@@ -398,8 +398,10 @@ fn stylesheet_text(sheet: &CssStyleSheet) -> Option<String> {
         return None;
     }
     let mut text = String::new();
-    for rule in (0..count).filter_map(|index| rules.item(index)) {
-        text.push_str(&rule.css_text());
+    for index in 0..count {
+        if let Some(rule) = rules.item(index) {
+            text.push_str(&rule.css_text());
+        }
     }
     Some(text)
 }
