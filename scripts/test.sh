@@ -26,15 +26,35 @@ run_step() {
 }
 
 run_step native 900 cargo test
-# wasm-bindgen-test-runner gives the WebDriver 5 s to bind its port and the
-# whole suite 20 s after page load, then reports "Failed to detect test as
-# having been run" with no test result. A fresh CI machine once lost its
-# whole Chromium step that way (stop 20: 32 web tests uncounted, nothing
-# failed). The suite takes 2-5 s here; the wider limits only matter when the
-# machine is slow, and the step's own limit still bounds it.
-export WASM_BINDGEN_TEST_DRIVER_TIMEOUT=60 WASM_BINDGEN_TEST_TIMEOUT=300
-run_step chrome 900 wasm-pack test --headless --chrome
-run_step firefox 900 wasm-pack test --headless --firefox
+# The web layer in Chromium and Firefox. wasm-bindgen-test-runner 0.2.130
+# gives the WebDriver 5 s to bind its port: a fresh machine may need more.
+# Its other limit, WASM_BINDGEN_TEST_TIMEOUT, must stay unset: set to
+# anything but its default, the runner's own page server stops answering
+# and the page stays at "Loading scripts..." every time (seen here,
+# December 2). Even unset, that page now and then never runs the tests and
+# the runner says "Failed to detect test as having been run" without a
+# result line: stop 20's CI lost its Chromium step so, and twice in a
+# session here on a loaded machine, each time passing when run again. Such
+# a step, and only such (a run with a "test result:" line, failed or not,
+# stands), runs once more, and says so.
+export WASM_BINDGEN_TEST_DRIVER_TIMEOUT=60
+run_web_step() {
+  local name=$1
+  shift
+  run_step "$name" 900 "$@"
+  local web_results
+  web_results=$(sed -n '/Running tests\/web.rs/,$p' "$logs/$name.log" | grep -c 'test result:')
+  if [ "${failed_steps[-1]:-}" = "$name" ] && [ "$web_results" -eq 0 ] \
+    && grep -q 'Failed to detect test as having been run' "$logs/$name.log"; then
+    printf '[test] %s: the runner got no result from its page (wasm-bindgen-test-runner, see scripts/test.sh); running it once more\n' "$name"
+    unset 'failed_steps[-1]'
+    failed_steps=("${failed_steps[@]}")
+    mv "$logs/$name.log" "$logs/$name.first-attempt"
+    run_step "$name" 900 "$@"
+  fi
+}
+run_web_step chrome wasm-pack test --headless --chrome
+run_web_step firefox wasm-pack test --headless --firefox
 # --test-timeout bounds each test, and node's runner applies it to each
 # test file as a whole too: the fidelity suite (every page recorded in
 # Chromium, Firefox and WebKit, 5.5 minutes here on a quiet machine; its own
