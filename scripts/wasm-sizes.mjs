@@ -145,7 +145,7 @@ export function buildNamedWasm() {
   run('wasm-bindgen', ['--target', 'web', '--out-dir', path.join(out, 'bindgen'), '--keep-debug', path.join(out, 'wasm32-unknown-unknown/release/rewind.wasm')]);
   const named = path.join(out, 'rewind_named.wasm');
   run(path.join(repoRoot, 'node_modules/.bin/wasm-opt'), [
-    '-Oz', '--debuginfo', '--strip-dwarf', '--enable-bulk-memory', '--enable-sign-ext', '--enable-mutable-globals',
+    '-Oz', '--converge', '--debuginfo', '--strip-dwarf', '--enable-bulk-memory', '--enable-sign-ext', '--enable-mutable-globals',
     '--enable-nontrapping-float-to-int', '--enable-reference-types', '--enable-multivalue',
     path.join(out, 'bindgen/rewind_bg.wasm'), '-o', named,
   ]);
