@@ -175,7 +175,10 @@
         // One turn first, so the wasm load starts on rewind's own schedule
         // (a timer its script sets), not on this call.
         await new Promise((resolve) => setTimeout(resolve, 0));
-        await Rewind.attachedCounts();
+        // getSessionId() loads the wasm (fetch, compile, instantiate) as
+        // start() does for a session inside sampleRate; nothing else here
+        // does since a page loads it only when it needs it.
+        await Rewind.getSessionId();
         wasm = fromHttpCache(new URL('rewind_bg.wasm', new URL(src, location.href)).pathname);
       }
       const readyAt = performance.now();
