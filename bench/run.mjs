@@ -13,9 +13,9 @@
 // the scenario's prepare runs, before the window. The window opens before
 // the recorder's <script> is added (bench.loadRecorder in
 // bench/scenarios.js) and lasts through its parse and compile; for rewind,
-// through its wasm fetch, compile and instantiate (js/index.js starts that
-// from a timer its script sets on a loaded page; the load ends when
-// Rewind.attachedCounts(), which waits for it, resolves); then start(),
+// through its wasm fetch, compile and instantiate (the load ends when
+// Rewind.getSessionId(), which loads the wasm as start() does for a session
+// inside sampleRate, resolves); then start(),
 // the scenario, stop() and the delivery of every chunk. The "none"
 // recorder gets the same window with no script. The window is continuous,
 // so whatever rewind does between its script's insertion and stop(),
