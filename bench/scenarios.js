@@ -162,8 +162,8 @@
     },
     // Loads `recorder` as a page would: adds its script and, for rewind,
     // waits until it has fetched, compiled and instantiated its wasm
-    // (rewind starts that itself once its script has run on a loaded page;
-    // attachedCounts() resolves once it is done). Resolves with the time
+    // (getSessionId() loads it, as start() does for a session inside
+    // sampleRate). Resolves with the time
     // that took and whether the HTTP cache answered.
     async loadRecorder(recorder) {
       if (loaded.has(recorder)) return loaded.get(recorder);
