@@ -277,7 +277,12 @@ for (const browserName of BROWSERS) {
           await Rewind.start({ endpoint, flushIntervalMs: 600000 });
           Rewind.log('left in the outbox');
           await Rewind.flush();
-          return Rewind.getReplayId();
+          const replayId = Rewind.getReplayId();
+          // Stopped, so leaving the page parks nothing; and no parked copy:
+          // the chunk is in the IndexedDB outbox only.
+          await Rewind.stop();
+          for (const key of Object.keys(localStorage)) if (key.startsWith('rewind:parked:')) localStorage.removeItem(key);
+          return replayId;
         }, ingest.endpoint);
         await ingest.waitFor(() => ingest.requests.length > 0, 10000, 'a refused attempt');
         ingest.clearFaults();
