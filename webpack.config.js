@@ -16,16 +16,16 @@ const scriptTag = {
     publicPath: 'auto',
     // A stable name, so a CSP or a CDN rule can name the wasm file.
     assetModuleFilename: '[name][ext]',
-    // The Sentry and Segment chunks register through this global; named
+    // The Sentry chunk registers through this global; named
     // so no webpack build of the host page shares it.
     chunkLoadingGlobal: '__rewindChunks',
     clean: true,
   },
   module: {
-    // The integrations run nothing on import: where only their re-exports
-    // (npm-only sentryIntegration, createSegmentPlugin) would pull them in,
-    // webpack may leave them to the chunks start() loads on demand.
-    rules: [{ test: /[\\/]js[\\/](sentry|segment)\.js$/, sideEffects: false }],
+    // Sentry's hooks run nothing on import: where only the npm-only
+    // re-export sentryIntegration would pull them in, webpack may leave
+    // them to the chunk start({ sentry }) loads on demand.
+    rules: [{ test: /[\\/]js[\\/]sentry\.js$/, sideEffects: false }],
   },
   performance: { hints: false },
   devtool: false,

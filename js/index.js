@@ -6,10 +6,13 @@
 // getSessionId(), which rejects with the reason.
 import { initSync, Courier, Recorder, guardApi } from '../pkg/rewind.js';
 import { decideSampling, hasUndelivered, SampledOutRecording } from './sampling.js';
+// The Segment plugin stays in the bundle: loaded as a chunk of its own, it
+// registered with Segment after the page's first page() call had gone
+// through untagged (the demo's e2e test caught it on a fresh clone).
+import { startWithSegment } from './segment.js';
 
-// The integrations are loaded when a page uses them: the script-tag bundle
-// fetches them as chunks of their own beside rewind.js, so a page without
-// Sentry or Segment downloads neither.
+// Sentry's hooks are loaded when a page uses them: the script-tag bundle
+// fetches them as a chunk of their own beside rewind.js.
 export { createSegmentPlugin } from './segment.js';
 export { sentryIntegration } from './sentry.js';
 // If a chunk cannot load (not deployed beside rewind.js), rewind records
@@ -20,7 +23,6 @@ const integration = (name, loading) =>
     return null;
   });
 const loadSentry = () => integration('Sentry', import(/* webpackChunkName: "rewind-sentry" */ './sentry.js'));
-const loadSegment = () => integration('Segment', import(/* webpackChunkName: "rewind-segment" */ './segment.js'));
 
 let wasmLoading = null;
 let wasmExports = null;
@@ -194,12 +196,8 @@ export async function start(options) {
     // Recording starts once Segment has loaded, under its user's ids (or,
     // if it does not load, on rewind's own), by a start() without the
     // `segment` key: segment.js says how.
-    const segmentModule = await loadSegment();
-    if (segmentModule) {
-      segmentModule.startWithSegment(segment, rest);
-      return;
-    }
-    options = rest;
+    startWithSegment(segment, rest);
+    return;
   }
   if (options?.sentry !== undefined) {
     options = { ...options };

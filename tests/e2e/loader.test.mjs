@@ -221,8 +221,8 @@ for (const browserName of BROWSERS) {
       assert.deepEqual(errors.filter((e) => !/404|Failed to load resource|no-such-bundle/.test(e)), []);
     });
 
-    test('an integration chunk that is not deployed leaves rewind recording without it', async () => {
-      // rewind.js and its wasm, without rewind-sentry.js and rewind-segment.js beside them.
+    test('a Sentry chunk that is not deployed leaves rewind recording without it', async () => {
+      // rewind.js and its wasm, without rewind-sentry.js beside them.
       const lonely = path.join(PAGES, 'lonely');
       await mkdir(lonely, { recursive: true });
       for (const file of ['rewind.js', 'rewind_bg.wasm']) await copyFile(path.join(repoRoot, 'dist', file), path.join(lonely, file));
@@ -232,14 +232,14 @@ for (const browserName of BROWSERS) {
 <script>${snippetFor('/test-results/loader/lonely/rewind.js')}</script>
 <script>
   window.events = [];
-  window.started = Rewind.start({ sentry: true, segment: {}, emit: (event) => events.push(event) }).then(() => Rewind.getReplayId(), (error) => 'rejected: ' + error.message);
+  window.started = Rewind.start({ sentry: true, emit: (event) => events.push(event) }).then(() => Rewind.getReplayId(), (error) => 'rejected: ' + error.message);
 </script></head><body><p>text</p></body></html>`,
       );
       const { tab, errors } = await open(url);
       const replayId = await tab.evaluate(() => window.started);
       assert.match(replayId, /^[^/]+\/\d+$/, 'recording on its own ids');
       assert.ok(await tab.evaluate(() => window.events.some((event) => event.type === 2)), 'a full snapshot');
-      assert.deepEqual(errors.filter((e) => !/404|Failed to load resource|rewind-se(ntry|gment)/.test(e)), []);
+      assert.deepEqual(errors.filter((e) => !/404|Failed to load resource|rewind-sentry/.test(e)), []);
     });
 
     test("a CSP without 'wasm-unsafe-eval' leaves the page working and rewind quiet", async () => {
