@@ -11,9 +11,9 @@ import { decideSampling, hasUndelivered, SampledOutRecording } from './sampling.
 // through untagged (the demo's e2e test caught it on a fresh clone).
 import { startWithSegment } from './segment.js';
 
+export { createSegmentPlugin } from './segment.js';
 // Sentry's hooks are loaded when a page uses them: the script-tag bundle
 // fetches them as a chunk of their own beside rewind.js.
-export { createSegmentPlugin } from './segment.js';
 export { sentryIntegration } from './sentry.js';
 // If a chunk cannot load (not deployed beside rewind.js), rewind records
 // without that integration rather than not at all.
