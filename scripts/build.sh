@@ -13,8 +13,12 @@ step() { printf '\n[build] %s\n' "$*"; }
 profile=--release
 strip_names=--strip-debug
 if [ "${REWIND_PROFILING:-0}" = 1 ]; then profile=--profiling; strip_names=--debuginfo; export CARGO_PROFILE_RELEASE_STRIP=none; fi
-step "wasm-pack build $profile --target web -> pkg/"
-wasm-pack --quiet build $profile --target web --out-dir pkg --out-name rewind
+# std rebuilt with the crate, panics aborting at once (the reasons are in
+# scripts/release-std.sh).
+source scripts/release-std.sh
+step "wasm-pack build $profile --target web -> pkg/ (std: $REWIND_STD_ARGS)"
+# shellcheck disable=SC2086 # REWIND_STD_ARGS is a list of cargo arguments
+wasm-pack --quiet build $profile --target web --out-dir pkg --out-name rewind . -- $REWIND_STD_ARGS
 if [ "${REWIND_PROFILING:-0}" = 1 ]; then
   # wasm-pack drops the name section even when profiling; bind again, keeping it.
   wasm-bindgen --target web --out-dir pkg --out-name rewind --keep-debug \

@@ -29,6 +29,14 @@ else
   step "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown || fail "rustup could not add wasm32-unknown-unknown"
 fi
+# std's source, which the release build compiles with the crate
+# (scripts/release-std.sh says why).
+if rustup component list --installed | grep -q '^rust-src'; then
+  step "rust-src component: present"
+else
+  step "adding the rust-src component"
+  rustup component add rust-src || fail "rustup could not add the rust-src component"
+fi
 
 # 2. wasm-bindgen-cli, exactly the version the crate pins (they must match).
 bindgen_version=$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' Cargo.toml)

@@ -139,9 +139,19 @@ export function ownerOf(rawName) {
 export function buildNamedWasm() {
   const out = path.join(repoRoot, 'target/names');
   mkdirSync(out, { recursive: true });
-  const env = { ...process.env, CARGO_TARGET_DIR: out, CARGO_PROFILE_RELEASE_STRIP: 'none', PATH: `${process.env.HOME}/.cargo/bin:${process.env.PATH}` };
+  // std built as the shipped wasm's is (scripts/release-std.sh).
+  const std = readFileSync(path.join(repoRoot, 'scripts/release-std.sh'), 'utf8');
+  const setting = (name) => std.match(new RegExp(`^(?:export )?${name}="?([^"\n]*)"?$`, 'm'))[1];
+  const env = {
+    ...process.env,
+    CARGO_TARGET_DIR: out,
+    CARGO_PROFILE_RELEASE_STRIP: 'none',
+    RUSTC_BOOTSTRAP: setting('RUSTC_BOOTSTRAP'),
+    RUSTFLAGS: setting('RUSTFLAGS'),
+    PATH: `${process.env.HOME}/.cargo/bin:${process.env.PATH}`,
+  };
   const run = (command, args) => execFileSync(command, args, { cwd: repoRoot, env, stdio: ['ignore', 'ignore', 'inherit'] });
-  run('cargo', ['build', '--quiet', '--release', '--target', 'wasm32-unknown-unknown']);
+  run('cargo', ['build', '--quiet', '--release', '--target', 'wasm32-unknown-unknown', ...setting('REWIND_STD_ARGS').split(' ')]);
   run('wasm-bindgen', ['--target', 'web', '--out-dir', path.join(out, 'bindgen'), '--keep-debug', path.join(out, 'wasm32-unknown-unknown/release/rewind.wasm')]);
   const named = path.join(out, 'rewind_named.wasm');
   run(path.join(repoRoot, 'node_modules/.bin/wasm-opt'), [

@@ -52,6 +52,10 @@ impl Recorder {
         courier: &Courier,
         early_calls: JsValue,
     ) -> Result<Recorder, JsError> {
+        // Rust's panic message in the console, where panics have one: the
+        // shipped build's panics abort at once (scripts/release-std.sh),
+        // so it would only carry the hook's formatting code.
+        #[cfg(not(panic = "immediate-abort"))]
         console_error_panic_hook::set_once();
         let window =
             web_sys::window().ok_or(WebError::NoPage("rewind must run in a browser window"))?;
