@@ -22,10 +22,11 @@ const scriptTag = {
     clean: true,
   },
   module: {
-    // Sentry's hooks run nothing on import: where only the npm-only
-    // re-export sentryIntegration would pull them in, webpack may leave
-    // them to the chunk start({ sentry }) loads on demand.
-    rules: [{ test: /[\\/]js[\\/]sentry\.js$/, sideEffects: false }],
+    // Sentry's hooks and Segment's plugin run nothing on import: where only
+    // the npm-only re-exports (sentryIntegration, createSegmentPlugin)
+    // would pull them in, webpack may leave them to the chunks start()
+    // loads on demand.
+    rules: [{ test: /[\\/]js[\\/](sentry|segment)\.js$/, sideEffects: false }],
   },
   performance: { hints: false },
   devtool: false,

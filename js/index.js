@@ -6,14 +6,13 @@
 // getSessionId(), which rejects with the reason.
 import { initSync, Courier, Recorder, guardApi } from '../pkg/rewind.js';
 import { decideSampling, hasUndelivered, SampledOutRecording } from './sampling.js';
-// The Segment plugin stays in the bundle: loaded as a chunk of its own, it
-// registered with Segment after the page's first page() call had gone
-// through untagged (the demo's e2e test caught it on a fresh clone).
-import { startWithSegment } from './segment.js';
+// start({ segment }) registers a plugin shell with Segment at once, and the
+// plugin itself follows as a chunk (segment-start.js says why both).
+import { startWithSegmentShell } from './segment-start.js';
 
 export { createSegmentPlugin } from './segment.js';
-// Sentry's hooks are loaded when a page uses them: the script-tag bundle
-// fetches them as a chunk of their own beside rewind.js.
+// Sentry's hooks and Segment's plugin are loaded when a page uses them: the
+// script-tag bundle fetches them as chunks of their own beside rewind.js.
 export { sentryIntegration } from './sentry.js';
 // If a chunk cannot load (not deployed beside rewind.js), rewind records
 // without that integration rather than not at all.
@@ -23,6 +22,7 @@ const integration = (name, loading) =>
     return null;
   });
 const loadSentry = () => integration('Sentry', import(/* webpackChunkName: "rewind-sentry" */ './sentry.js'));
+const loadSegment = () => integration('Segment', import(/* webpackChunkName: "rewind-segment" */ './segment.js'));
 
 let wasmLoading = null;
 let wasmExports = null;
@@ -196,7 +196,7 @@ export async function start(options) {
     // Recording starts once Segment has loaded, under its user's ids (or,
     // if it does not load, on rewind's own), by a start() without the
     // `segment` key: segment.js says how.
-    startWithSegment(segment, rest);
+    await startWithSegmentShell(segment, rest, loadSegment, start);
     return;
   }
   if (options?.sentry !== undefined) {

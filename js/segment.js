@@ -19,6 +19,7 @@ import {
   currentIds,
   onChunkDelivered,
 } from './index.js';
+import { isSegment, registerPlugin, PLUGIN_IDENTITY } from './segment-start.js';
 
 /** The property every track, page and screen event gets. */
 export const REPLAY_ID_PROPERTY = 'Session Replay ID';
@@ -74,8 +75,10 @@ export function createSegmentPlugin(options = {}) {
  * page's Segment (the snippet's stub, the loaded instance or an
  * AnalyticsBrowser) and lets it start rewind. `segment` may also be
  * `{ analytics, getSessionId, trackReplayCaptured, recordEvents }`.
+ * `registration`: the script-tag bundle's plugin shell, registered already
+ * (segment-start.js), and where it went; null to register here.
  */
-export function startWithSegment(segment, rewindOptions) {
+export function startWithSegment(segment, rewindOptions, registration = null) {
   const given = isSegment(segment) ? { analytics: segment } : segment;
   if (!given || typeof given !== 'object' || !isSegment(given.analytics)) {
     throw new Error(
@@ -95,16 +98,12 @@ export function startWithSegment(segment, rewindOptions) {
     linkedBySnippet.startAgain(rewindOptions);
     return;
   }
-  linkedBySnippet = new SegmentLink(settings, rewindOptions);
-  linkedBySnippet.register(given.analytics);
+  linkedBySnippet = new SegmentLink(settings, rewindOptions, registration?.shell);
+  if (registration) linkedBySnippet.registered(registration);
+  else linkedBySnippet.register(given.analytics);
 }
 
 let linkedBySnippet = null;
-
-/** Whether `value` can take a plugin: analytics.js's object or its snippet stub. */
-function isSegment(value) {
-  return value !== null && typeof value === 'object' && typeof value.register === 'function';
-}
 
 function describe(value) {
   if (value === null) return 'null';
@@ -132,7 +131,8 @@ function readPluginOptions(options) {
 
 /** One Segment instance linked to the page's rewind. */
 class SegmentLink {
-  constructor(settings, rewindOptions) {
+  /** `shell`: segment-start.js's plugin shell, to hand this link's plugin to. */
+  constructor(settings, rewindOptions, shell = null) {
     this.settings = settings;
     this.rewindOptions = rewindOptions;
     this.debug = Boolean(rewindOptions.debug);
@@ -152,10 +152,8 @@ class SegmentLink {
     this.stopHearingDeliveries = null;
     this.fallback = setTimeout(() => this.segmentDidNotLoad(), SEGMENT_LOAD_WAIT_MS);
     const enrich = (ctx) => this.enrich(ctx);
-    this.plugin = {
-      name: 'Rewind Session Replay',
-      type: 'enrichment',
-      version: '1.0.0',
+    const plugin = {
+      ...PLUGIN_IDENTITY,
       isLoaded: () => true,
       load: (ctx, instance) => {
         this.segmentLoaded(instance);
@@ -167,6 +165,8 @@ class SegmentLink {
       screen: enrich,
       identify: (ctx) => this.identified(ctx),
     };
+    if (shell) shell.attach(plugin);
+    this.plugin = shell ?? plugin;
     // Segment failing to load (an AnalyticsBrowser's promise rejects) need
     // not wait for the timer.
     if (typeof settings.analytics?.then === 'function' && !Array.isArray(settings.analytics)) {
@@ -189,20 +189,15 @@ class SegmentLink {
 
   /** Registers the plugin with `target`; an error there is Segment's, reported. */
   register(target) {
-    // The snippet's stub, handed over before rewind's bundle ran, may have
-    // been replaced by analytics.js since, which has read its queue: the
-    // plugin goes to the loaded instance.
-    const global = globalThis.analytics;
-    if (Array.isArray(target) && global !== target && isSegment(global) && !Array.isArray(global)) target = global;
+    this.registered(registerPlugin(target, this.plugin));
+  }
+
+  /** registerPlugin()'s answer: where the plugin went, and whether Segment took it. */
+  registered({ target, outcome }) {
     this.target = target;
-    try {
-      const registered = target.register(this.plugin);
-      if (typeof registered?.then === 'function' && !Array.isArray(registered)) {
-        registered.then(null, (error) => this.segmentDidNotLoad(error));
-      }
-    } catch (error) {
-      this.segmentDidNotLoad(error);
-    }
+    outcome.then((failure) => {
+      if (failure) this.segmentDidNotLoad(failure.error);
+    });
   }
 
   /**

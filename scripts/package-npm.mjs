@@ -11,6 +11,7 @@ await writeFile(
 await copyFile('js/index.d.ts', 'pkg/index.d.ts');
 // The Segment plugin imports './index.js', which is beside it in pkg/ too.
 await copyFile('js/segment.js', 'pkg/segment.js');
+await copyFile('js/segment-start.js', 'pkg/segment-start.js');
 // index.js's sampling decision, made before the wasm loads.
 await copyFile('js/sampling.js', 'pkg/sampling.js');
 await copyFile('js/sentry.js', 'pkg/sentry.js');
@@ -19,7 +20,7 @@ const manifest = JSON.parse(await readFile('pkg/package.json', 'utf8'));
 manifest.main = 'index.js';
 manifest.module = 'index.js';
 manifest.types = 'index.d.ts';
-manifest.files = [...new Set([...(manifest.files ?? []), 'index.js', 'segment.js', 'sampling.js', 'sentry.js', 'index.d.ts'])];
+manifest.files = [...new Set([...(manifest.files ?? []), 'index.js', 'segment.js', 'segment-start.js', 'sampling.js', 'sentry.js', 'index.d.ts'])];
 manifest.sideEffects = ['./rewind.js', './snippets/*'];
 await writeFile('pkg/package.json', JSON.stringify(manifest, null, 2) + '\n');
 console.log(`pkg/package.json: ${manifest.name}@${manifest.version}, main ${manifest.main}`);

@@ -15,8 +15,8 @@ mod web;
 pub use web::{Courier, Recorder};
 
 /// Talc instead of Rust's default wasm allocator (dlmalloc): 1.6 KB gzip
-/// less of the shipped wasm on December 2, and faster on the many small,
-/// short-lived strings a DOM walk makes. rewind's wasm is single-threaded
+/// less of the shipped wasm on December 2 (and faster, by its authors'
+/// benchmarks; `npm run bench` measures the recorder as a whole). rewind's wasm is single-threaded
 /// (no `atomics`), which this allocator assumes.
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 #[global_allocator]

@@ -14,7 +14,7 @@
 // test-results/segment/npm/ (tests/support/segment-bundle.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile, mkdir, copyFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import { repoRoot } from '../support/static-server.mjs';
@@ -44,6 +44,13 @@ before(async () => {
   const code = snippet.trim().replace('"/rewind/rewind.js"', JSON.stringify('/dist/rewind.js'));
   assert.ok(template.includes('<!-- rewind snippet -->') && code.includes('/dist/rewind.js'));
   await writeFile(path.join(OUT, 'segment-snippet.html'), template.replace('<!-- rewind snippet -->', `<script>${code}</script>`));
+  // The same page with rewind.js and its wasm served without the Segment
+  // chunk beside them.
+  const lonely = path.join(OUT, 'lonely');
+  await mkdir(lonely, { recursive: true });
+  for (const file of ['rewind.js', 'rewind_bg.wasm']) await copyFile(path.join(repoRoot, 'dist', file), path.join(lonely, file));
+  const lonelyCode = code.replace('/dist/rewind.js', '/test-results/segment/lonely/rewind.js');
+  await writeFile(path.join(OUT, 'segment-snippet-lonely.html'), template.replace('<!-- rewind snippet -->', `<script>${lonelyCode}</script>`));
 }, { timeout: 180000 });
 after(async () => {
   await ingest?.close();
@@ -58,9 +65,9 @@ function npmPage(config) {
   return `${site.origin}/tests/fixtures/segment-npm.html?config=${encodeURIComponent(JSON.stringify({ cdnSettings: segment.cdnSettings, ...config }))}`;
 }
 
-function snippetPage(config) {
+function snippetPage(config, file = 'segment-snippet.html') {
   const full = { cdn: segment.cdn, ...config };
-  return `${site.origin}/test-results/segment/segment-snippet.html?config=${encodeURIComponent(JSON.stringify(full))}`;
+  return `${site.origin}/test-results/segment/${file}?config=${encodeURIComponent(JSON.stringify(full))}`;
 }
 
 const rewindOptions = (extra) => ({ endpoint: ingest.endpoint, flushIntervalMs: 300, debug: true, ...extra });
@@ -291,6 +298,30 @@ test('Segment fails to load (analytics.js is a 404): the page works and rewind r
   // The page's own calls to the stub still queue without error.
   await page.evaluate(() => window.analytics.track('Queued forever'));
   assert.deepEqual(errors.filter((error) => !/analytics\.min\.js|404|Failed to load/.test(error)), []);
+});
+
+test('a Segment chunk that is not deployed: Segment\'s events go on untagged, and rewind records on its own ids', async () => {
+  const { page, errors } = await freshPage();
+  await page.goto(snippetPage({ rewind: rewindOptions(), segmentLoad: 'after-rewind' }, 'segment-snippet-lonely.html'));
+  assert.equal(await page.evaluate(() => window.started), 'started');
+  // The page() call queued before either loaded, which met the plugin
+  // shell: it waited for the chunk, and went on as it came.
+  const pageEvent = await segment.waitFor(
+    (events) => events.find((event) => event.type === 'page' && event.name === 'Notes' && event.context?.page?.url === page.url()),
+    15000,
+    'the page() call',
+  );
+  assert.equal(pageEvent.properties[PROPERTY], undefined);
+  const name = nameOf('Without the chunk');
+  await track(page, name);
+  assert.equal((await trackedEvent(name)).properties[PROPERTY], undefined);
+  const replayId = await page.evaluate(() => window.Rewind.getReplayId());
+  assert.match(replayId, /^[\w-]+\/\d{13}$/);
+  assert.notEqual(replayId.split('/')[0], pageEvent.anonymousId, "rewind's own device id, not Segment's user");
+  await assertReplayArrived(replayId);
+  const said = await warningsWith(page, 'could not load its Segment integration');
+  assert.equal(said.length, 1, JSON.stringify(await page.evaluate(() => window.warnings)));
+  assert.deepEqual(errors.filter((error) => !/404|Failed to load resource|rewind-segment/.test(error)), []);
 });
 
 test("a page plugin that throws in Segment's chain: events still arrive, tagged, and rewind records", async () => {
