@@ -117,7 +117,7 @@ const clean = (name) => name.replace(/\[[0-9a-f]{16}\]/g, '').replace(/::h[0-9a-
 export function ownerOf(rawName) {
   const name = clean(rawName);
   if (/ (externref|multivalue) shim$/.test(name) || /^[a-z]+_[a-zA-Z]+$/.test(name)) return 'export shims';
-  if (/dlmalloc|__rdl_|__rust_(alloc|dealloc|realloc)/.test(name)) return 'allocator (dlmalloc)';
+  if (/^<?talc::|dlmalloc|__rdl_|__rust_(alloc|dealloc|realloc)/.test(name)) return 'allocator (talc)';
   if (/miniz_oxide|flate2|crc32fast|adler/.test(name)) return 'flate2 + miniz_oxide';
   if (/^<?(wasm_bindgen|js_sys|web_sys|wasm_bindgen_futures|gloo_timers|console_error_panic_hook)\b|__wbg|__wbindgen|__externref/.test(name)) return 'JS bindings';
   // A std method or trait on a primitive or a generic T is std's, unless
@@ -127,8 +127,11 @@ export function ownerOf(rawName) {
   if (/^#\d+$/.test(name)) return 'unnamed';
   // The first path decides: `core::ptr::drop_in_place<rewind::web::…>` is
   // std's drop glue instantiated for rewind, `<rewind::web::X as core::…>` is rewind's.
-  const first = name.replace(/^</, '').split(/::|<| as /)[0];
-  if (first === 'rewind') return /^<?rewind::web/.test(name) ? 'web layer (src/web)' : 'core (src/core)';
+  const bare = name.replace(/^[<&]+/, '');
+  const first = bare.split(/::|<| as /)[0];
+  // Slice methods (`<[u8]>::starts_with`) are core's.
+  if (/^\[[\w&]+\]>?$/.test(first)) return 'std/core/alloc';
+  if (first === 'rewind') return bare.startsWith('rewind::web') ? 'web layer (src/web)' : 'core (src/core)';
   if (['core', 'alloc', 'std', '__rustc', 'hashbrown', 'compiler_builtins', 'memchr'].includes(first) || /^(memcpy|memset|memmove|memcmp|bcmp)$/.test(name)) {
     return 'std/core/alloc';
   }
