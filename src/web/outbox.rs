@@ -22,39 +22,7 @@ const STORE_NAME: &str = "outbox";
 // IndexedDB reports through events; one small JS helper turns a request into
 // a Promise (and the open request's upgrade into our schema) so the Rust side
 // can await it without leaking a closure per request.
-#[wasm_bindgen(inline_js = r#"
-export function idbRequestDone(request) {
-  return new Promise((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-}
-// A write counts as stored only once its transaction has committed: the
-// request's success event fires before the commit, and a tab closed between
-// the two loses the write. The closing tab's parked copy in localStorage is
-// removed only after this resolves, so a chunk is always in one or the other.
-export function idbWriteCommitted(request) {
-  return new Promise((resolve, reject) => {
-    const transaction = request.transaction;
-    transaction.oncomplete = () => resolve();
-    transaction.onabort = () => reject(transaction.error || request.error || new Error('the outbox transaction was aborted'));
-  });
-}
-export function idbOpen(factory, name, version, storeName) {
-  return new Promise((resolve, reject) => {
-    const request = factory.open(name, version);
-    request.onupgradeneeded = () => {
-      const db = request.result;
-      if (!db.objectStoreNames.contains(storeName)) {
-        db.createObjectStore(storeName, { keyPath: ['replayId', 'seq'] });
-      }
-    };
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-    request.onblocked = () => reject(new Error('the outbox database is blocked by another tab'));
-  });
-}
-"#)]
+#[wasm_bindgen(module = "/src/web/page.js")]
 extern "C" {
     #[wasm_bindgen(js_name = idbRequestDone)]
     fn idb_request_done(request: &IdbRequest) -> js_sys::Promise;

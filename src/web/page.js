@@ -1,0 +1,641 @@
+// The JS side of rewind's web layer: one module, so that the page loads one
+// file for it (wasm-bindgen writes an `inline_js` block as a file of its own,
+// and each is a request; the test runner's server loses one of several that
+// arrive at once). Each section's Rust bindings are in the file it names,
+// which says what its functions are for.
+
+// ---- src/web/guard.rs ----
+const state = { poisoned: false, reason: null, listeners: new Set(), observers: new Set(), timers: new Map(), cleanups: new Set() };
+
+export function poison(error) {
+  if (state.poisoned) return;
+  state.poisoned = true;
+  state.reason = error;
+  for (const entry of state.listeners) {
+    try { entry.target.removeEventListener(entry.type, entry.fn, entry.capture); } catch (e) {}
+  }
+  state.listeners.clear();
+  for (const observer of state.observers) {
+    try { observer.disconnect(); } catch (e) {}
+  }
+  state.observers.clear();
+  for (const [id, repeat] of state.timers) (repeat ? clearInterval : clearTimeout)(id);
+  state.timers.clear();
+  for (const cleanup of state.cleanups) {
+    try { cleanup(); } catch (e) {}
+  }
+  state.cleanups.clear();
+  try { console.error('[rewind] stopped recording after an internal error; the page is not affected.', error); } catch (e) {}
+}
+
+export function guard(callback) {
+  return function () {
+    if (state.poisoned) return undefined;
+    try {
+      return callback.apply(this, arguments);
+    } catch (error) {
+      poison(error);
+      return undefined;
+    }
+  };
+}
+
+export function isPoisoned() { return state.poisoned; }
+
+export function poisonReason() { return state.reason === null ? null : String(state.reason); }
+
+export function listen(target, type, callback, capture) {
+  const entry = { target, type, fn: guard(callback), capture };
+  target.addEventListener(type, entry.fn, { capture, passive: true });
+  state.listeners.add(entry);
+  return entry;
+}
+
+export function unlisten(entry) {
+  entry.target.removeEventListener(entry.type, entry.fn, entry.capture);
+  state.listeners.delete(entry);
+}
+
+export function newObserver(callback) {
+  const observer = new MutationObserver(guard(callback));
+  state.observers.add(observer);
+  return observer;
+}
+
+export function dropObserver(observer) {
+  observer.disconnect();
+  state.observers.delete(observer);
+}
+
+export function startTimer(callback, ms, repeat) {
+  const guarded = guard(callback);
+  let id;
+  const run = repeat ? guarded : function () { state.timers.delete(id); guarded(); };
+  id = (repeat ? setInterval : setTimeout)(run, ms);
+  state.timers.set(id, repeat);
+  return id;
+}
+
+export function stopTimer(id, repeat) {
+  (repeat ? clearInterval : clearTimeout)(id);
+  state.timers.delete(id);
+}
+
+// A promise resolved after ms milliseconds (a plain timer, as the courier's waits
+// always were: nothing runs in it that could throw).
+export function sleep(ms) { return new Promise((resolve) => setTimeout(resolve, ms)); }
+
+export function addCleanup(cleanup) { state.cleanups.add(cleanup); }
+
+export function removeCleanup(cleanup) { state.cleanups.delete(cleanup); }
+
+export function api() { return { poison, isPoisoned, poisonReason, attachedCounts }; }
+
+// What rewind has attached to the page right now (tests count these).
+export function attachedCounts() {
+  return { listeners: state.listeners.size, observers: state.observers.size, timers: state.timers.size, hooks: state.cleanups.size };
+}
+
+// ---- src/web/dom.rs ----
+const SEP = '\u0001';
+const HTML = 'http://www.w3.org/1999/xhtml';
+const SVG = 'http://www.w3.org/2000/svg';
+// An element: namespace (h, s, o), shadow root (1, 0) and scrolled (1, 0),
+// then tag name and each attribute's name and value, separated by U+0001.
+// (Scrolled elements are rare: their offsets are read apart, which keeps
+// float parsing out of the wasm.) A text, comment or CDATA node: T, C or
+// D, then its data. Undefined for other nodes, and for an element with
+// U+0001 in an attribute, which the caller then reads field by field.
+export function describeNode(node) {
+  switch (node.nodeType) {
+    case 1: {
+      const ns = node.namespaceURI;
+      let out = (ns === HTML ? 'h' : ns === SVG ? 's' : 'o') + (node.shadowRoot ? '1' : '0') +
+        (node.scrollTop || node.scrollLeft ? '1' : '0') + SEP + node.tagName;
+      const attributes = node.attributes;
+      for (let i = 0; i < attributes.length; i++) {
+        const attribute = attributes[i];
+        const value = attribute.value;
+        if (value.indexOf(SEP) !== -1) return undefined;
+        out += SEP + attribute.name + SEP + value;
+      }
+      return out;
+    }
+    case 3: return 'T' + node.data;
+    case 8: return 'C' + node.data;
+    case 4: return 'D';
+    default: return undefined;
+  }
+}
+export function childNodesOf(node) {
+  const children = [];
+  for (let child = node.firstChild; child; child = child.nextSibling) children.push(child);
+  return children;
+}
+// A batch of MutationObserver records that are all characterData: each
+// changed node once, in record order, if it is connected and has an id in
+// `ids`: 't' (text) or 'c' (comment), id, ':', the data's length in UTF-16
+// units, ':', the data. Undefined when any record is of another type.
+export function textOnlyBatch(records, ids) {
+  for (let i = 0; i < records.length; i++) if (records[i].type !== 'characterData') return undefined;
+  const seen = new Set();
+  let out = '';
+  for (let i = 0; i < records.length; i++) {
+    const node = records[i].target;
+    if (seen.has(node)) continue;
+    seen.add(node);
+    const id = ids.get(node);
+    if (id === undefined || !node.isConnected || (node.nodeType !== 3 && node.nodeType !== 8)) continue;
+    const data = node.data;
+    out += (node.nodeType === 3 ? 't' : 'c') + id + ':' + data.length + ':' + data;
+  }
+  return out;
+}
+// A batch of records that are all attribute changes the buffer would
+// write plainly (not `value`, `open`, `loop` or `muted`, which carry more,
+// nor namespaced ones): the base URLs, then each changed element once, in
+// record order, if connected and with an id; see the core's
+// parse_attribute_batch for the packing. Undefined otherwise.
+const SPECIAL_ATTRIBUTES = new Set(['value', 'open', 'loop', 'muted']);
+const counted = (text) => text.length + ':' + text;
+export function attributeOnlyBatch(records, ids) {
+  const changed = new Map();
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i];
+    if (record.type !== 'attributes' || record.attributeNamespace !== null) return undefined;
+    const name = record.attributeName;
+    if (SPECIAL_ATTRIBUTES.has(name)) return undefined;
+    const names = changed.get(record.target);
+    if (names === undefined) changed.set(record.target, [name]);
+    else if (!names.includes(name)) names.push(name);
+  }
+  const documents = new Map();
+  let body = '';
+  for (const [node, names] of changed) {
+    const id = ids.get(node);
+    if (id === undefined || !node.isConnected) continue;
+    let base = documents.get(node.ownerDocument);
+    if (base === undefined) {
+      base = documents.size;
+      documents.set(node.ownerDocument, base);
+    }
+    body += 'n' + id + ':' + base + ':' + counted(node.tagName) + names.length + ':';
+    for (const name of names) {
+      const value = node.getAttribute(name);
+      body += counted(name) + (value === null ? 'x' : 'v' + counted(value));
+    }
+  }
+  let head = documents.size + ':';
+  for (const document of documents.keys()) head += counted(document.baseURI);
+  return head + body;
+}
+// JS's String(value); for what even that refuses (a null-prototype
+// object), Object.prototype.toString's tag.
+export function stringOf(value) {
+  try { return String(value); } catch (error) { return Object.prototype.toString.call(value); }
+}
+// The node an event happened at. A listener on a document sees an event
+// from inside a shadow root retargeted to the host; the composed path
+// starts at the real target (at the host still for a closed root, whose
+// inside is not recorded). Undefined when that is no node (the window).
+export function eventTarget(event) {
+  const path = event.composedPath();
+  const target = path.length ? path[0] : event.target;
+  return target && target.nodeType > 0 ? target : undefined;
+}
+// The number `map` holds for `node`, or 0.
+export function numberFor(map, node) {
+  const value = map.get(node);
+  return value === undefined ? 0 : value;
+}
+
+// ---- src/web/hooks.rs ----
+// Reported by their index here (the recording's `ROOT_EVENTS`).
+const ROOT_EVENTS = ['input', 'change', 'scroll', 'reset', 'play', 'pause', 'seeked', 'volumechange', 'ratechange'];
+
+export function installHooks(win, notify, absolutizeCss, first) {
+  const call = (kind, node, styleId, payload) => {
+    try { notify(kind, node, styleId, payload); } catch (error) { /* rewind's problem, never the page's */ }
+  };
+  const restores = [];
+  // Before a sheet changes, DOM changes not yet delivered to the observer
+  // are recorded: a <style> added a moment ago must reach the replay as it
+  // was, before the rule that now changes it.
+  // (An element's own style is left alone: animations set it all the time
+  // and the observer sees it as an attribute.)
+  const flushFirst = (original) => function () {
+    if (!(this instanceof win.CSSStyleDeclaration) || this.parentRule) call('flush', null, 0, '');
+    return original.apply(this, arguments);
+  };
+  const patch = (proto, name, wrap, flush = true) => {
+    const original = proto && proto[name];
+    if (typeof original !== 'function') return;
+    proto[name] = wrap(flush ? flushFirst(original) : original);
+    restores.push(() => { proto[name] = original; });
+  };
+  const patchSetter = (proto, property, after) => {
+    const descriptor = proto && Object.getOwnPropertyDescriptor(proto, property);
+    if (!descriptor || !descriptor.set) return;
+    Object.defineProperty(proto, property, {
+      ...descriptor,
+      set(value) {
+        descriptor.set.call(this, value);
+        after(this);
+      },
+    });
+    restores.push(() => Object.defineProperty(proto, property, descriptor));
+  };
+  // Constructed sheets have no owner node; rrweb names them by styleId.
+  // The replay has one numbering for all its documents, so the hooks of a
+  // recording's frames share the page's (and which roots are listened to).
+  // `ids` and `sent` hold their sheets strongly: WebKit (Safari) lets the
+  // JS wrapper of a constructed sheet that only an adoptedStyleSheets list
+  // holds be collected, and the next read of the list makes a new wrapper,
+  // which a WeakMap or WeakSet keyed by the old one does not know (its rule
+  // edits went unrecorded, tests/e2e/fidelity.test.mjs in WebKit). Both
+  // start afresh at each full snapshot, so they hold only the sheets met
+  // since the last one.
+  const sheets = first ? first.sheets : { ids: new Map(), nextId: 1, sent: new Set(), walk: null, listened: new WeakSet() };
+  const styleIdOf = (sheet) => {
+    let id = sheets.ids.get(sheet);
+    if (!id) { id = sheets.nextId++; sheets.ids.set(sheet, id); }
+    return id;
+  };
+  // Who a rule change is about: the owner node, or a constructed sheet's
+  // styleId once the replay has it (`sheets.sent`; before that, its rules
+  // go out whole when it is adopted).
+  const owner = (sheet) => {
+    if (!sheet) return [null, 0];
+    if (sheet.ownerNode) return [sheet.ownerNode, 0];
+    return sheets.sent.has(sheet) ? [null, styleIdOf(sheet)] : [null, 0];
+  };
+  const rulePath = (rule) => {
+    const path = [];
+    for (let current = rule; current; current = current.parentRule) {
+      const list = current.parentRule ? current.parentRule.cssRules : current.parentStyleSheet.cssRules;
+      path.unshift(Array.prototype.indexOf.call(list, current));
+    }
+    return path;
+  };
+  const fragment = (object) => JSON.stringify(object).slice(1, -1);
+  // url(...) and @import in CSS resolve against the sheet, which the
+  // replay is not served from: the core's rewriter (`absolutizeCss`, the
+  // one rewriter rewind has) makes every relative one absolute.
+  const absolutize = (css, sheet) => {
+    if (typeof css !== 'string' || (!css.includes('url(') && !css.includes('@import'))) return css;
+    let base = win.document.baseURI;
+    try { base = (sheet && (sheet.href || (sheet.ownerNode && sheet.ownerNode.baseURI))) || base; } catch (error) {}
+    const rewritten = absolutizeCss(css, base);
+    return typeof rewritten === 'string' ? rewritten : css;
+  };
+  const rulesOf = (sheet) => {
+    try { return Array.from(sheet.cssRules, (rule, index) => ({ rule: absolutize(rule.cssText, sheet), index })); } catch (error) { return []; }
+  };
+
+  const sheetProto = win.CSSStyleSheet && win.CSSStyleSheet.prototype;
+  patch(sheetProto, 'insertRule', (original) => function (rule, index) {
+    const at = original.apply(this, arguments);
+    const [node, styleId] = owner(this);
+    call('rule', node, styleId, fragment({ adds: [{ rule: absolutize(this.cssRules[at].cssText, this), index: at }] }));
+    return at;
+  });
+  patch(sheetProto, 'deleteRule', (original) => function (index) {
+    const result = original.apply(this, arguments);
+    const [node, styleId] = owner(this);
+    call('rule', node, styleId, fragment({ removes: [{ index }] }));
+    return result;
+  });
+  patch(sheetProto, 'replaceSync', (original) => function (text) {
+    const result = original.apply(this, arguments);
+    const [node, styleId] = owner(this);
+    call('rule', node, styleId, fragment({ replaceSync: absolutize(String(text), this) }));
+    return result;
+  });
+  patch(sheetProto, 'replace', (original) => function (text) {
+    const result = original.apply(this, arguments);
+    const [node, styleId] = owner(this);
+    call('rule', node, styleId, fragment({ replace: absolutize(String(text), this) }));
+    return result;
+  });
+  const groupProto = win.CSSGroupingRule && win.CSSGroupingRule.prototype;
+  patch(groupProto, 'insertRule', (original) => function (rule, index) {
+    const at = original.apply(this, arguments);
+    const [node, styleId] = owner(this.parentStyleSheet);
+    const sheet = this.parentStyleSheet;
+    call('rule', node, styleId, fragment({ adds: [{ rule: absolutize(this.cssRules[at].cssText, sheet), index: [...rulePath(this), at] }] }));
+    return at;
+  });
+  patch(groupProto, 'deleteRule', (original) => function (index) {
+    const path = [...rulePath(this), index];
+    const result = original.apply(this, arguments);
+    const [node, styleId] = owner(this.parentStyleSheet);
+    call('rule', node, styleId, fragment({ removes: [{ index: path }] }));
+    return result;
+  });
+  const declarationProto = win.CSSStyleDeclaration && win.CSSStyleDeclaration.prototype;
+  patch(declarationProto, 'setProperty', (original) => function (property, value, priority) {
+    const result = original.apply(this, arguments);
+    // An element's own style is an attribute: the MutationObserver sees it.
+    const rule = this.parentRule;
+    if (rule && rule.parentStyleSheet) {
+      const [node, styleId] = owner(rule.parentStyleSheet);
+      const set = { property, value: absolutize(String(value), rule.parentStyleSheet), priority: priority || '' };
+      call('declaration', node, styleId, fragment({ index: rulePath(rule), set }));
+    }
+    return result;
+  });
+  patch(declarationProto, 'removeProperty', (original) => function (property) {
+    const result = original.apply(this, arguments);
+    const rule = this.parentRule;
+    if (rule && rule.parentStyleSheet) {
+      const [node, styleId] = owner(rule.parentStyleSheet);
+      call('declaration', node, styleId, fragment({ index: rulePath(rule), remove: { property } }));
+    }
+    return result;
+  });
+
+  // Events that do not leave the shadow root they happen in (not
+  // composed), which the recording's listeners on the document never see:
+  // listened for on every open shadow root made while it records and every
+  // one it meets (`meet`), as `event`.
+  const onRootEvent = (event) => {
+    if (!event.composed) call('event', event, ROOT_EVENTS.indexOf(event.type), '');
+  };
+  let roots = [];
+  let pruneAt = 64;
+  const listened = sheets.listened;
+  const unlisten = (root) => {
+    listened.delete(root);
+    for (const type of ROOT_EVENTS) root.removeEventListener(type, onRootEvent, true);
+  };
+  restores.push(() => roots.splice(0).forEach(unlisten));
+  const listenTo = (root) => {
+    if (!root.host || listened.has(root)) return;
+    // Each time the list doubles, the roots whose host left the page are
+    // let go: a long session that makes and drops components keeps only
+    // those it shows. (A host put back is recorded, and met, again.)
+    if (roots.length >= pruneAt) {
+      roots = roots.filter((kept) => {
+        if (kept.host.isConnected) return true;
+        unlisten(kept);
+        return false;
+      });
+      pruneAt = Math.max(64, roots.length * 2);
+    }
+    listened.add(root);
+    roots.push(root);
+    for (const type of ROOT_EVENTS) root.addEventListener(type, onRootEvent, { capture: true, passive: true });
+  };
+
+  // adoptedStyleSheets: the payload names every sheet by styleId and
+  // carries the rules of those the replay does not have. The Replayer
+  // makes a new sheet each time it is given rules: a sheet shared by many
+  // roots (one per component class, as Lit adopts them) must reach it once,
+  // or the roots end up with copies that a later rule change reaches only
+  // one of. So a sheet counts as sent only once the recording asks for an
+  // event carrying it (`meet`, when it records one), and every full
+  // snapshot starts afresh (the Replayer forgets its sheets there). While
+  // a snapshot of the document `sheets.walk.document` is written, its
+  // roots' events only name their sheets; the sheets are gathered in
+  // `sheets.walk.pending` and their rules go out in one event, before
+  // those, when it ends (`snapshotSheets`): events of the walk follow the
+  // snapshot in another order than they were made, and a root written
+  // early may be gone by its end.
+  // `meet`: the recording has met `root` (a document or an open shadow
+  // root): it is listened to, and the payload of its adoption event is
+  // returned, with `also` sheets defined; null when it adopts nothing,
+  // unless `always` (the page just set the list, maybe to none).
+  const meet = (root, always, also = []) => {
+    listenTo(root);
+    const list = Array.from(root.adoptedStyleSheets || []);
+    if (!list.length && !also.length && !always) return null;
+    const document = root.nodeType === 9 ? root : root.ownerDocument;
+    const walk = sheets.walk && sheets.walk.document === document ? sheets.walk : null;
+    const fresh = [...new Set([...also, ...list])].filter((sheet) => !sheets.sent.has(sheet) && !(walk && walk.pending.has(sheet)));
+    for (const sheet of fresh) (walk ? walk.pending : sheets.sent).add(sheet);
+    const styles = walk ? [] : fresh.map((sheet) => ({ styleId: styleIdOf(sheet), rules: rulesOf(sheet) }));
+    return fragment({ styles, styleIds: list.map(styleIdOf) });
+  };
+  // The recording asks for the payload if it records the event.
+  const onAdopted = (root) => {
+    // A closed root is not recorded: its host has no shadowRoot.
+    if (!root.host || root.host.shadowRoot === root) call('adopted', root, 0, '');
+  };
+  patchSetter(win.Document && win.Document.prototype, 'adoptedStyleSheets', onAdopted);
+  patchSetter(win.ShadowRoot && win.ShadowRoot.prototype, 'adoptedStyleSheets', onAdopted);
+
+  patch(win.Element && win.Element.prototype, 'attachShadow', (original) => function () {
+    const root = original.apply(this, arguments);
+    if (this.shadowRoot === root) listenTo(root);
+    call('shadow', this, 0, '');
+    return root;
+  }, false);
+
+  // Values set by script (frameworks do this) fire no input event.
+  const onValue = (element) => call('value', element, 0, '');
+  for (const [name, properties] of [
+    ['HTMLInputElement', ['value', 'checked']],
+    ['HTMLTextAreaElement', ['value']],
+    ['HTMLSelectElement', ['value', 'selectedIndex']],
+  ]) {
+    for (const property of properties) patchSetter(win[name] && win[name].prototype, property, onValue);
+  }
+  patchSetter(win.HTMLOptionElement && win.HTMLOptionElement.prototype, 'selected', (option) => {
+    const select = option.closest && option.closest('select');
+    if (select) onValue(select);
+  });
+
+  return {
+    sheets,
+    uninstall() {
+      while (restores.length) restores.pop()();
+    },
+    meet,
+    // A full snapshot of `document` begins (`ending` false): the replay
+    // will have no sheet. It ends (true): the payload of one event for
+    // `document` that carries the rules of every sheet its roots named
+    // meanwhile and sets its own adopted sheets; null when there is
+    // nothing to say.
+    snapshotSheets(document, ending) {
+      const walk = sheets.walk;
+      sheets.walk = ending ? null : { document, pending: new Set() };
+      if (!ending) {
+        // The replay forgets its sheets here; ids are never reused
+        // (`nextId` goes on), so a sheet met again gets a new one.
+        sheets.sent = new Set();
+        sheets.ids = new Map();
+        return null;
+      }
+      return meet(document, false, walk && walk.document === document ? [...walk.pending] : []);
+    },
+  };
+}
+
+// ---- src/web/outbox.rs ----
+export function idbRequestDone(request) {
+  return new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+// A write counts as stored only once its transaction has committed: the
+// request's success event fires before the commit, and a tab closed between
+// the two loses the write. The closing tab's parked copy in localStorage is
+// removed only after this resolves, so a chunk is always in one or the other.
+export function idbWriteCommitted(request) {
+  return new Promise((resolve, reject) => {
+    const transaction = request.transaction;
+    transaction.oncomplete = () => resolve();
+    transaction.onabort = () => reject(transaction.error || request.error || new Error('the outbox transaction was aborted'));
+  });
+}
+export function idbOpen(factory, name, version, storeName) {
+  return new Promise((resolve, reject) => {
+    const request = factory.open(name, version);
+    request.onupgradeneeded = () => {
+      const db = request.result;
+      if (!db.objectStoreNames.contains(storeName)) {
+        db.createObjectStore(storeName, { keyPath: ['replayId', 'seq'] });
+      }
+    };
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+    request.onblocked = () => reject(new Error('the outbox database is blocked by another tab'));
+  });
+}
+
+// ---- src/web/observe/console.rs ----
+// Wraps the methods `levels` names (space-separated) of `win.console`. A
+// wrapper runs the page's method first, with its `this` and arguments, and
+// returns what it returned; then it tells `notify([level, error,
+// ...arguments])` (guarded: nothing it throws reaches the page), the error
+// made here for the caller's stack, unless the call is rewind's own log
+// ("[rewind] ..."), one made while rewind reads another call's arguments
+// (a getter that logs), or an assert that held. Returns the function that
+// puts the page's methods back; a method the page wrapped again since is
+// left in place, and rewind's wrapper under it only calls through.
+export function wrapConsole(win, levels, notify) {
+  const target = win.console;
+  const restores = [];
+  let live = true;
+  let busy = false;
+  for (const level of levels.split(' ')) {
+    const original = target && target[level];
+    if (typeof original !== 'function') continue;
+    // A method: named as the console's own, and no constructor either.
+    const wrapper = { [level]() {
+      const result = original.apply(this, arguments);
+      const first = arguments[0];
+      if (live && !busy && !(level === 'assert' && first) && !(typeof first === 'string' && first.startsWith('[rewind]'))) {
+        busy = true;
+        try { notify([level, new Error(), ...arguments]); } finally { busy = false; }
+      }
+      return result;
+    } }[level];
+    try { target[level] = wrapper; } catch (error) { continue; }
+    if (target[level] === wrapper) restores.push(() => { if (target[level] === wrapper) target[level] = original; });
+  }
+  return () => {
+    live = false;
+    for (const restore of restores.splice(0)) try { restore(); } catch (error) {}
+  };
+}
+
+const THREW = {};
+const read = (object, key) => { try { return object[key]; } catch (error) { return THREW; } };
+const text = (value) => (value === THREW ? '[getter threw]' : String(value));
+
+// One argument as JSON text: strings, numbers, booleans and null as
+// themselves; what JSON has no form for as a string (undefined, NaN,
+// Infinity, 12n, Symbol(x), [Function: f]); a DOM node as a short
+// description, never its text or value (<div#id.class>, #text); an error
+// as "name: message" and its stack; objects and arrays (Maps and Sets as
+// arrays) to `maxDepth` levels and `maxMembers` members, "[Circular]"
+// for a reference to an object it is inside of, "[getter threw]" for a
+// member that could not be read; `maxChars` characters in all, roughly.
+const describe = (value, maxDepth, maxMembers, maxChars) => {
+  let left = maxChars;
+  const path = [];
+  const cut = (string) => {
+    if (string.length > left) string = string.slice(0, Math.max(left, 0)) + '\u2026';
+    left -= string.length;
+    return string;
+  };
+  const list = (size, at, depth) => {
+    const out = [];
+    for (let index = 0; index < size; index++) {
+      if (index >= maxMembers || left <= 0) { out.push(`\u2026 ${size - index} more`); break; }
+      out.push(walk(at(index), depth + 1));
+    }
+    return out;
+  };
+  const walk = (value, depth) => {
+    left--;
+    if (value === THREW) return '[getter threw]';
+    switch (typeof value) {
+      case 'string': return cut(value);
+      case 'number': return isFinite(value) ? value : String(value);
+      case 'boolean': return value;
+      case 'undefined': return 'undefined';
+      case 'bigint': return value + 'n';
+      case 'symbol': return cut(value.toString());
+      case 'function': { const name = read(value, 'name'); return cut(`[Function${name && typeof name === 'string' ? ': ' + name : ''}]`); }
+    }
+    if (value === null) return null;
+    if (path.includes(value)) return '[Circular]';
+    if (left <= 0) return '\u2026';
+    path.push(value);
+    try {
+      const tag = Object.prototype.toString.call(value);
+      const kind = tag.slice(8, -1);
+      if (value === read(value, 'window')) return '[Window]';
+      if (kind !== 'Object' && typeof read(value, 'nodeType') === 'number' && typeof read(value, 'nodeName') === 'string') {
+        if (value.nodeType !== 1) return cut(value.nodeName);
+        const id = value.getAttribute('id');
+        const classes = (value.getAttribute('class') || '').trim();
+        return cut(`<${value.localName}${id ? '#' + id : ''}${classes ? '.' + classes.split(/\s+/).join('.') : ''}>`);
+      }
+      if (kind === 'Error' || kind === 'DOMException' || value instanceof Error) {
+        const message = text(read(value, 'message'));
+        const head = message ? `${text(read(value, 'name'))}: ${message}` : text(read(value, 'name'));
+        const stack = read(value, 'stack');
+        return cut(typeof stack !== 'string' || !stack ? head : stack.startsWith(head) ? stack : `${head}\n${stack}`);
+      }
+      if (/Event$/.test(kind) && typeof read(value, 'type') === 'string') return cut(`[${kind} ${value.type}]`);
+      if (kind === 'Date' || kind === 'RegExp') return cut(String(value));
+      if (ArrayBuffer.isView(value)) return cut(`${kind}(${value.length})`);
+      if (depth >= maxDepth) return Array.isArray(value) ? '[Array]' : '[Object]';
+      if (Array.isArray(value)) return list(value.length, (index) => read(value, index), depth);
+      if (kind === 'Map' || kind === 'Set') {
+        const items = [];
+        for (const item of value) if (items.push(item) > maxMembers) break;
+        return list(value.size, (index) => items[index], depth);
+      }
+      const keys = Object.keys(value);
+      const out = Object.create(null);
+      for (let index = 0; index < keys.length; index++) {
+        if (index >= maxMembers || left <= 0) { out['\u2026'] = `${keys.length - index} more`; break; }
+        out[cut(keys[index])] = walk(read(value, keys[index]), depth + 1);
+      }
+      return out;
+    } catch (error) {
+      return '[unreadable]';
+    } finally {
+      path.pop();
+    }
+  };
+  try { return JSON.stringify(walk(value, 0)); } catch (error) { return '"[unreadable]"'; }
+};
+
+// The JSON text of each argument of `call` (from index 2), one to a line
+// (JSON text has no raw line break), until they pass `eventChars`.
+export function describeArguments(call, maxDepth, maxMembers, maxChars, eventChars) {
+  const texts = [];
+  let total = 0;
+  for (let index = 2; index < call.length && total < eventChars; index++) {
+    const json = describe(call[index], maxDepth, maxMembers, maxChars);
+    total += json.length;
+    texts.push(json);
+  }
+  return texts.join('\n');
+}
