@@ -33,10 +33,14 @@ run_step native 900 cargo test
 # and the page stays at "Loading scripts..." every time (seen here,
 # December 2). Even unset, that page now and then never runs the tests and
 # the runner says "Failed to detect test as having been run" without a
-# result line: stop 20's CI lost its Chromium step so, and twice in a
-# session here on a loaded machine, each time passing when run again. Such
-# a step, and only such (a run with a "test result:" line, failed or not,
-# stands), runs once more, and says so.
+# result line. The cause, found December 2: the runner's server (tiny_http
+# 0.12) can leave a connection unserved when several open at once (its task
+# pool checks for an idle thread before the woken one has taken its task),
+# and Chrome opened one per JS snippet the page imports. With the web
+# layer's JS in one module (src/web/page.js) 8 of 8 probe loads ran, where
+# five snippets had hung about half of them, and both attempts of a CI run.
+# A step that still gets no result, and only such (a run with a "test
+# result:" line, failed or not, stands), runs once more, and says so.
 export WASM_BINDGEN_TEST_DRIVER_TIMEOUT=60
 run_web_step() {
   local name=$1
