@@ -1,11 +1,13 @@
 // rewind's JS entry: loads the wasm once, owns the page's single recorder
-// and its courier (the delivery loop for recorded chunks), and keeps every
+// and its courier (js/courier.js, the delivery loop for recorded chunks,
+// which needs no wasm), and keeps every
 // failure of rewind away from the page: a call never throws into the page
 // because of rewind, and if the wasm cannot load (a CSP without
 // 'wasm-unsafe-eval', a 404) every call becomes a quiet no-op, except
 // getSessionId(), which rejects with the reason.
-import { initSync, Courier, Recorder, guardApi } from '../pkg/rewind.js';
-import { decideSampling, hasUndelivered, SampledOutRecording } from './sampling.js';
+import { initSync, Recorder, guardApi } from '../pkg/rewind.js';
+import { Courier, hasUndelivered, PARKED_KEY_PREFIX } from './courier.js';
+import { decideSampling, SampledOutRecording } from './sampling.js';
 // start({ segment }) registers a plugin shell with Segment at once, and the
 // plugin itself follows as a chunk (segment-start.js says why both).
 import { startWithSegmentShell } from './segment-start.js';
@@ -118,11 +120,6 @@ function loadWasm() {
     (exports) => {
       wasmExports = exports;
       guards = guardApi();
-      // The courier first delivers what earlier page loads left in the
-      // outbox; that needs no start().
-      courier ??= new Courier();
-      courier.onDelivered(tellDelivered);
-      globalThis.removeEventListener?.('storage', watchParkedChunks);
     },
     (error) => {
       loadFailure = new Error(
@@ -161,23 +158,49 @@ function guarded(call, fallback) {
   }
 }
 
+/**
+ * The page's courier, created on first need: it opens the outbox and
+ * delivers what it holds, with or without a recording.
+ */
+function theCourier() {
+  if (!courier) {
+    courier = new Courier();
+    courier.onDelivered(tellDelivered);
+  }
+  return courier;
+}
+
 // Drain the outbox of earlier page loads once the page has settled, even if
-// this page never calls start(); the wasm is fetched for that only when
-// there is something to deliver, so a page whose session is outside
-// sampleRate downloads nothing. A chunk another tab parks while this one is
-// open (it closed with its delivery unfinished) loads it too: the courier
-// delivers it.
+// this page never calls start(). The courier is JS: delivering them loads
+// no wasm, and a page with nothing to deliver does not even open the
+// outbox. A chunk another tab parks while this one is open (it closed with
+// its delivery unfinished) is delivered from here too.
+let watchingParkedChunks = false;
 if (typeof window !== 'undefined') {
-  const drain = () => loadWasm().catch(() => {});
-  const drainLater = () => setTimeout(() => hasUndelivered().then((waiting) => waiting && drain()), 0);
+  const drainLater = () => setTimeout(() => hasUndelivered().then((waiting) => waiting && theCourier()), 0);
   if (document.readyState === 'complete') drainLater();
   else window.addEventListener('load', drainLater, { once: true });
   window.addEventListener('storage', watchParkedChunks);
+  watchingParkedChunks = true;
 }
 
-/** Until the wasm loads (its courier listens then), a chunk parked by another tab loads it. */
+/** A chunk another tab of the site parked as it closed: this tab delivers it. */
 function watchParkedChunks(event) {
-  if (event.newValue !== null && event.key?.startsWith('rewind:parked:')) loadWasm().catch(() => {});
+  // After an internal error rewind attaches nothing to the page.
+  if (guards?.isPoisoned()) {
+    unwatchParkedChunks();
+    return;
+  }
+  if (event.newValue === null || !event.key?.startsWith(PARKED_KEY_PREFIX)) return;
+  // A courier that exists imports it; a new one imports it as it opens.
+  if (courier) courier.importParked();
+  else theCourier();
+}
+
+function unwatchParkedChunks() {
+  if (!watchingParkedChunks) return;
+  watchingParkedChunks = false;
+  window.removeEventListener('storage', watchParkedChunks);
 }
 
 /**
@@ -227,7 +250,7 @@ export async function start(options) {
   const early = earlyCalls;
   // Invalid options throw a JsError naming the key: the caller's to catch;
   // the early calls then wait for a start() that succeeds.
-  recorder = guarded(() => new Recorder(options, courier, early), null);
+  recorder = guarded(() => new Recorder(options, theCourier(), early), null);
   if (recorder && sentry) sentryModule.attachToPage(sentry);
   earlyCalls = [];
   if (droppedEarlyLogs > 0) {
@@ -434,11 +457,10 @@ export function isRecording() {
  * false after `timeoutMs`.
  */
 export async function whenDelivered(timeoutMs = 30000) {
-  // Without the wasm this page stored nothing; what earlier ones left
-  // loads it.
-  if (!wasmLoading && !(await hasUndelivered())) return true;
-  if (!(await ready())) return false;
-  return courier.whenEmpty(timeoutMs);
+  // Without a courier this page stored nothing; what earlier ones left
+  // starts one.
+  if (!courier && !(await hasUndelivered())) return true;
+  return theCourier().whenEmpty(timeoutMs);
 }
 
 /**
@@ -447,10 +469,11 @@ export async function whenDelivered(timeoutMs = 30000) {
  * storage listener, and after an internal error).
  */
 export async function attachedCounts() {
-  // Before the module loads, only the listener for parked chunks.
-  if (!wasmLoading) return { listeners: typeof window === 'undefined' ? 0 : 1, observers: 0, timers: 0, hooks: 0 };
-  if (!(await ready()) && !guards) return { listeners: 0, observers: 0, timers: 0, hooks: 0 };
-  return guards.attachedCounts();
+  const none = { listeners: 0, observers: 0, timers: 0, hooks: 0 };
+  const counts = wasmLoading && ((await ready()) || guards) ? guards.attachedCounts() : none;
+  if (guards?.isPoisoned()) unwatchParkedChunks();
+  // The one listener for chunks other tabs park.
+  return { ...counts, listeners: counts.listeners + (watchingParkedChunks ? 1 : 0) };
 }
 
 /**

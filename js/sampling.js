@@ -151,68 +151,6 @@ export function decideSampling(options, now = Date.now(), earlyIdentify = null) 
   return deviceId === null ? null : { sampled: false, sessionId, deviceId, rate };
 }
 
-/**
- * Whether chunks earlier page loads left wait for delivery: a parked chunk
- * in localStorage or a record in the IndexedDB outbox (src/web/outbox.rs's
- * database). Resolves true when it cannot tell, so nothing is left behind.
- */
-export function hasUndelivered() {
-  try {
-    const local = storage('localStorage');
-    for (let index = 0; index < (local?.length ?? 0); index += 1) {
-      if (local.key(index)?.startsWith('rewind:parked:')) return Promise.resolve(true);
-    }
-    const factory = storage('indexedDB');
-    if (!factory) return Promise.resolve(false);
-    // Listing first opens nothing (WebKit keeps an empty database behind
-    // even after an aborted upgrade).
-    const listed =
-      typeof factory.databases === 'function'
-        ? factory.databases().then((databases) => databases.some((db) => db.name === 'rewind'), () => true)
-        : Promise.resolve(true);
-    return listed.then((exists) => exists && outboxHasRecords(factory));
-  } catch (error) {
-    return Promise.resolve(true);
-  }
-}
-
-/** Whether the outbox store holds a record; true when it cannot tell. */
-function outboxHasRecords(factory) {
-  try {
-    return new Promise((resolve) => {
-      const request = factory.open('rewind', 1);
-      // No database yet (a browser without databases()): nothing was ever
-      // stored. The aborted upgrade keeps the version at 0, so the wasm's
-      // own open still upgrades it into its schema.
-      request.onupgradeneeded = () => request.transaction.abort();
-      request.onerror = (event) => {
-        event.preventDefault?.();
-        resolve(request.error?.name !== 'AbortError');
-      };
-      request.onblocked = () => resolve(true);
-      request.onsuccess = () => {
-        const db = request.result;
-        try {
-          const count = db.transaction('outbox', 'readonly').objectStore('outbox').count();
-          count.onsuccess = () => {
-            db.close();
-            resolve(count.result > 0);
-          };
-          count.onerror = () => {
-            db.close();
-            resolve(true);
-          };
-        } catch (error) {
-          db.close();
-          resolve(true);
-        }
-      };
-    });
-  } catch (error) {
-    return Promise.resolve(true);
-  }
-}
-
 const USER_ID_MAX_CHARS = 256;
 const CUSTOM_TAG_MAX_CHARS = 100;
 

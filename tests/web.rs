@@ -63,6 +63,13 @@ impl Sink {
     }
 }
 
+/// A stand-in for the page's courier (js/courier.js, tested end to end in
+/// tests/e2e/wire.test.mjs): it takes sealed chunks and delivers nothing.
+fn courier() -> Courier {
+    eval("({ configure() {}, store() { return Promise.resolve(); }, sendBeforeUnload() { return false; } })")
+        .unchecked_into()
+}
+
 /// An options object for `Recorder::new` with these entries, in order.
 fn options_of(entries: &[(&str, JsValue)]) -> JsValue {
     let options = Object::new();
@@ -89,7 +96,7 @@ fn by_id<T: JsCast>(id: &str) -> T {
 /// task) may not finish even a small page; `flush()` finishes it, as it
 /// does for a page that flushes early.
 fn started(options: JsValue) -> Recorder {
-    let recorder = Recorder::new(options, &Courier::new(), JsValue::UNDEFINED).unwrap();
+    let recorder = Recorder::new(options, &courier(), JsValue::UNDEFINED).unwrap();
     let _ = recorder.flush();
     recorder
 }
@@ -153,7 +160,7 @@ fn element_with_id<'a>(snapshot: &'a Value, id: &str) -> &'a Value {
 
 /// The message of the error `Recorder::new` rejected `options` with.
 fn rejection_message(options: JsValue) -> String {
-    let error = match Recorder::new(options, &Courier::new(), JsValue::UNDEFINED) {
+    let error = match Recorder::new(options, &courier(), JsValue::UNDEFINED) {
         Ok(_) => panic!("these options must be rejected"),
         Err(error) => JsValue::from(error),
     };
@@ -338,7 +345,7 @@ fn a_throwing_emit_callback_does_not_stop_the_recorder() {
         });
     let emit: &JsValue = throwing.as_ref();
     let options = options_of(&[("emit", emit.clone())]);
-    let recorder = Recorder::new(options, &Courier::new(), JsValue::UNDEFINED)
+    let recorder = Recorder::new(options, &courier(), JsValue::UNDEFINED)
         .expect("the callback's error is not rewind's");
     recorder.take_full_snapshot().unwrap();
     // Finished now, whatever the machine's load (see `started`).
@@ -1111,9 +1118,8 @@ async fn capture_console_off_leaves_the_console_alone() {
 
 #[wasm_bindgen_test]
 async fn rewind_s_own_debug_logging_is_never_recorded() {
-    // debug: true makes the courier say what it does with each chunk
-    // (`[rewind] …` through DebugLog, outside any recording's turn); the
-    // test server refuses the POST, which rewind also reports.
+    // debug: true makes the recorder say what it does with each chunk
+    // (`[rewind] …` through DebugLog, as the courier does in JS).
     let recording = Recording::start(&[
         ("debug", true.into()),
         ("endpoint", "/rewind-console-test-ingest".into()),

@@ -1,6 +1,6 @@
 //! When a recording's replay begins and ends, and what the page's calls do
 //! to it: pure functions of the state and the clock (`now_ms`), which the
-//! web layer executes, as the courier executes `delivery::judge`.
+//! web layer executes.
 
 use std::fmt;
 

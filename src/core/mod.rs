@@ -7,7 +7,6 @@
 pub mod buffer;
 pub mod chunk;
 pub mod console;
-pub mod delivery;
 pub mod dom;
 pub mod event;
 pub mod incremental;

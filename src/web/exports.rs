@@ -69,7 +69,7 @@ impl Recorder {
                 window,
                 &document,
                 options,
-                courier.state(),
+                courier.clone(),
                 early_calls,
                 signals_for(weak.clone()),
             ))
@@ -228,7 +228,7 @@ impl Recorder {
         let last = with_recording(&self.recording, Recording::stop).flatten();
         super::promise_of(async move {
             if let Some((courier, record)) = last {
-                courier.clone().store(record).await;
+                courier.store_record(record).await;
             }
             JsValue::UNDEFINED
         })

@@ -49,10 +49,6 @@ extern "C" {
     #[wasm_bindgen(js_name = stopTimer)]
     fn stop_timer(id: f64, repeat: bool);
 
-    /// A promise resolved after `ms` (a signed 32-bit delay, as
-    /// `setTimeout` reads it).
-    fn sleep(ms: i32) -> js_sys::Promise;
-
     #[wasm_bindgen(js_name = addCleanup)]
     pub fn add_cleanup(cleanup: &js_sys::Function);
 
@@ -65,13 +61,6 @@ extern "C" {
     /// `{ listeners, observers, timers, hooks }` rewind has attached now.
     #[wasm_bindgen(js_name = attachedCounts)]
     pub fn attached_counts() -> JsValue;
-}
-
-/// Waits `ms` milliseconds: the courier's pauses, awaited to the end (a
-/// plain promise, where gloo-timers' future cost a kilobyte of wasm).
-pub async fn pause(ms: u32) {
-    // (`as i32` as gloo-timers passed it to setTimeout.)
-    let _ = wasm_bindgen_futures::JsFuture::from(sleep(ms as i32)).await;
 }
 
 /// A guarded timer that is cleared when dropped.

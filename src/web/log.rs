@@ -19,10 +19,6 @@ impl DebugLog {
         }
     }
 
-    pub fn set_enabled(&self, enabled: bool) {
-        self.enabled.set(enabled);
-    }
-
     // Messages come as `format_args!`, formatted only when the log is on
     // (and with one `format!` here, not one more at every caller).
     pub fn info(&self, message: fmt::Arguments<'_>) {

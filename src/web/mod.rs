@@ -17,14 +17,12 @@ mod listener;
 mod log;
 mod observe;
 mod options;
-mod outbox;
 mod output;
 mod recorder;
 mod signal;
 mod snapshot;
 mod start;
 mod storage;
-mod transport;
 
 pub use courier::Courier;
 pub use exports::Recorder;

@@ -14,9 +14,8 @@ use crate::core::lifecycle::Checkouts;
 use crate::core::replay_id::ReplayId;
 
 use super::clock;
-use super::courier::CourierState;
+use super::courier::{Courier, OutboxRecord};
 use super::log::DebugLog;
-use super::outbox::OutboxRecord;
 use super::storage::TabStorage;
 
 /// Where sealed chunks go: the endpoint and the page's courier.
@@ -24,16 +23,16 @@ pub struct Wire {
     pub chunker: Chunker,
     pub endpoint: String,
     pub api_key: Option<String>,
-    pub courier: Rc<CourierState>,
+    pub courier: Courier,
 }
 
 /// A sealed chunk's record, with the courier that is to store it.
-pub type Sealed = (Rc<CourierState>, OutboxRecord);
+pub type Sealed = (Courier, OutboxRecord);
 
 /// Stores records in the outbox one after the other, in their order.
 pub async fn store_in_order(records: Vec<Sealed>) {
     for (courier, record) in records {
-        courier.store(record).await;
+        courier.store_record(record).await;
     }
 }
 
@@ -421,10 +420,10 @@ impl Output {
         // copy is what must outlive the tab, and a closing tab's pagehide
         // work can be cut short (seen in Firefox).
         if before_unload {
-            courier.send_before_unload(record.clone());
+            courier.send_record_before_unload(&record);
         }
         self.storage.save_next_seq(&replay_id, next_seq);
-        wasm_bindgen_futures::spawn_local(courier.store(record));
+        wasm_bindgen_futures::spawn_local(courier.store_record(record));
     }
 
     fn outbox_record(&self, sealed: SealedChunk) -> Option<OutboxRecord> {

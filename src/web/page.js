@@ -83,7 +83,6 @@ export function stopTimer(id, repeat) {
 
 // A promise resolved after ms milliseconds (a plain timer, as the courier's waits
 // always were: nothing runs in it that could throw).
-export function sleep(ms) { return new Promise((resolve) => setTimeout(resolve, ms)); }
 
 export function addCleanup(cleanup) { state.cleanups.add(cleanup); }
 
@@ -469,39 +468,6 @@ export function installHooks(win, notify, absolutizeCss, first) {
       return meet(document, false, walk && walk.document === document ? [...walk.pending] : []);
     },
   };
-}
-
-// ---- src/web/outbox.rs ----
-export function idbRequestDone(request) {
-  return new Promise((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-}
-// A write counts as stored only once its transaction has committed: the
-// request's success event fires before the commit, and a tab closed between
-// the two loses the write. The closing tab's parked copy in localStorage is
-// removed only after this resolves, so a chunk is always in one or the other.
-export function idbWriteCommitted(request) {
-  return new Promise((resolve, reject) => {
-    const transaction = request.transaction;
-    transaction.oncomplete = () => resolve();
-    transaction.onabort = () => reject(transaction.error || request.error || new Error('the outbox transaction was aborted'));
-  });
-}
-export function idbOpen(factory, name, version, storeName) {
-  return new Promise((resolve, reject) => {
-    const request = factory.open(name, version);
-    request.onupgradeneeded = () => {
-      const db = request.result;
-      if (!db.objectStoreNames.contains(storeName)) {
-        db.createObjectStore(storeName, { keyPath: ['replayId', 'seq'] });
-      }
-    };
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-    request.onblocked = () => reject(new Error('the outbox database is blocked by another tab'));
-  });
 }
 
 // ---- src/web/observe/console.rs ----

@@ -4,7 +4,6 @@
 //! concerns. It owns a context (page, DOM, ids, options), an output sink
 //! (chunks and `emit`), the observers and the snapshot job under way.
 
-use std::rc::Rc;
 
 use wasm_bindgen::JsValue;
 use web_sys::{Document, VisibilityState, Window};
@@ -20,7 +19,7 @@ use crate::core::snapshot::MAX_TREE_DEPTH;
 
 use super::clock;
 use super::context::Context;
-use super::courier::CourierState;
+use super::courier::Courier;
 use super::dom::{LiveDom, WeakMapIds};
 use super::error::WebError;
 use super::guard::Timer;
@@ -69,7 +68,7 @@ impl Recording {
         window: Window,
         document: &Document,
         options: StartOptions,
-        courier: Rc<CourierState>,
+        courier: Courier,
         early_calls: Vec<EarlyCall>,
         signals: Signals,
     ) -> Self {

@@ -15,7 +15,7 @@ use crate::core::sampling::is_session_sampled;
 use crate::core::session::Session;
 
 use super::clock;
-use super::courier::CourierState;
+use super::courier::Courier;
 use super::log::DebugLog;
 use super::options::StartOptions;
 use super::output::{Output, Wire};
@@ -42,7 +42,7 @@ impl Start {
     pub fn prepare(
         window: &Window,
         options: StartOptions,
-        courier: Rc<CourierState>,
+        courier: Courier,
         early_calls: Vec<EarlyCall>,
     ) -> Start {
         let StartOptions {
@@ -74,7 +74,7 @@ impl Start {
             now,
         );
         storage.save_session(&session);
-        courier.configure(
+        courier.apply_settings(
             options.outbox_limits,
             options.request_timeout_ms,
             options.debug,

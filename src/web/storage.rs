@@ -2,20 +2,17 @@
 //! shared by the site's tabs), the generated session and each replay's next
 //! seq (sessionStorage, so a reload in the same tab continues the replay).
 //! Storage can be missing or throw (sandboxed frames, blocked cookies); then
-//! the values live only as long as the page.
+//! the values live only as long as the page. (Chunks parked on pagehide
+//! are the courier's, js/courier.js.)
 
 use web_sys::{Storage, Window};
 
-use crate::core::outbox::{ParkedChunk, MAX_PARKED_BODY_BYTES};
 use crate::core::replay_id::DeviceId;
 use crate::core::session::Session;
-
-use super::outbox::OutboxRecord;
 
 const DEVICE_KEY: &str = "rewind:device";
 const SESSION_KEY: &str = "rewind:session";
 const SEQ_KEY_PREFIX: &str = "rewind:seq:";
-const PARKED_KEY_PREFIX: &str = "rewind:parked:";
 
 #[derive(Clone)]
 pub struct TabStorage {
@@ -85,102 +82,6 @@ impl TabStorage {
                 &next_seq.to_string(),
             );
         }
-    }
-}
-
-/// Chunks parked in localStorage on pagehide (see [`ParkedChunk`]).
-pub struct ParkingLot {
-    local: Option<Storage>,
-}
-
-impl Default for ParkingLot {
-    fn default() -> Self {
-        ParkingLot::new()
-    }
-}
-
-impl ParkingLot {
-    pub fn new() -> Self {
-        ParkingLot {
-            local: web_sys::window().and_then(|window| window.local_storage().ok().flatten()),
-        }
-    }
-
-    /// Whether a localStorage key is a parked chunk's.
-    pub fn is_parked_key(key: &str) -> bool {
-        key.starts_with(PARKED_KEY_PREFIX)
-    }
-
-    fn key(replay_id: &str, seq: u64) -> String {
-        format!("{PARKED_KEY_PREFIX}{replay_id}#{seq}")
-    }
-
-    /// Parks `record` synchronously; false when it is too large or
-    /// localStorage is full or missing.
-    pub fn park(&self, record: &OutboxRecord) -> bool {
-        let Some(storage) = &self.local else {
-            return false;
-        };
-        if record.body.len() > MAX_PARKED_BODY_BYTES {
-            return false;
-        }
-        let parked = ParkedChunk {
-            replay_id: record.replay_id.clone(),
-            seq: record.seq,
-            endpoint: record.endpoint.clone(),
-            api_key: record.api_key.clone(),
-            created_at: record.created_at_ms,
-            body: record.body.clone(),
-        };
-        storage
-            .set_item(&Self::key(&record.replay_id, record.seq), &parked.to_text())
-            .is_ok()
-    }
-
-    /// Forgets a parked chunk once the outbox holds it or it was delivered.
-    pub fn unpark(&self, replay_id: &str, seq: u64) {
-        if let Some(storage) = &self.local {
-            let _ = storage.remove_item(&Self::key(replay_id, seq));
-        }
-    }
-
-    /// Every parked chunk; unreadable entries are removed.
-    pub fn parked(&self) -> Vec<OutboxRecord> {
-        let Some(storage) = &self.local else {
-            return Vec::new();
-        };
-        let length = storage.length().unwrap_or(0);
-        let mut keys: Vec<String> = Vec::new();
-        for index in 0..length {
-            if let Some(key) = storage.key(index).ok().flatten() {
-                if Self::is_parked_key(&key) {
-                    keys.push(key);
-                }
-            }
-        }
-        let mut records = Vec::new();
-        for key in keys {
-            let record = storage
-                .get_item(&key)
-                .ok()
-                .flatten()
-                .and_then(|text| ParkedChunk::from_text(&text))
-                .map(|parked| OutboxRecord {
-                    body: parked.body,
-                    replay_id: parked.replay_id,
-                    seq: parked.seq,
-                    endpoint: parked.endpoint,
-                    api_key: parked.api_key,
-                    created_at_ms: parked.created_at,
-                });
-            match record {
-                Some(record) => records.push(record),
-                None => {
-                    let _ = storage.remove_item(&key);
-                }
-            }
-        }
-        records
     }
 }
 

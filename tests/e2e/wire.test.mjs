@@ -284,6 +284,10 @@ for (const browserName of BROWSERS) {
       );
       assert.ok(ingest.requests.length > recovered);
       assertGapless(ingest.chunksOf(replayId));
+      // The courier is JS: delivering what earlier loads left costs the
+      // page no wasm download or compile.
+      const wasmFetched = await next.evaluate(() => performance.getEntriesByType('resource').some((entry) => entry.name.includes('.wasm')));
+      assert.equal(wasmFetched, false, 'the next page load fetched the wasm only to deliver');
     });
 
     // The cause of a fresh-clone failure of the test above: the outbox counted
