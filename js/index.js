@@ -454,9 +454,12 @@ export function isRecording() {
 
 /**
  * Resolves with true once every stored chunk has been delivered, or with
- * false after `timeoutMs`.
+ * false after `timeoutMs` (at once when the wasm could not load).
  */
 export async function whenDelivered(timeoutMs = 30000) {
+  // As the snippet's stub answers when rewind cannot load (js/api.js's
+  // UNLOADED), though the courier, which needs no wasm, still delivers.
+  if (loadFailure) return false;
   // Without a courier this page stored nothing; what earlier ones left
   // starts one.
   if (!courier && !(await hasUndelivered())) return true;

@@ -35,6 +35,10 @@ node_modules/.bin/wasm-opt -Oz --converge $strip_names --strip-producers \
   --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue \
   pkg/rewind_bg.wasm -o pkg/rewind_bg.wasm
 
+if [ "${REWIND_PROFILING:-0}" != 1 ]; then
+  step "short import and export names -> pkg/rewind_bg.wasm, pkg/rewind.js"
+  node scripts/minify-interface.mjs pkg/rewind_bg.wasm pkg/rewind.js
+fi
 step "npm package entry -> pkg/"
 node scripts/package-npm.mjs
 

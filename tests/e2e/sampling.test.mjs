@@ -3,11 +3,13 @@
 // tests/golden/sampling.json (tests/sampling_vectors.rs checks the core
 // against the same file), the same session rules, and in real browsers a
 // session outside sampleRate that downloads and compiles nothing, while a
-// session inside it, a switch into one, and an outbox left by an earlier
-// load still get the wasm.
+// session inside it and a switch into one still get the wasm; what an
+// earlier load or another tab left to deliver goes out without it (the
+// courier is JS).
 import { describe, test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 
 import { unitHash, isSessionSampled, decideSampling } from '../../js/sampling.js';
 import { startIngestServer } from '../support/ingest-server.mjs';
@@ -246,23 +248,31 @@ for (const browserName of BROWSERS) {
       }
     });
 
-    test('a chunk another tab parks loads the wasm of a tab outside the rate, to deliver it', async () => {
-      const { page, context } = await freshProfile();
-      const url = `${site.origin}/tests/fixtures/wire.html`;
-      await page.goto(url);
-      await page.evaluate(async (sessionId) => {
-        await Rewind.start({ sampleRate: 0.5, sessionId });
-      }, outsideHalf);
-      await sleep(300);
-      assert.equal((await page.evaluate(wasmState)).wasmFetched, false);
-      // What a closing tab leaves when its delivery did not finish (the
-      // courier drops a record it cannot read; the trigger is the point).
-      const other = await context.newPage();
-      await other.goto(url);
-      await other.evaluate(() => localStorage.setItem('rewind:parked:d/s#0', '{}'));
-      const deadline = Date.now() + 10000;
-      while (!(await page.evaluate(wasmState)).wasmFetched && Date.now() < deadline) await sleep(100);
-      assert.equal((await page.evaluate(wasmState)).wasmFetched, true, 'the parked chunk loaded the wasm');
+    test('a tab outside the rate delivers a chunk another tab parks, without loading the wasm', async () => {
+      const ingest = await startIngestServer();
+      try {
+        const { page, context } = await freshProfile();
+        const url = `${site.origin}/tests/fixtures/wire.html`;
+        await page.goto(url);
+        await page.evaluate(async (sessionId) => {
+          await Rewind.start({ sampleRate: 0.5, sessionId });
+        }, outsideHalf);
+        await sleep(300);
+        assert.equal((await page.evaluate(wasmState)).wasmFetched, false);
+        // What a closing tab leaves when its delivery did not finish: its
+        // last chunk parked in localStorage (js/courier.js's format).
+        const chunk = { replayId: 'parked-device/s1', seq: 0, events: [{ type: 5, data: { tag: 'log', payload: { message: 'parked by another tab' } }, timestamp: Date.now() }] };
+        const parked = ['rewind-parked-1', chunk.replayId, 0, ingest.endpoint, '', Date.now(), gzipSync(JSON.stringify(chunk)).toString('base64')].join('\n');
+        const other = await context.newPage();
+        await other.goto(url);
+        await other.evaluate((text) => localStorage.setItem('rewind:parked:parked-device/s1#0', text), parked);
+        await ingest.waitFor(() => ingest.chunksOf(chunk.replayId).length === 1, 15000, 'the parked chunk, delivered by the tab outside the rate');
+        assert.equal((await page.evaluate(wasmState)).wasmFetched, false, 'the courier is JS: delivering loads no wasm');
+        const left = await page.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith('rewind:parked:')));
+        assert.deepEqual(left, [], 'the parked copy is removed once delivered');
+      } finally {
+        await ingest.close();
+      }
     });
 
     test('a page outside the rate still delivers what an earlier load left in the outbox', async () => {
@@ -300,7 +310,7 @@ for (const browserName of BROWSERS) {
           "the earlier load's chunk",
         );
         assert.equal(await page.evaluate(() => Rewind.getReplayId()), null);
-        assert.equal((await page.evaluate(wasmState)).wasmFetched, true, 'the outbox needed the wasm');
+        assert.equal((await page.evaluate(wasmState)).wasmFetched, false, 'the courier is JS: delivering loads no wasm');
       } finally {
         await ingest.close();
       }
