@@ -416,9 +416,10 @@ impl Output {
         let Some(record) = self.outbox_record(sealed) else {
             return;
         };
-        // A closing tab parks before anything else it writes: the parked
-        // copy is what must outlive the tab, and a closing tab's pagehide
-        // work can be cut short (seen in Firefox).
+        // A closing tab hands the chunk to the courier before anything else
+        // it writes: its keepalive request and parked copy are what must
+        // outlive the tab, and a closing tab's pagehide work can be cut
+        // short (seen in Firefox).
         if before_unload {
             courier.send_record_before_unload(&record);
         }
