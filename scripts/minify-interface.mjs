@@ -10,6 +10,8 @@
 // node scripts/minify-interface.mjs [pkg/rewind_bg.wasm pkg/rewind.js]
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 
+import { leb as readLeb } from './wasm-sizes.mjs';
+
 const [wasmPath = 'pkg/rewind_bg.wasm', gluePath = 'pkg/rewind.js'] = process.argv.slice(2);
 // The glue's own module; the snippets' imports are named by their JS
 // modules' exports and keep their names.
@@ -17,18 +19,7 @@ const GLUE_MODULE = './rewind_bg.js';
 // index.js reads `memory` from the exports (memoryUsage()).
 const KEPT_EXPORTS = new Set(['memory']);
 
-/** LEB128 (unsigned) at `offset`: [value, next offset]. */
-function readLeb(bytes, offset) {
-  let value = 0;
-  let shift = 0;
-  for (;;) {
-    const byte = bytes[offset++];
-    value += (byte & 0x7f) * 2 ** shift;
-    shift += 7;
-    if (byte < 0x80) return [value, offset];
-  }
-}
-
+/** `value` as unsigned LEB128 bytes. */
 function leb(value) {
   const out = [];
   do {

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** LEB128 (unsigned) at `offset`: [value, next offset]. */
-function leb(bytes, offset) {
+export function leb(bytes, offset) {
   let value = 0;
   let shift = 0;
   for (;;) {
