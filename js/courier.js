@@ -583,6 +583,8 @@ export class Courier {
   /**
    * Stores a sealed chunk (the wasm calls it) and makes sure the loop
    * delivers it; resolves once the chunk is in the outbox. Never rejects.
+   * Its write starts now: the wasm hands over several chunks without
+   * waiting, and IndexedDB runs the writes in the order they started.
    */
   async store(replayId, seq, endpoint, apiKey, body, createdAt) {
     const record = chunkRecord(replayId, seq, endpoint, apiKey, body, createdAt);

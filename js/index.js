@@ -7,7 +7,7 @@
 // getSessionId(), which rejects with the reason.
 import { initSync, Recorder, guardApi } from '../pkg/rewind.js';
 import { Courier, hasUndelivered, PARKED_KEY_PREFIX } from './courier.js';
-import { decideSampling, SampledOutRecording } from './sampling.js';
+import { decideSampling, SampledOutRecording, TabStorage } from './sampling.js';
 // start({ segment }) registers a plugin shell with Segment at once, and the
 // plugin itself follows as a chunk (segment-start.js says why both).
 import { startWithSegmentShell } from './segment-start.js';
@@ -250,7 +250,7 @@ export async function start(options) {
   const early = earlyCalls;
   // Invalid options throw a JsError naming the key: the caller's to catch;
   // the early calls then wait for a start() that succeeds.
-  recorder = guarded(() => new Recorder(options, theCourier(), early), null);
+  recorder = guarded(() => new Recorder(options, theCourier(), new TabStorage(), early), null);
   if (recorder && sentry) sentryModule.attachToPage(sentry);
   earlyCalls = [];
   if (droppedEarlyLogs > 0) {

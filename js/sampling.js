@@ -2,9 +2,11 @@
 // session outside sampleRate (or errorSampleRate in buffer mode) costs the
 // page no download and no compile. It must give the core's answer for the
 // same session: the hash is src/core/sampling.rs's, the session rules are
-// src/core/session.rs's and lifecycle::session_at_start's, the storage keys
-// and formats src/web/storage.rs's. tests/golden/sampling.json holds
-// answers of the core that both sides are tested against.
+// src/core/session.rs's and lifecycle::session_at_start's; the storage keys
+// are TabStorage's, below, through which the wasm reads the same storage
+// (the stored session's format is src/core/session.rs's). The file
+// tests/golden/sampling.json holds answers of the core that both sides are
+// tested against.
 //
 // Whenever the options or the tab's storage leave any doubt (an option the
 // wasm would reject, storage that cannot be written), the answer is
@@ -12,6 +14,7 @@
 
 const SESSION_KEY = 'rewind:session';
 const DEVICE_KEY = 'rewind:device';
+const SEQ_KEY_PREFIX = 'rewind:seq:';
 const MAX_ID_LENGTH = 128;
 const ID_PATTERN = /^[A-Za-z0-9_\-.|@:=]+$/;
 const MAX_SAFE_INTEGER = 2 ** 53 - 1;
@@ -79,6 +82,45 @@ function storage(name) {
 }
 
 /**
+ * A random version-4 UUID from the browser's CSPRNG (`getRandomValues`
+ * works on insecure origins too, unlike `randomUUID`), or from Math.random
+ * where even that is missing.
+ */
+function randomDeviceId() {
+  let bytes = new Uint8Array(16);
+  try {
+    crypto.getRandomValues(bytes);
+  } catch (error) {
+    bytes = bytes.map(() => Math.random() * 256);
+  }
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * The stored device id, or a new random one stored for next time. Throws
+ * when storage refuses the read or the write (`strict`), else the id then
+ * lives only as long as the page.
+ */
+function storedDeviceId(local, strict) {
+  try {
+    const stored = parseId(local?.getItem(DEVICE_KEY));
+    if (stored !== null) return stored;
+  } catch (error) {
+    if (strict) throw error;
+  }
+  const id = randomDeviceId();
+  try {
+    local?.setItem(DEVICE_KEY, id);
+  } catch (error) {
+    if (strict) throw error;
+  }
+  return id;
+}
+
+/**
  * The device the wasm would record under: the option, the stored one, or a
  * new random one stored for it to find. null when storage cannot keep it.
  */
@@ -88,19 +130,70 @@ function deviceOf(options, earlyIdentify) {
     if (user !== null) return user;
   }
   if (options.deviceId !== undefined) return parseId(options.deviceId);
-  const local = storage('localStorage');
   try {
-    const stored = parseId(local?.getItem(DEVICE_KEY));
-    if (stored !== null) return stored;
-    const bytes = crypto.getRandomValues(new Uint8Array(16));
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
-    const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-    local?.setItem(DEVICE_KEY, id);
-    return id;
+    return storedDeviceId(storage('localStorage'), true);
   } catch (error) {
     return null;
+  }
+}
+
+/**
+ * What a tab remembers between page loads, for the wasm's recording
+ * (src/web/storage.rs): the device id (localStorage, shared by the site's
+ * tabs), the generated session and each replay's next seq (sessionStorage,
+ * so a reload in the same tab continues the replay). Storage can be
+ * missing or throw (sandboxed frames, blocked cookies); then the values
+ * live only as long as the page. Its methods never throw.
+ */
+export class TabStorage {
+  constructor() {
+    this.local = storage('localStorage');
+    this.tab = storage('sessionStorage');
+  }
+
+  /** The stored device id, or a new random one (stored for next time). */
+  deviceId() {
+    return storedDeviceId(this.local, false);
+  }
+
+  /** The stored generated session's text, as saveSession() wrote it. */
+  session() {
+    try {
+      return this.tab?.getItem(SESSION_KEY) ?? undefined;
+    } catch (error) {
+      return undefined;
+    }
+  }
+
+  saveSession(text) {
+    try {
+      this.tab?.setItem(SESSION_KEY, text);
+    } catch (error) {
+      // A full or blocked storage only costs the session's persistence.
+    }
+  }
+
+  /** The seq the next chunk of `replayId` takes (0 for a new replay). */
+  nextSeq(replayId) {
+    try {
+      const text = this.tab?.getItem(SEQ_KEY_PREFIX + replayId);
+      // What Rust's u64 parse accepts, as the wasm read it before.
+      return typeof text === 'string' && /^\+?[0-9]+$/.test(text) ? Number(text) : 0;
+    } catch (error) {
+      return 0;
+    }
+  }
+
+  /**
+   * Remembers the next seq of `replayId`; written when a chunk is sealed,
+   * synchronously, so a reload right after never reuses a seq.
+   */
+  saveNextSeq(replayId, seq) {
+    try {
+      this.tab?.setItem(SEQ_KEY_PREFIX + replayId, String(seq));
+    } catch (error) {
+      // As in saveSession().
+    }
   }
 }
 

@@ -12,7 +12,7 @@ pub mod core;
 mod web;
 
 #[cfg(target_arch = "wasm32")]
-pub use web::{Courier, Recorder};
+pub use web::{Courier, Recorder, TabStorage};
 
 /// Talc instead of Rust's default wasm allocator (dlmalloc): 1.6 KB gzip
 /// less of the shipped wasm on December 2 (and faster, by its authors'

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Object, Reflect};
-use rewind::{Courier, Recorder};
+use rewind::{Courier, Recorder, TabStorage};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -70,6 +70,22 @@ fn courier() -> Courier {
         .unchecked_into()
 }
 
+#[wasm_bindgen(module = "/js/sampling.js")]
+extern "C" {
+    /// The JS entry's own tab storage class, over this page's real
+    /// localStorage and sessionStorage.
+    #[wasm_bindgen(js_name = TabStorage)]
+    type PageTabStorage;
+
+    #[wasm_bindgen(constructor, js_class = "TabStorage")]
+    fn new() -> PageTabStorage;
+}
+
+/// The tab storage the JS entry hands each recording (js/sampling.js).
+fn tab_storage() -> TabStorage {
+    PageTabStorage::new().unchecked_into()
+}
+
 /// An options object for `Recorder::new` with these entries, in order.
 fn options_of(entries: &[(&str, JsValue)]) -> JsValue {
     let options = Object::new();
@@ -96,7 +112,7 @@ fn by_id<T: JsCast>(id: &str) -> T {
 /// task) may not finish even a small page; `flush()` finishes it, as it
 /// does for a page that flushes early.
 fn started(options: JsValue) -> Recorder {
-    let recorder = Recorder::new(options, &courier(), JsValue::UNDEFINED).unwrap();
+    let recorder = Recorder::new(options, &courier(), &tab_storage(), JsValue::UNDEFINED).unwrap();
     let _ = recorder.flush();
     recorder
 }
@@ -160,7 +176,7 @@ fn element_with_id<'a>(snapshot: &'a Value, id: &str) -> &'a Value {
 
 /// The message of the error `Recorder::new` rejected `options` with.
 fn rejection_message(options: JsValue) -> String {
-    let error = match Recorder::new(options, &courier(), JsValue::UNDEFINED) {
+    let error = match Recorder::new(options, &courier(), &tab_storage(), JsValue::UNDEFINED) {
         Ok(_) => panic!("these options must be rejected"),
         Err(error) => JsValue::from(error),
     };
@@ -345,7 +361,7 @@ fn a_throwing_emit_callback_does_not_stop_the_recorder() {
         });
     let emit: &JsValue = throwing.as_ref();
     let options = options_of(&[("emit", emit.clone())]);
-    let recorder = Recorder::new(options, &courier(), JsValue::UNDEFINED)
+    let recorder = Recorder::new(options, &courier(), &tab_storage(), JsValue::UNDEFINED)
         .expect("the callback's error is not rewind's");
     recorder.take_full_snapshot().unwrap();
     // Finished now, whatever the machine's load (see `started`).

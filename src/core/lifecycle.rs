@@ -370,7 +370,10 @@ mod tests {
         let current = replay("anon-1", "1700000000000");
         assert_eq!(switched_replay(&current, None, None), None);
         let same_session = SessionId::parse("1700000000000").ok();
-        assert_eq!(switched_replay(&current, same_session, Some(device("anon-1"))), None);
+        assert_eq!(
+            switched_replay(&current, same_session, Some(device("anon-1"))),
+            None
+        );
     }
 
     #[test]
@@ -394,7 +397,10 @@ mod tests {
         assert!(check_custom_tag("segment").is_ok());
         assert!(check_custom_tag(&"é".repeat(MAX_CUSTOM_TAG_CHARS)).is_ok());
         let empty = check_custom_tag("").unwrap_err();
-        assert!(empty.to_string().contains("1 to 100 characters, got 0"), "{empty}");
+        assert!(
+            empty.to_string().contains("1 to 100 characters, got 0"),
+            "{empty}"
+        );
         let long = check_custom_tag(&"x".repeat(101)).unwrap_err();
         assert_eq!(long.chars, 101);
     }

@@ -18,7 +18,8 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn configure(this: &Courier, max_bytes: f64, max_age_ms: f64, timeout_ms: f64, debug: bool);
 
-    /// Resolves once the chunk is in the outbox.
+    /// Resolves once the chunk is in the outbox. The courier stores chunks
+    /// in the order of these calls, so none needs to wait for the last.
     #[wasm_bindgen(method)]
     fn store(
         this: &Courier,
@@ -65,18 +66,18 @@ impl Courier {
         );
     }
 
-    /// Stores `record` in the outbox; the courier delivers it.
-    pub async fn store_record(self, record: OutboxRecord) {
-        let stored = self.store(
+    /// Stores `record` in the outbox, after the records handed over before
+    /// it; the courier delivers it. The promise resolves once it is stored
+    /// and never rejects.
+    pub fn store_record(&self, record: &OutboxRecord) -> js_sys::Promise {
+        self.store(
             &record.replay_id,
             record.seq as f64,
             &record.endpoint,
             record.api_key.as_deref(),
             &record.body,
             record.created_at_ms,
-        );
-        // The courier's store() never rejects; an error here is no data loss.
-        let _ = wasm_bindgen_futures::JsFuture::from(stored).await;
+        )
     }
 
     /// On pagehide: parks the chunk and sends it with keepalive when that

@@ -18,6 +18,7 @@ use super::options::read_start_options;
 use super::output::store_in_order;
 use super::recorder::Recording;
 use super::signal::Signals;
+use super::storage::TabStorage;
 
 /// The guard's own functions (`poison`, `isPoisoned`, `poisonReason`,
 /// `attachedCounts`), for the JS entry to call without entering wasm, which
@@ -38,7 +39,8 @@ pub struct Recorder {
 impl Recorder {
     /// Validates `options` and starts recording: a Meta event and a full
     /// snapshot now, or once the DOM is parsed if the page is still loading.
-    /// Sealed chunks go to `courier`, the page's delivery loop.
+    /// Sealed chunks go to `courier`, the page's delivery loop; the ids and
+    /// seqs a tab keeps between page loads are in `tab_storage`.
     /// `early_calls` lists the `identify` and `log` calls the page made
     /// before `start()`, in order: `[["identify", userId, traits] |
     /// ["log", message, data], ...]`.
@@ -50,6 +52,7 @@ impl Recorder {
     pub fn new(
         options: JsValue,
         courier: &Courier,
+        tab_storage: &TabStorage,
         early_calls: JsValue,
     ) -> Result<Recorder, JsError> {
         // Rust's panic message in the console, where panics have one: the
@@ -70,6 +73,7 @@ impl Recorder {
                 &document,
                 options,
                 courier.clone(),
+                tab_storage.clone(),
                 early_calls,
                 signals_for(weak.clone()),
             ))
@@ -164,10 +168,7 @@ impl Recorder {
     /// kept is sent, and recording goes on in normal mode.
     pub fn flush(&self) -> js_sys::Promise {
         let sealed = with_recording(&self.recording, Recording::flush).unwrap_or_default();
-        super::promise_of(async move {
-            store_in_order(sealed).await;
-            JsValue::UNDEFINED
-        })
+        store_in_order(&sealed)
     }
 
     /// `<deviceId>/<sessionId>`, or undefined when this session is outside
@@ -226,12 +227,7 @@ impl Recorder {
     /// goes on delivering it.
     pub fn stop(&mut self) -> js_sys::Promise {
         let last = with_recording(&self.recording, Recording::stop).flatten();
-        super::promise_of(async move {
-            if let Some((courier, record)) = last {
-                courier.store_record(record).await;
-            }
-            JsValue::UNDEFINED
-        })
+        store_in_order(last.as_slice())
     }
 }
 

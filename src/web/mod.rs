@@ -26,20 +26,4 @@ mod storage;
 
 pub use courier::Courier;
 pub use exports::Recorder;
-
-use std::future::Future;
-use std::pin::Pin;
-
-/// A promise of what `future` resolves to. Every export that returns a
-/// promise goes through one `future_to_promise` instance here: each future
-/// type passed to it directly is another copy of its task code in the wasm.
-fn promise_of(future: impl Future<Output = wasm_bindgen::JsValue> + 'static) -> js_sys::Promise {
-    promise_of_boxed(Box::pin(future))
-}
-
-#[inline(never)]
-fn promise_of_boxed(
-    future: Pin<Box<dyn Future<Output = wasm_bindgen::JsValue>>>,
-) -> js_sys::Promise {
-    wasm_bindgen_futures::future_to_promise(async move { Ok(future.await) })
-}
+pub use storage::TabStorage;

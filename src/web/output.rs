@@ -29,11 +29,15 @@ pub struct Wire {
 /// A sealed chunk's record, with the courier that is to store it.
 pub type Sealed = (Courier, OutboxRecord);
 
-/// Stores records in the outbox one after the other, in their order.
-pub async fn store_in_order(records: Vec<Sealed>) {
-    for (courier, record) in records {
-        courier.store_record(record).await;
-    }
+/// Hands records to the outbox in their order, each write starting now
+/// (js/courier.js keeps that order); the promise resolves once all are
+/// stored.
+pub fn store_in_order(records: &[Sealed]) -> js_sys::Promise {
+    let stored: js_sys::Array = records
+        .iter()
+        .map(|(courier, record)| courier.store_record(record))
+        .collect();
+    js_sys::Promise::all(&stored)
 }
 
 /// Buffer mode's state: what is kept, and its limits.
@@ -424,7 +428,7 @@ impl Output {
             courier.send_record_before_unload(&record);
         }
         self.storage.save_next_seq(&replay_id, next_seq);
-        wasm_bindgen_futures::spawn_local(courier.store_record(record));
+        let _stored = courier.store_record(&record);
     }
 
     fn outbox_record(&self, sealed: SealedChunk) -> Option<OutboxRecord> {

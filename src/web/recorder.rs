@@ -4,7 +4,6 @@
 //! concerns. It owns a context (page, DOM, ids, options), an output sink
 //! (chunks and `emit`), the observers and the snapshot job under way.
 
-
 use wasm_bindgen::JsValue;
 use web_sys::{Document, VisibilityState, Window};
 
@@ -69,6 +68,7 @@ impl Recording {
         document: &Document,
         options: StartOptions,
         courier: Courier,
+        storage: TabStorage,
         early_calls: Vec<EarlyCall>,
         signals: Signals,
     ) -> Self {
@@ -82,7 +82,7 @@ impl Recording {
             is_sampled,
             identified_user,
             opening,
-        } = Start::prepare(&window, options, courier, early_calls);
+        } = Start::prepare(options, courier, storage, early_calls);
         let flush_interval_ms = options.flush_interval_ms;
         let mut recording = Recording {
             ctx: Context {
@@ -217,7 +217,7 @@ impl Recording {
                 if is_error && self.out.is_buffering() {
                     // The error is recorded: send it with what led to it.
                     let records = self.release_buffer("uncaught error");
-                    wasm_bindgen_futures::spawn_local(store_in_order(records));
+                    let _stored = store_in_order(&records);
                 }
             }
         }

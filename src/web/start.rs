@@ -5,8 +5,6 @@
 
 use std::rc::Rc;
 
-use web_sys::Window;
-
 use crate::core::chunk::Chunker;
 use crate::core::lifecycle::{self, EarlyCall, Opening};
 use crate::core::options::{RecorderOptions, RecordingMode};
@@ -40,9 +38,9 @@ impl Start {
     /// Decides the recording's identity and session (stored for the tab's
     /// next page), and sets up its output.
     pub fn prepare(
-        window: &Window,
         options: StartOptions,
         courier: Courier,
+        storage: TabStorage,
         early_calls: Vec<EarlyCall>,
     ) -> Start {
         let StartOptions {
@@ -51,7 +49,6 @@ impl Start {
             endpoint,
         } = options;
         let log = Rc::new(DebugLog::new(options.debug));
-        let storage = TabStorage::new(window);
         let now = clock::now();
         let stored_device = options
             .device_id

@@ -1,112 +1,66 @@
-//! What a tab remembers between page loads: the device id (localStorage,
-//! shared by the site's tabs), the generated session and each replay's next
-//! seq (sessionStorage, so a reload in the same tab continues the replay).
-//! Storage can be missing or throw (sandboxed frames, blocked cookies); then
-//! the values live only as long as the page. (Chunks parked on pagehide
-//! are the courier's, js/courier.js.)
+//! What a tab remembers between page loads: the device id, the generated
+//! session and each replay's next seq. The storage itself is JS
+//! (`TabStorage` in js/sampling.js, which reads the same keys to decide
+//! sampling before the wasm loads): localStorage and sessionStorage as
+//! web-sys calls cost the module more than the few lines they take in JS.
+//! The formats stay the core's: ids are parsed and sessions read and
+//! written by `core::replay_id` and `core::session`.
 
-use web_sys::{Storage, Window};
+use wasm_bindgen::prelude::*;
 
 use crate::core::replay_id::DeviceId;
 use crate::core::session::Session;
 
-const DEVICE_KEY: &str = "rewind:device";
-const SESSION_KEY: &str = "rewind:session";
-const SEQ_KEY_PREFIX: &str = "rewind:seq:";
+#[wasm_bindgen]
+extern "C" {
+    /// The page's tab storage, created by the JS entry for each recording.
+    /// Its methods never throw.
+    #[derive(Clone)]
+    pub type TabStorage;
 
-#[derive(Clone)]
-pub struct TabStorage {
-    local: Option<Storage>,
-    session: Option<Storage>,
+    #[wasm_bindgen(method, js_name = deviceId)]
+    fn stored_or_new_device_id(this: &TabStorage) -> String;
+
+    #[wasm_bindgen(method, js_name = session)]
+    fn stored_session(this: &TabStorage) -> Option<String>;
+
+    #[wasm_bindgen(method, js_name = saveSession)]
+    fn store_session(this: &TabStorage, text: &str);
+
+    #[wasm_bindgen(method, js_name = nextSeq)]
+    fn stored_next_seq(this: &TabStorage, replay_id: &str) -> f64;
+
+    #[wasm_bindgen(method, js_name = saveNextSeq)]
+    fn store_next_seq(this: &TabStorage, replay_id: &str, next_seq: f64);
 }
 
 impl TabStorage {
-    pub fn new(window: &Window) -> Self {
-        TabStorage {
-            local: window.local_storage().ok().flatten(),
-            session: window.session_storage().ok().flatten(),
-        }
-    }
-
     /// The stored device id, or a new random one (stored for next time).
     pub fn device_id(&self) -> DeviceId {
-        let stored = self
-            .local
-            .as_ref()
-            .and_then(|storage| storage.get_item(DEVICE_KEY).ok().flatten())
-            .and_then(|text| DeviceId::parse(&text).ok());
-        if let Some(device_id) = stored {
-            return device_id;
-        }
-        let device_id = DeviceId::parse(&random_id())
-            .unwrap_or_else(|_| unreachable!("random ids use only hex digits and '-'"));
-        if let Some(storage) = &self.local {
-            // A full or blocked storage only costs the id's persistence.
-            let _ = storage.set_item(DEVICE_KEY, device_id.as_str());
-        }
-        device_id
+        DeviceId::parse(&self.stored_or_new_device_id()).unwrap_or_else(|_| {
+            unreachable!("TabStorage gives a stored id only when valid, else a UUID")
+        })
     }
 
     /// The generated session this tab had, if any.
     pub fn session(&self) -> Option<Session> {
-        let text = self.session.as_ref()?.get_item(SESSION_KEY).ok()??;
-        Session::from_stored(&text)
+        Session::from_stored(&self.stored_session()?)
     }
 
     pub fn save_session(&self, session: &Session) {
-        if let (Some(storage), true) = (&self.session, session.is_generated) {
-            let _ = storage.set_item(SESSION_KEY, &session.to_stored());
+        if session.is_generated {
+            self.store_session(&session.to_stored());
         }
     }
 
     /// The seq the next chunk of `replay_id` takes (0 for a new replay).
     pub fn next_seq(&self, replay_id: &str) -> u64 {
-        self.session
-            .as_ref()
-            .and_then(|storage| {
-                storage
-                    .get_item(&format!("{SEQ_KEY_PREFIX}{replay_id}"))
-                    .ok()
-                    .flatten()
-            })
-            .and_then(|text| text.parse().ok())
-            .unwrap_or(0)
+        self.stored_next_seq(replay_id) as u64
     }
 
     /// Remembers the next seq of `replay_id`; written when a chunk is sealed,
     /// synchronously, so a reload right after never reuses a seq.
     pub fn save_next_seq(&self, replay_id: &str, next_seq: u64) {
-        if let Some(storage) = &self.session {
-            let _ = storage.set_item(
-                &format!("{SEQ_KEY_PREFIX}{replay_id}"),
-                &next_seq.to_string(),
-            );
-        }
+        self.store_next_seq(replay_id, next_seq as f64);
     }
-}
-
-/// A random version-4 UUID from the browser's CSPRNG (`getRandomValues`
-/// works on insecure origins too, unlike `randomUUID`), or from Math.random
-/// if even that fails.
-fn random_id() -> String {
-    let mut bytes = [0u8; 16];
-    let from_crypto = web_sys::window()
-        .and_then(|window| window.crypto().ok())
-        .is_some_and(|crypto| crypto.get_random_values_with_u8_array(&mut bytes).is_ok());
-    if !from_crypto {
-        for byte in &mut bytes {
-            *byte = (js_sys::Math::random() * 256.0) as u8;
-        }
-    }
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    // 8-4-4-4-12 hex digits.
-    let mut id = String::with_capacity(36);
-    for (index, &byte) in bytes.iter().enumerate() {
-        if matches!(index, 4 | 6 | 8 | 10) {
-            id.push('-');
-        }
-        crate::core::json::push_hex_byte(&mut id, byte);
-    }
-    id
 }

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
-import { unitHash, isSessionSampled, decideSampling } from '../../js/sampling.js';
+import { unitHash, isSessionSampled, decideSampling, TabStorage } from '../../js/sampling.js';
 import { startIngestServer } from '../support/ingest-server.mjs';
 import { useStaticSite, useBrowser, useFreshPages } from '../support/harness.mjs';
 
@@ -117,6 +117,81 @@ describe('the sampling decision in JS', () => {
     delete globalThis.sessionStorage;
     assert.equal(decideSampling({ sampleRate: 0.5 }, 1000), null, 'no sessionStorage: the wasm would name another session');
     assert.deepEqual(decideSampling({}, 1000), { sampled: true }, 'rate 1 needs no storage');
+  });
+});
+
+/** A Storage whose every read and write throws, as blocked storage does. */
+class RefusingStorage {
+  getItem() {
+    throw new Error('SecurityError: storage is blocked');
+  }
+  setItem() {
+    throw new Error('QuotaExceededError: storage is full');
+  }
+}
+
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+describe("the tab's storage, as the wasm reads and writes it", () => {
+  beforeEach(() => {
+    globalThis.sessionStorage = new MemoryStorage();
+    globalThis.localStorage = new MemoryStorage();
+  });
+
+  test('a new device id is a random version-4 UUID, stored and kept', () => {
+    const first = new TabStorage().deviceId();
+    assert.match(first, UUID_V4);
+    assert.equal(localStorage.getItem('rewind:device'), first);
+    assert.equal(new TabStorage().deviceId(), first, 'the next page load finds it');
+    localStorage.items.clear();
+    assert.notEqual(new TabStorage().deviceId(), first, 'another device draws another id');
+  });
+
+  test('a stored device id the core would refuse is replaced', () => {
+    localStorage.setItem('rewind:device', 'not a valid/id');
+    const id = new TabStorage().deviceId();
+    assert.match(id, UUID_V4);
+    assert.equal(localStorage.getItem('rewind:device'), id);
+    localStorage.setItem('rewind:device', 'user@example.com');
+    assert.equal(new TabStorage().deviceId(), 'user@example.com');
+  });
+
+  test("each replay's next seq round-trips and reads as Rust's u64 parse did", () => {
+    const tab = new TabStorage();
+    assert.equal(tab.nextSeq('d/s'), 0, 'a new replay');
+    tab.saveNextSeq('d/s', 7);
+    assert.equal(sessionStorage.getItem('rewind:seq:d/s'), '7');
+    assert.equal(new TabStorage().nextSeq('d/s'), 7);
+    assert.equal(tab.nextSeq('d/other'), 0, 'per replay');
+    for (const [text, seq] of [['+12', 12], ['12a', 0], ['-1', 0], ['', 0], ['1.5', 0]]) {
+      sessionStorage.setItem('rewind:seq:d/s', text);
+      assert.equal(tab.nextSeq('d/s'), seq, JSON.stringify(text));
+    }
+  });
+
+  test('the session text round-trips', () => {
+    const tab = new TabStorage();
+    assert.equal(tab.session(), undefined);
+    tab.saveSession('1700000000000 1700000000000 1700000005000');
+    assert.equal(new TabStorage().session(), '1700000000000 1700000000000 1700000005000');
+  });
+
+  test('blocked or missing storage never throws: ids live as long as the page', () => {
+    globalThis.localStorage = new RefusingStorage();
+    globalThis.sessionStorage = new RefusingStorage();
+    const refused = new TabStorage();
+    assert.match(refused.deviceId(), UUID_V4);
+    assert.equal(refused.session(), undefined);
+    assert.equal(refused.nextSeq('d/s'), 0);
+    refused.saveSession('1 1 1');
+    refused.saveNextSeq('d/s', 3);
+    delete globalThis.localStorage;
+    delete globalThis.sessionStorage;
+    const missing = new TabStorage();
+    assert.match(missing.deviceId(), UUID_V4);
+    assert.equal(missing.session(), undefined);
+    assert.equal(missing.nextSeq('d/s'), 0);
+    missing.saveNextSeq('d/s', 3);
   });
 });
 
