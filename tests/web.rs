@@ -227,6 +227,35 @@ fn start_emits_meta_then_full_snapshot_of_the_live_document() {
 }
 
 #[wasm_bindgen_test]
+fn attributes_are_recorded_as_set_including_ones_the_packed_read_cannot_carry() {
+    let section = container(
+        r#"<p id="plain" class="a b" data-x="1"></p><p id="separator"></p>
+           <svg id="drawing" viewBox="0 0 10 10"></svg><p id="capitals"></p>"#,
+    );
+    // U+0001 separates the packed read's fields; such a value is read
+    // field by field instead.
+    by_id::<Element>("separator")
+        .set_attribute("title", "one\u{1}two")
+        .unwrap();
+    // A capitalised name on an HTML element, which getAttribute (it
+    // lowercases) cannot find again.
+    by_id::<Element>("capitals")
+        .set_attribute_ns(None, "dataFoo", "kept")
+        .unwrap();
+    let root = record(&[]).snapshot();
+    section.remove();
+
+    let attributes = |id: &str| element_with_id(&root, id)["attributes"].clone();
+    assert_eq!(
+        attributes("plain"),
+        serde_json::json!({ "id": "plain", "class": "a b", "data-x": "1" })
+    );
+    assert_eq!(attributes("separator")["title"], "one\u{1}two");
+    assert_eq!(attributes("drawing")["viewBox"], "0 0 10 10");
+    assert_eq!(attributes("capitals")["dataFoo"], "kept");
+}
+
+#[wasm_bindgen_test]
 fn typed_values_are_masked_and_passwords_even_when_inputs_are_not() {
     let section = container(
         r#"<input id="name" value="markup"><input id="secret" type="password">
