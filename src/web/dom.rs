@@ -24,7 +24,7 @@ use crate::core::mirror::IdStore;
 #[wasm_bindgen(module = "/src/web/page.js")]
 extern "C" {
     #[wasm_bindgen(js_name = describeNode)]
-    fn describe_node(node: &Node) -> Option<String>;
+    fn describe_node(node: &Node, reads_scroll: bool) -> Option<String>;
     #[wasm_bindgen(js_name = childNodesOf)]
     fn child_nodes_of(node: &Node) -> Vec<JsValue>;
     /// The node `event` happened at, inside open shadow roots too.
@@ -102,6 +102,9 @@ pub struct LiveDom {
     /// Node -> a number standing for it in the core's hash sets.
     keys: js_sys::WeakMap,
     next_key: Cell<u32>,
+    /// Whether reads include an element's scroll offsets: off while added
+    /// nodes are serialized (see [`LiveDom::reading_added_nodes`]).
+    reads_scroll: Cell<bool>,
 }
 
 impl LiveDom {
@@ -110,7 +113,23 @@ impl LiveDom {
             window,
             keys: js_sys::WeakMap::new(),
             next_key: Cell::new(1),
+            reads_scroll: Cell::new(true),
         }
+    }
+
+    /// Runs `serialize` with reads that leave out scroll offsets, for
+    /// nodes just added to the page. Reading an offset makes the browser
+    /// lay out at once whatever the page changed since its last frame,
+    /// which on a page that renders in many small batches (React) costs
+    /// more than all else rewind does; and a node just added has not been
+    /// scrolled by a user, while a script that scrolls it right away
+    /// makes it fire `scroll`, which the scroll observer records. (rrweb
+    /// leaves them out of added nodes too.)
+    pub fn reading_added_nodes<R>(&self, serialize: impl FnOnce() -> R) -> R {
+        self.reads_scroll.set(false);
+        let result = serialize();
+        self.reads_scroll.set(true);
+        result
     }
 
     /// An element read field by field (the packed read's fallback).
@@ -136,9 +155,11 @@ impl LiveDom {
             ..Default::default()
         };
         view.has_shadow_root = element.shadow_root().is_some();
-        let (left, top) = (element.scroll_left(), element.scroll_top());
-        if left != 0 || top != 0 {
-            view.scroll = Some((f64::from(left), f64::from(top)));
+        if self.reads_scroll.get() {
+            let (left, top) = (element.scroll_left(), element.scroll_top());
+            if left != 0 || top != 0 {
+                view.scroll = Some((f64::from(left), f64::from(top)));
+            }
         }
         self.read_live_state(element, &mut view);
         view
@@ -310,7 +331,7 @@ impl DomTree for LiveDom {
     }
 
     fn read(&self, node: &Node) -> NodeView {
-        if let Some(packed) = describe_node(node) {
+        if let Some(packed) = describe_node(node, self.reads_scroll.get()) {
             let view = match packed.as_bytes().first() {
                 Some(b'T') => Some(NodeView::Text(
                     packed.get(1..).unwrap_or_default().to_owned(),

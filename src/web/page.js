@@ -99,18 +99,19 @@ export function attachedCounts() {
 const SEP = '\u0001';
 const HTML = 'http://www.w3.org/1999/xhtml';
 const SVG = 'http://www.w3.org/2000/svg';
-// An element: namespace (h, s, o), shadow root (1, 0) and scrolled (1, 0),
-// then tag name and each attribute's name and value, separated by U+0001.
+// An element: namespace (h, s, o), shadow root (1, 0) and scrolled (1, 0;
+// always 0 unless `readsScroll`: reading an offset forces layout), then tag
+// name and each attribute's name and value, separated by U+0001.
 // (Scrolled elements are rare: their offsets are read apart, which keeps
 // float parsing out of the wasm.) A text, comment or CDATA node: T, C or
 // D, then its data. Undefined for other nodes, and for an element with
 // U+0001 in an attribute, which the caller then reads field by field.
-export function describeNode(node) {
+export function describeNode(node, readsScroll) {
   switch (node.nodeType) {
     case 1: {
       const ns = node.namespaceURI;
       let out = (ns === HTML ? 'h' : ns === SVG ? 's' : 'o') + (node.shadowRoot ? '1' : '0') +
-        (node.scrollTop || node.scrollLeft ? '1' : '0') + SEP + node.tagName;
+        (readsScroll && (node.scrollTop || node.scrollLeft) ? '1' : '0') + SEP + node.tagName;
       // Names then values, not `attributes[i]`: that makes an Attr node for
       // each attribute, which its element then keeps (about a third slower
       // over a 50,000-node page in Chromium, and heap the page keeps).

@@ -175,9 +175,9 @@ impl Mutations {
         if self.buffer.is_empty() {
             return None;
         }
-        let mut emitted = self
-            .buffer
-            .emit(&ctx.dom, &mut ctx.mirror, &ctx.options.privacy)?;
+        let (dom, mirror) = (&ctx.dom, &mut ctx.mirror);
+        let mut emitted =
+            dom.reading_added_nodes(|| self.buffer.emit(dom, mirror, &ctx.options.privacy))?;
         out.record_incremental_json(std::mem::take(&mut emitted.data_json), timestamp);
         Some(emitted)
     }
