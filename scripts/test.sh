@@ -46,9 +46,12 @@ run_web_step() {
   local name=$1
   shift
   run_step "$name" 900 "$@"
-  local web_results
+  local web_results last_failed=
   web_results=$(sed -n '/Running tests\/web.rs/,$p' "$logs/$name.log" | grep -c 'test result:')
-  if [ "${failed_steps[-1]:-}" = "$name" ] && [ "$web_results" -eq 0 ] \
+  # (Not ${failed_steps[-1]:-}: bash calls a negative index of an empty
+  # array a bad subscript, default or not.)
+  [ "${#failed_steps[@]}" -gt 0 ] && last_failed=${failed_steps[${#failed_steps[@]}-1]}
+  if [ "$last_failed" = "$name" ] && [ "$web_results" -eq 0 ] \
     && grep -q 'Failed to detect test as having been run' "$logs/$name.log"; then
     printf '[test] %s: the runner got no result from its page (wasm-bindgen-test-runner, see scripts/test.sh); running it once more\n' "$name"
     unset 'failed_steps[-1]'
