@@ -69,8 +69,9 @@
 // Metrics per run and mode: main-thread task and script time (CDP
 // Performance.getMetrics deltas over the whole window, and over the load
 // phase alone; script time is task time less layout and style, since
-// CDP's ScriptDuration misses JS run in microtasks: scriptTime below), the load's wall time (and rewind's from the wasm's last
-// byte to ready), the longest task (long-task observer, whole window),
+// CDP's ScriptDuration misses JS run in microtasks: scriptTime below), the
+// load's wall time (and rewind's from the wasm's last byte to ready), the
+// longest task (long-task observer, whole window),
 // time to the first full snapshot, bytes on the wire (gzip) and raw, the
 // JS heap after, rewind's wasm memory. The tables (cold, then warm) show
 // medians, the overhead over no recorder, rewind / rrweb against issue
@@ -195,15 +196,14 @@ async function measureVisit(context, scenario, recorder) {
   }), 50)));
   await cdp.detach();
   const ms = (from, to, key) => (to[key] - from[key]) * 1000;
-  const scriptMs = (from, to) => scriptTime(from, to);
   return {
     page,
     run: {
       taskMs: ms(before, after, 'TaskDuration'),
-      scriptMs: scriptMs(before, after),
+      scriptMs: scriptTime(before, after),
       cdpScriptMs: ms(before, after, 'ScriptDuration'),
       loadTaskMs: ms(before, loaded, 'TaskDuration'),
-      loadScriptMs: scriptMs(before, loaded),
+      loadScriptMs: scriptTime(before, loaded),
       loadMs: load.loadMs,
       wasmAfterFetchMs: load.wasmAfterFetchMs ?? null,
       scriptFromHttpCache: load.script ?? null,
