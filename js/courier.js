@@ -467,7 +467,18 @@ const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 // ---- The courier ----
 
 export class Courier {
-  constructor() {
+  /**
+   * `compressor` (js/compressor.js) compresses chunks the recording sealed
+   * plain; without one, every chunk comes compressed.
+   */
+  constructor(compressor = null) {
+    this.compressor = compressor;
+    if (compressor) compressor.report = (message) => this.info(message);
+    // Chunks sealed plain, in store order, from the call that hands them
+    // over until the outbox holds them: { record, plain, ready }, where
+    // `ready` resolves once this one and every earlier one is compressed.
+    this.compressing = [];
+    this.onPageHide = () => this.compressAndParkNow();
     /** The outbox once open; records stored before then wait in `waiting`. */
     this.outbox = null;
     this.waiting = [];
@@ -522,9 +533,14 @@ export class Courier {
     if (this.memoryReason) this.info(this.memoryReason);
   }
 
-  /** How many chunks wait in the outbox (delivered ones are removed). */
+  /** How many chunks wait in the outbox or to be compressed for it (delivered ones are removed). */
   pendingChunks() {
-    return this.inventory.length;
+    return this.inventory.length + this.compressing.length;
+  }
+
+  /** Whether chunks sealed plain are compressed off the main thread (the wasm asks). */
+  compressesOffThread() {
+    return Boolean(this.compressor?.offThread());
   }
 
   /** Whether the outbox survives the page (IndexedDB) or lives in memory. */
@@ -540,7 +556,7 @@ export class Courier {
   /** Resolves with true once the outbox is empty, or with false after `timeoutMs`. */
   async whenEmpty(timeoutMs) {
     const deadline = Date.now() + timeoutMs;
-    while (!(this.outbox && this.inventory.length === 0 && !this.running)) {
+    while (!(this.outbox && this.inventory.length === 0 && this.compressing.length === 0 && !this.running)) {
       if (Date.now() >= deadline) return false;
       await pause(20);
     }
@@ -583,11 +599,71 @@ export class Courier {
   /**
    * Stores a sealed chunk (the wasm calls it) and makes sure the loop
    * delivers it; resolves once the chunk is in the outbox. Never rejects.
-   * Its write starts now: the wasm hands over several chunks without
-   * waiting, and IndexedDB runs the writes in the order they started.
+   * Its write starts now, or with `compressed` false (a chunk sealed
+   * plain) once it is compressed; either way after the writes of the
+   * chunks handed over before it: the wasm hands over several chunks
+   * without waiting, and IndexedDB runs the writes in the order they
+   * started.
    */
-  async store(replayId, seq, endpoint, apiKey, body, createdAt) {
+  async store(replayId, seq, endpoint, apiKey, body, createdAt, compressed = true) {
     const record = chunkRecord(replayId, seq, endpoint, apiKey, body, createdAt);
+    const earlier = this.compressing[this.compressing.length - 1];
+    if (compressed === false || earlier) {
+      const entry = { record, plain: compressed === false, parked: false, ready: null };
+      const own = entry.plain
+        ? this.compressor.compress(record.body).then(
+            (gzip) => this.compressed(entry, gzip),
+            (error) => {
+              // Only a broken module (rewind has then stopped) fails here.
+              entry.plain = false;
+              entry.lost = true;
+              console.warn(`[rewind] chunk ${keyOf(replayId, seq)} could not be compressed (${describeError(error)}); it is dropped`);
+            },
+          )
+        : null;
+      entry.ready = Promise.all([own, earlier?.ready]);
+      if (this.compressing.push(entry) === 1) globalThis.addEventListener?.('pagehide', this.onPageHide, true);
+      await entry.ready;
+      try {
+        if (!entry.lost) await this.storeCompressed(record);
+      } finally {
+        this.compressing.splice(this.compressing.indexOf(entry), 1);
+        if (this.compressing.length === 0) globalThis.removeEventListener?.('pagehide', this.onPageHide, true);
+      }
+      return;
+    }
+    await this.storeCompressed(record);
+  }
+
+  /** The gzip of a chunk sealed plain, unless it was compressed at once on pagehide. */
+  compressed(entry, gzip) {
+    if (!entry.plain) return;
+    entry.plain = false;
+    entry.record.body = gzip;
+  }
+
+  /**
+   * On pagehide, with chunks not yet in the outbox because they wait for
+   * their compression (or for an earlier one's): each is compressed now,
+   * on this thread, and parked, so a closing tab loses none of them.
+   */
+  compressAndParkNow() {
+    if (this.compressing.length === 0) return;
+    try {
+      this.compressor?.finishNow();
+      for (const entry of this.compressing) {
+        if (entry.plain) this.compressed(entry, this.compressor.compressNow(entry.record.body));
+        if (!entry.parked && !entry.lost && park(entry.record)) {
+          entry.parked = true;
+          this.parkedOnHide.add(keyOf(entry.record.replayId, entry.record.seq));
+        }
+      }
+    } catch (error) {
+      // A broken module: what it could not compress is reported by store().
+    }
+  }
+
+  async storeCompressed(record) {
     const outbox = this.outbox;
     if (!outbox) {
       this.waiting.push(record);
@@ -751,9 +827,10 @@ export class Courier {
   sendBeforeUnload(replayId, seq, endpoint, apiKey, body, createdAt) {
     const record = chunkRecord(replayId, seq, endpoint, apiKey, body, createdAt);
     const key = keyOf(replayId, seq);
-    const olderWaiting = this.inventory.some(
-      (entry) => entry.replayId === replayId && entry.seq < seq && keyOf(entry.replayId, entry.seq) !== this.inFlight,
-    );
+    const olderWaiting =
+      this.inventory.some(
+        (entry) => entry.replayId === replayId && entry.seq < seq && keyOf(entry.replayId, entry.seq) !== this.inFlight,
+      ) || this.compressing.some(({ record: older }) => older.replayId === replayId && older.seq < seq);
     const sendable = body.length <= KEEPALIVE_BODY_LIMIT && !olderWaiting;
     // The request starts before the parking: Firefox sometimes ends a
     // closing tab's script part way through its pagehide work (probes in
@@ -769,6 +846,8 @@ export class Courier {
     // what waits for the outbox to open) is parked too, for the site's
     // next page load or another tab.
     for (const waiting of this.outbox ? this.outbox.inMemory() : this.waiting) park(waiting);
+    // And so are the chunks still to be compressed.
+    this.compressAndParkNow();
     // What follows runs only if the page lives on (a bfcache'd page, a
     // hidden tab). Not delivered: the loop sends it like any other chunk.
     sending?.then(async (attempt) => {

@@ -6,6 +6,7 @@
 // 'wasm-unsafe-eval', a 404) every call becomes a quiet no-op, except
 // getSessionId(), which rejects with the reason.
 import { initSync, Recorder, guardApi } from '../pkg/rewind.js';
+import { Compressor } from './compressor.js';
 import { Courier, hasUndelivered, PARKED_KEY_PREFIX } from './courier.js';
 import { decideSampling, SampledOutRecording, TabStorage } from './sampling.js';
 // start({ segment }) registers a plugin shell with Segment at once, and the
@@ -31,6 +32,9 @@ let wasmExports = null;
 let loadFailure = null;
 let guards = null;
 let courier = null;
+// Compresses chunks off the main thread once the module has loaded (the
+// courier hands it the chunks a recording seals plain).
+const compressor = new Compressor();
 let recorder = null;
 let debug = false;
 
@@ -116,9 +120,11 @@ function compileWasm() {
 function loadWasm() {
   // One fetch and compile however many calls arrive while it loads, and
   // one instance of the module.
-  wasmLoading ??= compileWasm().then((module) => initSync({ module })).then(
+  let compiled = null;
+  wasmLoading ??= compileWasm().then((module) => initSync({ module: (compiled = module) })).then(
     (exports) => {
       wasmExports = exports;
+      compressor.install(compiled, exports);
       guards = guardApi();
     },
     (error) => {
@@ -164,7 +170,7 @@ function guarded(call, fallback) {
  */
 function theCourier() {
   if (!courier) {
-    courier = new Courier();
+    courier = new Courier(compressor);
     courier.onDelivered(tellDelivered);
   }
   return courier;

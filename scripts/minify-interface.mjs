@@ -17,7 +17,9 @@ const [wasmPath = 'pkg/rewind_bg.wasm', gluePath = 'pkg/rewind.js'] = process.ar
 // modules' exports and keep their names.
 const GLUE_MODULE = './rewind_bg.js';
 // index.js reads `memory` from the exports (memoryUsage()).
-const KEPT_EXPORTS = new Set(['memory']);
+// js/compressor.js calls gzip_in, gzip_run and gzip_out in a worker, which
+// has none of the glue.
+const KEPT_EXPORTS = new Set(['memory', 'gzip_in', 'gzip_run', 'gzip_out']);
 
 /** `value` as unsigned LEB128 bytes. */
 function leb(value) {

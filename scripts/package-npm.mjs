@@ -17,12 +17,14 @@ await copyFile('js/sampling.js', 'pkg/sampling.js');
 await copyFile('js/sentry.js', 'pkg/sentry.js');
 // The courier, which delivers chunks without the wasm.
 await copyFile('js/courier.js', 'pkg/courier.js');
+// Its compression of chunks in a worker.
+await copyFile('js/compressor.js', 'pkg/compressor.js');
 
 const manifest = JSON.parse(await readFile('pkg/package.json', 'utf8'));
 manifest.main = 'index.js';
 manifest.module = 'index.js';
 manifest.types = 'index.d.ts';
-manifest.files = [...new Set([...(manifest.files ?? []), 'index.js', 'segment.js', 'segment-start.js', 'sampling.js', 'sentry.js', 'courier.js', 'index.d.ts'])];
+manifest.files = [...new Set([...(manifest.files ?? []), 'index.js', 'segment.js', 'segment-start.js', 'sampling.js', 'sentry.js', 'courier.js', 'compressor.js', 'index.d.ts'])];
 manifest.sideEffects = ['./rewind.js', './snippets/*'];
 await writeFile('pkg/package.json', JSON.stringify(manifest, null, 2) + '\n');
 console.log(`pkg/package.json: ${manifest.name}@${manifest.version}, main ${manifest.main}`);

@@ -66,7 +66,7 @@ impl Sink {
 /// A stand-in for the page's courier (js/courier.js, tested end to end in
 /// tests/e2e/wire.test.mjs): it takes sealed chunks and delivers nothing.
 fn courier() -> Courier {
-    eval("({ configure() {}, store() { return Promise.resolve(); }, sendBeforeUnload() { return false; } })")
+    eval("({ configure() {}, compressesOffThread() { return false; }, store() { return Promise.resolve(); }, sendBeforeUnload() { return false; } })")
         .unchecked_into()
 }
 

@@ -10,6 +10,10 @@
 //! seq after them, uncompressed in a final stored deflate block, so that a
 //! sealed chunk can be numbered again without being compressed again:
 //! buffer mode numbers its chunks only when it sends them.
+//!
+//! Or a chunk is written plain ([`Chunker::set_compress_later`]) and
+//! compressed whole once sealed, with [`gzip`]: the page's courier does that
+//! in a worker, which takes compression off the page's main thread.
 
 use flate2::{Compress, Compression, FlushCompress};
 
@@ -34,8 +38,10 @@ pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
 pub struct SealedChunk {
     pub replay_id: ReplayId,
     pub seq: u64,
-    /// The gzip-compressed JSON document.
+    /// The gzip-compressed JSON document, or when `compressed` is false
+    /// the JSON itself, for the courier to compress with [`gzip`].
     pub body: Vec<u8>,
+    pub compressed: bool,
     /// Where the stored block carrying the seq starts in `body`, and the
     /// CRC-32 state of the JSON before it: what numbering again needs.
     tail_at: usize,
@@ -131,11 +137,43 @@ impl Deflater {
     }
 }
 
+impl Deflater {
+    fn new() -> Self {
+        Deflater {
+            // Level 6 (zlib's default): most of level 9's ratio on JSON at
+            // a fraction of its CPU time.
+            compress: Compress::new(Compression::new(6), false),
+            out: GZIP_HEADER.to_vec(),
+        }
+    }
+}
+
+/// `json` as one gzip member: what the courier's worker (or, without one,
+/// the main thread) makes of a chunk sealed plain.
+pub fn gzip(json: &[u8]) -> Vec<u8> {
+    let mut deflater = Deflater::new();
+    deflater.run(json, FlushCompress::Finish);
+    let mut crc = Crc32::new();
+    crc.update(json);
+    let mut body = deflater.out;
+    body.extend_from_slice(&crc.finish().to_le_bytes());
+    // ISIZE: the uncompressed length modulo 2^32.
+    body.extend_from_slice(&(json.len() as u32).to_le_bytes());
+    body
+}
+
+/// Where an open chunk's JSON goes as it is written.
+enum Sink {
+    /// Compressed as it arrives, with the CRC-32 gzip ends with.
+    Deflate(Deflater, Crc32),
+    /// Kept as it is, to be compressed whole once sealed.
+    Plain(Vec<u8>),
+}
+
 /// One chunk being written: raw deflate framed as gzip by hand (header
-/// now, CRC-32 and length at the end).
+/// now, CRC-32 and length at the end), or plain JSON.
 struct OpenChunk {
-    encoder: Deflater,
-    crc: Crc32,
+    sink: Sink,
     seq: u64,
     raw_len: usize,
     event_count: usize,
@@ -144,7 +182,7 @@ struct OpenChunk {
 }
 
 impl OpenChunk {
-    fn new(replay_id: &ReplayId, seq: u64, level: Compression) -> Self {
+    fn new(replay_id: &ReplayId, seq: u64, compress_later: bool) -> Self {
         // The seq is written when the chunk is sealed (see the module doc).
         let mut header = String::with_capacity(160);
         header.push_str("{\"replayId\":");
@@ -159,11 +197,11 @@ impl OpenChunk {
         write_str(&mut header, SDK_VERSION);
         header.push_str("},\"events\":[");
         let mut chunk = OpenChunk {
-            encoder: Deflater {
-                compress: Compress::new(level, false),
-                out: GZIP_HEADER.to_vec(),
+            sink: if compress_later {
+                Sink::Plain(Vec::with_capacity(4096))
+            } else {
+                Sink::Deflate(Deflater::new(), Crc32::new())
             },
-            crc: Crc32::new(),
             seq,
             raw_len: 0,
             event_count: 0,
@@ -175,8 +213,13 @@ impl OpenChunk {
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        self.encoder.run(bytes, FlushCompress::None);
-        self.crc.update(bytes);
+        match &mut self.sink {
+            Sink::Deflate(deflater, crc) => {
+                deflater.run(bytes, FlushCompress::None);
+                crc.update(bytes);
+            }
+            Sink::Plain(json) => json.extend_from_slice(bytes),
+        }
         self.raw_len += bytes.len();
     }
 
@@ -201,16 +244,22 @@ impl OpenChunk {
             trailer.push_str(user);
         }
         self.write(trailer.as_bytes());
-        // A sync flush ends the compressed data on a byte boundary, where
-        // the stored block with the seq can start.
-        self.encoder.run(&[], FlushCompress::Sync);
-        let body = self.encoder.out;
+        let (body, crc, compressed) = match self.sink {
+            Sink::Deflate(mut deflater, crc) => {
+                // A sync flush ends the compressed data on a byte boundary,
+                // where the stored block with the seq can start.
+                deflater.run(&[], FlushCompress::Sync);
+                (deflater.out, crc, true)
+            }
+            Sink::Plain(json) => (json, Crc32::new(), false),
+        };
         let mut sealed = SealedChunk {
             replay_id,
             seq: self.seq,
             tail_at: body.len(),
             body,
-            crc_before_tail: self.crc,
+            compressed,
+            crc_before_tail: crc,
             raw_len_before_tail: self.raw_len,
             raw_len: self.raw_len,
             event_count: self.event_count,
@@ -230,14 +279,41 @@ impl SealedChunk {
         self.write_seq(seq);
     }
 
-    /// Ends the body with `,"seq":N}` in a final stored deflate block, and
-    /// the gzip trailer.
+    /// The chunk compressed, if it was sealed plain: buffer mode keeps its
+    /// chunks compressed, and a closing tab sends its last one at once.
+    pub fn into_compressed(self) -> SealedChunk {
+        if self.compressed {
+            return self;
+        }
+        let json = self.body.get(..self.tail_at).unwrap_or_default();
+        let mut deflater = Deflater::new();
+        deflater.run(json, FlushCompress::Sync);
+        let mut crc = Crc32::new();
+        crc.update(json);
+        let mut sealed = SealedChunk {
+            tail_at: deflater.out.len(),
+            body: deflater.out,
+            compressed: true,
+            crc_before_tail: crc,
+            ..self
+        };
+        sealed.write_seq(sealed.seq);
+        sealed
+    }
+
+    /// Ends the body with `,"seq":N}`: compressed, in a final stored
+    /// deflate block and the gzip trailer.
     fn write_seq(&mut self, seq: u64) {
         let mut tail = String::from(",\"seq\":");
         write_number(&mut tail, seq as f64);
         tail.push('}');
         let tail = tail.as_bytes();
         self.body.truncate(self.tail_at);
+        self.raw_len = self.raw_len_before_tail + tail.len();
+        if !self.compressed {
+            self.body.extend_from_slice(tail);
+            return;
+        }
         // BFINAL = 1, BTYPE = 00 (stored), then LEN and its complement.
         let len = tail.len() as u16;
         self.body.push(1);
@@ -246,7 +322,6 @@ impl SealedChunk {
         self.body.extend_from_slice(tail);
         let mut crc = self.crc_before_tail;
         crc.update(tail);
-        self.raw_len = self.raw_len_before_tail + tail.len();
         self.body.extend_from_slice(&crc.finish().to_le_bytes());
         // ISIZE: the uncompressed length modulo 2^32.
         self.body
@@ -259,7 +334,8 @@ pub struct Chunker {
     replay_id: ReplayId,
     next_seq: u64,
     max_chunk_bytes: usize,
-    level: Compression,
+    /// Chunks opened from now on are written plain (see the module doc).
+    compress_later: bool,
     open: Option<OpenChunk>,
     /// The identified user (`{"userId":…,"traits":…}`), carried by every
     /// chunk sealed after `identify()`.
@@ -274,9 +350,7 @@ impl Chunker {
             replay_id,
             next_seq,
             max_chunk_bytes,
-            // Level 6 (zlib's default): most of level 9's ratio on JSON at
-            // a fraction of its CPU time.
-            level: Compression::new(6),
+            compress_later: false,
             open: None,
             user_json: None,
         }
@@ -286,6 +360,12 @@ impl Chunker {
     /// JSON object.
     pub fn set_user(&mut self, user_json: String) {
         self.user_json = Some(user_json);
+    }
+
+    /// Whether chunks opened from now on are written plain, for the
+    /// courier to compress once sealed.
+    pub fn set_compress_later(&mut self, later: bool) {
+        self.compress_later = later;
     }
 
     /// The seq the next chunk to be sealed will carry.
@@ -314,7 +394,7 @@ impl Chunker {
         let open = self.open.get_or_insert_with(|| {
             let seq = self.next_seq;
             self.next_seq += 1;
-            OpenChunk::new(&self.replay_id, seq, self.level)
+            OpenChunk::new(&self.replay_id, seq, self.compress_later)
         });
         open.push(event_json, timestamp);
         sealed
@@ -334,7 +414,7 @@ impl Chunker {
         let open = self.open.get_or_insert_with(|| {
             let seq = self.next_seq;
             self.next_seq += 1;
-            OpenChunk::new(&self.replay_id, seq, self.level)
+            OpenChunk::new(&self.replay_id, seq, self.compress_later)
         });
         open.push("", timestamp);
         sealed
@@ -643,5 +723,91 @@ mod tests {
         chunker.continue_at(4);
         chunker.push(r#"{"type":5,"data":{},"timestamp":10}"#, 10.0);
         assert_eq!(chunker.seal().unwrap().seq, 4);
+    }
+
+    /// The same events written to a chunker that compresses as it goes
+    /// and to one that writes plain, for the tests below.
+    fn both_ways(plain_first: bool) -> (SealedChunk, SealedChunk) {
+        let mut chunks = Vec::new();
+        for compress_later in [plain_first, !plain_first] {
+            let mut chunker = Chunker::new(replay("dev-1", "1700000000000"), 3, 1 << 20);
+            chunker.set_compress_later(compress_later);
+            chunker.set_user(r#"{"userId":"ada"}"#.into());
+            chunker.push(&event(1, 1000.0), 1000.0);
+            chunker.begin_streamed(1200.0);
+            chunker.push_part(r#"{"type":2,"data":{"node":"#);
+            chunker.push_part(r#""\u00e9\u0001 é"},"timestamp":1200}"#);
+            chunker.end_streamed();
+            chunker.push(&event(2, 1500.0), 1500.0);
+            chunks.push(chunker.seal().unwrap());
+        }
+        (chunks.remove(0), chunks.remove(0))
+    }
+
+    #[test]
+    fn a_chunk_written_plain_is_the_same_document_once_gzipped() {
+        let (plain, compressed) = both_ways(true);
+        assert!(!plain.compressed && compressed.compressed);
+        assert_eq!(plain.raw_len, plain.body.len());
+        assert_eq!(plain.raw_len, compressed.raw_len);
+        let json: Value = serde_json::from_slice(&plain.body).unwrap();
+        assert_eq!(json, gunzip(&compressed.body));
+        assert_eq!(json["seq"], 3);
+        // What the courier's worker does with it.
+        assert_eq!(gunzip(&gzip(&plain.body)), json);
+    }
+
+    #[test]
+    fn a_plain_chunk_renumbers_and_compresses_later_into_the_same_document() {
+        let (mut plain, compressed) = both_ways(true);
+        plain.renumber(12_345);
+        let mut expected = gunzip(&compressed.body);
+        expected["seq"] = json!(12_345);
+        assert_eq!(
+            serde_json::from_slice::<Value>(&plain.body).unwrap(),
+            expected
+        );
+        // Compressed afterwards (buffer mode, a closing tab): the document
+        // stays, and it can still be numbered again.
+        let mut later = plain.into_compressed();
+        assert!(later.compressed);
+        assert_eq!(gunzip(&later.body), expected);
+        later.renumber(0);
+        expected["seq"] = json!(0);
+        assert_eq!(gunzip(&later.body), expected);
+        let mut text = Vec::new();
+        GzDecoder::new(later.body.as_slice())
+            .read_to_end(&mut text)
+            .unwrap();
+        assert_eq!(later.raw_len, text.len());
+        // A compressed chunk is left as it is.
+        let again = compressed.clone().into_compressed();
+        assert_eq!(again, compressed);
+    }
+
+    #[test]
+    fn gzip_round_trips_empty_and_incompressible_input() {
+        assert_eq!(gzip(b"").len(), 10 + 2 + 8);
+        let mut decoded = Vec::new();
+        GzDecoder::new(gzip(b"").as_slice())
+            .read_to_end(&mut decoded)
+            .unwrap();
+        assert!(decoded.is_empty());
+        // A xorshift stream: nothing for deflate to find.
+        let mut state = 0x2545_f491_u32;
+        let noise: Vec<u8> = (0..300_000)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                state as u8
+            })
+            .collect();
+        let body = gzip(&noise);
+        let mut decoded = Vec::new();
+        GzDecoder::new(body.as_slice())
+            .read_to_end(&mut decoded)
+            .unwrap();
+        assert_eq!(decoded, noise);
     }
 }

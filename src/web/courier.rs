@@ -4,8 +4,11 @@
 //! only has chunks of earlier loads to deliver need not load the wasm at
 //! all. The recording hands it each sealed chunk here, one call a chunk.
 
+use std::cell::RefCell;
+
 use wasm_bindgen::prelude::*;
 
+use crate::core::chunk::gzip;
 use crate::core::outbox::OutboxLimits;
 
 #[wasm_bindgen]
@@ -18,9 +21,17 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn configure(this: &Courier, max_bytes: f64, max_age_ms: f64, timeout_ms: f64, debug: bool);
 
-    /// Resolves once the chunk is in the outbox. The courier stores chunks
-    /// in the order of these calls, so none needs to wait for the last.
+    /// Whether the courier compresses chunks in a worker: the recording
+    /// then seals them plain (`core::chunk`), off the page's main thread's
+    /// budget.
+    #[wasm_bindgen(method, js_name = compressesOffThread)]
+    pub fn compresses_off_thread(this: &Courier) -> bool;
+
+    /// Resolves once the chunk is in the outbox (compressed first if
+    /// `compressed` is false). The courier stores chunks in the order of
+    /// these calls, so none needs to wait for the last.
     #[wasm_bindgen(method)]
+    #[allow(clippy::too_many_arguments)]
     fn store(
         this: &Courier,
         replay_id: &str,
@@ -29,6 +40,7 @@ extern "C" {
         api_key: Option<&str>,
         body: &[u8],
         created_at_ms: f64,
+        compressed: bool,
     ) -> js_sys::Promise;
 
     #[wasm_bindgen(method, js_name = sendBeforeUnload)]
@@ -51,7 +63,9 @@ pub struct OutboxRecord {
     pub seq: u64,
     pub endpoint: String,
     pub api_key: Option<String>,
+    /// gzip, or plain JSON when `compressed` is false.
     pub body: Vec<u8>,
+    pub compressed: bool,
     pub created_at_ms: f64,
 }
 
@@ -77,6 +91,7 @@ impl Courier {
             record.api_key.as_deref(),
             &record.body,
             record.created_at_ms,
+            record.compressed,
         )
     }
 
@@ -92,4 +107,51 @@ impl Courier {
             record.created_at_ms,
         )
     }
+}
+
+// The courier compresses chunks sealed plain in a worker, with an instance
+// of this same module, through the three exports below; without a worker,
+// or when it fails, with the page's own instance. Plain C exports, not
+// wasm-bindgen ones: the worker has none of the glue, and its instance gets
+// stand-ins for every import, none of which these reach. The names are
+// kept by scripts/minify-interface.mjs; js/courier.js's `gzipIn` calls them.
+
+thread_local! {
+    /// The chunk's JSON written in by the caller, and its gzip.
+    static GZIP_BUFFERS: RefCell<(Vec<u8>, Vec<u8>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// Room for `len` bytes of JSON, where the caller writes a chunk before
+/// [`gzip_run`]; `len` 0 frees both buffers.
+#[unsafe(no_mangle)]
+pub extern "C" fn gzip_in(len: usize) -> *mut u8 {
+    GZIP_BUFFERS.with(|buffers| {
+        let mut buffers = buffers.borrow_mut();
+        if len == 0 {
+            *buffers = (Vec::new(), Vec::new());
+        } else {
+            buffers.0.clear();
+            buffers.0.resize(len, 0);
+        }
+        buffers.0.as_mut_ptr()
+    })
+}
+
+/// Compresses what [`gzip_in`] holds; returns the gzip's length, its bytes
+/// at [`gzip_out`].
+#[unsafe(no_mangle)]
+pub extern "C" fn gzip_run() -> usize {
+    GZIP_BUFFERS.with(|buffers| {
+        let mut buffers = buffers.borrow_mut();
+        let body = gzip(&buffers.0);
+        buffers.0 = Vec::new();
+        buffers.1 = body;
+        buffers.1.len()
+    })
+}
+
+/// Where [`gzip_run`]'s output is.
+#[unsafe(no_mangle)]
+pub extern "C" fn gzip_out() -> *const u8 {
+    GZIP_BUFFERS.with(|buffers| buffers.borrow().1.as_ptr())
 }

@@ -80,7 +80,7 @@ impl Output {
         storage: TabStorage,
         log: Rc<DebugLog>,
     ) -> Self {
-        Output {
+        let mut out = Output {
             wire,
             emit,
             pending_emits: Vec::new(),
@@ -92,7 +92,9 @@ impl Output {
             buffering: None,
             moves: Vec::new(),
             moves_are_touches: false,
-        }
+        };
+        out.choose_compression();
+        out
     }
 
     /// From now on, sealed chunks are kept (at least the last `buffer_ms`,
@@ -104,6 +106,18 @@ impl Output {
             buffer_ms,
             max_bytes,
         });
+        self.choose_compression();
+    }
+
+    /// Chunks are sealed plain for the courier to compress in its worker,
+    /// unless buffer mode keeps them (compressed, as they are written) or
+    /// the courier has no worker.
+    fn choose_compression(&mut self) {
+        let buffering = self.buffering.is_some();
+        if let Some(wire) = &mut self.wire {
+            let later = !buffering && wire.courier.compresses_off_thread();
+            wire.chunker.set_compress_later(later);
+        }
     }
 
     pub fn is_buffering(&self) -> bool {
@@ -149,6 +163,7 @@ impl Output {
         let Some(mut buffering) = self.buffering.take() else {
             return Vec::new();
         };
+        self.choose_compression();
         if let Some(start) = buffering.chunks.start_ms() {
             self.replay_start_ms = Some(start);
         }
@@ -352,6 +367,7 @@ impl Output {
                 wire.chunker.set_user(user.to_owned());
             }
         }
+        self.choose_compression();
     }
 
     /// The user every chunk sealed from now on carries.
@@ -394,7 +410,8 @@ impl Output {
     fn ship(&mut self, sealed: SealedChunk, before_unload: bool) {
         if let Some(buffering) = &mut self.buffering {
             let now = clock::now();
-            buffering.chunks.push(sealed, now);
+            // (Sealed plain only if buffer mode began while it was open.)
+            buffering.chunks.push(sealed.into_compressed(), now);
             let dropped = buffering
                 .chunks
                 .trim(now, buffering.buffer_ms, buffering.max_bytes);
@@ -408,14 +425,28 @@ impl Output {
         }
         let Some(wire) = &self.wire else { return };
         let courier = wire.courier.clone();
-        self.log.info(format_args!(
-            "sealed {}#{}: {} events, {} bytes raw, {} gzip",
-            sealed.replay_id,
-            sealed.seq,
-            sealed.event_count,
-            sealed.raw_len,
-            sealed.body.len()
-        ));
+        // A closing tab's last chunk is sent and parked at once, so it is
+        // compressed here and now.
+        let sealed = if before_unload {
+            sealed.into_compressed()
+        } else {
+            sealed
+        };
+        if sealed.compressed {
+            self.log.info(format_args!(
+                "sealed {}#{}: {} events, {} bytes raw, {} gzip",
+                sealed.replay_id,
+                sealed.seq,
+                sealed.event_count,
+                sealed.raw_len,
+                sealed.body.len()
+            ));
+        } else {
+            self.log.info(format_args!(
+                "sealed {}#{}: {} events, {} bytes raw, for the courier's worker to compress",
+                sealed.replay_id, sealed.seq, sealed.event_count, sealed.raw_len
+            ));
+        }
         let (replay_id, next_seq) = (sealed.replay_id.to_string(), sealed.seq + 1);
         let Some(record) = self.outbox_record(sealed) else {
             return;
@@ -439,6 +470,7 @@ impl Output {
             endpoint: wire.endpoint.clone(),
             api_key: wire.api_key.clone(),
             body: sealed.body,
+            compressed: sealed.compressed,
             created_at_ms: clock::now(),
         })
     }

@@ -1,13 +1,17 @@
 // The courier's decisions (js/courier.js), in node: which answers are
-// retried and after how long, which chunks the outbox's caps drop, and the
-// text a closing tab parks in localStorage. Its IndexedDB, fetch and
-// pagehide behaviour is tested in three browsers by wire.test.mjs.
+// retried and after how long, which chunks the outbox's caps drop, the
+// text a closing tab parks in localStorage, and what a hiding page does
+// with chunks still being compressed. Its IndexedDB, fetch and pagehide
+// behaviour is tested in three browsers by wire.test.mjs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import zlib from 'node:zlib';
 
 import {
   backoffDelay,
   chunksToEvict,
+  Courier,
+  PARKED_KEY_PREFIX,
   judge,
   MAX_RETRY_AFTER_MS,
   parkedText,
@@ -98,4 +102,98 @@ test("a parked chunk's text round-trips, and anything else is refused", () => {
   for (const bad of [text.replace('rewind-parked-1', 'other'), `${text}\nextra`, text.replace('\n4\n', '\nfour\n'), text.replace('H4sIAP8=', 'H4sIAP8'), text.replace('H4sIAP8=', 'H4s!AP8='), text.replace('d/1', ''), '']) {
     assert.equal(readParked(bad), null, JSON.stringify(bad));
   }
+});
+
+/** A localStorage of this process, and fetch answering 200 to each chunk, recorded. */
+function fakePage() {
+  const items = new Map();
+  const posted = [];
+  const saved = { localStorage: globalThis.localStorage, fetch: globalThis.fetch };
+  globalThis.localStorage = {
+    get length() {
+      return items.size;
+    },
+    key: (index) => [...items.keys()][index] ?? null,
+    getItem: (key) => items.get(key) ?? null,
+    setItem: (key, value) => items.set(key, String(value)),
+    removeItem: (key) => items.delete(key),
+  };
+  globalThis.fetch = async (url, init) => {
+    posted.push(JSON.parse(zlib.gunzipSync(init.body)));
+    return { status: 200, headers: { get: () => null } };
+  };
+  return {
+    items,
+    posted,
+    restore() {
+      globalThis.localStorage = saved.localStorage;
+      globalThis.fetch = saved.fetch;
+    },
+  };
+}
+
+/** A compressor whose worker answers only when told (`answer()`). */
+function heldCompressor() {
+  const jobs = [];
+  return {
+    jobs,
+    offThread: () => true,
+    compress: (json) => new Promise((resolve) => jobs.push({ json, resolve })),
+    compressNow: (json) => new Uint8Array(zlib.gzipSync(json)),
+    finishNow() {
+      for (const job of jobs.splice(0)) job.resolve(this.compressNow(job.json));
+    },
+    answer() {
+      for (const job of jobs.splice(0)) job.resolve(new Uint8Array(zlib.gzipSync(job.json)));
+    },
+  };
+}
+
+const chunkJson = (seq) => new TextEncoder().encode(JSON.stringify({ replayId: 'dev/1', seq, events: [{ type: 5, timestamp: seq }] }));
+const ENDPOINT = 'http://127.0.0.1:9/ingest';
+
+test('chunks sealed plain are stored, and delivered, in the order they were handed over', async (t) => {
+  const page = fakePage();
+  t.after(() => page.restore());
+  const compressor = heldCompressor();
+  const courier = new Courier(compressor);
+  assert.equal(courier.compressesOffThread(), true);
+  const stored = [
+    courier.store('dev/1', 0, ENDPOINT, undefined, chunkJson(0), Date.now(), false),
+    courier.store('dev/1', 1, ENDPOINT, undefined, chunkJson(1), Date.now(), false),
+    // Compressed by the wasm (a closing tab's, buffer mode's): it waits for the two before it.
+    courier.store('dev/1', 2, ENDPOINT, undefined, zlib.gzipSync(chunkJson(2)), Date.now(), true),
+  ];
+  assert.equal(courier.pendingChunks(), 3);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.deepEqual(page.posted, [], 'nothing is sent before its compression');
+  compressor.answer();
+  await Promise.all(stored);
+  assert.equal(await courier.whenEmpty(2000), true);
+  assert.deepEqual(page.posted.map((chunk) => chunk.seq), [0, 1, 2]);
+});
+
+test('a page that hides with chunks in the worker compresses and parks them at once, and keeps their order', async (t) => {
+  const page = fakePage();
+  t.after(() => page.restore());
+  const compressor = heldCompressor();
+  const courier = new Courier(compressor);
+  const stored = [0, 1].map((seq) => courier.store('dev/1', seq, ENDPOINT, undefined, chunkJson(seq), Date.now(), false));
+  // The closing tab's last chunk: not sent ahead of the two still compressing.
+  const last = zlib.gzipSync(chunkJson(2));
+  assert.equal(courier.sendBeforeUnload('dev/1', 2, ENDPOINT, undefined, last, Date.now()), false);
+  assert.equal(compressor.jobs.length, 0, 'the worker is not waited for');
+  const parked = [...page.items.keys()].filter((key) => key.startsWith(PARKED_KEY_PREFIX)).sort();
+  assert.deepEqual(parked, [0, 1, 2].map((seq) => `${PARKED_KEY_PREFIX}dev/1#${seq}`));
+  for (const [index, key] of parked.entries()) {
+    const record = readParked(page.items.get(key));
+    assert.deepEqual(JSON.parse(zlib.gunzipSync(record.body)), JSON.parse(new TextDecoder().decode(chunkJson(index))));
+  }
+  // The page lived on (a bfcache'd page): everything is delivered, in order,
+  // and unparked once delivered.
+  stored.push(courier.store('dev/1', 2, ENDPOINT, undefined, last, Date.now(), true));
+  await Promise.all(stored);
+  assert.equal(await courier.whenEmpty(2000), true);
+  assert.deepEqual(page.posted.map((chunk) => chunk.seq), [0, 1, 2]);
+  assert.deepEqual([...page.items.keys()], []);
 });

@@ -434,6 +434,58 @@ for (const browserName of BROWSERS) {
       assert.deepEqual(errors.filter((e) => !e.includes('Failed to load resource')), []);
     });
 
+    // Chunks are sealed plain and compressed in a worker that runs the
+    // page's compiled module (js/compressor.js); a page whose CSP forbids
+    // workers gets them compressed on the main thread instead.
+    for (const noWorkers of [false, true]) {
+      test(
+        noWorkers
+          ? 'a page whose Content-Security-Policy forbids workers gets its chunks compressed on the main thread, all of them'
+          : 'chunks are compressed in a worker and arrive exactly as recorded',
+        async () => {
+          const { page } = await freshPage();
+          await page.goto(`${site.origin}/tests/fixtures/wire.html${noWorkers ? '?noWorkers=1' : ''}`);
+          const result = await page.evaluate(async (endpoint) => {
+            const logs = captureConsole('log');
+            const emitted = [];
+            await Rewind.start({ endpoint, flushIntervalMs: 100, debug: true, emit: (event) => emitted.push(event) });
+            // A few hundred kB of JSON across chunks, and a second snapshot.
+            const list = document.getElementById('orders');
+            for (let batch = 0; batch < 4; batch++) {
+              for (let i = 0; i < 1000; i++) {
+                const item = document.createElement('li');
+                item.textContent = `#${batch}-${i} order of ${(i * 7919) % 1000} cups`;
+                list.append(item);
+              }
+              await new Promise((resolve) => setTimeout(resolve, 120));
+            }
+            await Rewind.takeFullSnapshot();
+            Rewind.log('after the orders');
+            await Rewind.stop();
+            const delivered = await Rewind.whenDelivered(20000);
+            logs.stop();
+            return { delivered, emitted, logs: logs.lines };
+          }, ingest.endpoint);
+          assert.equal(result.delivered, true);
+          const lines = result.logs.join('\n');
+          assert.match(lines, /for the courier's worker to compress/, 'chunks were sealed plain');
+          if (noWorkers) {
+            assert.match(lines, /compressing chunks on the main thread: /);
+          } else {
+            assert.match(lines, /compressing chunks in a worker/);
+            assert.doesNotMatch(lines, /compressing chunks on the main thread/);
+          }
+          const [replayId] = ingest.replays.keys();
+          const chunks = ingest.chunksOf(replayId);
+          assertGapless(chunks);
+          assert.ok(chunks.length >= 4, `several chunks (${chunks.length})`);
+          // The ingest server gunzips each body: every event arrived, in order.
+          assert.deepEqual(chunks.flatMap((chunk) => chunk.events), result.emitted);
+          assert.ok(hasLogMessage(ingest, replayId, 'after the orders'));
+        },
+      );
+    }
+
     test('an outbox over its size cap drops its oldest chunks and says so', async () => {
       const { page } = await freshPage();
       // Down for good during this test: chunks pile up in the outbox.

@@ -1,0 +1,193 @@
+// Compression of sealed chunks off the page's main thread.
+//
+// Deflating is a fifth of what recording costs the page (31.6 ms per MiB
+// of JSON on the bench machine), and it need not run on the main thread:
+// a recording seals its chunks plain (src/core/chunk.rs) when the courier
+// says it compresses off the thread, and this compressor hands each one to
+// a dedicated worker that runs the same wasm module (the page's compiled
+// `WebAssembly.Module`, so nothing is fetched or compiled twice from the
+// network) through three plain exports, `gzip_in`, `gzip_run`, `gzip_out`
+// (src/web/courier.rs).
+//
+// Where no worker can run (a Content-Security-Policy without `blob:` in
+// worker-src, or no Worker at all) or the worker fails, chunks are
+// compressed with the page's own instance instead: the same output, on the
+// main thread, as before. Nothing is lost either way: each job keeps its
+// JSON until its gzip comes back, so a page that hides with jobs in the
+// worker compresses them at once (`finishNow`), for the courier to park.
+
+/** `json` (a Uint8Array) as gzip, by the module instance `exports`. */
+export function gzipWith(exports, json) {
+  const input = exports.gzip_in(json.length) >>> 0;
+  new Uint8Array(exports.memory.buffer, input, json.length).set(json);
+  const length = exports.gzip_run() >>> 0;
+  const body = new Uint8Array(exports.memory.buffer, exports.gzip_out() >>> 0, length).slice();
+  // Frees both buffers: a large snapshot's JSON is megabytes.
+  exports.gzip_in(0);
+  return body;
+}
+
+// The worker's script, run from a blob: URL. It gets `gzipWith`'s source as
+// an argument, so it shares no name with this module (which a minifier
+// renames). Every import of the module gets a stand-in that throws: the
+// three exports call none of them.
+function workerMain(gzipWith) {
+  // Jobs that arrive while the module instantiates wait for it, in order.
+  let instantiated = null;
+  const reason = (error) => String((error && error.message) || error);
+  self.onmessage = ({ data }) => {
+    if (data.module) {
+      const imports = {};
+      for (const { module, name } of WebAssembly.Module.imports(data.module)) {
+        imports[module] = imports[module] || {};
+        imports[module][name] = () => {
+          throw new Error(`${name} is not available in rewind's compression worker`);
+        };
+      }
+      instantiated = WebAssembly.instantiate(data.module, imports).then(
+        (instance) => {
+          self.postMessage({ ready: true });
+          return instance.exports;
+        },
+        (error) => {
+          self.postMessage({ failed: reason(error) });
+          return null;
+        },
+      );
+      return;
+    }
+    instantiated.then((exports) => {
+      try {
+        const body = gzipWith(exports, data.json);
+        self.postMessage({ id: data.id, body }, [body.buffer]);
+      } catch (error) {
+        self.postMessage({ id: data.id, failed: reason(error) });
+      }
+    });
+  };
+}
+
+export class Compressor {
+  constructor() {
+    this.module = null;
+    this.exports = null;
+    this.worker = null;
+    // Why the worker is not used, once it cannot be.
+    this.workerFailure = null;
+    // Jobs in the worker by id: { json, resolve }.
+    this.jobs = new Map();
+    this.nextId = 1;
+    // Told where chunks are compressed (the courier logs it with `debug`).
+    this.report = () => {};
+  }
+
+  /** The page's compiled module and its instance's raw exports, once loaded. */
+  install(module, exports) {
+    this.module = module;
+    this.exports = exports;
+  }
+
+  /** Whether chunks can be compressed in a worker (as far as is known before one starts). */
+  offThread() {
+    return (
+      Boolean(this.module) &&
+      !this.workerFailure &&
+      typeof Worker === 'function' &&
+      typeof Blob === 'function' &&
+      typeof URL.createObjectURL === 'function'
+    );
+  }
+
+  /** `json` as gzip on this thread. */
+  compressNow(json) {
+    return gzipWith(this.exports, json);
+  }
+
+  /**
+   * Resolves with `json` as gzip, compressed in the worker if it can be;
+   * rejects only if the page's own instance fails too (a broken module).
+   */
+  compress(json) {
+    return new Promise((resolve, reject) => {
+      const worker = this.offThread() ? this.startWorker() : null;
+      if (!worker) {
+        this.settleHere({ json, resolve, reject });
+        return;
+      }
+      const id = this.nextId++;
+      this.jobs.set(id, { json, resolve, reject });
+      // Copied, not transferred: the job keeps its JSON until the gzip
+      // comes back (see finishNow).
+      worker.postMessage({ id, json });
+    });
+  }
+
+  /** On pagehide: every job still in the worker, compressed here and now. */
+  finishNow() {
+    const jobs = [...this.jobs.values()];
+    this.jobs.clear();
+    for (const job of jobs) this.settleHere(job);
+  }
+
+  settleHere(job) {
+    try {
+      job.resolve(this.compressNow(job.json));
+    } catch (error) {
+      job.reject(error);
+    }
+  }
+
+  startWorker() {
+    if (this.worker) return this.worker;
+    let url = null;
+    try {
+      url = URL.createObjectURL(new Blob([`(${workerMain})(${gzipWith});`], { type: 'text/javascript' }));
+      const worker = new Worker(url);
+      worker.onmessage = ({ data }) => this.onWorkerMessage(data);
+      worker.onerror = (event) => {
+        event.preventDefault?.();
+        this.stopWorker(event.message || 'the worker could not start (a Content-Security-Policy may forbid blob: workers)');
+      };
+      worker.onmessageerror = () => this.stopWorker('a message from the worker could not be read');
+      worker.postMessage({ module: this.module });
+      this.worker = worker;
+    } catch (error) {
+      this.stopWorker(error?.message ?? String(error));
+    } finally {
+      // The worker has its script once constructed.
+      if (url) URL.revokeObjectURL(url);
+    }
+    return this.worker;
+  }
+
+  onWorkerMessage(data) {
+    if (data.id === undefined) {
+      if (data.ready) this.report('compressing chunks in a worker');
+      else this.stopWorker(`the worker could not instantiate the module: ${data.failed}`);
+      return;
+    }
+    const job = this.jobs.get(data.id);
+    if (!job) return;
+    this.jobs.delete(data.id);
+    if (data.body instanceof Uint8Array) {
+      job.resolve(data.body);
+      return;
+    }
+    // A trap leaves the worker's instance unsound: it is not used again.
+    this.settleHere(job);
+    this.stopWorker(`the worker failed to compress a chunk: ${data.failed}`);
+  }
+
+  /** The worker is given up for this page: what it held is compressed here. */
+  stopWorker(reason) {
+    if (!this.workerFailure) this.report(`compressing chunks on the main thread: ${reason}`);
+    this.workerFailure = reason;
+    try {
+      this.worker?.terminate();
+    } catch (error) {
+      // Already gone.
+    }
+    this.worker = null;
+    this.finishNow();
+  }
+}
