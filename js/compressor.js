@@ -38,11 +38,12 @@ function workerMain(gzipWith) {
   self.onmessage = ({ data }) => {
     if (data.module) {
       const imports = {};
+      const absent = () => {
+        throw new Error("not available in rewind's compression worker");
+      };
       for (const { module, name } of WebAssembly.Module.imports(data.module)) {
         imports[module] = imports[module] || {};
-        imports[module][name] = () => {
-          throw new Error(`${name} is not available in rewind's compression worker`);
-        };
+        imports[module][name] = absent;
       }
       instantiated = WebAssembly.instantiate(data.module, imports).then(
         (instance) => {

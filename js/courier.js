@@ -478,6 +478,11 @@ export class Courier {
     // over until the outbox holds them: { record, plain, ready }, where
     // `ready` resolves once this one and every earlier one is compressed.
     this.compressing = [];
+    // Parts of chunks being written plain, by key, in order (appendPart).
+    this.parts = new Map();
+    // The closing tab's last chunk, compressed on pagehide for its
+    // keepalive request: store() then uses it rather than compress again.
+    this.compressedOnHide = null;
     this.onPageHide = () => this.compressAndParkNow();
     /** The outbox once open; records stored before then wait in `waiting`. */
     this.outbox = null;
@@ -606,7 +611,14 @@ export class Courier {
    * started.
    */
   async store(replayId, seq, endpoint, apiKey, body, createdAt, compressed = true) {
-    const record = chunkRecord(replayId, seq, endpoint, apiKey, body, createdAt);
+    const key = keyOf(replayId, seq);
+    let whole = this.wholeBody(key, body, true);
+    if (compressed === false && this.compressedOnHide?.key === key) {
+      whole = this.compressedOnHide.body;
+      compressed = true;
+    }
+    this.compressedOnHide = null;
+    const record = chunkRecord(replayId, seq, endpoint, apiKey, whole, createdAt);
     const earlier = this.compressing[this.compressing.length - 1];
     if (compressed === false || earlier) {
       const entry = { record, plain: compressed === false, parked: false, ready: null };
@@ -633,6 +645,36 @@ export class Courier {
       return;
     }
     await this.storeCompressed(record);
+  }
+
+  /** Keeps a part of a chunk being written plain (the wasm hands it over as the chunk grows). */
+  appendPart(replayId, seq, part) {
+    const key = keyOf(replayId, seq);
+    const parts = this.parts.get(key) ?? [];
+    // The wasm lends a view of its memory: copied at once.
+    parts.push(part.slice());
+    this.parts.set(key, parts);
+  }
+
+  /**
+   * A sealed chunk's whole body: the parts handed over while it was written
+   * plain, then `body`, copied (the wasm lends a view of its memory). The
+   * parts are forgotten with `forget`.
+   */
+  wholeBody(key, body, forget) {
+    const parts = this.parts.get(key);
+    if (!parts) return body.slice();
+    if (forget) this.parts.delete(key);
+    let length = body.length;
+    for (const part of parts) length += part.length;
+    const whole = new Uint8Array(length);
+    let at = 0;
+    for (const part of parts) {
+      whole.set(part, at);
+      at += part.length;
+    }
+    whole.set(body, at);
+    return whole;
   }
 
   /** The gzip of a chunk sealed plain, unless it was compressed at once on pagehide. */
@@ -824,9 +866,20 @@ export class Courier {
    * the request does not arrive; the outbox then delivers it on a later
    * page load. Returns whether it was sent.
    */
-  sendBeforeUnload(replayId, seq, endpoint, apiKey, body, createdAt) {
-    const record = chunkRecord(replayId, seq, endpoint, apiKey, body, createdAt);
+  sendBeforeUnload(replayId, seq, endpoint, apiKey, body, createdAt, compressed = true) {
     const key = keyOf(replayId, seq);
+    let whole = this.wholeBody(key, body, false);
+    if (compressed === false) {
+      // Sealed plain: compressed here and now, since the page is going.
+      try {
+        whole = this.compressor.compressNow(whole);
+      } catch (error) {
+        // A broken module: store() reports the chunk it cannot compress.
+        return false;
+      }
+      this.compressedOnHide = { key, body: whole };
+    }
+    const record = chunkRecord(replayId, seq, endpoint, apiKey, whole, createdAt);
     const olderWaiting =
       this.inventory.some(
         (entry) => entry.replayId === replayId && entry.seq < seq && keyOf(entry.replayId, entry.seq) !== this.inFlight,
@@ -862,10 +915,9 @@ export class Courier {
   }
 }
 
-/** A chunk as the outbox stores it (`apiKey` only when there is one). */
+/** A chunk as the outbox stores it (`apiKey` only when there is one); `body` is the courier's own copy. */
 function chunkRecord(replayId, seq, endpoint, apiKey, body, createdAt) {
-  // The wasm lends a view of its memory: copied before anything else runs.
-  const record = { replayId, seq, endpoint, body: body.slice(), createdAt };
+  const record = { replayId, seq, endpoint, body, createdAt };
   if (apiKey !== undefined && apiKey !== null) record.apiKey = apiKey;
   return record;
 }

@@ -13,7 +13,10 @@
 //!
 //! Or a chunk is written plain ([`Chunker::set_compress_later`]) and
 //! compressed whole once sealed, with [`gzip`]: the page's courier does that
-//! in a worker, which takes compression off the page's main thread.
+//! in a worker, which takes compression off the page's main thread. A large
+//! plain chunk (a big page's full snapshot) is handed over in parts as it is
+//! written ([`Chunker::take_plain_part`]), so the wasm memory never holds
+//! megabytes of it.
 
 use flate2::{Compress, Compression, FlushCompress};
 
@@ -42,6 +45,9 @@ pub struct SealedChunk {
     /// the JSON itself, for the courier to compress with [`gzip`].
     pub body: Vec<u8>,
     pub compressed: bool,
+    /// Parts of a plain chunk's JSON were taken before it was sealed
+    /// ([`Chunker::take_plain_part`]): `body` is only the rest.
+    parts_taken: bool,
     /// Where the stored block carrying the seq starts in `body`, and the
     /// CRC-32 state of the JSON before it: what numbering again needs.
     tail_at: usize,
@@ -174,6 +180,7 @@ enum Sink {
 /// now, CRC-32 and length at the end), or plain JSON.
 struct OpenChunk {
     sink: Sink,
+    parts_taken: bool,
     seq: u64,
     raw_len: usize,
     event_count: usize,
@@ -202,6 +209,7 @@ impl OpenChunk {
             } else {
                 Sink::Deflate(Deflater::new(), Crc32::new())
             },
+            parts_taken: false,
             seq,
             raw_len: 0,
             event_count: 0,
@@ -259,6 +267,7 @@ impl OpenChunk {
             tail_at: body.len(),
             body,
             compressed,
+            parts_taken: self.parts_taken,
             crc_before_tail: crc,
             raw_len_before_tail: self.raw_len,
             raw_len: self.raw_len,
@@ -279,10 +288,11 @@ impl SealedChunk {
         self.write_seq(seq);
     }
 
-    /// The chunk compressed, if it was sealed plain: buffer mode keeps its
-    /// chunks compressed, and a closing tab sends its last one at once.
+    /// The chunk compressed, if it was sealed plain and whole: buffer mode
+    /// keeps its chunks compressed. (Its chunks are never plain: buffer mode
+    /// begins with no chunk open, and opens them compressed.)
     pub fn into_compressed(self) -> SealedChunk {
-        if self.compressed {
+        if self.compressed || self.parts_taken {
             return self;
         }
         let json = self.body.get(..self.tail_at).unwrap_or_default();
@@ -439,6 +449,26 @@ impl Chunker {
         } else {
             None
         }
+    }
+
+    /// The JSON a plain open chunk holds, once it is `min_bytes` or more,
+    /// with the chunk's seq: the caller keeps the parts, in order, to put
+    /// before the body the chunk is sealed with.
+    pub fn take_plain_part(&mut self, min_bytes: usize) -> Option<(u64, Vec<u8>)> {
+        let open = self.open.as_mut()?;
+        let Sink::Plain(json) = &mut open.sink else {
+            return None;
+        };
+        if json.len() < min_bytes {
+            return None;
+        }
+        open.parts_taken = true;
+        Some((open.seq, std::mem::take(json)))
+    }
+
+    /// The replay the chunks belong to.
+    pub fn replay_id(&self) -> &ReplayId {
+        &self.replay_id
     }
 
     /// Seals the open chunk, if it holds any event.
@@ -809,5 +839,44 @@ mod tests {
             .read_to_end(&mut decoded)
             .unwrap();
         assert_eq!(decoded, noise);
+    }
+
+    #[test]
+    fn a_plain_chunk_handed_over_in_parts_is_the_same_document() {
+        let (whole, _) = both_ways(true);
+        let mut chunker = Chunker::new(replay("dev-1", "1700000000000"), 3, 1 << 20);
+        chunker.set_compress_later(true);
+        chunker.set_user(r#"{"userId":"ada"}"#.into());
+        let mut parts = Vec::new();
+        let mut take = |chunker: &mut Chunker| {
+            if let Some((seq, part)) = chunker.take_plain_part(40) {
+                assert_eq!(seq, 3);
+                assert!(part.len() >= 40);
+                parts.extend(part);
+            }
+        };
+        assert!(chunker.take_plain_part(40).is_none(), "no chunk open");
+        chunker.push(&event(1, 1000.0), 1000.0);
+        take(&mut chunker);
+        chunker.begin_streamed(1200.0);
+        chunker.push_part(r#"{"type":2,"data":{"node":"#);
+        take(&mut chunker);
+        chunker.push_part(r#""\u00e9\u0001 é"},"timestamp":1200}"#);
+        take(&mut chunker);
+        chunker.end_streamed();
+        chunker.push(&event(2, 1500.0), 1500.0);
+        take(&mut chunker);
+        let mut sealed = chunker.seal().unwrap();
+        assert!(!parts.is_empty() && sealed.body.len() < whole.body.len());
+        assert_eq!(sealed.raw_len, whole.raw_len);
+        sealed.renumber(3);
+        parts.extend_from_slice(&sealed.body);
+        assert_eq!(parts, whole.body);
+        // Not compressed in the wasm without the parts it no longer has.
+        assert!(!sealed.into_compressed().compressed);
+        // A compressing chunker has no plain parts.
+        let mut compressing = Chunker::new(replay("dev-1", "1700000000000"), 0, 1 << 20);
+        compressing.push(&event(1, 1000.0), 1000.0);
+        assert!(compressing.take_plain_part(0).is_none());
     }
 }

@@ -43,7 +43,14 @@ extern "C" {
         compressed: bool,
     ) -> js_sys::Promise;
 
+    /// A part of the JSON of a chunk being written plain, handed over as
+    /// it grows (`core::chunk`'s `take_plain_part`); the courier puts the
+    /// parts before the body the chunk is sealed with.
+    #[wasm_bindgen(method, js_name = appendPart)]
+    pub fn append_part(this: &Courier, replay_id: &str, seq: f64, part: &[u8]);
+
     #[wasm_bindgen(method, js_name = sendBeforeUnload)]
+    #[allow(clippy::too_many_arguments)]
     fn send_before_unload(
         this: &Courier,
         replay_id: &str,
@@ -52,6 +59,7 @@ extern "C" {
         api_key: Option<&str>,
         body: &[u8],
         created_at_ms: f64,
+        compressed: bool,
     ) -> bool;
 }
 
@@ -105,6 +113,7 @@ impl Courier {
             record.api_key.as_deref(),
             &record.body,
             record.created_at_ms,
+            record.compressed,
         )
     }
 }

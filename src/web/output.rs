@@ -18,6 +18,10 @@ use super::courier::{Courier, OutboxRecord};
 use super::log::DebugLog;
 use super::storage::TabStorage;
 
+/// How much JSON of a chunk written plain the wasm holds before it hands
+/// it to the courier.
+const PLAIN_PART_BYTES: usize = 256 * 1024;
+
 /// Where sealed chunks go: the endpoint and the page's courier.
 pub struct Wire {
     pub chunker: Chunker,
@@ -245,6 +249,7 @@ impl Output {
             if let Some(sealed) = wire.chunker.push(&json, event.timestamp) {
                 self.ship(sealed, false);
             }
+            self.hand_over_parts();
         }
         if self.emit.is_some() {
             self.pending_emits.push(json);
@@ -341,6 +346,18 @@ impl Output {
         if let Some(wire) = &mut self.wire {
             wire.chunker.push_part(json);
         }
+        self.hand_over_parts();
+    }
+
+    /// Hands the courier what a chunk written plain holds, once that is
+    /// [`PLAIN_PART_BYTES`] or more: a big page's snapshot is megabytes of
+    /// JSON, which the wasm memory, grown once, would keep for good.
+    fn hand_over_parts(&mut self) {
+        let Some(wire) = &mut self.wire else { return };
+        if let Some((seq, part)) = wire.chunker.take_plain_part(PLAIN_PART_BYTES) {
+            let replay_id = wire.chunker.replay_id().to_string();
+            wire.courier.append_part(&replay_id, seq as f64, &part);
+        }
     }
 
     pub fn end_streamed_snapshot(&mut self, tail: &str) {
@@ -425,13 +442,6 @@ impl Output {
         }
         let Some(wire) = &self.wire else { return };
         let courier = wire.courier.clone();
-        // A closing tab's last chunk is sent and parked at once, so it is
-        // compressed here and now.
-        let sealed = if before_unload {
-            sealed.into_compressed()
-        } else {
-            sealed
-        };
         if sealed.compressed {
             self.log.info(format_args!(
                 "sealed {}#{}: {} events, {} bytes raw, {} gzip",

@@ -197,3 +197,40 @@ test('a page that hides with chunks in the worker compresses and parks them at o
   assert.deepEqual(page.posted.map((chunk) => chunk.seq), [0, 1, 2]);
   assert.deepEqual([...page.items.keys()], []);
 });
+
+test("a chunk handed over in parts is stored whole, and a closing tab's is compressed once", async (t) => {
+  const page = fakePage();
+  t.after(() => page.restore());
+  const compressor = heldCompressor();
+  let compressedNow = 0;
+  const compressNow = compressor.compressNow;
+  compressor.compressNow = (json) => {
+    compressedNow += 1;
+    return compressNow(json);
+  };
+  const courier = new Courier(compressor);
+  const json = (seq) => chunkJson(seq);
+  // Seq 0 arrives as three parts and the rest it was sealed with.
+  const whole = json(0);
+  courier.appendPart('dev/1', 0, whole.subarray(0, 10));
+  courier.appendPart('dev/1', 0, whole.subarray(10, 25));
+  const stored = [courier.store('dev/1', 0, ENDPOINT, undefined, whole.subarray(25), Date.now(), false)];
+  assert.equal(compressor.jobs.length, 1);
+  assert.deepEqual(compressor.jobs[0].json, whole, 'the worker gets the whole JSON');
+  compressor.answer();
+  await stored[0];
+  // Seq 1, sealed plain on pagehide: sent at once, compressed once for both
+  // the keepalive request and the outbox.
+  const last = json(1);
+  courier.appendPart('dev/1', 1, last.subarray(0, 7));
+  assert.equal(courier.sendBeforeUnload('dev/1', 1, ENDPOINT, undefined, last.subarray(7), Date.now(), false), true);
+  stored.push(courier.store('dev/1', 1, ENDPOINT, undefined, last.subarray(7), Date.now(), false));
+  assert.equal(compressor.jobs.length, 0, 'not compressed again in the worker');
+  assert.equal(compressedNow, 1);
+  await Promise.all(stored);
+  assert.equal(await courier.whenEmpty(2000), true);
+  const bySeq = (seq) => page.posted.find((chunk) => chunk.seq === seq);
+  assert.deepEqual(bySeq(0), JSON.parse(new TextDecoder().decode(whole)));
+  assert.deepEqual(bySeq(1), JSON.parse(new TextDecoder().decode(last)));
+  assert.deepEqual([...courier.parts.keys()], [], 'no part is kept once its chunk is stored');
+});

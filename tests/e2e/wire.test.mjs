@@ -482,6 +482,10 @@ for (const browserName of BROWSERS) {
           // The ingest server gunzips each body: every event arrived, in order.
           assert.deepEqual(chunks.flatMap((chunk) => chunk.events), result.emitted);
           assert.ok(hasLogMessage(ingest, replayId, 'after the orders'));
+          // The second snapshot's chunk is larger than what the wasm holds
+          // before it hands a plain chunk's JSON to the courier (256 KiB).
+          const largest = Math.max(...chunks.map((chunk) => JSON.stringify(chunk).length));
+          assert.ok(largest > 300_000, `a chunk handed over in parts (${largest} B)`);
         },
       );
     }
