@@ -22,8 +22,8 @@ mod batch;
 mod emit;
 
 pub use batch::{
-    attribute_batch_json, parse_attribute_batch, parse_text_batch, text_batch_json,
-    AttributeChange, TextChange,
+    attribute_batch_json, parse_attribute_batch, parse_record_layout, parse_text_batch,
+    text_batch_json, AttributeChange, AttributeKind, RecordShape, TextChange,
 };
 
 /// One MutationObserver record, as the web layer hands it over.

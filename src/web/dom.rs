@@ -39,6 +39,11 @@ extern "C" {
     fn attribute_only_batch(records: &js_sys::Array, ids: &js_sys::WeakMap) -> Option<String>;
     #[wasm_bindgen(js_name = textOnlyBatch)]
     fn text_only_batch(records: &js_sys::Array, ids: &js_sys::WeakMap) -> Option<String>;
+    /// Any batch of observer records: its layout (`core::mutation`'s
+    /// `parse_record_layout`), then every node and attribute name the
+    /// records hold, in order.
+    #[wasm_bindgen(js_name = packRecords)]
+    pub fn pack_records(records: &js_sys::Array) -> Vec<JsValue>;
 }
 
 /// Field separator of [`describe_node`]'s packing.

@@ -193,6 +193,59 @@ export function attributeOnlyBatch(records, ids) {
   for (const document of documents.keys()) head += counted(document.baseURI);
   return head + body;
 }
+// Any batch of MutationObserver records, packed for the wasm in one
+// crossing: [layout, ...values]. Per record, the layout has 'c' (a child
+// list; 's' when the target is a shadow root, which the host stands for)
+// with `added:removed:`, 'd' (data), or 'a', 'm' (loop/muted of a video or
+// audio element), 'v' (value) for an attribute; the values are the
+// target, then the added and the removed nodes, or the attribute's
+// qualified name (xlink:href, as the page wrote it). See the core's
+// parse_record_layout.
+const PREFIXES = new Map([
+  ['http://www.w3.org/1999/xlink', 'xlink:'],
+  ['http://www.w3.org/XML/1998/namespace', 'xml:'],
+  ['http://www.w3.org/2000/xmlns/', 'xmlns:'],
+]);
+export function packRecords(records) {
+  const values = [''];
+  let layout = '';
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i];
+    let target = record.target;
+    if (!target) continue;
+    if (record.type === 'childList') {
+      let kind = 'c';
+      if (target.nodeType === 11 && target.host && typeof target.host === 'object') {
+        target = target.host;
+        kind = 's';
+      }
+      const added = record.addedNodes;
+      const removed = record.removedNodes;
+      layout += kind + added.length + ':' + removed.length + ':';
+      values.push(target);
+      for (let j = 0; j < added.length; j++) values.push(added[j]);
+      for (let j = 0; j < removed.length; j++) values.push(removed[j]);
+    } else if (record.type === 'characterData') {
+      layout += 'd';
+      values.push(target);
+    } else if (record.type === 'attributes') {
+      let name = record.attributeName;
+      if (name === null) continue;
+      if ((name === 'loop' || name === 'muted') && target.nodeType === 1 && /^(video|audio)$/i.test(target.tagName)) {
+        layout += 'm';
+      } else if (name === 'value') {
+        layout += 'v';
+      } else {
+        layout += 'a';
+        const prefix = PREFIXES.get(record.attributeNamespace);
+        if (prefix && !(prefix === 'xmlns:' && name === 'xmlns')) name = prefix + name;
+      }
+      values.push(target, name);
+    }
+  }
+  values[0] = layout;
+  return values;
+}
 // JS's String(value); for what even that refuses (a null-prototype
 // object), Object.prototype.toString's tag.
 export function stringOf(value) {

@@ -1,6 +1,7 @@
 //! The fast paths for batches in which only texts or only attributes
 //! changed: the web layer's packing of them parsed, and their Mutation
-//! event written straight from it, without reading the DOM again.
+//! event written straight from it, without reading the DOM again. And the
+//! layout of any batch, which the web layer reads in one crossing.
 
 use super::separate;
 use crate::core::event::NodeId;
@@ -110,6 +111,58 @@ fn take_counted<'a>(rest: &mut &'a str) -> Option<&'a str> {
     Some(counted)
 }
 
+/// One observer record of a batch the web layer packed (`packRecords` in
+/// `src/web/page.js`): the record's nodes, and an attribute's name, follow
+/// the layout in one list, in record order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordShape {
+    /// A child list changed: its target (a shadow root's host when
+    /// `in_shadow`), then `added` nodes, then `removed` nodes.
+    ChildList {
+        in_shadow: bool,
+        added: usize,
+        removed: usize,
+    },
+    /// A text's or comment's data changed: its target.
+    CharacterData,
+    /// An attribute changed: its target, then its qualified name.
+    Attribute(AttributeKind),
+}
+
+/// What else an attribute record asks of the recording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttributeKind {
+    Plain,
+    /// `loop` or `muted` of a video or audio element: its media state.
+    Media,
+    /// `value`: the field's value, which frameworks sync with it.
+    Value,
+}
+
+/// Splits the layout of a packed batch: per record `c` (a child list) or
+/// `s` (a shadow root's) followed by `added:removed:`, `d` (data), or `a`,
+/// `m`, `v` (an attribute: plain, media, value). `None` when malformed.
+pub fn parse_record_layout(layout: &str) -> Option<Vec<RecordShape>> {
+    let mut shapes = Vec::new();
+    let mut rest = layout;
+    while let Some(&kind) = rest.as_bytes().first() {
+        rest = rest.get(1..)?;
+        shapes.push(match kind {
+            b'c' | b's' => RecordShape::ChildList {
+                in_shadow: kind == b's',
+                added: take_number(&mut rest)?,
+                removed: take_number(&mut rest)?,
+            },
+            b'd' => RecordShape::CharacterData,
+            b'a' => RecordShape::Attribute(AttributeKind::Plain),
+            b'm' => RecordShape::Attribute(AttributeKind::Media),
+            b'v' => RecordShape::Attribute(AttributeKind::Value),
+            _ => return None,
+        });
+    }
+    Some(shapes)
+}
+
 /// Reads one `<number>:` field off the front of `rest`.
 fn take_number(rest: &mut &str) -> Option<usize> {
     let (number, after) = rest.split_once(':')?;
@@ -216,4 +269,45 @@ pub fn attribute_batch_json<S: IdStore>(
     }
     out.push_str("],\"removes\":[],\"adds\":[]}");
     Some(out)
+}
+
+#[cfg(test)]
+mod layout_tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_layout_names_each_record_and_its_counts() {
+        let child_list = |in_shadow, added, removed| RecordShape::ChildList {
+            in_shadow,
+            added,
+            removed,
+        };
+        assert_eq!(
+            parse_record_layout("c2:0:dams1:12:v").unwrap(),
+            vec![
+                child_list(false, 2, 0),
+                RecordShape::CharacterData,
+                RecordShape::Attribute(AttributeKind::Plain),
+                RecordShape::Attribute(AttributeKind::Media),
+                child_list(true, 1, 12),
+                RecordShape::Attribute(AttributeKind::Value),
+            ]
+        );
+        assert_eq!(parse_record_layout("").unwrap(), vec![]);
+    }
+
+    #[test]
+    fn a_malformed_layout_is_refused() {
+        for bad in [
+            "x",
+            "c2:",
+            "c:1:",
+            "c2:1",
+            "s-1:0:",
+            "c99999999999999999999:0:",
+            "dd?",
+        ] {
+            assert_eq!(parse_record_layout(bad), None, "{bad:?}");
+        }
+    }
 }

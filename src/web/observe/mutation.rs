@@ -7,15 +7,14 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{MutationObserver, MutationObserverInit, Node};
 
-use crate::core::dom::DomTree;
 use crate::core::mutation::{
-    attribute_batch_json, parse_attribute_batch, parse_text_batch, text_batch_json, MutationBuffer,
-    MutationEmit, MutationRecord,
+    attribute_batch_json, parse_attribute_batch, parse_record_layout, parse_text_batch,
+    text_batch_json, AttributeKind, MutationBuffer, MutationEmit, MutationRecord, RecordShape,
 };
 use crate::core::snapshot::VisitedIds;
 
 use super::super::context::Context;
-use super::super::dom::{as_shadow_root, attribute_batch, text_batch, LiveDom};
+use super::super::dom::{attribute_batch, pack_records, text_batch, LiveDom};
 use super::super::guard;
 use super::super::output::Output;
 use super::super::signal::{Signal, Signals};
@@ -140,13 +139,7 @@ impl Mutations {
         {
             return followups;
         }
-        let mut converted = Vec::with_capacity(records.length() as usize);
-        for record in records.iter() {
-            let record: web_sys::MutationRecord = record.unchecked_into();
-            if let Some(record) = convert(ctx, &record, &mut followups) {
-                converted.push(record);
-            }
-        }
+        let converted = convert(records, &mut followups).unwrap_or_default();
         if let Some(kept) = &mut self.walk_records {
             if converted
                 .iter()
@@ -183,52 +176,56 @@ impl Mutations {
     }
 }
 
-/// One observer record as the core's; fields and media whose state
-/// changed with it noted in `followups`.
+/// A batch of observer records as the core's, read in one crossing
+/// (`packRecords`: the layout, then every node and name in record order);
+/// fields and media whose state changed with them noted in `followups`.
+/// `None` only if the packing and its parser disagree.
 fn convert(
-    ctx: &Context,
-    record: &web_sys::MutationRecord,
+    records: &js_sys::Array,
     followups: &mut Followups,
-) -> Option<MutationRecord<Node>> {
-    let target = record.target()?;
-    Some(match record.type_().as_str() {
-        "childList" => {
-            let (target, in_shadow) = match as_shadow_root(&target) {
-                Some(root) => (root.host().into(), true),
-                None => (target, false),
-            };
-            MutationRecord::ChildList {
+) -> Option<Vec<MutationRecord<Node>>> {
+    let mut values = pack_records(records).into_iter();
+    let shapes = parse_record_layout(&values.next()?.as_string()?)?;
+    let mut converted = Vec::with_capacity(shapes.len());
+    for shape in shapes {
+        let target = next_node(&mut values)?;
+        converted.push(match shape {
+            RecordShape::ChildList {
+                in_shadow,
+                added,
+                removed,
+            } => MutationRecord::ChildList {
                 target,
                 in_shadow,
-                added: node_list(&record.added_nodes()),
-                removed: node_list(&record.removed_nodes()),
-            }
-        }
-        "characterData" => MutationRecord::CharacterData { target },
-        "attributes" => {
-            let name = record.attribute_name()?;
-            if matches!(name.as_str(), "loop" | "muted")
-                && ctx
-                    .dom
-                    .read_tag_name(&target)
-                    .is_some_and(|tag| tag == "video" || tag == "audio")
-            {
-                followups.media.push(target.clone());
-                MutationRecord::Attribute { target, name }
-            } else if name == "value" {
-                followups.fields.push(target.clone());
-                MutationRecord::Attribute { target, name }
-            } else {
-                // The record names a namespaced attribute by its local
-                // name; the page wrote (and the replay sets) `xlink:href`.
-                MutationRecord::Attribute {
-                    target,
-                    name: qualified_name(record.attribute_namespace().as_deref(), name),
+                added: next_nodes(&mut values, added)?,
+                removed: next_nodes(&mut values, removed)?,
+            },
+            RecordShape::CharacterData => MutationRecord::CharacterData { target },
+            RecordShape::Attribute(kind) => {
+                let name = values.next()?.as_string()?;
+                match kind {
+                    AttributeKind::Media => followups.media.push(target.clone()),
+                    AttributeKind::Value => followups.fields.push(target.clone()),
+                    AttributeKind::Plain => {}
                 }
+                MutationRecord::Attribute { target, name }
             }
-        }
-        _ => return None,
-    })
+        });
+    }
+    Some(converted)
+}
+
+fn next_node(values: &mut impl Iterator<Item = JsValue>) -> Option<Node> {
+    Some(values.next()?.unchecked_into())
+}
+
+fn next_nodes(values: &mut impl Iterator<Item = JsValue>, count: usize) -> Option<Vec<Node>> {
+    // (A loop, not an iterator chain: less wasm.)
+    let mut nodes = Vec::with_capacity(count);
+    for _ in 0..count {
+        nodes.push(next_node(values)?);
+    }
+    Some(nodes)
 }
 
 /// The common case of a page updating texts (prices, counters, timers): a
@@ -267,25 +264,4 @@ fn record_attribute_batch(ctx: &Context, out: &mut Output, records: &js_sys::Arr
         out.record_incremental_json(json, super::super::clock::now());
     }
     true
-}
-
-fn qualified_name(namespace: Option<&str>, local_name: String) -> String {
-    let prefix = match namespace {
-        Some("http://www.w3.org/1999/xlink") => "xlink:",
-        Some("http://www.w3.org/XML/1998/namespace") => "xml:",
-        Some("http://www.w3.org/2000/xmlns/") if local_name != "xmlns" => "xmlns:",
-        _ => "",
-    };
-    format!("{prefix}{local_name}")
-}
-
-fn node_list(list: &web_sys::NodeList) -> Vec<Node> {
-    // (A loop, not an iterator chain: less wasm.)
-    let mut nodes = Vec::new();
-    for index in 0..list.length() {
-        if let Some(node) = list.item(index) {
-            nodes.push(node);
-        }
-    }
-    nodes
 }
