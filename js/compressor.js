@@ -12,9 +12,10 @@
 // Where no worker can run (a Content-Security-Policy without `blob:` in
 // worker-src, or no Worker at all) or the worker fails, chunks are
 // compressed with the page's own instance instead: the same output, on the
-// main thread, as before. Nothing is lost either way: each job keeps its
-// JSON until its gzip comes back, so a page that hides with jobs in the
-// worker compresses them at once (`finishNow`), for the courier to park.
+// main thread, as before. Nothing is lost either way: the courier keeps
+// each chunk's JSON until its gzip comes back, and a page that hides with
+// chunks in the worker has the courier compress them at once with
+// `compressNow` and park them (js/courier.js, compressAndParkNow).
 
 /** `json` (a Uint8Array) as gzip, by the module instance `exports`. */
 export function gzipWith(exports, json) {
@@ -123,7 +124,7 @@ export class Compressor {
     });
   }
 
-  /** On pagehide: every job still in the worker, compressed here and now. */
+  /** Every job still in the worker, compressed here and now (the worker is given up). */
   finishNow() {
     const jobs = [...this.jobs.values()];
     this.jobs.clear();

@@ -692,7 +692,7 @@ export class Courier {
   compressAndParkNow() {
     if (this.compressing.length === 0) return;
     try {
-      this.compressor?.finishNow();
+      // (What the worker sends back later is then ignored.)
       for (const entry of this.compressing) {
         if (entry.plain) this.compressed(entry, this.compressor.compressNow(entry.record.body));
         if (!entry.parked && !entry.lost && park(entry.record)) {
@@ -884,7 +884,7 @@ export class Courier {
       this.inventory.some(
         (entry) => entry.replayId === replayId && entry.seq < seq && keyOf(entry.replayId, entry.seq) !== this.inFlight,
       ) || this.compressing.some(({ record: older }) => older.replayId === replayId && older.seq < seq);
-    const sendable = body.length <= KEEPALIVE_BODY_LIMIT && !olderWaiting;
+    const sendable = record.body.length <= KEEPALIVE_BODY_LIMIT && !olderWaiting;
     // The request starts before the parking: Firefox sometimes ends a
     // closing tab's script part way through its pagehide work (probes in
     // a closing tab, December 3: of 4 lost chunks in 70 closes, 2 stopped
