@@ -132,14 +132,18 @@ function fakePage() {
   };
 }
 
-/** A compressor whose worker answers only when told (`answer()`). */
+/** A compressor whose worker answers only when told (`answer()`); `compressedNow` counts the main thread's compressions. */
 function heldCompressor() {
   const jobs = [];
   return {
     jobs,
+    compressedNow: 0,
     offThread: () => true,
     compress: (json) => new Promise((resolve) => jobs.push({ json, resolve })),
-    compressNow: (json) => new Uint8Array(zlib.gzipSync(json)),
+    compressNow(json) {
+      this.compressedNow += 1;
+      return new Uint8Array(zlib.gzipSync(json));
+    },
     answer() {
       for (const job of jobs.splice(0)) job.resolve(new Uint8Array(zlib.gzipSync(job.json)));
     },
@@ -174,19 +178,13 @@ test('a page that hides with chunks in the worker compresses and parks them at o
   const page = fakePage();
   t.after(() => page.restore());
   const compressor = heldCompressor();
-  let compressedNow = 0;
-  const compressNow = compressor.compressNow;
-  compressor.compressNow = (json) => {
-    compressedNow += 1;
-    return compressNow(json);
-  };
   const courier = new Courier(compressor);
   const stored = [0, 1].map((seq) => courier.store('dev/1', seq, ENDPOINT, undefined, chunkJson(seq), Date.now(), false));
   // The closing tab's last chunk: not sent ahead of the two still compressing.
   const last = zlib.gzipSync(chunkJson(2));
   assert.equal(courier.sendBeforeUnload('dev/1', 2, ENDPOINT, undefined, last, Date.now()), false);
   // The worker is not waited for: each chunk in it is compressed here, once.
-  assert.equal(compressedNow, 2);
+  assert.equal(compressor.compressedNow, 2);
   assert.equal(compressor.jobs.length, 2);
   const parked = [...page.items.keys()].filter((key) => key.startsWith(PARKED_KEY_PREFIX)).sort();
   assert.deepEqual(parked, [0, 1, 2].map((seq) => `${PARKED_KEY_PREFIX}dev/1#${seq}`));
@@ -209,16 +207,9 @@ test("a chunk handed over in parts is stored whole, and a closing tab's is compr
   const page = fakePage();
   t.after(() => page.restore());
   const compressor = heldCompressor();
-  let compressedNow = 0;
-  const compressNow = compressor.compressNow;
-  compressor.compressNow = (json) => {
-    compressedNow += 1;
-    return compressNow(json);
-  };
   const courier = new Courier(compressor);
-  const json = (seq) => chunkJson(seq);
   // Seq 0 arrives as three parts and the rest it was sealed with.
-  const whole = json(0);
+  const whole = chunkJson(0);
   courier.appendPart('dev/1', 0, whole.subarray(0, 10));
   courier.appendPart('dev/1', 0, whole.subarray(10, 25));
   const stored = [courier.store('dev/1', 0, ENDPOINT, undefined, whole.subarray(25), Date.now(), false)];
@@ -228,12 +219,12 @@ test("a chunk handed over in parts is stored whole, and a closing tab's is compr
   await stored[0];
   // Seq 1, sealed plain on pagehide: sent at once, compressed once for both
   // the keepalive request and the outbox.
-  const last = json(1);
+  const last = chunkJson(1);
   courier.appendPart('dev/1', 1, last.subarray(0, 7));
   assert.equal(courier.sendBeforeUnload('dev/1', 1, ENDPOINT, undefined, last.subarray(7), Date.now(), false), true);
   stored.push(courier.store('dev/1', 1, ENDPOINT, undefined, last.subarray(7), Date.now(), false));
   assert.equal(compressor.jobs.length, 0, 'not compressed again in the worker');
-  assert.equal(compressedNow, 1);
+  assert.equal(compressor.compressedNow, 1);
   await Promise.all(stored);
   assert.equal(await courier.whenEmpty(2000), true);
   const bySeq = (seq) => page.posted.find((chunk) => chunk.seq === seq);
