@@ -23,6 +23,7 @@ import {
   memoryUsage,
 } from './index.js';
 import { QUEUED, DIRECT } from './api.js';
+import { keepSnippetPlugin } from './segment-start.js';
 
 // Named one by one, not `import * as`, so the bundle leaves out what only
 // the npm entry offers (sentryIntegration, createSegmentPlugin) and loads
@@ -68,6 +69,8 @@ window[name] = facade;
 // value before the bundle is here) runs in its turn too, so its promise
 // settles with what the function returns after the calls queued before it:
 // getReplayId() queued after start() gives the new replay's id.
+// The Segment plugin the snippet registered, for start({ segment }) to take over.
+keepSnippetPlugin(stub?._p);
 if (stub && Array.isArray(stub._q)) {
   for (const [method, args, resolve, reject] of stub._q.splice(0)) {
     // Not Object.hasOwn: Safari before 15.4 lacks it, and this runs on

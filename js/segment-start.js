@@ -6,11 +6,14 @@
 // event it gets waits for the chunk (a local file, fetched once) before the
 // plugin tags it. Should the chunk fail to load, or start({ segment }) be
 // given options the plugin refuses, the shell hands every event on as it
-// came, and Segment never notices.
+// came, and Segment never notices. With the snippet, even the bundle may
+// come after analytics.js: then the snippet registered a plugin in the
+// call's turn (js/snippet.js), and the shell goes behind that one instead.
 /** The plugin's name, type and version, as Segment lists it. */
 export const PLUGIN_IDENTITY = { name: 'Rewind Session Replay', type: 'enrichment', version: '1.0.0' };
 
-const PLUGIN_METHODS = ['load', 'unload', 'track', 'page', 'screen', 'identify'];
+/** The methods Segment calls on a plugin; the snippet's plugin holds each of them too. */
+export const PLUGIN_METHODS = ['load', 'unload', 'track', 'page', 'screen', 'identify'];
 
 /**
  * A Segment plugin whose methods wait for the real plugin, which
@@ -66,6 +69,30 @@ export function registerPlugin(target, plugin) {
 }
 
 let shell = null;
+let snippetPlugin = null;
+
+/**
+ * js/bundle.js hands over the plugin the snippet registered with Segment
+ * when start({ segment }) was called before the bundle loaded (js/snippet.js
+ * says why), or undefined. The first start({ segment }) takes it over.
+ */
+export function keepSnippetPlugin(plugin) {
+  snippetPlugin = plugin && Array.isArray(plugin._w) ? plugin : null;
+}
+
+/**
+ * Makes the snippet's plugin, which Segment holds, a front for `shell`:
+ * the calls it held go to the shell now, in the order Segment made them
+ * (those it already let go after waiting too long too, so that the plugin
+ * still gets Segment's load and sees each event), and later ones at once.
+ * Returns the registration as registerPlugin() does.
+ */
+function takeOverSnippetPlugin(plugin, shell) {
+  for (const method of PLUGIN_METHODS) plugin[method] = shell[method];
+  for (const [method, args, resolve] of plugin._w.splice(0)) resolve(shell[method](...args));
+  const outcome = Promise.resolve(plugin._r).then((result) => result ?? null);
+  return { target: plugin._t, outcome };
+}
 
 /**
  * start({ segment: window.analytics, ... }) in the script-tag bundle: the
@@ -82,7 +109,8 @@ export async function startWithSegmentShell(segment, rewindOptions, loadPlugin, 
   // One plugin a page: a second start({ segment }) reuses the first's.
   if (!shell && target) {
     shell = pluginShell();
-    registration = registerPlugin(target, shell);
+    registration = snippetPlugin ? takeOverSnippetPlugin(snippetPlugin, shell) : registerPlugin(target, shell);
+    snippetPlugin = null;
   }
   const module = await loadPlugin();
   if (!module) {

@@ -9,9 +9,12 @@
 // when its wasm cannot load (api.js's UNLOADED: null, false, zeros, or
 // undefined); only getSessionId rejects, saying why.
 //
-// REWIND_METHODS and REWIND_UNLOADED are no globals: the build
-// (scripts/snippet.mjs) writes api.js's lists in their place, METHODS as
-// one string of names separated by spaces and UNLOADED as a JSON string.
+// REWIND_METHODS, REWIND_UNLOADED, REWIND_SEGMENT_PLUGIN and
+// REWIND_SEGMENT_METHODS are no globals: the build (scripts/snippet.mjs)
+// writes api.js's lists in their place, METHODS as one string of names
+// separated by spaces and UNLOADED as a JSON string, and
+// js/segment-start.js's plugin identity (an object literal) and methods
+// (one string).
 (function (w, d, name, src) {
   w.RewindObject = name;
   var stub = (w[name] = w[name] || {});
@@ -25,6 +28,56 @@
       });
     };
   });
+  // start({ segment: window.analytics }) registers a plugin with Segment at
+  // once, in the call's turn. analytics.js may load before the bundle does
+  // and send the page's first page() call: registered by the bundle, the
+  // plugin came too late to tag it. This one holds each call Segment makes
+  // (load, page, track, ...) until the bundle takes it over (js/bundle.js,
+  // js/segment-start.js) and hands the held calls on in order; should the
+  // bundle not come, each held call goes on as it came after 5 s, and once
+  // one has, later ones pass at once.
+  var plugin;
+  var held = [];
+  var late;
+  var queueStart = stub.start;
+  stub.start = function (options) {
+    var segment = options && options.segment;
+    var analytics = segment && (segment.register ? segment : segment.analytics);
+    if (!plugin && analytics && typeof analytics.register == 'function') {
+      plugin = stub._p = REWIND_SEGMENT_PLUGIN;
+      plugin.isLoaded = function () {
+        return true;
+      };
+      plugin._w = held;
+      plugin._t = analytics;
+      REWIND_SEGMENT_METHODS.split(' ').forEach(function (method) {
+        plugin[method] = function () {
+          var args = arguments;
+          return late
+            ? args[0]
+            : new Promise(function (resolve) {
+                held.push([method, args, resolve]);
+                setTimeout(function () {
+                  late = 1;
+                  resolve(args[0]);
+                }, 5000);
+              });
+        };
+      });
+      // What Segment made of it: nothing, or { error } (the bundle reads it).
+      try {
+        plugin._r = Promise.resolve(analytics.register(plugin)).then(
+          function () {},
+          function (error) {
+            return { error: error };
+          },
+        );
+      } catch (error) {
+        plugin._r = Promise.resolve({ error: error });
+      }
+    }
+    return queueStart.apply(this, arguments);
+  };
   var script = d.createElement('script');
   script.async = true;
   script.src = src;
@@ -44,6 +97,10 @@
     });
     queue.splice(0).forEach(function (call) {
       settle(call[0], call[2], call[3]);
+    });
+    late = 1;
+    held.splice(0).forEach(function (call) {
+      call[2](call[1][0]);
     });
   };
   (d.head || d.documentElement).appendChild(script);

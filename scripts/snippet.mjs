@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { minify } from 'terser';
 import { METHODS, UNLOADED } from '../js/api.js';
+import { PLUGIN_IDENTITY, PLUGIN_METHODS } from '../js/segment-start.js';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -17,6 +18,9 @@ export async function buildSnippet() {
   const values = {
     REWIND_METHODS: JSON.stringify(METHODS.join(' ')),
     REWIND_UNLOADED: JSON.stringify(JSON.stringify(UNLOADED)),
+    // An object literal, which the snippet fills in with its methods.
+    REWIND_SEGMENT_PLUGIN: JSON.stringify(PLUGIN_IDENTITY),
+    REWIND_SEGMENT_METHODS: JSON.stringify(PLUGIN_METHODS.join(' ')),
   };
   for (const [placeholder, value] of Object.entries(values)) {
     if (!source.includes(placeholder)) throw new Error(`js/snippet.js no longer uses ${placeholder}: scripts/snippet.mjs cannot write js/api.js's list into it`);

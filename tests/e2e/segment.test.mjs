@@ -158,6 +158,71 @@ test('snippet: analytics.js replaced its stub before rewind ran: the plugin goes
   assert.deepEqual(errors, []);
 });
 
+/**
+ * Holds the request for rewind's bundle until analytics.js has loaded and
+ * called Segment's plugins (the snippet's plugin holds that call: its
+ * `_w`), then lets `answer` settle it: the order that used to leave the
+ * first page() call untagged, made certain.
+ */
+async function bundleAfterSegment(page, answer) {
+  await page.route('**/dist/rewind.js', async (route) => {
+    for (let tries = 0; tries < 200; tries++) {
+      const segmentCalled = await page.evaluate(() => (window.Rewind?._p?._w?.length ?? 0) > 0).catch(() => false);
+      if (segmentCalled) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await answer(route);
+  });
+}
+
+/** The snippet's page('Notes') call as it reached Segment (the page's URL names one visit: its config's `visit`). */
+const firstPageCall = (page) =>
+  segment.waitFor(
+    (events) => events.find((event) => event.type === 'page' && event.name === 'Notes' && event.context?.page?.url === page.url()),
+    15000,
+    'the page() call',
+  );
+
+test("snippet: rewind's bundle arrives after analytics.js has loaded: the first page() call still carries the replay", async () => {
+  const { page, errors } = await freshPage();
+  await bundleAfterSegment(page, (route) => route.continue());
+  await page.goto(snippetPage({ rewind: rewindOptions(), visit: nameOf('visit') }));
+  assert.equal(await page.evaluate(() => window.started), 'started');
+  const pageEvent = await firstPageCall(page);
+  const replayId = pageEvent.properties[PROPERTY];
+  assert.ok(replayId, 'the page() call analytics.js made before rewind loaded is tagged');
+  assert.equal(replayId.split('/')[0], pageEvent.anonymousId, "recording under Segment's user");
+  assert.equal(await page.evaluate(() => window.Rewind.getReplayId()), replayId);
+  await assertReplayArrived(replayId);
+  assert.deepEqual(errors, []);
+});
+
+test("snippet: rewind's bundle fails once analytics.js waits on it: Segment's events go on untagged", async () => {
+  const { page, errors } = await freshPage();
+  await bundleAfterSegment(page, (route) => route.abort());
+  await page.goto(snippetPage({ rewind: rewindOptions(), visit: nameOf('visit') }));
+  const pageEvent = await firstPageCall(page);
+  assert.equal(pageEvent.properties[PROPERTY], undefined);
+  const name = nameOf('Without rewind');
+  await track(page, name);
+  assert.equal((await trackedEvent(name)).properties[PROPERTY], undefined);
+  assert.equal(await page.evaluate(() => window.Rewind.getReplayId()), null);
+  assert.deepEqual(errors.filter((error) => !/Failed to load resource|ERR_FAILED|rewind\.js/.test(error)), []);
+});
+
+test("snippet: rewind's bundle never comes: after 5 s Segment's held events go on, later ones at once", async () => {
+  const { page, errors } = await freshPage();
+  // Never answered while the test runs (the context closes after it).
+  await bundleAfterSegment(page, () => new Promise(() => {}));
+  await page.goto(snippetPage({ rewind: rewindOptions(), visit: nameOf('visit') }), { waitUntil: 'domcontentloaded' });
+  const pageEvent = await firstPageCall(page);
+  assert.equal(pageEvent.properties[PROPERTY], undefined);
+  const name = nameOf('While rewind hangs');
+  await track(page, name);
+  assert.equal((await trackedEvent(name)).properties[PROPERTY], undefined);
+  assert.deepEqual(errors, []);
+});
+
 test('snippet: a second start({ segment }) is ignored while recording; after stop() it records again under Segment\'s user', async () => {
   const { page, errors } = await freshPage();
   await page.goto(snippetPage({ rewind: rewindOptions(), segmentLoad: 'after-rewind' }));
