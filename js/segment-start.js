@@ -77,7 +77,7 @@ let snippetPlugin = null;
  * says why), or undefined. The first start({ segment }) takes it over.
  */
 export function keepSnippetPlugin(plugin) {
-  snippetPlugin = plugin && Array.isArray(plugin._w) ? plugin : null;
+  snippetPlugin = plugin ?? null;
 }
 
 /**
@@ -90,8 +90,8 @@ export function keepSnippetPlugin(plugin) {
 function takeOverSnippetPlugin(plugin, shell) {
   for (const method of PLUGIN_METHODS) plugin[method] = shell[method];
   for (const [method, args, resolve] of plugin._w.splice(0)) resolve(shell[method](...args));
-  const outcome = Promise.resolve(plugin._r).then((result) => result ?? null);
-  return { target: plugin._t, outcome };
+  // `_r` settles to nothing or `{ error }`, as registerPlugin's outcome does (null for nothing).
+  return { target: plugin._t, outcome: Promise.resolve(plugin._r) };
 }
 
 /**

@@ -158,7 +158,7 @@ test("the bundle takes the snippet's plugin over: the held calls reach the plugi
 
   assert.equal(analytics.plugins.length, 1, 'the bundle registers nothing more');
   assert.equal(handed.registration.target, analytics);
-  assert.equal(await handed.registration.outcome, null);
+  assert.equal(await handed.registration.outcome, undefined, 'Segment took it: no { error }');
   assert.deepEqual(handed.options, { endpoint: '/ingest' });
   assert.deepEqual(await Promise.all([loading, first, second]), [{ event: null, seen: true }, { event: { type: 'page', name: 'Notes' }, seen: true }, { event: { type: 'track', event: 'Added' }, seen: true }]);
   const later = await held.screen({ event: { type: 'screen', name: 'Home' } });

@@ -1,7 +1,7 @@
 //! Flat serialization: a subtree as single nodes, one add each, for the
 //! mutation buffer.
 
-use super::node::Written;
+use super::node::{close_node, Written};
 use super::walk::TreeSerializer;
 use super::{Placement, MAX_TREE_DEPTH};
 use crate::core::dom::DomTree;
@@ -125,10 +125,11 @@ where
         open: &mut Vec<OpenFlat<D::Node>>,
     ) {
         let mut json = std::mem::take(&mut self.state.out);
-        if json.ends_with("\"childNodes\":[") {
-            json.push_str("]}");
-        }
         let id = self.state.last_id;
+        if json.ends_with("\"childNodes\":[") {
+            json.push(']');
+            close_node(&mut json, id, in_shadow);
+        }
         if let Some(index) = parent {
             self.mirror.set_parent(id, Some(nodes[index].id));
         }

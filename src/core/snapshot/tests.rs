@@ -325,7 +325,8 @@ fn tree_deeper_than_the_cap_is_cut_at_the_cap() {
     // Balanced: every object and list that was opened is closed.
     assert_eq!(json.matches('{').count(), json.matches('}').count());
     assert_eq!(json.matches('[').count(), json.matches(']').count());
-    assert!(json.ends_with("]}]}"));
+    // Each id written last, as rrweb writes it: the outermost div, then the document.
+    assert!(json.ends_with(r#"],"id":2}],"id":1}"#), "{}", &json[json.len() - 40..]);
 }
 
 #[test]
@@ -363,5 +364,30 @@ fn inline_event_handlers_are_not_recorded() {
     assert_eq!(
         value["childNodes"][0]["attributes"],
         json!({"action": "https://shop.example/pay", "on": "kept"})
+    );
+}
+
+#[test]
+fn each_node_ends_with_its_id_then_is_shadow_as_rrweb_orders_them() {
+    // The order is a wire decision (node.rs, close_node): fields that repeat
+    // from node to node run together for deflate.
+    let (mut dom, document) = MemoryDom::with_document();
+    let host = dom.element(document, "div", &[("class", "host")]);
+    dom.text(host, "light");
+    dom.attach_shadow(host);
+    let inner = dom.create(MemoryDom::element_view("b", &[]));
+    dom.insert(host, true, inner, None);
+    let mut mirror = Mirror::new(MemoryIds::default());
+    let tree = serialize_with_defaults(&dom, &mut mirror, document).unwrap();
+    assert_eq!(
+        tree.node.0,
+        concat!(
+            r#"{"type":0,"compatMode":"CSS1Compat","childNodes":["#,
+            r#"{"type":2,"tagName":"div","attributes":{"class":"host"},"isShadowHost":true,"childNodes":["#,
+            r#"{"type":3,"textContent":"light","id":3},"#,
+            r#"{"type":2,"tagName":"b","attributes":{},"childNodes":[],"id":4,"isShadow":true}"#,
+            r#"],"id":2}"#,
+            r#"],"id":1}"#,
+        )
     );
 }

@@ -1,7 +1,7 @@
 //! The walk over a whole tree: [`SnapshotWalk`], which can stop and
 //! resume between slices, and the serializer state it keeps in between.
 
-use super::node::Written;
+use super::node::{close_node, Written};
 use super::{Placement, VisitedIds, MAX_TREE_DEPTH};
 use crate::core::dom::DomTree;
 use crate::core::event::NodeId;
@@ -47,6 +47,7 @@ impl<N: Clone> SnapshotWalk<N> {
         if let Written::Open(child_context, has_shadow) = written {
             open.push(OpenNode {
                 id: root_id,
+                in_shadow: placement.in_shadow,
                 remaining_children: serializer.children_of(root, has_shadow),
                 child_context,
                 has_written_child: false,
@@ -127,6 +128,7 @@ impl<N: Clone> SnapshotWalk<N> {
 /// child comes with whether it is in the shadow root.
 struct OpenNode<N> {
     id: NodeId,
+    in_shadow: bool,
     remaining_children: std::vec::IntoIter<(N, bool)>,
     child_context: NodeFlags,
     has_written_child: bool,
@@ -207,7 +209,8 @@ where
             let depth = open.len();
             let Some(top) = open.last_mut() else { break };
             let Some((child, in_shadow)) = top.remaining_children.next() else {
-                self.state.out.push_str("]}");
+                self.state.out.push(']');
+                close_node(&mut self.state.out, top.id, top.in_shadow);
                 open.pop();
                 continue;
             };
@@ -231,13 +234,15 @@ where
                 Some(Written::Open(..)) if depth >= MAX_TREE_DEPTH => {
                     top.has_written_child = true;
                     self.state.truncated_elements += 1;
-                    self.state.out.push_str("]}");
+                    self.state.out.push(']');
+                    close_node(&mut self.state.out, self.state.last_id, in_shadow);
                 }
                 Some(Written::Open(child_context, has_shadow)) => {
                     top.has_written_child = true;
                     let remaining_children = self.children_of(&child, has_shadow);
                     open.push(OpenNode {
                         id: self.state.last_id,
+                        in_shadow,
                         remaining_children,
                         child_context,
                         has_written_child: false,
