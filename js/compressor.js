@@ -69,8 +69,21 @@ function workerMain(gzipWith) {
   };
 }
 
+// A worker is not worth starting for a few small chunks: its start costs
+// the main thread about 9 ms (the bench's typing profile: startWorker's
+// own time), as much as deflating some 280 KiB of JSON here (about 32 ms
+// per MiB). So small chunks are compressed here until they add up to
+// WORKER_AFTER_BYTES (the rent paid reaches the price of the worker), and
+// the first chunk of WORKER_CHUNK_BYTES or more (a snapshot, a burst of
+// mutations) starts the worker at once. A short or quiet session then
+// never starts one, and a busy one starts it within its first seconds.
+const WORKER_CHUNK_BYTES = 64 * 1024;
+const WORKER_AFTER_BYTES = 256 * 1024;
+
 export class Compressor {
   constructor() {
+    // Bytes of JSON compressed on this thread while no worker ran.
+    this.compressedHere = 0;
     this.module = null;
     this.exports = null;
     this.worker = null;
@@ -111,6 +124,11 @@ export class Compressor {
    */
   compress(json) {
     return new Promise((resolve, reject) => {
+      if (!this.worker && json.length < WORKER_CHUNK_BYTES && this.compressedHere + json.length < WORKER_AFTER_BYTES) {
+        this.compressedHere += json.length;
+        this.settleHere({ json, resolve, reject });
+        return;
+      }
       const worker = this.offThread() ? this.startWorker() : null;
       if (!worker) {
         this.settleHere({ json, resolve, reject });
