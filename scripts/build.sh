@@ -45,6 +45,13 @@ node scripts/package-npm.mjs
 step "webpack -> dist/"
 node scripts/bundle.mjs
 
+# V8 compiles the bundle eagerly, off the main thread, only when its hint
+# is the file's very first line (webpack.config.js says why it is there).
+if [ "$(head -n 1 dist/rewind.js)" != "//# allFunctionsCalledOnLoad" ]; then
+  echo "[build] dist/rewind.js does not begin with V8's compile hint (//# allFunctionsCalledOnLoad): see webpack.config.js" >&2
+  exit 1
+fi
+
 step "snippet -> dist/snippet.min.js"
 node scripts/snippet.mjs
 
