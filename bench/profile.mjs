@@ -3,7 +3,8 @@
 // V8 sampling profiler (CDP Profiler) and prints self time by function,
 // summed over BENCH_RUNS runs, for the part after the page was prepared.
 // Build with `REWIND_PROFILING=1 npm run build` first to see the wasm's
-// function names.
+// function names. PROFILE_COLUMNS=1 adds each function's line and column,
+// which names a function of the minified rewind.js (`m [rewind.js:1:2384]`).
 import { launchChromium } from '../tests/support/browser.mjs';
 import { startStaticServer } from '../tests/support/static-server.mjs';
 import { drive, openPrepared, startIngest } from './harness.mjs';
@@ -40,7 +41,8 @@ for (let run = 0; run < RUNS; run++) {
     const ms = (deltas[i + 1] ?? 0) / 1000;
     const frame = node.callFrame;
     const url = frame.url.split('/').pop();
-    const name = `${frame.functionName || '(anonymous)'} ${url ? `[${url}]` : ''}`;
+    const at = process.env.PROFILE_COLUMNS === '1' ? `:${frame.lineNumber + 1}:${frame.columnNumber + 1}` : '';
+    const name = `${frame.functionName || '(anonymous)'} ${url ? `[${url}${at}]` : ''}`;
     if (frame.functionName === '(idle)') continue;
     if (frame.functionName === '(program)') {
       // The engine's own work outside any function: compiling, among
