@@ -97,6 +97,7 @@ import { startStaticServer, repoRoot } from '../tests/support/static-server.mjs'
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/support/browser.mjs';
 import { VIEWPORT, bundleRrwebRecorder, drive, loadRecorder, preparePage, startIngest } from './harness.mjs';
 import { buildNamedWasm, shippedSizes, sizeReport } from '../scripts/wasm-sizes.mjs';
+import { median, ratioWithRange, summedRatioWithRange } from './stats.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const ONLY = process.env.BENCH_SCENARIOS?.split(',');
@@ -284,16 +285,6 @@ async function checkWarmCaches(primed) {
   }
 }
 
-// Of an even count, the mean of the two middle values (typing and
-// scroll-and-mouse always have an even count). Runs without the value
-// (no wasm for rrweb) are left out.
-const median = (values) => {
-  const sorted = values.filter((value) => value !== null && value !== undefined).sort((a, b) => a - b);
-  if (!sorted.length) return NaN;
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
-
 /**
  * Script time from two CDP Performance.getMetrics readings: the task time
  * that is neither layout nor style, i.e. JS and wasm wherever they run,
@@ -395,6 +386,13 @@ await ingest.close();
 // say nothing: never met.
 const meets = (rewindMs, rrwebMs, target) => rrwebMs > 0 && rewindMs / rrwebMs <= target;
 
+/** One scenario's runs of `key`, per recorder, as bench/stats.mjs takes them. */
+const samplesOf = (runs, key) => ({
+  rewind: runs.rewind.map((r) => r[key]),
+  rrweb: runs.rrweb.map((r) => r[key]),
+  none: runs.none.map((r) => r[key]),
+});
+
 /** Per-scenario rows of one mode, and their TOTAL. */
 function summarize(mode) {
   const rows = [];
@@ -403,14 +401,21 @@ function summarize(mode) {
     const pick = (recorder, key) => median(runs[recorder].map((r) => r[key]));
     const overhead = (recorder, key) => pick(recorder, key) - pick('none', key);
     const share = (recorder, key) => runs[recorder].filter((r) => r[key]).length / runs[recorder].length;
+    // How far the ratio could move with other runs (bench/stats.mjs).
+    const range = (key) => {
+      const { low, high } = ratioWithRange(samplesOf(runs, key));
+      return [low, high];
+    };
     rows.push({
       scenario,
       rrwebTaskMs: overhead('rrweb', 'taskMs'),
       rewindTaskMs: overhead('rewind', 'taskMs'),
       taskRatio: overhead('rewind', 'taskMs') / overhead('rrweb', 'taskMs'),
+      taskRatioRange: range('taskMs'),
       rrwebScriptMs: overhead('rrweb', 'scriptMs'),
       rewindScriptMs: overhead('rewind', 'scriptMs'),
       scriptRatio: overhead('rewind', 'scriptMs') / overhead('rrweb', 'scriptMs'),
+      scriptRatioRange: range('scriptMs'),
       rrwebLoadTaskMs: overhead('rrweb', 'loadTaskMs'),
       rewindLoadTaskMs: overhead('rewind', 'loadTaskMs'),
       rrwebLoadScriptMs: overhead('rrweb', 'loadScriptMs'),
@@ -452,6 +457,12 @@ function summarize(mode) {
   };
   totalRow.taskRatio = totalRow.rewindTaskMs / totalRow.rrwebTaskMs;
   totalRow.scriptRatio = totalRow.rewindScriptMs / totalRow.rrwebScriptMs;
+  const totalRange = (key) => {
+    const { low, high } = summedRatioWithRange(SCENARIOS.map((scenario) => samplesOf(results[mode][scenario], key)));
+    return [low, high];
+  };
+  totalRow.taskRatioRange = totalRange('taskMs');
+  totalRow.scriptRatioRange = totalRange('scriptMs');
   const judge = (rewindMs, rrwebMs, target) => ({ ratio: rewindMs / rrwebMs, target, met: meets(rewindMs, rrwebMs, target) });
   const targets = mode === 'cold' ? {
     taskPerScenario: Object.fromEntries(rows.map((row) => [row.scenario, judge(row.rewindTaskMs, row.rrwebTaskMs, TARGETS.taskPerScenario)])),
@@ -467,8 +478,9 @@ const summary = Object.fromEntries(MODES.map((mode) => [mode, summarize(mode)]))
 const f = (value, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : '-');
 const pair = (a, b, digits = 0) => `${f(a, digits)}/${f(b, digits)}`;
 // rewind / rrweb, beside its target when it has one.
-const marked = (rewindMs, rrwebMs, target) => {
-  const ratio = f(rewindMs / rrwebMs, 2);
+// With the range other runs could give (80% bootstrap, bench/stats.mjs).
+const marked = (rewindMs, rrwebMs, target, [low, high]) => {
+  const ratio = `${f(rewindMs / rrwebMs, 2)} [${f(low, 2)}-${f(high, 2)}]`;
   return target === undefined ? ratio : `${ratio} (target ${target}${meets(rewindMs, rrwebMs, target) ? '' : ', MISSED'})`;
 };
 for (const mode of MODES) {
@@ -484,8 +496,8 @@ for (const mode of MODES) {
     'gzip rrweb/rewind', 'raw rrweb/rewind', 'heap MB', 'wasm MB', 'wasm code cache kB'].join(' | '));
   for (const row of rows) {
     console.log([
-      row.scenario, pair(row.rrwebTaskMs, row.rewindTaskMs), marked(row.rewindTaskMs, row.rrwebTaskMs, cold ? TARGETS.taskPerScenario : undefined),
-      pair(row.rrwebScriptMs, row.rewindScriptMs), f(row.scriptRatio, 2),
+      row.scenario, pair(row.rrwebTaskMs, row.rewindTaskMs), marked(row.rewindTaskMs, row.rrwebTaskMs, cold ? TARGETS.taskPerScenario : undefined, row.taskRatioRange),
+      pair(row.rrwebScriptMs, row.rewindScriptMs), marked(row.rewindScriptMs, row.rrwebScriptMs, undefined, row.scriptRatioRange),
       pair(row.rrwebLoadTaskMs, row.rewindLoadTaskMs), pair(row.rrwebLoadScriptMs, row.rewindLoadScriptMs),
       pair(row.rrwebLoadMs, row.rewindLoadMs),
       `${f(row.noneLongestTaskMs)}/${f(row.rrwebLongestTaskMs)}/${f(row.rewindLongestTaskMs)}`,
@@ -496,8 +508,8 @@ for (const mode of MODES) {
     ].join(' | '));
   }
   console.log([
-    'TOTAL', pair(totalRow.rrwebTaskMs, totalRow.rewindTaskMs), marked(totalRow.rewindTaskMs, totalRow.rrwebTaskMs, cold ? TARGETS.taskTotal : undefined),
-    pair(totalRow.rrwebScriptMs, totalRow.rewindScriptMs), marked(totalRow.rewindScriptMs, totalRow.rrwebScriptMs, cold ? TARGETS.scriptTotal : undefined),
+    'TOTAL', pair(totalRow.rrwebTaskMs, totalRow.rewindTaskMs), marked(totalRow.rewindTaskMs, totalRow.rrwebTaskMs, cold ? TARGETS.taskTotal : undefined, totalRow.taskRatioRange),
+    pair(totalRow.rrwebScriptMs, totalRow.rewindScriptMs), marked(totalRow.rewindScriptMs, totalRow.rrwebScriptMs, cold ? TARGETS.scriptTotal : undefined, totalRow.scriptRatioRange),
     pair(totalRow.rrwebLoadTaskMs, totalRow.rewindLoadTaskMs), pair(totalRow.rrwebLoadScriptMs, totalRow.rewindLoadScriptMs),
     '-', '-', '-', '-', '-', '-', '-', '-',
   ].join(' | '));
