@@ -1,7 +1,9 @@
 // Record -> rrweb Replayer round trip in headless Chromium: the fixture page
 // is recorded by the built script-tag bundle (dist/rewind.js), its events are
 // rebuilt by rrweb's Replayer, and both DOMs are compared after normalizing
-// (tests/support/normalize-dom.js says what is normalized and why).
+// (tests/support/normalize-dom.js says what is normalized and why); a text
+// selection is recorded by node ids and offsets and replays as the same
+// selected text.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -121,4 +123,69 @@ test('typed secrets and script contents appear in no recorded byte', async () =>
     assert.ok(!unmasked.includes(secret), `${secret} leaked with maskAllInputs: false`);
   }
   assert.ok(unmasked.includes(SECRETS.name), 'sanity: unmasked values are recorded');
+});
+
+// What the visitor selected: rrweb's Selection events (incremental source
+// 14) carry each range's ends as node ids and offsets; the replay selects
+// the same text. A burst of changes ends with the last selection recorded.
+test('a text selection is recorded by node ids and offsets, and the replay selects the same text', async () => {
+  const { page } = await freshPage();
+  const errors = collectPageErrors(page);
+  await page.goto(`${server.origin}/tests/fixtures/showcase.html`);
+  await page.addScriptTag({ url: '/dist/rewind.js' });
+  const { events, selected } = await page.evaluate(async () => {
+    const events = [];
+    await window.Rewind.start({ emit: (event) => events.push(event) });
+    const changed = () => new Promise((resolve) => document.addEventListener('selectionchange', resolve, { once: true }));
+    const heading = document.querySelector('h1').firstChild;
+    const paragraph = document.querySelector('h1 + p');
+    const emphasis = paragraph.querySelector('em').firstChild;
+    // One selection, then another across elements: from inside the
+    // heading's text to inside the paragraph's <em>.
+    let next = changed();
+    document.getSelection().setBaseAndExtent(heading, 0, heading, 8);
+    await next;
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    next = changed();
+    document.getSelection().setBaseAndExtent(heading, 2, emphasis, 3);
+    await next;
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const selected = document.getSelection().toString();
+    await window.Rewind.stop();
+    return { events, selected };
+  });
+  assert.deepEqual(errors, []);
+  assert.equal(selected, 'eckout & pay — ünïcødé ✓\nPlain emp', 'the live selection (guards the test)');
+
+  // The ids the full snapshot gave the two text nodes.
+  const snapshot = events.find((event) => event.type === 2);
+  const idOfText = (text, node = snapshot.data.node) => {
+    if (node.type === 3 && node.textContent === text) return node.id;
+    for (const child of node.childNodes ?? []) {
+      const id = idOfText(text, child);
+      if (id) return id;
+    }
+    return undefined;
+  };
+  const headingId = idOfText('Checkout & pay — ünïcødé ✓');
+  const emphasisId = idOfText('emphasis');
+  assert.ok(headingId && emphasisId, 'both text nodes are in the snapshot');
+
+  const selections = events.filter((event) => event.type === 3 && event.data.source === 14).map((event) => event.data.ranges);
+  assert.deepEqual(selections, [
+    [{ start: headingId, startOffset: 0, end: headingId, endOffset: 8 }],
+    [{ start: headingId, startOffset: 2, end: emphasisId, endOffset: 3 }],
+  ]);
+
+  const replayedSelection = await (async () => {
+    const replayErrors = collectPageErrors(page);
+    await page.goto(`${server.origin}/tests/fixtures/replay.html`);
+    const text = await page.evaluate((events) => {
+      const replayer = window.replayEvents(events);
+      return replayer.iframe.contentDocument.getSelection().toString();
+    }, events);
+    assert.deepEqual(replayErrors, []);
+    return text;
+  })();
+  assert.equal(replayedSelection, selected, 'the replay selects what the visitor selected');
 });
