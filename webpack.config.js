@@ -30,7 +30,7 @@ const scriptTag = {
     rules: [{ test: /[\\/]js[\\/](sentry|segment)\.js$/, sideEffects: false }],
   },
   plugins: [
-    // V8's explicit compile hint (Chrome 136 and later; other engines read
+    // V8's explicit compile hint (Chrome 136 and later; to other engines it is
     // a comment): compile every function of the bundle while the script
     // streams in, on a background thread, instead of each on its first
     // call on the main thread. Nearly all of rewind.js runs in the first

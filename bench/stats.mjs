@@ -56,11 +56,11 @@ export function summedRatioWithRange(groups, { resamples = 2000, level = 0.8, se
     for (const name of ['rewind', 'rrweb', 'none']) {
       const values = group?.[name];
       if (!Array.isArray(values) || values.length === 0 || !values.every(Number.isFinite)) {
-        throw new TypeError(`ratioWithRange: ${name} must be a non-empty array of finite numbers, got ${JSON.stringify(values)}`);
+        throw new TypeError(`bench stats: ${name} must be a non-empty array of finite numbers, got ${JSON.stringify(values)}`);
       }
     }
   }
-  if (!(level > 0 && level < 1)) throw new RangeError(`ratioWithRange: level must be between 0 and 1, got ${level}`);
+  if (!(level > 0 && level < 1)) throw new RangeError(`bench stats: level must be between 0 and 1, got ${level}`);
   const ratioOf = (picked) => {
     let rewind = 0;
     let rrweb = 0;
