@@ -193,7 +193,7 @@ impl OpenChunk {
         // The seq is written when the chunk is sealed (see the module doc).
         let mut header = String::with_capacity(160);
         header.push_str("{\"replayId\":");
-        write_str(&mut header, &replay_id.to_string());
+        write_str(&mut header, &replay_id.to_key());
         header.push_str(",\"deviceId\":");
         write_str(&mut header, replay_id.device_id.as_str());
         header.push_str(",\"sessionId\":");

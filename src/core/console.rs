@@ -129,9 +129,14 @@ pub fn dropped_note(dropped: u32) -> String {
     let mut note = String::new();
     crate::core::json::write_str(
         &mut note,
-        &format!(
-            "[rewind] {dropped} console calls not recorded (over {MAX_EVENTS_PER_SECOND} a second)"
-        ),
+        &[
+            "[rewind] ",
+            &super::json::decimal(u64::from(dropped)),
+            " console calls not recorded (over ",
+            &super::json::decimal(u64::from(MAX_EVENTS_PER_SECOND)),
+            " a second)",
+        ]
+        .concat(),
     );
     note
 }
@@ -160,7 +165,7 @@ pub fn fit_arguments(described: &str, total: usize) -> Vec<String> {
                 let mut quoted = String::new();
                 crate::core::json::write_str(
                     &mut quoted,
-                    &format!("{}…", text.get(..cut).unwrap_or_default()),
+                    &[text.get(..cut).unwrap_or_default(), "…"].concat(),
                 );
                 quoted
             }
@@ -175,7 +180,15 @@ pub fn fit_arguments(described: &str, total: usize) -> Vec<String> {
     let omitted = total.saturating_sub(fitted.len());
     if omitted > 0 {
         let mut note = String::new();
-        crate::core::json::write_str(&mut note, &format!("… {omitted} more arguments"));
+        crate::core::json::write_str(
+            &mut note,
+            &[
+                "… ",
+                &super::json::decimal(omitted as u64),
+                " more arguments",
+            ]
+            .concat(),
+        );
         fitted.push(note);
     }
     fitted
@@ -197,7 +210,7 @@ fn cut_json_string(prefix: &str) -> String {
             end = last;
         }
     }
-    format!("{}…\"", prefix.get(..end).unwrap_or_default())
+    [prefix.get(..end).unwrap_or_default(), "…\""].concat()
 }
 
 /// The caller's part of a stack taken inside rewind's console wrapper: the

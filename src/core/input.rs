@@ -147,7 +147,7 @@ pub fn radio_group_selector(name: &str) -> Option<String> {
     if name.is_empty() || name.contains(['"', '\\', '\n', '\r', '\u{c}']) {
         return None;
     }
-    Some(format!("input[type=radio][name=\"{name}\"]"))
+    Some(["input[type=radio][name=\"", name, "\"]"].concat())
 }
 
 /// Whether a field's radio group must be re-read: a radio just checked.

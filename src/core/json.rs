@@ -3,8 +3,6 @@
 //! documents rewind writes use the same two functions. Writing JSON by hand
 //! keeps serde's and the float formatter's code out of the shipped wasm.
 
-use std::fmt::Write;
-
 /// How many characters (code points) `text` has: its bytes that start one.
 /// (`chars().count()` pulls in core's 0.8 KB word-at-a-time counter; the
 /// texts counted here are short.)
@@ -52,9 +50,15 @@ pub fn write_str(out: &mut String, text: &str) {
 }
 
 /// Appends `number` in decimal, as `write!(out, "{number}")` does, without
-/// the formatting machinery (its argument tables at every call site).
-pub fn push_u32(out: &mut String, mut number: u32) {
-    let mut digits = [0_u8; 10];
+/// core's formatting machinery: rewind formats nothing with it, so the
+/// shipped wasm carries none of it (`format!` and `Display` are for tests).
+pub fn push_u32(out: &mut String, number: u32) {
+    push_u64(out, u64::from(number));
+}
+
+/// [`push_u32`] for a `u64`.
+pub fn push_u64(out: &mut String, mut number: u64) {
+    let mut digits = [0_u8; 20];
     let mut start = digits.len();
     loop {
         start -= 1;
@@ -97,20 +101,34 @@ pub fn write_number(out: &mut String, value: f64) {
         if value < 0.0 {
             out.push('-');
         }
-        let _ = write!(out, "{}", value.abs() as u64);
+        push_u64(out, value.abs() as u64);
         return;
     }
     let thousandths = (value.abs() * 1000.0).round() as u64;
     if value < 0.0 && thousandths > 0 {
         out.push('-');
     }
-    let _ = write!(out, "{}", thousandths / 1000);
+    push_u64(out, thousandths / 1000);
     let fraction = thousandths % 1000;
     if fraction > 0 {
-        let digits = format!("{fraction:03}");
+        // Three digits with their trailing zeros dropped: 500 -> ".5".
+        let digits = [fraction / 100, fraction / 10 % 10, fraction % 10];
+        let mut length = 3;
+        while digits[length - 1] == 0 {
+            length -= 1;
+        }
         out.push('.');
-        out.push_str(digits.trim_end_matches('0'));
+        for &digit in &digits[..length] {
+            out.push(char::from(b'0' + digit as u8));
+        }
     }
+}
+
+/// `number` in decimal, as `number.to_string()` has it (see [`push_u64`]).
+pub fn decimal(number: u64) -> String {
+    let mut out = String::new();
+    push_u64(&mut out, number);
+    out
 }
 
 /// [`write_number`] into a new string.
@@ -126,6 +144,21 @@ pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimal_writes_what_to_string_writes() {
+        let mut numbers = vec![0, 1, 9, 10, 99, 100, 4_294_967_295, 4_294_967_296, u64::MAX];
+        numbers.extend((0..64).map(|shift| 1_u64 << shift));
+        numbers.extend((1..20).map(|power| 10_u64.pow(power) - 1));
+        for number in numbers {
+            assert_eq!(decimal(number), number.to_string());
+            let mut small = String::new();
+            if let Ok(number) = u32::try_from(number) {
+                push_u32(&mut small, number);
+                assert_eq!(small, number.to_string());
+            }
+        }
+    }
 
     fn quoted(text: &str) -> String {
         let mut out = String::new();

@@ -5,7 +5,7 @@
 use std::fmt;
 
 use super::event::TimestampMs;
-use super::json::write_str;
+use super::json::{decimal, write_str};
 use super::replay_id::{DeviceId, IdError, ReplayId, SessionId};
 use super::session::{Session, SessionPolicy};
 
@@ -206,17 +206,31 @@ pub enum IdentifyError {
     NotADeviceId(IdError),
 }
 
+impl IdentifyError {
+    /// What was wrong and what is allowed (by hand, as
+    /// [`super::options::OptionsError::message`] says why).
+    pub fn message(&self) -> String {
+        match self {
+            IdentifyError::Length { chars } => [
+                "rewind identify(userId): the user id must be a string of 1 to ",
+                &decimal(MAX_USER_ID_CHARS as u64),
+                " characters, got ",
+                &decimal(*chars as u64),
+                " characters",
+            ]
+            .concat(),
+            IdentifyError::NotADeviceId(error) => [
+                "rewind identify(userId) with userIdAsDeviceId: ",
+                &error.message(),
+            ]
+            .concat(),
+        }
+    }
+}
+
 impl fmt::Display for IdentifyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            IdentifyError::Length { chars } => write!(
-                f,
-                "rewind identify(userId): the user id must be a string of 1 to {MAX_USER_ID_CHARS} characters, got {chars} characters"
-            ),
-            IdentifyError::NotADeviceId(error) => {
-                write!(f, "rewind identify(userId) with userIdAsDeviceId: {error}")
-            }
-        }
+        f.write_str(&self.message())
     }
 }
 
@@ -294,13 +308,23 @@ pub struct CustomTagError {
     pub chars: usize,
 }
 
+impl CustomTagError {
+    /// What was wrong and what is allowed.
+    pub fn message(&self) -> String {
+        [
+            "rewind addCustomEvent(tag, payload): the tag must be a string of 1 to ",
+            &decimal(MAX_CUSTOM_TAG_CHARS as u64),
+            " characters, got ",
+            &decimal(self.chars as u64),
+            " characters",
+        ]
+        .concat()
+    }
+}
+
 impl fmt::Display for CustomTagError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "rewind addCustomEvent(tag, payload): the tag must be a string of 1 to {MAX_CUSTOM_TAG_CHARS} characters, got {} characters",
-            self.chars
-        )
+        f.write_str(&self.message())
     }
 }
 

@@ -43,7 +43,7 @@ impl OptionValue {
     fn describe(&self) -> String {
         match self {
             OptionValue::Number(number) => super::json::format_number(*number),
-            OptionValue::Text(text) => format!("'{text}'"),
+            OptionValue::Text(text) => ["'", text, "'"].concat(),
             OptionValue::Texts(texts) => {
                 let mut out = String::from("[");
                 for (index, text) in texts.iter().enumerate() {
@@ -280,36 +280,44 @@ pub enum OptionsError {
     },
 }
 
-impl fmt::Display for OptionsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl OptionsError {
+    /// The message `start()` rejects with: the key, what was wrong and what
+    /// is allowed. (Built by hand, not through `Display`: the shipped wasm
+    /// carries no formatting machinery.)
+    pub fn message(&self) -> String {
         match self {
             OptionsError::NotAnObject { got } => {
-                write!(f, "rewind options must be an object or undefined, got {got}")
+                ["rewind options must be an object or undefined, got ", got].concat()
             }
             OptionsError::UnknownKey { key, suggestion } => {
-                write!(f, "unknown rewind option '{key}'")?;
+                let mut out = ["unknown rewind option '", key, "'"].concat();
                 if let Some(suggestion) = suggestion {
-                    write!(f, " (did you mean '{suggestion}'?)")?;
+                    out.push_str(&[" (did you mean '", suggestion, "'?)"].concat());
                 }
-                f.write_str("; allowed options: ")?;
+                out.push_str("; allowed options: ");
                 for (index, (name, _)) in KNOWN_OPTIONS.iter().enumerate() {
                     if index > 0 {
-                        f.write_str(", ")?;
+                        out.push_str(", ");
                     }
-                    f.write_str(name)?;
+                    out.push_str(name);
                 }
-                Ok(())
+                out
             }
             OptionsError::BadValue { key, expected, got } => {
-                write!(f, "rewind option '{key}' must be {expected}, got {got}")
+                ["rewind option '", key, "' must be ", expected, ", got ", got].concat()
             }
-            OptionsError::BadId(error) => write!(f, "rewind option {error}"),
-            OptionsError::NoDestination => write!(
-                f,
-                "rewind needs somewhere to send events: pass 'endpoint' (a URL chunks are POSTed to) or 'emit' (a function called with each event)"
-            ),
-            OptionsError::Invalid { key, reason } => write!(f, "rewind option '{key}' {reason}"),
+            OptionsError::BadId(error) => ["rewind option ", &error.message()].concat(),
+            OptionsError::NoDestination => "rewind needs somewhere to send events: pass 'endpoint' (a URL chunks are POSTed to) or 'emit' (a function called with each event)".to_owned(),
+            OptionsError::Invalid { key, reason } => {
+                ["rewind option '", key, "' ", reason].concat()
+            }
         }
+    }
+}
+
+impl fmt::Display for OptionsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
     }
 }
 

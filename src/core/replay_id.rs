@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use super::json::decimal;
+
 /// The characters a device or session id may contain, as said in errors.
 pub const ALLOWED_ID_CHARACTERS: &str = "a-z A-Z 0-9 _ - . | @ : =";
 
@@ -39,24 +41,92 @@ pub enum IdError {
     },
 }
 
-impl fmt::Display for IdError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl IdError {
+    /// What was wrong and what is allowed. (Built by hand, not through
+    /// `Display`: the shipped wasm carries no formatting machinery.)
+    pub fn message(&self) -> String {
+        let max = decimal(MAX_ID_LENGTH as u64);
         match self {
-            IdError::Empty { field } => write!(f, "{field} is empty: it needs 1 to {MAX_ID_LENGTH} of {ALLOWED_ID_CHARACTERS}"),
-            IdError::TooLong { field, length } => {
-                write!(f, "{field} is {length} characters long: at most {MAX_ID_LENGTH} are allowed")
-            }
-            IdError::BadCharacter { field, id, character, position } => write!(
-                f,
-                "{field} '{id}' contains '{}' at position {position}: allowed are {ALLOWED_ID_CHARACTERS}",
-                character.escape_default()
-            ),
-            IdError::BadNumber { field, value } => write!(
-                f,
-                "{field} {value} is not a whole number from 0 to 2^53-1: pass a whole number or a string of {ALLOWED_ID_CHARACTERS}"
-            ),
+            IdError::Empty { field } => [
+                field,
+                " is empty: it needs 1 to ",
+                &max,
+                " of ",
+                ALLOWED_ID_CHARACTERS,
+            ]
+            .concat(),
+            IdError::TooLong { field, length } => [
+                field,
+                " is ",
+                &decimal(*length as u64),
+                " characters long: at most ",
+                &max,
+                " are allowed",
+            ]
+            .concat(),
+            IdError::BadCharacter {
+                field,
+                id,
+                character,
+                position,
+            } => [
+                field,
+                " '",
+                id,
+                "' contains '",
+                &escape_character(*character),
+                "' at position ",
+                &decimal(*position as u64),
+                ": allowed are ",
+                ALLOWED_ID_CHARACTERS,
+            ]
+            .concat(),
+            IdError::BadNumber { field, value } => [
+                field,
+                " ",
+                value,
+                " is not a whole number from 0 to 2^53-1: pass a whole number or a string of ",
+                ALLOWED_ID_CHARACTERS,
+            ]
+            .concat(),
         }
     }
+}
+
+impl fmt::Display for IdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+/// `character` as `char::escape_default` writes it: printable ASCII as
+/// itself (quotes and backslash escaped), the rest as `\u{hex}`.
+fn escape_character(character: char) -> String {
+    let mut out = String::new();
+    match character {
+        '\\' | '\'' | '"' => {
+            out.push('\\');
+            out.push(character);
+        }
+        '\t' => out.push_str("\\t"),
+        '\r' => out.push_str("\\r"),
+        '\n' => out.push_str("\\n"),
+        ' '..='~' => out.push(character),
+        _ => {
+            out.push_str("\\u{");
+            let code = u32::from(character);
+            let mut started = false;
+            for shift in (0..6).rev() {
+                let nibble = (code >> (shift * 4)) & 0xf;
+                if nibble != 0 || started || shift == 0 {
+                    started = true;
+                    out.push(char::from(b"0123456789abcdef"[nibble as usize]));
+                }
+            }
+            out.push('}');
+        }
+    }
+    out
 }
 
 impl std::error::Error for IdError {}
@@ -127,7 +197,7 @@ impl SessionId {
                 value: super::json::format_number(value),
             });
         }
-        Ok(SessionId(format!("{}", value as u64)))
+        Ok(SessionId(decimal(value as u64)))
     }
 
     pub fn as_str(&self) -> &str {
@@ -142,15 +212,37 @@ pub struct ReplayId {
     pub session_id: SessionId,
 }
 
+impl ReplayId {
+    /// `<deviceId>/<sessionId>`, the key chunks are stored and sent under.
+    pub fn to_key(&self) -> String {
+        [self.device_id.as_str(), "/", self.session_id.as_str()].concat()
+    }
+}
+
 impl fmt::Display for ReplayId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.device_id.0, self.session_id.0)
+        f.write_str(&self.to_key())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escaped_character_is_written_as_std_escape_default_writes_it() {
+        // Every ASCII character, the first non-ASCII ones, and characters
+        // of one to six hex digits, against the standard library's own.
+        let mut characters: Vec<char> = (0_u32..0x180).filter_map(char::from_u32).collect();
+        characters.extend(['\u{0}', '\u{7f}', 'ü', '€', '\u{fffd}', '😀', '\u{10ffff}']);
+        for character in characters {
+            assert_eq!(
+                escape_character(character),
+                character.escape_default().to_string(),
+                "{character:?}"
+            );
+        }
+    }
 
     #[test]
     fn allowed_characters_pass() {

@@ -94,12 +94,15 @@ impl Session {
     /// The state kept in sessionStorage so a reload continues a generated
     /// session: `<id> <startedAt> <lastActivity>`, times in whole ms.
     pub fn to_stored(&self) -> String {
-        format!(
-            "{} {} {}",
+        use super::json::decimal;
+        [
             self.id.as_str(),
-            self.started_at_ms.max(0.0) as u64,
-            self.last_activity_ms.max(0.0) as u64
-        )
+            " ",
+            &decimal(self.started_at_ms.max(0.0) as u64),
+            " ",
+            &decimal(self.last_activity_ms.max(0.0) as u64),
+        ]
+        .concat()
     }
 
     /// Reads [`Session::to_stored`]'s text back; `None` when the text is

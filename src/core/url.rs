@@ -17,14 +17,14 @@ pub fn resolve(base: &str, reference: &str) -> String {
     };
     let scheme = base.get(..base_scheme_end).unwrap_or_default(); // without ':'
     if let Some(rest) = reference.strip_prefix("//") {
-        return format!("{scheme}://{rest}");
+        return [scheme, "://", rest].concat();
     }
     let after_scheme = base.get(base_scheme_end + 1..).unwrap_or_default();
     let (authority, base_path_and_more) = match after_scheme.strip_prefix("//") {
         Some(rest) => {
             let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
             let (host, more) = rest.split_at_checked(end).unwrap_or((rest, ""));
-            (format!("//{host}"), more)
+            (["//", host].concat(), more)
         }
         None => (String::new(), after_scheme),
     };
@@ -35,16 +35,16 @@ pub fn resolve(base: &str, reference: &str) -> String {
         .split_at_checked(base_path_end)
         .unwrap_or((base_path_and_more, ""));
     let base_query = rest.split('#').next().unwrap_or_default();
-    let prefix = format!("{scheme}:{authority}");
+    let prefix = [scheme, ":", &authority].concat();
     if reference.starts_with('?') {
-        return format!("{prefix}{base_path}{reference}");
+        return [&prefix, base_path, reference].concat();
     }
     let (ref_path, ref_tail) = match reference.find(['?', '#']) {
         Some(index) => reference.split_at_checked(index).unwrap_or((reference, "")),
         None => (reference, ""),
     };
     if ref_path.is_empty() {
-        return format!("{prefix}{base_path}{base_query}{ref_tail}");
+        return [&prefix, base_path, base_query, ref_tail].concat();
     }
     let merged = if ref_path.starts_with('/') {
         ref_path.to_owned()
@@ -54,9 +54,9 @@ pub fn resolve(base: &str, reference: &str) -> String {
             None if !authority.is_empty() => "/",
             None => "",
         };
-        format!("{directory}{ref_path}")
+        [directory, ref_path].concat()
     };
-    format!("{prefix}{}{ref_tail}", remove_dot_segments(&merged))
+    [&prefix, remove_dot_segments(&merged).as_str(), ref_tail].concat()
 }
 
 /// Whether `text` starts with `scheme:` (letters, digits, `+ - .`).

@@ -26,16 +26,23 @@ pub enum WebError {
     Js(String),
 }
 
+impl WebError {
+    /// The message a user reads. (Built by hand, not through `Display`:
+    /// the shipped wasm carries no formatting machinery.)
+    pub fn message(&self) -> String {
+        match self {
+            WebError::NoPage(what) => (*what).to_owned(),
+            WebError::Options(error) => error.message(),
+            WebError::Identify(error) => error.message(),
+            WebError::Snapshot(reason) => ["snapshot failed: ", reason].concat(),
+            WebError::Unavailable(reason) | WebError::Js(reason) => reason.clone(),
+        }
+    }
+}
+
 impl fmt::Display for WebError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            WebError::NoPage(what) => f.write_str(what),
-            WebError::Options(error) => write!(f, "{error}"),
-            WebError::Identify(error) => write!(f, "{error}"),
-            WebError::Snapshot(reason) => write!(f, "snapshot failed: {reason}"),
-            WebError::Unavailable(reason) => f.write_str(reason),
-            WebError::Js(message) => f.write_str(message),
-        }
+        f.write_str(&self.message())
     }
 }
 
@@ -59,7 +66,7 @@ impl From<IdentifyError> for WebError {
 
 impl From<WebError> for wasm_bindgen::JsError {
     fn from(error: WebError) -> Self {
-        wasm_bindgen::JsError::new(&error.to_string())
+        wasm_bindgen::JsError::new(&error.message())
     }
 }
 

@@ -82,7 +82,7 @@ impl Recorder {
         if is_capturing && document.ready_state() != "loading" {
             with_recording(&recording, Recording::take_full_snapshot)
                 .unwrap_or(Ok(()))
-                .map_err(|error| JsError::new(&format!("first {error}")))?;
+                .map_err(|error| JsError::new(&["first ", &error.message()].concat()))?;
         }
         Ok(Recorder { recording })
     }
@@ -155,7 +155,7 @@ impl Recorder {
     /// An empty or overlong tag.
     #[wasm_bindgen(js_name = addCustomEvent)]
     pub fn add_custom_event(&self, tag: String, payload: JsValue) -> Result<(), JsError> {
-        lifecycle::check_custom_tag(&tag).map_err(|error| JsError::new(&error.to_string()))?;
+        lifecycle::check_custom_tag(&tag).map_err(|error| JsError::new(&error.message()))?;
         let payload_json = log_data_json(&payload).unwrap_or_else(|| "null".to_owned());
         with_recording(&self.recording, |recording| {
             recording.add_custom(&tag, payload_json)
@@ -178,7 +178,7 @@ impl Recorder {
         let recording = self.recording.try_borrow().ok()?;
         recording
             .is_capturing()
-            .then(|| recording.replay_id().to_string())
+            .then(|| recording.replay_id().to_key())
     }
 
     /// The time (epoch ms) of the current replay's first event: where a
@@ -213,7 +213,7 @@ impl Recorder {
     /// crossing for the Segment plugin, which follows both on every event.
     #[wasm_bindgen(js_name = currentReplay)]
     pub fn current_replay(&self) -> Option<String> {
-        Some(self.recording.try_borrow().ok()?.replay_id().to_string())
+        Some(self.recording.try_borrow().ok()?.replay_id().to_key())
     }
 
     /// The current session id.
@@ -360,14 +360,18 @@ fn read_session_id(value: &JsValue) -> Result<Option<SessionId>, JsError> {
     } else if let Some(text) = value.as_string() {
         SessionId::parse(&text)
     } else {
-        return Err(JsError::new(&format!(
-            "{CALL}: sessionId must be a whole number or a string, got {}",
-            super::options::kind_of(value)
-        )));
+        return Err(JsError::new(
+            &[
+                CALL,
+                ": sessionId must be a whole number or a string, got ",
+                super::options::kind_of(value),
+            ]
+            .concat(),
+        ));
     };
     parsed
         .map(Some)
-        .map_err(|error| JsError::new(&format!("{CALL}: {error}")))
+        .map_err(|error| JsError::new(&[CALL, ": ", &error.message()].concat()))
 }
 
 /// `setSessionId()`'s or `setDeviceId()`'s device id: a string;
@@ -380,13 +384,18 @@ fn read_device_id(value: &JsValue) -> Result<Option<DeviceId>, JsError> {
         return Ok(None);
     }
     let Some(text) = value.as_string() else {
-        return Err(JsError::new(&format!(
-            "{CALL}: deviceId must be a string of {}, got {}",
-            crate::core::replay_id::ALLOWED_ID_CHARACTERS,
-            super::options::kind_of(value)
-        )));
+        return Err(JsError::new(
+            &[
+                CALL,
+                ": deviceId must be a string of ",
+                crate::core::replay_id::ALLOWED_ID_CHARACTERS,
+                ", got ",
+                super::options::kind_of(value),
+            ]
+            .concat(),
+        ));
     };
     DeviceId::parse(&text)
         .map(Some)
-        .map_err(|error| JsError::new(&format!("{CALL}: {error}")))
+        .map_err(|error| JsError::new(&[CALL, ": ", &error.message()].concat()))
 }

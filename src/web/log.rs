@@ -1,7 +1,6 @@
 //! The debug log: silent unless `debug: true`, one `[rewind]` prefix.
 
 use std::cell::Cell;
-use std::fmt;
 
 use wasm_bindgen::JsValue;
 
@@ -19,17 +18,23 @@ impl DebugLog {
         }
     }
 
-    // Messages come as `format_args!`, formatted only when the log is on
-    // (and with one `format!` here, not one more at every caller).
-    pub fn info(&self, message: fmt::Arguments<'_>) {
+    // Messages come in parts, joined only when the log is on. (Not
+    // `format_args!`: the shipped wasm carries no formatting machinery.)
+    /// Whether messages are shown: a caller whose parts cost something to
+    /// build asks first.
+    pub fn is_on(&self) -> bool {
+        self.enabled.get()
+    }
+
+    pub fn info(&self, parts: &[&str]) {
         if self.enabled.get() {
-            web_sys::console::log_1(&format!("[rewind] {message}").into());
+            web_sys::console::log_1(&line(parts).into());
         }
     }
 
-    pub fn warn(&self, message: fmt::Arguments<'_>) {
+    pub fn warn(&self, parts: &[&str]) {
         if self.enabled.get() {
-            web_sys::console::warn_1(&format!("[rewind] {message}").into());
+            web_sys::console::warn_1(&line(parts).into());
         }
     }
 
@@ -37,7 +42,16 @@ impl DebugLog {
     /// not flood the console.
     pub fn warn_once_js(&self, message: &str, error: &JsValue) {
         if self.enabled.get() && !self.warned_once.replace(true) {
-            web_sys::console::warn_2(&format!("[rewind] {message}:").into(), error);
+            web_sys::console::warn_2(&line(&[message, ":"]).into(), error);
         }
     }
+}
+
+/// `[rewind] ` and the parts, as one line.
+fn line(parts: &[&str]) -> String {
+    let mut line = String::from("[rewind] ");
+    for part in parts {
+        line.push_str(part);
+    }
+    line
 }

@@ -65,7 +65,7 @@ pub fn read_start_options(
             if document.query_selector(selector).is_err() {
                 return Err(OptionsError::Invalid {
                     key,
-                    reason: format!("'{selector}' is not a valid CSS selector"),
+                    reason: ["'", selector, "' is not a valid CSS selector"].concat(),
                 });
             }
         }
@@ -86,12 +86,19 @@ fn resolve_endpoint(endpoint: &str, window: &web_sys::Window) -> Result<String, 
     };
     let base = window.location().href().unwrap_or_default();
     let url = web_sys::Url::new_with_base(endpoint, &base)
-        .map_err(|_| invalid(format!("'{endpoint}' is not a URL")))?;
+        .map_err(|_| invalid(["'", endpoint, "' is not a URL"].concat()))?;
     match url.protocol().as_str() {
         "http:" | "https:" => Ok(url.href()),
-        other => Err(invalid(format!(
-            "must be an http or https URL, got '{endpoint}' ({other})"
-        ))),
+        other => Err(invalid(
+            [
+                "must be an http or https URL, got '",
+                endpoint,
+                "' (",
+                other,
+                ")",
+            ]
+            .concat(),
+        )),
     }
 }
 

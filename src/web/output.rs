@@ -10,6 +10,7 @@ use crate::core::buffer::ChunkBuffer;
 use crate::core::chunk::{Chunker, SealedChunk};
 use crate::core::event::{Custom, Event, EventData, FullSnapshot, TimestampMs};
 use crate::core::incremental::{Incremental, PointerPosition};
+use crate::core::json::decimal;
 use crate::core::lifecycle::Checkouts;
 use crate::core::replay_id::ReplayId;
 
@@ -180,7 +181,7 @@ impl Output {
         let courier = wire.courier.clone();
         if let Some(last) = chunks.last() {
             self.storage
-                .save_next_seq(&last.replay_id.to_string(), next_seq);
+                .save_next_seq(&last.replay_id.to_key(), next_seq);
         }
         // (A loop, not filter_map/collect: less wasm.)
         let mut records = Vec::new();
@@ -355,7 +356,7 @@ impl Output {
     fn hand_over_parts(&mut self) {
         let Some(wire) = &mut self.wire else { return };
         if let Some((seq, part)) = wire.chunker.take_plain_part(PLAIN_PART_BYTES) {
-            let replay_id = wire.chunker.replay_id().to_string();
+            let replay_id = wire.chunker.replay_id().to_key();
             wire.courier.append_part(&replay_id, seq as f64, &part);
         }
     }
@@ -378,7 +379,7 @@ impl Output {
     ) {
         self.replay_start_ms = None;
         if let Some(wire) = &mut self.wire {
-            let next_seq = self.storage.next_seq(&replay_id.to_string());
+            let next_seq = self.storage.next_seq(&replay_id.to_key());
             wire.chunker = Chunker::new(replay_id.clone(), next_seq, max_chunk_bytes);
             if let Some(user) = user {
                 wire.chunker.set_user(user.to_owned());
@@ -411,7 +412,7 @@ impl Output {
         let sealed = self.seal()?;
         // So a reload never reuses the seq: written as soon as it is sealed.
         self.storage
-            .save_next_seq(&sealed.replay_id.to_string(), sealed.seq + 1);
+            .save_next_seq(&sealed.replay_id.to_key(), sealed.seq + 1);
         let courier = self.wire.as_ref()?.courier.clone();
         Some((courier, self.outbox_record(sealed)?))
     }
@@ -433,31 +434,38 @@ impl Output {
                 .chunks
                 .trim(now, buffering.buffer_ms, buffering.max_bytes);
             if dropped > 0 {
-                self.log.info(format_args!(
-                    "buffer: dropped its {dropped} oldest segment(s); {} bytes kept",
-                    buffering.chunks.bytes()
-                ));
+                self.log.info(&[
+                    "buffer: dropped its ",
+                    &decimal(dropped as u64),
+                    " oldest segment(s); ",
+                    &decimal(buffering.chunks.bytes() as u64),
+                    " bytes kept",
+                ]);
             }
             return;
         }
         let Some(wire) = &self.wire else { return };
         let courier = wire.courier.clone();
-        if sealed.compressed {
-            self.log.info(format_args!(
-                "sealed {}#{}: {} events, {} bytes raw, {} gzip",
-                sealed.replay_id,
-                sealed.seq,
-                sealed.event_count,
-                sealed.raw_len,
-                sealed.body.len()
-            ));
-        } else {
-            self.log.info(format_args!(
-                "sealed {}#{}: {} events, {} bytes raw, for the courier's worker to compress",
-                sealed.replay_id, sealed.seq, sealed.event_count, sealed.raw_len
-            ));
+        if self.log.is_on() {
+            let gzip = if sealed.compressed {
+                [&decimal(sealed.body.len() as u64), " gzip"].concat()
+            } else {
+                "for the courier's worker to compress".to_owned()
+            };
+            self.log.info(&[
+                "sealed ",
+                &sealed.replay_id.to_key(),
+                "#",
+                &decimal(sealed.seq),
+                ": ",
+                &decimal(sealed.event_count as u64),
+                " events, ",
+                &decimal(sealed.raw_len as u64),
+                " bytes raw, ",
+                &gzip,
+            ]);
         }
-        let (replay_id, next_seq) = (sealed.replay_id.to_string(), sealed.seq + 1);
+        let (replay_id, next_seq) = (sealed.replay_id.to_key(), sealed.seq + 1);
         let Some(record) = self.outbox_record(sealed) else {
             return;
         };
@@ -475,7 +483,7 @@ impl Output {
     fn outbox_record(&self, sealed: SealedChunk) -> Option<OutboxRecord> {
         let wire = self.wire.as_ref()?;
         Some(OutboxRecord {
-            replay_id: sealed.replay_id.to_string(),
+            replay_id: sealed.replay_id.to_key(),
             seq: sealed.seq,
             endpoint: wire.endpoint.clone(),
             api_key: wire.api_key.clone(),

@@ -8,6 +8,7 @@ use wasm_bindgen::JsValue;
 use web_sys::{Document, VisibilityState, Window};
 
 use crate::core::event::{Event, EventData, Meta, ScrollOffset};
+use crate::core::json::decimal;
 use crate::core::lifecycle::{self, EarlyCall, Opening, Tick};
 use crate::core::mirror::Mirror;
 use crate::core::options::RecordingMode;
@@ -202,7 +203,7 @@ impl Recording {
             Signal::FlushTick => self.on_flush_tick(),
             Signal::DocumentParsed => {
                 if let Err(error) = self.take_full_snapshot() {
-                    self.ctx.log.warn(format_args!("first {error}"));
+                    self.ctx.log.warn(&["first ", &error.message()]);
                 }
             }
             Signal::SnapshotSlice => self.continue_snapshot(SLICE_MS),
@@ -298,10 +299,13 @@ impl Recording {
                 .start_buffering(options.buffer_ms, options.max_buffer_bytes);
         }
         if !self.is_capturing() {
-            self.ctx.log.info(format_args!(
-                "replay {current} continues as {} (outside sampleRate: nothing is recorded)",
-                self.replay_id()
-            ));
+            self.ctx.log.info(&[
+                "replay ",
+                &current.to_key(),
+                " continues as ",
+                &self.replay_id().to_key(),
+                " (outside sampleRate: nothing is recorded)",
+            ]);
             return true;
         }
         if self.observers.is_none() {
@@ -311,7 +315,7 @@ impl Recording {
                 self.attach(&document, flush_interval_ms);
             }
         }
-        self.open_new_replay(format_args!("replay {current} continues as"));
+        self.open_new_replay(&["replay ", &current.to_key(), " continues as"]);
         true
     }
 
@@ -354,17 +358,20 @@ impl Recording {
     fn release_buffer(&mut self, why: &str) -> Vec<Sealed> {
         self.complete_snapshot();
         self.write_pending();
-        // Whole milliseconds: `{}` of an f64 would link core's float
-        // formatter, 18 KB of wasm.
+        // Whole milliseconds: core's float formatter would be 18 KB of wasm.
         let look_back_ms = self
             .out
             .replay_start_ms()
             .map_or(0, |start| (clock::now() - start).max(0.0) as u64);
         let records = self.out.release_buffer();
-        self.ctx.log.info(format_args!(
-            "{why}: buffer sent, {} chunks reaching back {look_back_ms} ms",
-            records.len()
-        ));
+        self.ctx.log.info(&[
+            why,
+            ": buffer sent, ",
+            &decimal(records.len() as u64),
+            " chunks reaching back ",
+            &decimal(look_back_ms),
+            " ms",
+        ]);
         records
     }
 
@@ -433,7 +440,7 @@ impl Recording {
                 || self.out.is_buffer_checkout_due(now);
         if due {
             if let Err(error) = self.take_full_snapshot() {
-                self.ctx.log.warn(format_args!("checkout failed: {error}"));
+                self.ctx.log.warn(&["checkout failed: ", &error.message()]);
             }
         }
     }
@@ -451,9 +458,11 @@ impl Recording {
             self.out
                 .start_buffering(options.buffer_ms, options.max_buffer_bytes);
         }
-        self.open_new_replay(format_args!(
-            "session ended; replay {previous} continues as"
-        ));
+        self.open_new_replay(&[
+            "session ended; replay ",
+            &previous.to_key(),
+            " continues as",
+        ]);
     }
 
     /// Continues the recording under another device id: a new replay with
@@ -468,7 +477,7 @@ impl Recording {
             self.out
                 .start_buffering(options.buffer_ms, options.max_buffer_bytes);
         }
-        self.open_new_replay(format_args!("identified: replay {previous} continues as"));
+        self.open_new_replay(&["identified: replay ", &previous.to_key(), " continues as"]);
     }
 
     /// Seals the last chunk of a replay that ends (a new session or device
@@ -484,19 +493,20 @@ impl Recording {
     /// After the device or session changed: a chunker for the new replay id
     /// (its seq from storage, the identified user kept) and a fresh Meta +
     /// full snapshot to open it. `why` starts the debug line.
-    fn open_new_replay(&mut self, why: std::fmt::Arguments<'_>) {
+    fn open_new_replay(&mut self, why: &[&str]) {
         let replay_id = self.replay_id();
         self.out.open_replay(
             &replay_id,
             self.ctx.options.max_chunk_bytes,
             self.identified_user.as_deref(),
         );
-        self.ctx.log.info(format_args!("{why} {replay_id}"));
+        let key = replay_id.to_key();
+        self.ctx.log.info(&[&why.concat(), " ", &key]);
         self.opening.restart();
         if let Err(error) = self.take_full_snapshot() {
             self.ctx
                 .log
-                .warn(format_args!("replay {replay_id}: {error}"));
+                .warn(&["replay ", &key, ": ", &error.message()]);
         }
     }
 
@@ -531,7 +541,7 @@ impl Recording {
         };
         let snapshot_error = |error: WebError| match error {
             WebError::Snapshot(_) => error,
-            other => WebError::Snapshot(other.to_string()),
+            other => WebError::Snapshot(other.message()),
         };
         let window = &self.ctx.window;
         let document = window
@@ -631,15 +641,22 @@ impl Recording {
         if let Some(whole) = finished.emit_json {
             self.out.queue_emit(whole);
         }
-        self.ctx.log.info(format_args!(
-            "full snapshot taken: {} nodes in {} slice(s)",
-            finished.node_count, finished.slices
-        ));
+        if self.ctx.log.is_on() {
+            self.ctx.log.info(&[
+                "full snapshot taken: ",
+                &decimal(finished.node_count as u64),
+                " nodes in ",
+                &decimal(finished.slices as u64),
+                " slice(s)",
+            ]);
+        }
         if finished.truncated_elements > 0 {
-            self.ctx.log.warn(format_args!(
-                "{} elements nest deeper than {MAX_TREE_DEPTH} levels; their children were not recorded",
-                finished.truncated_elements
-            ));
+            self.ctx.log.warn(&[
+                &decimal(finished.truncated_elements as u64),
+                " elements nest deeper than ",
+                &decimal(MAX_TREE_DEPTH as u64),
+                " levels; their children were not recorded",
+            ]);
         }
         self.out.checkouts.reset(finished.timestamp);
         observers.end_walk(

@@ -57,7 +57,7 @@ impl Start {
         let identity =
             lifecycle::start_identity(stored_device, early_calls, options.user_id_as_device_id);
         for refused in &identity.refused {
-            log.warn(format_args!("identify() before start() ignored: {refused}"));
+            log.warn(&["identify() before start() ignored: ", &refused.message()]);
         }
         let stored_session = if options.session_id.is_none() {
             storage.session()
@@ -84,7 +84,7 @@ impl Start {
         let wire = endpoint.map(|endpoint| {
             let mut chunker = Chunker::new(
                 replay_id.clone(),
-                storage.next_seq(&replay_id.to_string()),
+                storage.next_seq(&replay_id.to_key()),
                 options.max_chunk_bytes,
             );
             if let Some(user) = &identity.user_json {
@@ -97,18 +97,19 @@ impl Start {
                 courier,
             }
         });
-        log.info(format_args!(
-            "replay {replay_id}{}",
+        log.info(&[
+            "replay ",
+            &replay_id.to_key(),
             if is_sampled {
                 ""
             } else {
                 " is outside sampleRate: nothing is recorded"
-            }
-        ));
+            },
+        ]);
         // A replay buffer mode has sent already (a reload after its
         // trigger) goes on in normal mode, as the rest of its session does.
         let buffers =
-            options.mode == RecordingMode::Buffer && storage.next_seq(&replay_id.to_string()) == 0;
+            options.mode == RecordingMode::Buffer && storage.next_seq(&replay_id.to_key()) == 0;
         let mut out = Output::new(wire, emit, storage.clone(), log.clone());
         if buffers {
             out.start_buffering(options.buffer_ms, options.max_buffer_bytes);

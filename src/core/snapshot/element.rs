@@ -114,11 +114,11 @@ pub(super) fn element_record<D: DomTree>(
         }
         placeholder.set(
             "rr_width",
-            AttributeValue::Text(format!("{}px", format_number(width))),
+            AttributeValue::Text(format_number(width) + "px"),
         );
         placeholder.set(
             "rr_height",
-            AttributeValue::Text(format!("{}px", format_number(height))),
+            AttributeValue::Text(format_number(height) + "px"),
         );
         return ElementRecord {
             tag_name,

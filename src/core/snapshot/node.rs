@@ -136,7 +136,7 @@ where
                 }
                 if blocked {
                     out.push_str(",\"childNodes\":[]");
-                        (Written::Leaf, flags)
+                    (Written::Leaf, flags)
                 } else {
                     out.push_str(",\"childNodes\":[");
                     (Written::Open(element.child_context, has_shadow_root), flags)

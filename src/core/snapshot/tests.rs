@@ -326,7 +326,11 @@ fn tree_deeper_than_the_cap_is_cut_at_the_cap() {
     assert_eq!(json.matches('{').count(), json.matches('}').count());
     assert_eq!(json.matches('[').count(), json.matches(']').count());
     // Each id written last, as rrweb writes it: the outermost div, then the document.
-    assert!(json.ends_with(r#"],"id":2}],"id":1}"#), "{}", &json[json.len() - 40..]);
+    assert!(
+        json.ends_with(r#"],"id":2}],"id":1}"#),
+        "{}",
+        &json[json.len() - 40..]
+    );
 }
 
 #[test]

@@ -43,12 +43,14 @@ pub fn on_rejection(out: &mut Output, event: &Event) {
     };
     let reason = rejection.reason();
     let message = match reason.dyn_ref::<js_sys::Error>() {
-        Some(error) => format!(
-            "Uncaught (in promise) {}: {}",
-            String::from(error.name()),
-            String::from(error.message())
-        ),
-        None => format!("Uncaught (in promise) {}", string_of(&reason)),
+        Some(error) => [
+            "Uncaught (in promise) ",
+            &String::from(error.name()),
+            ": ",
+            &String::from(error.message()),
+        ]
+        .concat(),
+        None => ["Uncaught (in promise) ", &string_of(&reason)].concat(),
     };
     out.record_plugin(
         console_error_json(&message, stack_of(&reason).as_deref()),
