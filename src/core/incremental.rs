@@ -150,6 +150,40 @@ pub struct SelectionRange {
     pub end_offset: u32,
 }
 
+impl SelectionRange {
+    /// The ranges as the web layer packs them in one crossing
+    /// (`selectionRanges` in `src/web/page.js`): `startId,startOffset,
+    /// endId,endOffset` per range, `;` between. A range that does not
+    /// parse is left out.
+    pub fn parse_all(packed: &str) -> Vec<SelectionRange> {
+        let mut ranges = Vec::new();
+        for range in packed.split(';') {
+            let mut numbers = range.split(',').map(|number| number.parse::<u32>().ok());
+            if let (
+                Some(Some(start)),
+                Some(Some(start_offset)),
+                Some(Some(end)),
+                Some(Some(end_offset)),
+                None,
+            ) = (
+                numbers.next(),
+                numbers.next(),
+                numbers.next(),
+                numbers.next(),
+                numbers.next(),
+            ) {
+                ranges.push(SelectionRange {
+                    start,
+                    start_offset,
+                    end,
+                    end_offset,
+                });
+            }
+        }
+        ranges
+    }
+}
+
 /// A media element's whole playback state, sent with every media event:
 /// the Replayer sets muted and loop from the last one it saw.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -493,6 +527,29 @@ pub fn console_error_json(message: &str, stack: Option<&str>) -> String {
 mod tests {
     use super::*;
     use serde_json::{json, Value};
+
+    #[test]
+    fn packed_selection_ranges_parse_in_order_and_bad_ones_are_left_out() {
+        let range = |start, start_offset, end, end_offset| SelectionRange {
+            start,
+            start_offset,
+            end,
+            end_offset,
+        };
+        assert_eq!(SelectionRange::parse_all(""), vec![]);
+        assert_eq!(
+            SelectionRange::parse_all("4,0,9,12"),
+            vec![range(4, 0, 9, 12)]
+        );
+        assert_eq!(
+            SelectionRange::parse_all("4,0,9,12;7,3,7,5"),
+            vec![range(4, 0, 9, 12), range(7, 3, 7, 5)]
+        );
+        assert_eq!(
+            SelectionRange::parse_all("4,0,9;1,2,3,4,5;x,0,1,1;7,3,7,5"),
+            vec![range(7, 3, 7, 5)]
+        );
+    }
 
     fn parsed(data: Incremental<'_>) -> Value {
         let text = data.to_json();

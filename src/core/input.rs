@@ -52,6 +52,31 @@ pub struct FieldRead {
     pub kind: FieldKind,
 }
 
+impl FieldRead {
+    /// A field as the web layer packs it in one crossing (`readField` in
+    /// `src/web/page.js`): `I`, `T` or `S` (input, textarea, select), `1` or
+    /// `0` (checked), an input's type, U+0001, then the value. `None` for
+    /// anything else.
+    pub fn parse(packed: &str) -> Option<FieldRead> {
+        let (head, value) = packed.split_once('\u{1}')?;
+        let (kind, checked, input_type) = match head.as_bytes() {
+            [kind, checked, ..] => (*kind, *checked == b'1', head.get(2..)?),
+            _ => return None,
+        };
+        let kind = match kind {
+            b'I' => FieldKind::of_input_type(input_type),
+            b'T' => FieldKind::Text,
+            b'S' => FieldKind::Select,
+            _ => return None,
+        };
+        Some(FieldRead {
+            value: value.to_owned(),
+            checked,
+            kind,
+        })
+    }
+}
+
 /// What one Input event records of a field.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InputValue {
@@ -164,6 +189,40 @@ pub fn should_read_radio_group(field: &FieldRead) -> bool {
 mod tests {
     use super::*;
     use crate::core::privacy::{FormField, PrivacyRules};
+
+    #[test]
+    fn packed_fields_parse_to_their_kind_state_and_whole_value() {
+        let field = |value: &str, checked, kind| FieldRead {
+            value: value.to_owned(),
+            checked,
+            kind,
+        };
+        let cases = [
+            (
+                "I0text\u{1}hello",
+                Some(field("hello", false, FieldKind::Text)),
+            ),
+            (
+                "I1checkbox\u{1}on",
+                Some(field("on", true, FieldKind::Checkbox)),
+            ),
+            ("I1RADIO\u{1}a", Some(field("a", true, FieldKind::Radio))),
+            ("I0password\u{1}", Some(field("", false, FieldKind::Text))),
+            // The value is everything after the first separator.
+            (
+                "T0\u{1}line\u{1}two\nthree",
+                Some(field("line\u{1}two\nthree", false, FieldKind::Text)),
+            ),
+            ("S0\u{1}ü", Some(field("ü", false, FieldKind::Select))),
+            ("X0\u{1}v", None),
+            ("I\u{1}v", None),
+            ("I0text", None),
+            ("", None),
+        ];
+        for (packed, expected) in cases {
+            assert_eq!(FieldRead::parse(packed), expected, "{packed:?}");
+        }
+    }
 
     fn text(value: &str) -> FieldRead {
         FieldRead {

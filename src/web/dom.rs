@@ -5,16 +5,16 @@ use std::cell::Cell;
 
 use wasm_bindgen::JsCast;
 use web_sys::{
-    CssStyleSheet, Document, DocumentType, Element, HtmlIFrameElement, HtmlInputElement,
-    HtmlLinkElement, HtmlMediaElement, HtmlOptionElement, HtmlSelectElement, HtmlStyleElement,
-    HtmlTextAreaElement, Node, ShadowRoot, Window,
+    CssStyleSheet, Document, DocumentType, Element, HtmlIFrameElement, HtmlLinkElement,
+    HtmlMediaElement, HtmlOptionElement, HtmlStyleElement, Node, ShadowRoot, Window,
 };
 
 use wasm_bindgen::prelude::*;
 
 use crate::core::dom::{DomTree, ElementView, FormState, MediaState, Namespace, NodeView, Parent};
 use crate::core::event::NodeId;
-use crate::core::input::{FieldKind, FieldRead};
+use crate::core::incremental::SelectionRange;
+use crate::core::input::FieldRead;
 use crate::core::mirror::IdStore;
 
 // What the serializer reads of most nodes, in one call each: every
@@ -44,6 +44,23 @@ extern "C" {
     /// records hold, in order.
     #[wasm_bindgen(js_name = packRecords)]
     pub fn pack_records(records: &js_sys::Array) -> Vec<JsValue>;
+    /// A form field's state packed as `FieldRead::parse` reads it.
+    #[wasm_bindgen(js_name = readField)]
+    fn pack_field(node: &Node) -> Option<String>;
+    #[wasm_bindgen(js_name = selectionRanges)]
+    fn pack_selection(window: &Window, ids: &js_sys::WeakMap) -> String;
+    /// Observes a document or shadow root for all a recording records.
+    #[wasm_bindgen(js_name = observeRoot)]
+    pub fn observe_root(observer: &web_sys::MutationObserver, root: &Node);
+    /// The page's window; none in a worker.
+    #[wasm_bindgen(js_name = pageWindow)]
+    pub fn page_window() -> Option<Window>;
+}
+
+/// The window's text selection, its ends as the ids `ids` gave them;
+/// ranges with an end never recorded left out.
+pub fn selection_ranges(window: &Window, ids: &WeakMapIds) -> Vec<SelectionRange> {
+    SelectionRange::parse_all(&pack_selection(window, &ids.0))
 }
 
 /// Field separator of [`describe_node`]'s packing.
@@ -212,7 +229,7 @@ impl LiveDom {
             // unchecked casts below are sound and cost no `instanceof` call.
             match view.tag_name.as_str() {
                 "INPUT" | "TEXTAREA" | "SELECT" => {
-                    view.form = read_field_of(element, &view.tag_name).map(|field| FormState {
+                    view.form = read_field(element.as_ref()).map(|field| FormState {
                         value: field.value,
                         checked: field.checked,
                         selected: false,
@@ -271,36 +288,10 @@ impl LiveDom {
 }
 
 /// A form field's value as the user sees it, for the snapshot and for
-/// input events alike; `None` for elements that are not fields.
-pub fn read_field(element: &Element) -> Option<FieldRead> {
-    read_field_of(element, &element.tag_name())
-}
-
-/// [`read_field`] of an element whose tag name is known.
-fn read_field_of(element: &Element, tag_name: &str) -> Option<FieldRead> {
-    // The tag name fixes the interface, so the unchecked casts are sound
-    // and cost no `instanceof` call.
-    Some(match tag_name {
-        "INPUT" => {
-            let input: &HtmlInputElement = element.unchecked_ref();
-            FieldRead {
-                value: input.value(),
-                checked: input.checked(),
-                kind: FieldKind::of_input_type(&input.type_()),
-            }
-        }
-        "TEXTAREA" => FieldRead {
-            value: element.unchecked_ref::<HtmlTextAreaElement>().value(),
-            checked: false,
-            kind: FieldKind::Text,
-        },
-        "SELECT" => FieldRead {
-            value: element.unchecked_ref::<HtmlSelectElement>().value(),
-            checked: false,
-            kind: FieldKind::Select,
-        },
-        _ => return None,
-    })
+/// input events alike, in one crossing; `None` for nodes that are not
+/// fields.
+pub fn read_field(node: &Node) -> Option<FieldRead> {
+    FieldRead::parse(&pack_field(node)?)
 }
 
 /// The rules of a sheet as the browser parsed them, or `None` when the sheet

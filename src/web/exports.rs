@@ -60,8 +60,8 @@ impl Recorder {
         // so it would only carry the hook's formatting code.
         #[cfg(not(panic = "immediate-abort"))]
         console_error_panic_hook::set_once();
-        let window =
-            web_sys::window().ok_or(WebError::NoPage("rewind must run in a browser window"))?;
+        let window = super::dom::page_window()
+            .ok_or(WebError::NoPage("rewind must run in a browser window"))?;
         let document = window
             .document()
             .ok_or(WebError::NoPage("rewind needs a document to record"))?;

@@ -131,6 +131,50 @@ export function describeNode(node, readsScroll) {
     default: return undefined;
   }
 }
+// A form field's state, for the snapshot and input events alike: I, T or
+// S (input, textarea, select), 1 or 0 (checked), the input's type, U+0001,
+// then the value. Undefined for any other node. (src/core/input.rs's
+// parse_field reads it; one crossing where reading the properties apart
+// took five, on every keystroke.)
+export function readField(node) {
+  if (node.nodeType !== 1) return undefined;
+  switch (node.tagName) {
+    case 'INPUT': return 'I' + (node.checked ? '1' : '0') + node.type + SEP + node.value;
+    case 'TEXTAREA': return 'T0' + SEP + node.value;
+    case 'SELECT': return 'S0' + SEP + node.value;
+    default: return undefined;
+  }
+}
+// The window's text selection as node ids (the WeakMap `ids` holds them):
+// `startId,startOffset,endId,endOffset` per range, `;` between ranges; a
+// range with an end rewind never recorded is left out. (src/core/
+// incremental.rs's parse_selection reads it.)
+export function selectionRanges(win, ids) {
+  const selection = win.getSelection();
+  let out = '';
+  const count = selection ? selection.rangeCount : 0;
+  for (let i = 0; i < count; i++) {
+    const range = selection.getRangeAt(i);
+    const start = ids.get(range.startContainer);
+    const end = ids.get(range.endContainer);
+    if (!(start > 0 && end > 0)) continue;
+    out += (out ? ';' : '') + start + ',' + range.startOffset + ',' + end + ',' + range.endOffset;
+  }
+  return out;
+}
+// Observes `root` (a document or shadow root) for everything a recording
+// records: children, attributes and texts of the whole subtree.
+export function observeRoot(observer, root) {
+  try {
+    observer.observe(root, { childList: true, subtree: true, attributes: true, characterData: true });
+  } catch (error) {
+    // Not a node (a root gone meanwhile): nothing to observe.
+  }
+}
+// The page's window, or undefined in a worker.
+export function pageWindow() {
+  return typeof window === 'object' && window ? window : undefined;
+}
 export function childNodesOf(node) {
   const children = [];
   for (let child = node.firstChild; child; child = child.nextSibling) children.push(child);

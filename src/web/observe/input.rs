@@ -9,7 +9,7 @@ use crate::core::event::NodeId;
 use crate::core::input::{radio_group_selector, FieldKind, InputTracker, InputValue};
 
 use super::super::context::Context;
-use super::super::dom::{as_element, as_html, event_target, read_field};
+use super::super::dom::{as_html, event_target, read_field};
 use super::super::guard::Timer;
 use super::super::listener::EventListener;
 use super::super::signal::{later, listen, Signal, Signals};
@@ -36,20 +36,16 @@ pub struct Input {
     reset_timer: Option<Timer>,
 }
 
-/// The field an event happened at.
-pub fn event_field(event: &Event) -> Option<Element> {
-    event_target(event).and_then(|node| as_element(&node).cloned())
-}
-
 impl Input {
     /// What a field's current value records: nothing for an ignored field
     /// or an unchanged value; for a radio just checked, also the radios
     /// of its group it unchecked (they fire no event).
-    pub fn changes(&mut self, ctx: &Context, element: &Element) -> Vec<InputChange> {
-        let Some(field) = read_field(element) else {
+    pub fn changes(&mut self, ctx: &Context, node: &Node) -> Vec<InputChange> {
+        // (Any node: `read_field` tells the fields from the rest, in the
+        // one crossing it makes.)
+        let Some(field) = read_field(node) else {
             return Vec::new();
         };
-        let node: &Node = element.as_ref();
         let Some(id) = ctx.mirror.id_of(node) else {
             return Vec::new();
         };
@@ -58,7 +54,8 @@ impl Input {
         };
         let mut changes = vec![InputChange { id, value }];
         if field.kind == FieldKind::Radio && field.checked {
-            self.unchecked_radios(ctx, element, id, &mut changes);
+            // A radio: `read_field` found an `<input>`.
+            self.unchecked_radios(ctx, node.unchecked_ref(), id, &mut changes);
         }
         changes
     }
@@ -92,7 +89,9 @@ impl Input {
             let Some(other_id) = ctx.mirror.id_of(&other).filter(|other_id| *other_id != id) else {
                 continue;
             };
-            let other_value = other.unchecked_ref::<web_sys::HtmlInputElement>().value();
+            let other_value = read_field(&other)
+                .map(|field| field.value)
+                .unwrap_or_default();
             let flags = ctx.mirror.flags(other_id);
             if let Some(value) = self.tracker.unchecked_radio(other_id, flags, &other_value) {
                 changes.push(InputChange {

@@ -106,7 +106,7 @@ impl Observers {
             Signal::Scroll(event) => self.scroll.on_scroll(ctx, &event),
             Signal::Resize => self.scroll.on_resize(ctx),
             Signal::Input(event) => {
-                if let Some(field) = input::event_field(&event) {
+                if let Some(field) = event_target(&event) {
                     self.on_value(ctx, out, &field, event.is_trusted());
                 }
             }
@@ -141,7 +141,7 @@ impl Observers {
             Signal::FlushResize => self.scroll.flush_resize(ctx, out),
             Signal::ReadResetForms => {
                 for field in self.input.take_reset_fields() {
-                    self.on_value(ctx, out, &field, true);
+                    self.on_value(ctx, out, field.as_ref(), true);
                 }
             }
             Signal::PageHidden
@@ -178,9 +178,7 @@ impl Observers {
             self.emit_mutations(ctx, out, clock::now());
         }
         for field in followups.fields {
-            if let Some(element) = as_element(&field) {
-                self.on_value(ctx, out, element, false);
-            }
+            self.on_value(ctx, out, &field, false);
         }
         for target in followups.media {
             // VolumeChange: the state event that starts nothing playing.
@@ -214,7 +212,7 @@ impl Observers {
         &mut self,
         ctx: &mut Context,
         out: &mut Output,
-        field: &Element,
+        field: &Node,
         user_triggered: bool,
     ) {
         let changes = self.input.changes(ctx, field);
@@ -260,8 +258,8 @@ impl Observers {
                 }
             }
             "value" => {
-                if let Some(element) = node_of(&call.node).as_ref().and_then(as_element) {
-                    self.on_value(ctx, out, element, false);
+                if let Some(field) = node_of(&call.node) {
+                    self.on_value(ctx, out, &field, false);
                 }
             }
             _ => self.sheets.on_edit(ctx, out, call),

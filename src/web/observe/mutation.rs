@@ -5,7 +5,7 @@
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{MutationObserver, MutationObserverInit, Node};
+use web_sys::{MutationObserver, Node};
 
 use crate::core::mutation::{
     attribute_batch_json, parse_attribute_batch, parse_record_layout, parse_text_batch,
@@ -14,7 +14,7 @@ use crate::core::mutation::{
 use crate::core::snapshot::VisitedIds;
 
 use super::super::context::Context;
-use super::super::dom::{attribute_batch, pack_records, text_batch, LiveDom};
+use super::super::dom::{attribute_batch, observe_root, pack_records, text_batch, LiveDom};
 use super::super::guard;
 use super::super::output::Output;
 use super::super::signal::{Signal, Signals};
@@ -74,12 +74,7 @@ impl Mutations {
         let observer = self.observer.get_or_insert_with(|| {
             ObserverHandle(guard::new_observer(self.callback.as_ref().unchecked_ref()))
         });
-        let init = MutationObserverInit::new();
-        init.set_child_list(true);
-        init.set_subtree(true);
-        init.set_attributes(true);
-        init.set_character_data(true);
-        let _ = observer.0.observe_with_options(root, &init);
+        observe_root(&observer.0, root);
     }
 
     /// Stops observing every root (a full snapshot observes afresh).

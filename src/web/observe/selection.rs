@@ -6,6 +6,7 @@ use crate::core::incremental::{Incremental, SelectionRange};
 
 use super::super::clock;
 use super::super::context::Context;
+use super::super::dom::selection_ranges;
 use super::super::listener::EventListener;
 use super::super::output::Output;
 use super::super::signal::{listen, Signal, Signals};
@@ -25,28 +26,8 @@ pub struct Selection {
 
 impl Selection {
     pub fn on_change(&mut self, ctx: &Context, out: &mut Output) {
-        let Some(selection) = ctx.window.get_selection().ok().flatten() else {
-            return;
-        };
-        let mut ranges = Vec::new();
-        for index in 0..selection.range_count() {
-            let Ok(range) = selection.get_range_at(index) else {
-                continue;
-            };
-            let (Ok(start), Ok(end)) = (range.start_container(), range.end_container()) else {
-                continue;
-            };
-            let (Some(start_id), Some(end_id)) = (ctx.mirror.id_of(&start), ctx.mirror.id_of(&end))
-            else {
-                continue;
-            };
-            ranges.push(SelectionRange {
-                start: start_id,
-                start_offset: range.start_offset().unwrap_or(0),
-                end: end_id,
-                end_offset: range.end_offset().unwrap_or(0),
-            });
-        }
+        // One crossing: reading the ranges apart took seven.
+        let ranges = selection_ranges(&ctx.window, ctx.mirror.store());
         if ranges == self.last {
             return;
         }
