@@ -609,6 +609,93 @@ async fn uncaught_errors_become_console_error_plugin_events() {
 }
 
 #[wasm_bindgen_test]
+async fn unhandled_rejections_become_console_errors_with_name_message_and_stack() {
+    let recording = Recording::start(&[]);
+    // As the browser fires them: an Error with its stack, then a plain value.
+    eval(
+        "window.dispatchEvent(new PromiseRejectionEvent('unhandledrejection', { promise: Promise.resolve(), reason: new TypeError('cart is null') }));\
+         window.dispatchEvent(new PromiseRejectionEvent('unhandledrejection', { promise: Promise.resolve(), reason: 42 }))",
+    );
+    let plugins: Vec<Value> = recording
+        .stop()
+        .events()
+        .into_iter()
+        .filter(|e| e["type"] == 6)
+        .collect();
+    assert_eq!(plugins.len(), 2, "{plugins:?}");
+    let first = &plugins[0]["data"]["payload"];
+    assert_eq!(first["level"], "error");
+    assert_eq!(
+        first["payload"][0],
+        "\"Uncaught (in promise) TypeError: cart is null\""
+    );
+    assert!(
+        first["trace"]
+            .as_array()
+            .is_some_and(|trace| !trace.is_empty()),
+        "the Error's stack: {first}"
+    );
+    let second = &plugins[1]["data"]["payload"];
+    assert_eq!(second["payload"][0], "\"Uncaught (in promise) 42\"");
+}
+
+#[wasm_bindgen_test]
+async fn a_form_reset_records_each_field_back_at_its_default() {
+    let section = container(
+        r#"<form id="order"><input id="qty" value="1"><input id="gift" type="checkbox">
+           <select id="size"><option>S</option><option>M</option></select></form>"#,
+    );
+    let recording = Recording::start(&[("maskAllInputs", false.into())]);
+    by_id::<HtmlInputElement>("qty").set_value("12");
+    by_id::<HtmlInputElement>("gift").click();
+    eval("document.getElementById('size').value = 'M'");
+    settle(20).await;
+    eval("document.getElementById('order').reset()");
+    let sink = recording.stop_after(50).await;
+    section.remove();
+
+    let inputs = incremental(&sink.events(), 5);
+    let last = |element: &str| {
+        let id = element_with_id(&sink.snapshot(), element)["id"].clone();
+        inputs
+            .iter()
+            .filter(|input| input["id"] == id)
+            .next_back()
+            .cloned()
+            .unwrap_or_else(|| panic!("no input event for #{element}: {inputs:?}"))
+    };
+    assert_eq!(last("qty")["text"], "1", "{inputs:?}");
+    assert_eq!(last("gift")["isChecked"], false, "{inputs:?}");
+    assert_eq!(last("size")["text"], "S", "{inputs:?}");
+}
+
+#[wasm_bindgen_test]
+async fn checking_a_radio_records_the_radios_of_its_group_it_unchecked() {
+    let section = container(
+        r#"<input id="card" type="radio" name="pay" value="card" checked>
+           <input id="cash" type="radio" name="pay" value="cash">"#,
+    );
+    let recording = Recording::start(&[]);
+    by_id::<HtmlInputElement>("cash").click();
+    let sink = recording.stop_after(0).await;
+    section.remove();
+
+    let inputs = incremental(&sink.events(), 5);
+    let id_of = |element: &str| element_with_id(&sink.snapshot(), element)["id"].clone();
+    let state: Vec<(Value, Value)> = inputs
+        .iter()
+        .map(|input| (input["id"].clone(), input["isChecked"].clone()))
+        .collect();
+    assert_eq!(
+        state,
+        vec![
+            (id_of("cash"), Value::Bool(true)),
+            (id_of("card"), Value::Bool(false))
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
 async fn scrolled_elements_report_their_latest_position() {
     let section = container(
         r#"<div id="box" style="height: 50px; overflow: auto"><div style="height: 500px">tall</div></div>"#,

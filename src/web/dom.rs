@@ -5,8 +5,8 @@ use std::cell::Cell;
 
 use wasm_bindgen::JsCast;
 use web_sys::{
-    CssStyleSheet, Document, DocumentType, Element, HtmlIFrameElement, HtmlLinkElement,
-    HtmlMediaElement, HtmlOptionElement, HtmlStyleElement, Node, ShadowRoot, Window,
+    Document, Element, HtmlIFrameElement, HtmlMediaElement, HtmlOptionElement, Node, ShadowRoot,
+    Window,
 };
 
 use wasm_bindgen::prelude::*;
@@ -52,6 +52,19 @@ extern "C" {
     /// Observes a document or shadow root for all a recording records.
     #[wasm_bindgen(js_name = observeRoot)]
     pub fn observe_root(observer: &web_sys::MutationObserver, root: &Node);
+    /// An uncaught error or rejection event: `[message]` or `[message,
+    /// stack]`; empty for other events.
+    #[wasm_bindgen(js_name = describeUncaught)]
+    pub fn describe_uncaught(event: &web_sys::Event) -> Vec<JsValue>;
+    /// A `<style>`'s or `<link>`'s parsed rules, joined; none without a
+    /// sheet, for a cross-origin one, or for one with no rules.
+    #[wasm_bindgen(js_name = sheetText)]
+    fn sheet_text(node: &Node) -> Option<String>;
+    #[wasm_bindgen(js_name = doctypeParts)]
+    fn doctype_parts(node: &Node) -> Vec<JsValue>;
+    /// A form's fields (`form.elements`).
+    #[wasm_bindgen(js_name = formFields)]
+    pub fn form_fields(form: &web_sys::HtmlFormElement) -> Vec<JsValue>;
     /// The page's window; none in a worker.
     #[wasm_bindgen(js_name = pageWindow)]
     pub fn page_window() -> Option<Window>;
@@ -242,20 +255,7 @@ impl LiveDom {
                         ..Default::default()
                     });
                 }
-                "STYLE" => {
-                    let style: &HtmlStyleElement = element.unchecked_ref();
-                    view.stylesheet = style
-                        .sheet()
-                        .map(|sheet| sheet.unchecked_into::<CssStyleSheet>())
-                        .and_then(|sheet| stylesheet_text(&sheet));
-                }
-                "LINK" => {
-                    let link: &HtmlLinkElement = element.unchecked_ref();
-                    view.stylesheet = link
-                        .sheet()
-                        .map(|sheet| sheet.unchecked_into::<CssStyleSheet>())
-                        .and_then(|sheet| stylesheet_text(&sheet));
-                }
+                "STYLE" | "LINK" => view.stylesheet = sheet_text(element.as_ref()),
                 "IFRAME" => {
                     let frame: &HtmlIFrameElement = element.unchecked_ref();
                     view.frame_is_cross_origin = frame.content_document().is_none();
@@ -292,23 +292,6 @@ impl LiveDom {
 /// fields.
 pub fn read_field(node: &Node) -> Option<FieldRead> {
     FieldRead::parse(&pack_field(node)?)
-}
-
-/// The rules of a sheet as the browser parsed them, or `None` when the sheet
-/// is cross-origin (reading `cssRules` throws) or has no rules.
-fn stylesheet_text(sheet: &CssStyleSheet) -> Option<String> {
-    let rules = sheet.css_rules().ok()?;
-    let count = rules.length();
-    if count == 0 {
-        return None;
-    }
-    let mut text = String::new();
-    for index in 0..count {
-        if let Some(rule) = rules.item(index) {
-            text.push_str(&rule.css_text());
-        }
-    }
-    Some(text)
 }
 
 impl DomTree for LiveDom {
@@ -356,11 +339,13 @@ impl DomTree for LiveDom {
                 }
             }
             Node::DOCUMENT_TYPE_NODE => {
-                let doctype: &DocumentType = node.unchecked_ref();
+                let mut parts = doctype_parts(node)
+                    .into_iter()
+                    .map(|part| part.as_string().unwrap_or_default());
                 NodeView::DocumentType {
-                    name: doctype.name(),
-                    public_id: doctype.public_id(),
-                    system_id: doctype.system_id(),
+                    name: parts.next().unwrap_or_default(),
+                    public_id: parts.next().unwrap_or_default(),
+                    system_id: parts.next().unwrap_or_default(),
                 }
             }
             _ => NodeView::Unsupported,

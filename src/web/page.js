@@ -162,6 +162,61 @@ export function selectionRanges(win, ids) {
   }
   return out;
 }
+// The rules of a <style>'s or <link>'s sheet as the browser parsed them,
+// joined: one crossing where reading them rule by rule took two per rule.
+// Undefined without a sheet, for a cross-origin one (cssRules throws) and
+// for one with no rules.
+export function sheetText(node) {
+  const sheet = node.sheet;
+  if (!sheet) return undefined;
+  let rules;
+  try {
+    rules = sheet.cssRules;
+  } catch (error) {
+    return undefined;
+  }
+  if (!rules || rules.length === 0) return undefined;
+  let text = '';
+  for (let i = 0; i < rules.length; i++) text += rules[i].cssText;
+  return text;
+}
+// A doctype's name, public id and system id.
+export function doctypeParts(node) {
+  return [node.name, node.publicId, node.systemId];
+}
+// The fields of a form (its `elements`), as a list.
+export function formFields(form) {
+  return Array.from(form.elements);
+}
+// An uncaught error (ErrorEvent) or unhandled rejection as
+// src/web/observe/errors.rs records it: [message] or [message, stack],
+// the stack when the thrown value has one as a string; [] for other events.
+export function describeUncaught(event) {
+  let message;
+  let thrown;
+  if (event instanceof ErrorEvent) {
+    message = String(event.message);
+    thrown = event.error;
+  } else if (typeof PromiseRejectionEvent === 'function' && event instanceof PromiseRejectionEvent) {
+    thrown = event.reason;
+    let what;
+    try {
+      what = thrown instanceof Error ? thrown.name + ': ' + thrown.message : stringOf(thrown);
+    } catch (error) {
+      what = stringOf(thrown);
+    }
+    message = 'Uncaught (in promise) ' + what;
+  } else {
+    return [];
+  }
+  let stack;
+  try {
+    stack = thrown == null ? undefined : thrown.stack;
+  } catch (error) {
+    // A getter that throws: no stack.
+  }
+  return typeof stack === 'string' ? [message, stack] : [message];
+}
 // Observes `root` (a document or shadow root) for everything a recording
 // records: children, attributes and texts of the whole subtree.
 export function observeRoot(observer, root) {

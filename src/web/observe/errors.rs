@@ -1,13 +1,13 @@
 //! Uncaught errors and unhandled promise rejections, recorded as
 //! `rrweb/console@1` plugin events at level error.
 
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 use web_sys::{Event, EventTarget};
 
 use crate::core::incremental::console_error_json;
 
 use super::super::clock;
-use super::super::dom::string_of;
+use super::super::dom::describe_uncaught;
 use super::super::listener::EventListener;
 use super::super::output::Output;
 use super::super::signal::{listen, Signal, Signals};
@@ -26,40 +26,14 @@ pub fn observe_errors(signals: &Signals, window: &EventTarget, into: &mut Vec<Ev
     ));
 }
 
-pub fn on_error(out: &mut Output, event: &Event) {
-    let Some(error_event) = event.dyn_ref::<web_sys::ErrorEvent>() else {
+/// Records an uncaught error or unhandled rejection (`describeUncaught`
+/// reads it in one crossing).
+pub fn on_uncaught(out: &mut Output, event: &Event) {
+    let described = describe_uncaught(event);
+    let mut parts = described.iter().map(JsValue::as_string);
+    let Some(Some(message)) = parts.next() else {
         return;
     };
-    let stack = stack_of(&error_event.error());
-    out.record_plugin(
-        console_error_json(&error_event.message(), stack.as_deref()),
-        clock::now(),
-    );
-}
-
-pub fn on_rejection(out: &mut Output, event: &Event) {
-    let Some(rejection) = event.dyn_ref::<web_sys::PromiseRejectionEvent>() else {
-        return;
-    };
-    let reason = rejection.reason();
-    let message = match reason.dyn_ref::<js_sys::Error>() {
-        Some(error) => [
-            "Uncaught (in promise) ",
-            &String::from(error.name()),
-            ": ",
-            &String::from(error.message()),
-        ]
-        .concat(),
-        None => ["Uncaught (in promise) ", &string_of(&reason)].concat(),
-    };
-    out.record_plugin(
-        console_error_json(&message, stack_of(&reason).as_deref()),
-        clock::now(),
-    );
-}
-
-fn stack_of(error: &JsValue) -> Option<String> {
-    js_sys::Reflect::get(error, &"stack".into())
-        .ok()?
-        .as_string()
+    let stack = parts.next().flatten();
+    out.record_plugin(console_error_json(&message, stack.as_deref()), clock::now());
 }

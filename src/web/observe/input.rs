@@ -9,7 +9,7 @@ use crate::core::event::NodeId;
 use crate::core::input::{radio_group_selector, FieldKind, InputTracker, InputValue};
 
 use super::super::context::Context;
-use super::super::dom::{as_html, event_target, read_field};
+use super::super::dom::{as_html, event_target, form_fields, read_field};
 use super::super::guard::Timer;
 use super::super::listener::EventListener;
 use super::super::signal::{later, listen, Signal, Signals};
@@ -121,9 +121,8 @@ impl Input {
         self.reset_timer = None;
         let mut fields = Vec::new();
         for form in std::mem::take(&mut self.reset_forms) {
-            let elements = form.elements();
-            for index in 0..elements.length() {
-                fields.extend(elements.item(index));
+            for field in form_fields(&form) {
+                fields.push(field.unchecked_into());
             }
         }
         fields

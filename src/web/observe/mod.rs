@@ -119,8 +119,7 @@ impl Observers {
                 }
             }
             Signal::SelectionChange => self.selection.on_change(ctx, out),
-            Signal::Error(event) => errors::on_error(out, &event),
-            Signal::Rejection(event) => errors::on_rejection(out, &event),
+            Signal::Error(event) | Signal::Rejection(event) => errors::on_uncaught(out, &event),
             Signal::Console(call) => {
                 if let Some(console) = &mut self.console {
                     console.on_call(out, &call);
