@@ -696,6 +696,75 @@ async fn checking_a_radio_records_the_radios_of_its_group_it_unchecked() {
 }
 
 #[wasm_bindgen_test]
+async fn numbers_read_together_land_where_rrweb_puts_them() {
+    // Viewport, a blocked element's box, a media element's state (in the
+    // snapshot and in a media event), a click's and a touch's position:
+    // each read in one `readNumbers` crossing.
+    let section = container(
+        r#"<div class="rr-block" id="secret" style="width: 120px; height: 30px">card</div>
+           <audio id="clip" loop muted></audio>
+           <button id="buy" style="position: fixed; left: 40px; top: 60px">Buy</button>"#,
+    );
+    eval("document.getElementById('clip').playbackRate = 1.5; document.getElementById('clip').volume = 0.25");
+    let recording = Recording::start(&[]);
+    eval(
+        "document.getElementById('clip').playbackRate = 2;\
+         const buy = document.getElementById('buy');\
+         buy.dispatchEvent(new MouseEvent('click', { bubbles: true, clientX: 45.75, clientY: 70 }));\
+         const touch = new Touch({ identifier: 1, target: buy, clientX: 41, clientY: 61.5 });\
+         buy.dispatchEvent(new TouchEvent('touchstart', { bubbles: true, changedTouches: [touch], touches: [touch] }));",
+    );
+    let sink = recording.stop_after(50).await;
+    section.remove();
+
+    let events = sink.events();
+    let window = web_sys::window().unwrap();
+    assert_eq!(
+        events[0]["data"]["width"].as_f64(),
+        window.inner_width().unwrap().as_f64()
+    );
+    assert_eq!(
+        events[0]["data"]["height"].as_f64(),
+        window.inner_height().unwrap().as_f64()
+    );
+    let snapshot = sink.snapshot();
+    // (A placeholder keeps its class only: found by its size.)
+    let secret = &find(&snapshot, &|node| {
+        node["attributes"]["rr_width"].is_string()
+    })
+    .expect("the blocked element's placeholder")["attributes"];
+    assert_eq!(secret["rr_width"], "120px");
+    assert_eq!(secret["rr_height"], "30px");
+    let clip = &element_with_id(&snapshot, "clip")["attributes"];
+    assert_eq!(clip["rr_mediaState"], "paused");
+    assert_eq!(clip["rr_mediaPlaybackRate"], 1.5);
+    assert_eq!(clip["rr_mediaVolume"], 0.25);
+    assert_eq!(clip["rr_mediaMuted"], true);
+    assert_eq!(clip["rr_mediaLoop"], true);
+
+    // (The changes made before start() fire their events after it.)
+    let media = incremental(&events, 7);
+    let last = media.last().expect("media events");
+    assert_eq!(last["type"], 4, "ratechange: {media:?}");
+    assert_eq!(last["playbackRate"], 2);
+    assert_eq!(last["muted"], true);
+    assert_eq!(last["loop"], true);
+    assert_eq!(last["volume"], 0.25);
+
+    let interactions = incremental(&events, 2);
+    let at = |kind: u64| {
+        let found = interactions
+            .iter()
+            .find(|event| event["type"] == kind)
+            .unwrap_or_else(|| panic!("no interaction of type {kind}: {interactions:?}"));
+        (found["x"].clone(), found["y"].clone())
+    };
+    // Whole pixels, as rrweb records them.
+    assert_eq!(at(2), (Value::from(45), Value::from(70)), "click");
+    assert_eq!(at(7), (Value::from(41), Value::from(61)), "touch start");
+}
+
+#[wasm_bindgen_test]
 async fn scrolled_elements_report_their_latest_position() {
     let section = container(
         r#"<div id="box" style="height: 50px; overflow: auto"><div style="height: 500px">tall</div></div>"#,

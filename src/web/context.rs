@@ -3,13 +3,12 @@
 
 use std::rc::Rc;
 
-use wasm_bindgen::JsValue;
 use web_sys::Window;
 
 use crate::core::mirror::Mirror;
 use crate::core::options::RecorderOptions;
 
-use super::dom::{LiveDom, WeakMapIds};
+use super::dom::{numbers_of, LiveDom, Numbers, WeakMapIds};
 use super::log::DebugLog;
 use super::signal::Signals;
 
@@ -27,12 +26,8 @@ pub struct Context {
 impl Context {
     /// The viewport's size in CSS pixels.
     pub fn viewport_size(&self) -> (u32, u32) {
-        let read = |value: Result<JsValue, JsValue>| {
-            value.ok().and_then(|v| v.as_f64()).unwrap_or(0.0) as u32
-        };
-        (
-            read(self.window.inner_width()),
-            read(self.window.inner_height()),
-        )
+        let [width, height, ..] = numbers_of(&self.window, Numbers::Viewport);
+        // (NaN, where a number was not one, is 0 as u32.)
+        (width as u32, height as u32)
     }
 }

@@ -4,10 +4,7 @@
 use std::cell::Cell;
 
 use wasm_bindgen::JsCast;
-use web_sys::{
-    Document, Element, HtmlIFrameElement, HtmlMediaElement, HtmlOptionElement, Node, ShadowRoot,
-    Window,
-};
+use web_sys::{Document, Element, HtmlIFrameElement, HtmlOptionElement, Node, ShadowRoot, Window};
 
 use wasm_bindgen::prelude::*;
 
@@ -65,9 +62,35 @@ extern "C" {
     /// A form's fields (`form.elements`).
     #[wasm_bindgen(js_name = formFields)]
     pub fn form_fields(form: &web_sys::HtmlFormElement) -> Vec<JsValue>;
+    #[wasm_bindgen(js_name = readNumbers)]
+    fn read_numbers(target: &JsValue, what: u32, out: &mut [f64]);
     /// The page's window; none in a worker.
     #[wasm_bindgen(js_name = pageWindow)]
     pub fn page_window() -> Option<Window>;
+}
+
+/// Numbers read together in one crossing (`readNumbers` in page.js):
+/// what each kind reads, in order, is said there.
+#[derive(Clone, Copy)]
+pub enum Numbers {
+    /// Of a media element: paused, currentTime, volume, muted, loop,
+    /// playbackRate (booleans as 1.0 or 0.0).
+    Media = 0,
+    /// Of a mouse or touch event: clientX, clientY (NaN: no touch).
+    Pointer = 1,
+    /// Of a window or document: scrollX, scrollY (NaN: no window).
+    WindowScroll = 2,
+    /// Of a window: innerWidth, innerHeight.
+    Viewport = 3,
+    /// Of an element: its layout box's width and height.
+    LayoutSize = 4,
+}
+
+/// The numbers `what` reads of `target`; those it does not read are NaN.
+pub fn numbers_of(target: &JsValue, what: Numbers) -> [f64; 6] {
+    let mut out = [f64::NAN; 6];
+    read_numbers(target, what as u32, &mut out);
+    out
 }
 
 /// The window's text selection, its ends as the ids `ids` gave them;
@@ -264,14 +287,15 @@ impl LiveDom {
                     view.dialog_modal = Some(element.matches("dialog:modal").unwrap_or(false));
                 }
                 "VIDEO" | "AUDIO" => {
-                    let media: &HtmlMediaElement = element.unchecked_ref();
+                    let [paused, current_time, volume, muted, looped, playback_rate] =
+                        numbers_of(element, Numbers::Media);
                     view.media = Some(MediaState {
-                        paused: media.paused(),
-                        current_time: media.current_time(),
-                        volume: media.volume(),
-                        muted: media.muted(),
-                        looped: media.loop_(),
-                        playback_rate: media.playback_rate(),
+                        paused: paused == 1.0,
+                        current_time,
+                        volume,
+                        muted: muted == 1.0,
+                        looped: looped == 1.0,
+                        playback_rate,
                     });
                 }
                 _ => {}
@@ -407,8 +431,8 @@ impl DomTree for LiveDom {
     fn layout_size(&self, node: &Node) -> (f64, f64) {
         match as_element(node) {
             Some(element) => {
-                let rect = element.get_bounding_client_rect();
-                (rect.width(), rect.height())
+                let [width, height, ..] = numbers_of(element, Numbers::LayoutSize);
+                (width, height)
             }
             None => (0.0, 0.0),
         }

@@ -162,6 +162,55 @@ export function selectionRanges(win, ids) {
   }
   return out;
 }
+// Numbers a recording reads together, written into `out` (a view of the
+// wasm's memory) in one crossing; src/web/dom.rs's `Numbers` names them.
+// 0, a media element: paused, currentTime, volume, muted, loop and
+//    playbackRate (booleans as 1 or 0);
+// 1, a mouse or touch event: clientX and clientY (of the first changed
+//    touch; left NaN without one);
+// 2, a window or a document: the window's scrollX and scrollY (left NaN
+//    for a document without a window);
+// 3, a window: innerWidth and innerHeight;
+// 4, an element: the width and height of its layout box.
+export function readNumbers(target, what, out) {
+  switch (what) {
+    case 0:
+      out[0] = target.paused ? 1 : 0;
+      out[1] = target.currentTime;
+      out[2] = target.volume;
+      out[3] = target.muted ? 1 : 0;
+      out[4] = target.loop ? 1 : 0;
+      out[5] = target.playbackRate;
+      break;
+    case 1: {
+      const point = target.type.startsWith('touch') ? target.changedTouches[0] : target;
+      if (point) {
+        out[0] = point.clientX;
+        out[1] = point.clientY;
+      }
+      break;
+    }
+    case 2: {
+      const view = target.nodeType === 9 ? target.defaultView : target;
+      if (view) {
+        out[0] = view.scrollX;
+        out[1] = view.scrollY;
+      }
+      break;
+    }
+    case 3:
+      out[0] = target.innerWidth;
+      out[1] = target.innerHeight;
+      break;
+    case 4: {
+      const rect = target.getBoundingClientRect();
+      out[0] = rect.width;
+      out[1] = rect.height;
+      break;
+    }
+    default:
+  }
+}
 // The rules of a <style>'s or <link>'s sheet as the browser parsed them,
 // joined: one crossing where reading them rule by rule took two per rule.
 // Undefined without a sheet, for a cross-origin one (cssRules throws) and

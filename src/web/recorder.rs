@@ -7,6 +7,7 @@
 use wasm_bindgen::JsValue;
 use web_sys::{Document, VisibilityState, Window};
 
+use super::dom::{numbers_of, Numbers};
 use crate::core::event::{Event, EventData, Meta, ScrollOffset};
 use crate::core::json::decimal;
 use crate::core::lifecycle::{self, EarlyCall, Opening, Tick};
@@ -554,10 +555,8 @@ impl Recording {
             .location()
             .href()
             .map_err(|e| snapshot_error(e.into()))?;
-        let initial_offset = ScrollOffset {
-            top: window.scroll_y().map_err(|e| snapshot_error(e.into()))?,
-            left: window.scroll_x().map_err(|e| snapshot_error(e.into()))?,
-        };
+        let [left, top, ..] = numbers_of(window, Numbers::WindowScroll);
+        let initial_offset = ScrollOffset { top, left };
         observers.watch_document(&self.ctx, &document, (width, height));
         // In buffer mode a checkout starts a segment of its own.
         self.out.begin_buffer_segment(timestamp);

@@ -7,7 +7,7 @@ use crate::core::incremental::{Incremental, MediaInteraction, MediaSnapshot};
 
 use super::super::clock;
 use super::super::context::Context;
-use super::super::dom::as_html;
+use super::super::dom::{as_html, numbers_of, Numbers};
 use super::super::listener::EventListener;
 use super::super::output::Output;
 use super::super::signal::{listen, Signal, Signals};
@@ -48,12 +48,13 @@ pub fn record_media(ctx: &Context, out: &mut Output, target: &Node, kind: MediaI
     let Some(id) = ctx.mirror.id_of(target) else {
         return;
     };
+    let [_, current_time, volume, muted, looped, playback_rate] = numbers_of(media, Numbers::Media);
     let state = MediaSnapshot {
-        current_time: media.current_time(),
-        volume: media.volume(),
-        muted: media.muted(),
-        looped: media.loop_(),
-        playback_rate: media.playback_rate(),
+        current_time,
+        volume,
+        muted: muted == 1.0,
+        looped: looped == 1.0,
+        playback_rate,
     };
     out.record_incremental(&Incremental::Media { kind, id, state }, clock::now());
 }

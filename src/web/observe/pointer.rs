@@ -1,14 +1,13 @@
 //! Pointer moves (sampled, sent in batches) and interactions: clicks,
 //! presses, focus, touches.
 
-use wasm_bindgen::JsCast;
 use web_sys::{Event, EventTarget, Node};
 
 use crate::core::incremental::{Incremental, Interaction, PointerPosition};
 
 use super::super::clock;
 use super::super::context::Context;
-use super::super::dom::event_target;
+use super::super::dom::{event_target, numbers_of, Numbers};
 use super::super::guard::Timer;
 use super::super::listener::EventListener;
 use super::super::output::Output;
@@ -128,15 +127,9 @@ impl Pointer {
 }
 
 fn pointer_position(event: &Event) -> Option<(f64, f64)> {
-    // By type, not instanceof: a frame's events come from its own realm.
-    let event_type = event.type_();
-    if !event_type.starts_with("touch") {
-        let mouse: &web_sys::MouseEvent = event.unchecked_ref();
-        return Some((f64::from(mouse.client_x()), f64::from(mouse.client_y())));
-    }
-    let touch = event
-        .unchecked_ref::<web_sys::TouchEvent>()
-        .changed_touches()
-        .get(0)?;
-    Some((f64::from(touch.client_x()), f64::from(touch.client_y())))
+    // (`readNumbers` tells touches by the event's type, not instanceof: a
+    // frame's events come from its own realm.) Whole pixels, as the i32
+    // `clientX` of web-sys's MouseEvent had them.
+    let [x, y, ..] = numbers_of(event, Numbers::Pointer);
+    (!x.is_nan() && !y.is_nan()).then(|| (x.trunc(), y.trunc()))
 }

@@ -8,7 +8,7 @@ use crate::core::incremental::Incremental;
 
 use super::super::clock;
 use super::super::context::Context;
-use super::super::dom::{as_document, as_element, event_target};
+use super::super::dom::{as_document, as_element, event_target, numbers_of, Numbers};
 use super::super::guard::Timer;
 use super::super::listener::EventListener;
 use super::super::output::Output;
@@ -61,12 +61,9 @@ impl Scroll {
         self.scroll_timer = None;
         for (id, target) in std::mem::take(&mut self.pending) {
             let (x, y) = match as_document(&target) {
-                Some(document) => match document.default_view() {
-                    Some(view) => (
-                        view.scroll_x().unwrap_or(0.0),
-                        view.scroll_y().unwrap_or(0.0),
-                    ),
-                    None => continue,
+                Some(document) => match numbers_of(document, Numbers::WindowScroll) {
+                    [x, y, ..] if !x.is_nan() => (x, y),
+                    _ => continue,
                 },
                 None => match as_element(&target) {
                     Some(element) => (
