@@ -711,9 +711,13 @@ async fn numbers_read_together_land_where_rrweb_puts_them() {
         "document.getElementById('clip').playbackRate = 2;\
          const buy = document.getElementById('buy');\
          buy.dispatchEvent(new MouseEvent('click', { bubbles: true, clientX: 45.75, clientY: 70 }));\
-         const touch = new Touch({ identifier: 1, target: buy, clientX: 41, clientY: 61.5 });\
-         buy.dispatchEvent(new TouchEvent('touchstart', { bubbles: true, changedTouches: [touch], touches: [touch] }));",
+         if (typeof Touch === 'function') {\
+           const touch = new Touch({ identifier: 1, target: buy, clientX: 41, clientY: 61.5 });\
+           buy.dispatchEvent(new TouchEvent('touchstart', { bubbles: true, changedTouches: [touch], touches: [touch] }));\
+         }",
     );
+    // Desktop Firefox has no Touch constructor (touch events are off there).
+    let has_touch = eval("typeof Touch === 'function'").as_bool() == Some(true);
     let sink = recording.stop_after(50).await;
     section.remove();
 
@@ -761,7 +765,9 @@ async fn numbers_read_together_land_where_rrweb_puts_them() {
     };
     // Whole pixels, as rrweb records them.
     assert_eq!(at(2), (Value::from(45), Value::from(70)), "click");
-    assert_eq!(at(7), (Value::from(41), Value::from(61)), "touch start");
+    if has_touch {
+        assert_eq!(at(7), (Value::from(41), Value::from(61)), "touch start");
+    }
 }
 
 #[wasm_bindgen_test]

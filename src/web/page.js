@@ -133,9 +133,9 @@ export function describeNode(node, readsScroll) {
 }
 // A form field's state, for the snapshot and input events alike: I, T or
 // S (input, textarea, select), 1 or 0 (checked), the input's type, U+0001,
-// then the value. Undefined for any other node. (src/core/input.rs's
-// parse_field reads it; one crossing where reading the properties apart
-// took five, on every keystroke.)
+// then the value. Undefined for any other node. (FieldRead::parse in
+// src/core/input.rs reads it; one crossing where reading the properties
+// apart took five, on every keystroke.)
 export function readField(node) {
   if (node.nodeType !== 1) return undefined;
   switch (node.tagName) {
@@ -147,8 +147,8 @@ export function readField(node) {
 }
 // The window's text selection as node ids (the WeakMap `ids` holds them):
 // `startId,startOffset,endId,endOffset` per range, `;` between ranges; a
-// range with an end rewind never recorded is left out. (src/core/
-// incremental.rs's parse_selection reads it.)
+// range with an end rewind never recorded is left out. (SelectionRange::
+// parse_all in src/core/incremental.rs reads it.)
 export function selectionRanges(win, ids) {
   const selection = win.getSelection();
   let out = '';
