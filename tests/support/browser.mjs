@@ -43,6 +43,33 @@ export function launchChromium() {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
 }
 
+// Firefox ESR prints its WebDriver BiDi address only once its new profile
+// is set up, which on a loaded two-core CI machine once took over
+// puppeteer's default 30 s (fresh-clone CI, December 2: 'Timed out after
+// 30000 ms while waiting for the WS endpoint URL'). Both attempts are
+// bounded, and a second failure is reported with the first one's reason.
+const FIREFOX_LAUNCH_TIMEOUT_MS = 90_000;
+
+async function launchFirefox() {
+  const options = {
+    browser: 'firefox',
+    executablePath: FIREFOX_PATH,
+    headless: true,
+    extraPrefsFirefox: FIREFOX_PREFS,
+    timeout: FIREFOX_LAUNCH_TIMEOUT_MS,
+  };
+  try {
+    return await puppeteer.launch(options);
+  } catch (first) {
+    console.warn(`[browser] Firefox did not start (${first.message}); launching it once more`);
+    try {
+      return await puppeteer.launch(options);
+    } catch (second) {
+      throw new Error(`Firefox did not start twice: first ${first.message}; then ${second.message}`);
+    }
+  }
+}
+
 /**
  * A browser by name ('chromium', 'firefox' or 'webkit') with `newContext()`
  * giving a fresh profile (storage, IndexedDB) whose `newPage()` the tests
@@ -59,12 +86,7 @@ export async function launchBrowser(name) {
     };
   }
   if (name === 'firefox') {
-    const browser = await puppeteer.launch({
-      browser: 'firefox',
-      executablePath: FIREFOX_PATH,
-      headless: true,
-      extraPrefsFirefox: FIREFOX_PREFS,
-    });
+    const browser = await launchFirefox();
     return {
       name,
       newContext: () => browser.createBrowserContext(),
