@@ -548,6 +548,71 @@ async fn values_typed_or_set_by_script_are_recorded_masked() {
     assert!(!sink.raw_events().iter().any(|e| e.contains("Ada")));
 }
 
+/// Typing in a field fires `selectionchange` at the field on every
+/// keystroke; reading the selection then lays the page out in Chromium.
+/// Such events are read only while the last selection recorded selects
+/// text: focus moving into a field from selected text (which Chromium tells
+/// the field alone) still clears the replay's selection, and carets after
+/// a caret are not read. Events at the document are always read.
+#[wasm_bindgen_test]
+async fn selection_changes_at_fields_are_read_only_while_text_is_selected() {
+    let section = container(r#"<p id="sel-text">some words</p><input id="sel-field">"#);
+    // Stands in for Chromium not telling the document: while set, the
+    // engine's own `selectionchange` at the document never reaches rewind.
+    eval(
+        "window.__hideDocumentSelection = false; window.addEventListener('selectionchange', \
+         (event) => { if (window.__hideDocumentSelection && event.target === document) \
+         event.stopImmediatePropagation(); }, true);",
+    );
+    let recording = Recording::start(&[]);
+    let text_id = element_with_id(&recording.sink.snapshot(), "sel-text")["childNodes"][0]["id"]
+        .as_u64()
+        .unwrap();
+    let select = |start: u32, end: u32| {
+        eval(&format!(
+            "(() => {{ const text = document.getElementById('sel-text').firstChild; \
+             document.getSelection().setBaseAndExtent(text, {start}, text, {end}); }})()"
+        ));
+    };
+    let fire_at = |target: &str| {
+        eval(&format!(
+            "{target}.dispatchEvent(new Event('selectionchange', {{ bubbles: true }}))"
+        ));
+    };
+    // Text selected, announced at the document.
+    select(0, 4);
+    settle(50).await;
+    // A caret, announced at the field only: read, since text was selected.
+    eval("window.__hideDocumentSelection = true");
+    select(2, 2);
+    settle(50).await;
+    fire_at("document.getElementById('sel-field')");
+    // Another caret, announced at the field only: not read.
+    select(3, 3);
+    settle(50).await;
+    fire_at("document.getElementById('sel-field')");
+    // A caret elsewhere, announced at the document: read.
+    eval("window.__hideDocumentSelection = false");
+    select(1, 1);
+    let sink = recording.stop_after(50).await;
+    section.remove();
+
+    let ranges: Vec<Value> = incremental(&sink.events(), 14)
+        .into_iter()
+        .map(|data| data["ranges"].clone())
+        .collect();
+    let caret_or_text = |start: u32, end: u32| serde_json::json!([{"start": text_id, "startOffset": start, "end": text_id, "endOffset": end}]);
+    assert_eq!(
+        ranges,
+        vec![
+            caret_or_text(0, 4),
+            caret_or_text(2, 2),
+            caret_or_text(1, 1)
+        ],
+        "the text, the caret that cleared it, and the caret the document announced"
+    );
+}
+
 #[wasm_bindgen_test]
 async fn cssom_edits_and_adopted_sheets_are_recorded() {
     let section = container(r#"<style id="sheet">.a { color: red; }</style>"#);

@@ -151,6 +151,24 @@ pub struct SelectionRange {
 }
 
 impl SelectionRange {
+    /// Whether `ranges` show no selected text: none, or carets only.
+    ///
+    /// A text field's caret or selection moving fires `selectionchange` at
+    /// the field (HTML's selection API of text controls) and leaves the
+    /// document's selection a caret before the field, which replays as
+    /// nothing. Only one such event can change what a replay shows: focus
+    /// moving into a field from text selected in the page, which Chromium
+    /// announces at the field alone (Firefox at the document too). So
+    /// events at fields are read only while the last selection recorded
+    /// selects text, as rrweb skips a caret that follows a caret.
+    pub fn all_collapsed(ranges: &[SelectionRange]) -> bool {
+        let mut collapsed = true;
+        for range in ranges {
+            collapsed &= range.start == range.end && range.start_offset == range.end_offset;
+        }
+        collapsed
+    }
+
     /// The ranges as the web layer packs them in one crossing
     /// (`selectionRanges` in `src/web/page.js`): `startId,startOffset,
     /// endId,endOffset` per range, `;` between. A range that does not
@@ -549,6 +567,29 @@ mod tests {
             SelectionRange::parse_all("4,0,9;1,2,3,4,5;x,0,1,1;7,3,7,5"),
             vec![range(7, 3, 7, 5)]
         );
+    }
+
+    #[test]
+    fn only_ranges_that_select_text_are_not_all_collapsed() {
+        let range = |start, start_offset, end, end_offset| SelectionRange {
+            start,
+            start_offset,
+            end,
+            end_offset,
+        };
+        assert!(SelectionRange::all_collapsed(&[]));
+        assert!(SelectionRange::all_collapsed(&[range(3, 2, 3, 2)]));
+        assert!(SelectionRange::all_collapsed(&[
+            range(3, 2, 3, 2),
+            range(8, 0, 8, 0)
+        ]));
+        // Text selected: offsets apart, or ends in different nodes.
+        assert!(!SelectionRange::all_collapsed(&[range(3, 2, 3, 5)]));
+        assert!(!SelectionRange::all_collapsed(&[range(3, 2, 4, 2)]));
+        assert!(!SelectionRange::all_collapsed(&[
+            range(3, 2, 3, 2),
+            range(5, 0, 6, 1)
+        ]));
     }
 
     fn parsed(data: Incremental<'_>) -> Value {

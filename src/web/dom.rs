@@ -45,7 +45,12 @@ extern "C" {
     #[wasm_bindgen(js_name = readField)]
     fn pack_field(node: &Node) -> Option<String>;
     #[wasm_bindgen(js_name = selectionRanges)]
-    fn pack_selection(window: &Window, ids: &js_sys::WeakMap) -> String;
+    fn pack_selection(
+        window: &Window,
+        ids: &js_sys::WeakMap,
+        event: &web_sys::Event,
+        skip_fields: bool,
+    ) -> Option<String>;
     /// Observes a document or shadow root for all a recording records.
     #[wasm_bindgen(js_name = observeRoot)]
     pub fn observe_root(observer: &web_sys::MutationObserver, root: &Node);
@@ -93,10 +98,22 @@ pub fn numbers_of(target: &JsValue, what: Numbers) -> [f64; 6] {
     out
 }
 
-/// The window's text selection, its ends as the ids `ids` gave them;
-/// ranges with an end never recorded left out.
-pub fn selection_ranges(window: &Window, ids: &WeakMapIds) -> Vec<SelectionRange> {
-    SelectionRange::parse_all(&pack_selection(window, &ids.0))
+/// The window's text selection after `event` (a `selectionchange`), its
+/// ends as the ids `ids` gave them; ranges with an end never recorded left
+/// out. `None`, without reading the selection, for an event fired at a text
+/// field when `skip_fields` is set.
+pub fn selection_ranges(
+    window: &Window,
+    ids: &WeakMapIds,
+    event: &web_sys::Event,
+    skip_fields: bool,
+) -> Option<Vec<SelectionRange>> {
+    Some(SelectionRange::parse_all(&pack_selection(
+        window,
+        &ids.0,
+        event,
+        skip_fields,
+    )?))
 }
 
 /// Field separator of [`describe_node`]'s packing.

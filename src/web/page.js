@@ -148,8 +148,11 @@ export function readField(node) {
 // The window's text selection as node ids (the WeakMap `ids` holds them):
 // `startId,startOffset,endId,endOffset` per range, `;` between ranges; a
 // range with an end rewind never recorded is left out. (SelectionRange::
-// parse_all in src/core/incremental.rs reads it.)
-export function selectionRanges(win, ids) {
+// parse_all in src/core/incremental.rs reads it.) Undefined, with nothing
+// read, for a `selectionchange` fired at a text field when `skipFields` is
+// set (SelectionRange::all_collapsed says when and why).
+export function selectionRanges(win, ids, event, skipFields) {
+  if (skipFields && event.target && event.target.nodeType !== 9) return undefined;
   const selection = win.getSelection();
   let out = '';
   const count = selection ? selection.rangeCount : 0;

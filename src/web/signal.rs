@@ -46,7 +46,8 @@ pub enum Signal {
     FormReset(Event),
     /// Play, pause, seek, volume or rate change (by the event's type).
     Media(Event),
-    SelectionChange,
+    /// `selectionchange`, at the document or at a text field.
+    SelectionChange(Event),
     Error(Event),
     Rejection(Event),
     /// A console method rewind wraps was called (`observe/console.rs`).

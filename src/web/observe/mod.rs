@@ -118,7 +118,7 @@ impl Observers {
                     media::record_media(ctx, out, &target, kind);
                 }
             }
-            Signal::SelectionChange => self.selection.on_change(ctx, out),
+            Signal::SelectionChange(event) => self.selection.on_change(ctx, out, &event),
             Signal::Error(event) | Signal::Rejection(event) => errors::on_uncaught(out, &event),
             Signal::Console(call) => {
                 if let Some(console) = &mut self.console {
