@@ -724,8 +724,7 @@ async fn a_form_reset_records_each_field_back_at_its_default() {
         let id = element_with_id(&sink.snapshot(), element)["id"].clone();
         inputs
             .iter()
-            .filter(|input| input["id"] == id)
-            .next_back()
+            .rfind(|input| input["id"] == id)
             .cloned()
             .unwrap_or_else(|| panic!("no input event for #{element}: {inputs:?}"))
     };
