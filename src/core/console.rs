@@ -154,14 +154,13 @@ pub fn fit_arguments(described: &str, total: usize) -> Vec<String> {
         if text.is_empty() {
             continue;
         }
-        let mut chars = text.char_indices();
-        let text = match chars.nth(MAX_ARGUMENT_CHARS) {
+        let text = match super::json::nth_char_start(text, MAX_ARGUMENT_CHARS) {
             // A string (escapes made it longer than JS's cap) stays the
             // same string, cut.
-            Some((cut, _)) if text.starts_with('"') => {
+            Some(cut) if text.starts_with('"') => {
                 cut_json_string(text.get(..cut).unwrap_or_default())
             }
-            Some((cut, _)) => {
+            Some(cut) => {
                 let mut quoted = String::new();
                 crate::core::json::write_str(
                     &mut quoted,

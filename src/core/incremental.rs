@@ -12,7 +12,7 @@
 
 use super::dom::MediaState;
 use super::event::{NodeId, TimestampMs};
-use super::json::{first_chars, push_bool, push_u32, write_number, write_str};
+use super::json::{first_chars, parse_as, push_bool, push_u32, write_number, write_str};
 
 /// rrweb's IncrementalSource.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -176,7 +176,7 @@ impl SelectionRange {
     pub fn parse_all(packed: &str) -> Vec<SelectionRange> {
         let mut ranges = Vec::new();
         for range in packed.split(';') {
-            let mut numbers = range.split(',').map(|number| number.parse::<u32>().ok());
+            let mut numbers = range.split(',').map(parse_as::<u32>);
             if let (
                 Some(Some(start)),
                 Some(Some(start_offset)),

@@ -5,7 +5,7 @@
 
 use super::separate;
 use crate::core::event::NodeId;
-use crate::core::json::{push_u32, write_str};
+use crate::core::json::{parse_as, push_u32, write_str};
 use crate::core::mirror::{IdStore, Mirror, NodeFlags};
 use crate::core::privacy::PrivacyRules;
 use crate::core::snapshot::{absolute_attribute, is_event_handler_attribute, text_in_context};
@@ -168,13 +168,6 @@ fn take_number(rest: &mut &str) -> Option<usize> {
     let (number, after) = rest.split_once(':')?;
     *rest = after;
     parse_as(number)
-}
-
-/// `text.parse()` for any unsigned integer type, through one instance of
-/// core's parser (`u64`'s): each integer type parsed is another copy of it
-/// in the wasm. The same texts are accepted.
-fn parse_as<T: TryFrom<u64>>(text: &str) -> Option<T> {
-    T::try_from(text.parse::<u64>().ok()?).ok()
 }
 
 /// Splits the web layer's packing of an attribute-only batch: the count of
