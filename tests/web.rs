@@ -448,6 +448,11 @@ fn incremental(events: &[Value], source: u64) -> Vec<Value> {
         .collect()
 }
 
+/// The Plugin events (type 6) among `events`.
+fn plugin_events(events: &[Value]) -> Vec<Value> {
+    events.iter().filter(|e| e["type"] == 6).cloned().collect()
+}
+
 fn eval(code: &str) -> JsValue {
     js_sys::eval(code).unwrap_or_else(|error| panic!("test script failed: {error:?}"))
 }
@@ -656,12 +661,7 @@ async fn cssom_edits_and_adopted_sheets_are_recorded() {
 async fn uncaught_errors_become_console_error_plugin_events() {
     let recording = Recording::start(&[]);
     eval("window.dispatchEvent(new ErrorEvent('error', { message: 'Uncaught Error: cart exploded', error: new Error('cart exploded') }))");
-    let plugins: Vec<Value> = recording
-        .stop()
-        .events()
-        .into_iter()
-        .filter(|e| e["type"] == 6)
-        .collect();
+    let plugins = plugin_events(&recording.stop().events());
     assert_eq!(plugins.len(), 1);
     let data = &plugins[0]["data"];
     assert_eq!(data["plugin"], "rrweb/console@1");
@@ -681,12 +681,7 @@ async fn unhandled_rejections_become_console_errors_with_name_message_and_stack(
         "window.dispatchEvent(new PromiseRejectionEvent('unhandledrejection', { promise: Promise.resolve(), reason: new TypeError('cart is null') }));\
          window.dispatchEvent(new PromiseRejectionEvent('unhandledrejection', { promise: Promise.resolve(), reason: 42 }))",
     );
-    let plugins: Vec<Value> = recording
-        .stop()
-        .events()
-        .into_iter()
-        .filter(|e| e["type"] == 6)
-        .collect();
+    let plugins = plugin_events(&recording.stop().events());
     assert_eq!(plugins.len(), 2, "{plugins:?}");
     let first = &plugins[0]["data"]["payload"];
     assert_eq!(first["level"], "error");
