@@ -45,7 +45,7 @@ export function launchChromium() {
 
 // Firefox ESR prints its WebDriver BiDi address only once its new profile
 // is set up, which on a loaded two-core CI machine once took over
-// puppeteer's default 30 s (fresh-clone CI, December 2: 'Timed out after
+// puppeteer's default 30 s (fresh-clone CI, December 3: 'Timed out after
 // 30000 ms while waiting for the WS endpoint URL'). Both attempts are
 // bounded, and a second failure is reported with the first one's reason.
 const FIREFOX_LAUNCH_TIMEOUT_MS = 90_000;
