@@ -9,9 +9,9 @@
 pub trait DomTree {
     /// A handle to one node (a `web_sys::Node`, an arena index, ...).
     type Node: Clone;
-    /// A hashable identity of a node, stable while the node lives, for the
-    /// mutation buffer's sets (a JS node cannot be hashed from Rust).
-    type Key: Copy + Eq + std::hash::Hash;
+    /// A small-integer identity of a node, stable while the node lives, for
+    /// the mutation buffer's sets (a JS node cannot be hashed from Rust).
+    type Key: Copy + Eq + super::IdKey;
 
     fn key(&self, node: &Self::Node) -> Self::Key;
 

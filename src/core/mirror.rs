@@ -120,11 +120,13 @@ impl<S: IdStore> Mirror<S> {
     /// Records where the replay puts `id`: under `parent` (or at the top).
     pub fn set_parent(&mut self, id: NodeId, parent: Option<NodeId>) {
         self.known
-            .entry(id)
-            .or_insert(Known {
-                parent: 0,
-                flags: NodeFlags::NONE,
-            })
+            .get_or_insert(
+                id,
+                Known {
+                    parent: 0,
+                    flags: NodeFlags::NONE,
+                },
+            )
             .parent = parent.unwrap_or(0);
     }
 

@@ -9,6 +9,7 @@ pub mod chunk;
 pub mod console;
 pub mod dom;
 pub mod event;
+pub mod id_table;
 pub mod incremental;
 pub mod input;
 pub mod json;
@@ -27,45 +28,7 @@ pub mod url;
 #[cfg(test)]
 pub(crate) mod memory_dom;
 
-use std::hash::{BuildHasherDefault, Hasher};
-
-/// A hash map keyed by node ids or DOM keys (small integers rewind assigns,
-/// so nothing a page controls): hashed by [`IdHasher`], not std's SipHash,
-/// whose code is larger (and slower). Nothing iterates these maps into
-/// output, so their order is never seen.
-pub type IdMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<IdHasher>>;
-
-/// A hash set of node ids or DOM keys (see [`IdMap`]).
-pub type IdSet<K> = std::collections::HashSet<K, BuildHasherDefault<IdHasher>>;
-
-/// A multiplicative hasher for integer keys (FxHash's step): a rotate, an
-/// xor and a multiply per word.
-#[derive(Default, Clone, Copy)]
-pub struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.write_u64(u64::from(byte));
-        }
-    }
-
-    fn write_u32(&mut self, number: u32) {
-        self.write_u64(u64::from(number));
-    }
-
-    fn write_usize(&mut self, number: usize) {
-        self.write_u64(number as u64);
-    }
-
-    fn write_u64(&mut self, number: u64) {
-        self.0 = (self.0.rotate_left(5) ^ number).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
+pub use id_table::{IdKey, IdMap, IdSet};
 
 /// The positions of `keys` in ascending key order, equal keys in their
 /// original order (a stable sort). The crate's one sort, by hand: std's
