@@ -357,10 +357,7 @@ mod tests {
             let key = keys_from(steps.next());
             seen.push(key);
             match steps.next() % 10 {
-                0..=4 => assert_eq!(
-                    ours.insert(key, round),
-                    theirs.insert(key, round).is_none()
-                ),
+                0..=4 => assert_eq!(ours.insert(key, round), theirs.insert(key, round).is_none()),
                 5..=7 => assert_eq!(ours.remove(&key), theirs.remove(&key)),
                 8 => {
                     if let Some(value) = ours.get_mut(&key) {
@@ -437,7 +434,11 @@ mod tests {
         for id in 0..5_000u32 {
             map.insert(id * 31, id.to_string());
         }
-        for id in (0..5_000u32).rev().step_by(2).chain((0..5_000u32).step_by(2)) {
+        for id in (0..5_000u32)
+            .rev()
+            .step_by(2)
+            .chain((0..5_000u32).step_by(2))
+        {
             assert_eq!(map.remove(&(id * 31)), Some(id.to_string()));
         }
         assert!(map.is_empty());

@@ -85,101 +85,249 @@ pub enum RecordingMode {
     Buffer,
 }
 
-/// Every option `start()` accepts, with what it takes.
-pub const KNOWN_OPTIONS: &[(&str, &str)] = &[
-    ("endpoint", "a URL (http or https): where chunks are POSTed"),
-    (
+/// What an option takes; [`RecorderOptions::from_entries`] checks a value
+/// against it once, for every option alike, before applying it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Takes {
+    Flag,
+    /// A string that is not blank; applied trimmed.
+    Text,
+    /// Printable ASCII without spaces: it is sent in a header.
+    HeaderToken,
+    /// A number from the first bound to the second.
+    Number(f64, f64),
+    /// A whole number from the first bound to the second.
+    WholeNumber(f64, f64),
+    DeviceId,
+    /// A whole number or an id string.
+    SessionId,
+    Mode,
+    ConsoleLevels,
+    Function,
+}
+
+/// Which option: what [`RecorderOptions::apply`] matches on (a jump, not
+/// a string comparison per option).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Setting {
+    Endpoint,
+    ApiKey,
+    DeviceId,
+    SessionId,
+    UserIdAsDeviceId,
+    SampleRate,
+    Mode,
+    BufferMs,
+    MaxBufferBytes,
+    ErrorSampleRate,
+    CaptureConsole,
+    MaskAllInputs,
+    MaskAllText,
+    MaskTextSelector,
+    BlockSelector,
+    IgnoreSelector,
+    CheckoutEveryNms,
+    CheckoutEveryNth,
+    FlushIntervalMs,
+    MaxChunkBytes,
+    SessionIdleTimeoutMs,
+    MaxSessionDurationMs,
+    MaxOutboxBytes,
+    MaxOutboxAgeMs,
+    RequestTimeoutMs,
+    Debug,
+    Emit,
+}
+
+/// An option `start()` accepts: its name, how its value is checked, and
+/// what it takes in words, for error messages.
+pub struct KnownOption {
+    pub name: &'static str,
+    setting: Setting,
+    takes: Takes,
+    pub expected: &'static str,
+}
+
+const fn option(
+    name: &'static str,
+    setting: Setting,
+    takes: Takes,
+    expected: &'static str,
+) -> KnownOption {
+    KnownOption {
+        name,
+        setting,
+        takes,
+        expected,
+    }
+}
+
+/// Every option `start()` accepts.
+pub const KNOWN_OPTIONS: &[KnownOption] = &[
+    option(
+        "endpoint",
+        Setting::Endpoint,
+        Takes::Text,
+        "a URL (http or https): where chunks are POSTed",
+    ),
+    option(
         "apiKey",
+        Setting::ApiKey,
+        Takes::HeaderToken,
         "a string of printable ASCII without spaces, sent as 'Authorization: Bearer <apiKey>'",
     ),
-    (
+    option(
         "deviceId",
+        Setting::DeviceId,
+        Takes::DeviceId,
         "a string of 1 to 128 of a-z A-Z 0-9 _ - . | @ : =",
     ),
-    (
+    option(
         "sessionId",
+        Setting::SessionId,
+        Takes::SessionId,
         "a whole number or a string of 1 to 128 of a-z A-Z 0-9 _ - . | @ : =",
     ),
-    (
+    option(
         "userIdAsDeviceId",
+        Setting::UserIdAsDeviceId,
+        Takes::Flag,
         "a boolean (default false): identify(userId) makes the user id the device id",
     ),
-    ("sampleRate", "a number from 0 to 1 (default 1)"),
-    (
+    option(
+        "sampleRate",
+        Setting::SampleRate,
+        Takes::Number(0.0, 1.0),
+        "a number from 0 to 1 (default 1)",
+    ),
+    option(
         "mode",
+        Setting::Mode,
+        Takes::Mode,
         "'normal' (default: chunks are sent as recorded) or 'buffer' (kept in memory, sent once an error or flush() triggers)",
     ),
-    (
+    option(
         "bufferMs",
+        Setting::BufferMs,
+        Takes::Number(5_000.0, 600_000.0),
         "a number of milliseconds from 5000 to 600000 (default 60000): what buffer mode keeps before a trigger",
     ),
-    (
+    option(
         "maxBufferBytes",
+        Setting::MaxBufferBytes,
+        Takes::Number(262_144.0, 268_435_456.0),
         "a number of bytes from 262144 to 268435456 (default 10485760): buffer mode's memory cap, in compressed chunks",
     ),
-    (
+    option(
         "errorSampleRate",
+        Setting::ErrorSampleRate,
+        Takes::Number(0.0, 1.0),
         "a number from 0 to 1 (default 1): the share of sessions buffered in buffer mode",
     ),
-    (
+    option(
         "captureConsole",
+        Setting::CaptureConsole,
+        Takes::ConsoleLevels,
         "an array of console methods to record, of log info warn error debug assert trace (default ['error', 'warn']; [] records none)",
     ),
-    ("maskAllInputs", "a boolean (default true)"),
-    ("maskAllText", "a boolean (default false)"),
-    (
+    option(
+        "maskAllInputs",
+        Setting::MaskAllInputs,
+        Takes::Flag,
+        "a boolean (default true)",
+    ),
+    option(
+        "maskAllText",
+        Setting::MaskAllText,
+        Takes::Flag,
+        "a boolean (default false)",
+    ),
+    option(
         "maskTextSelector",
+        Setting::MaskTextSelector,
+        Takes::Text,
         "a CSS selector: text inside matching elements is masked",
     ),
-    (
+    option(
         "blockSelector",
+        Setting::BlockSelector,
+        Takes::Text,
         "a CSS selector: matching elements are recorded as empty placeholders",
     ),
-    (
+    option(
         "ignoreSelector",
+        Setting::IgnoreSelector,
+        Takes::Text,
         "a CSS selector: input into matching fields is not recorded",
     ),
-    (
+    option(
         "checkoutEveryNms",
+        Setting::CheckoutEveryNms,
+        Takes::Number(1_000.0, 86_400_000.0),
         "a number of milliseconds from 1000 to 86400000: a full snapshot that often",
     ),
-    (
+    option(
         "checkoutEveryNth",
+        Setting::CheckoutEveryNth,
+        Takes::WholeNumber(1.0, 1_000_000.0),
         "a whole number from 1 to 1000000: a full snapshot after that many events",
     ),
-    (
+    option(
         "flushIntervalMs",
+        Setting::FlushIntervalMs,
+        Takes::Number(100.0, 600_000.0),
         "a number of milliseconds from 100 to 600000 (default 5000)",
     ),
-    (
+    option(
         "maxChunkBytes",
+        Setting::MaxChunkBytes,
+        Takes::Number(16_384.0, 16_777_216.0),
         "a number of bytes from 16384 to 16777216 (default 1048576)",
     ),
-    (
+    option(
         "sessionIdleTimeoutMs",
+        Setting::SessionIdleTimeoutMs,
+        Takes::Number(1_000.0, 604_800_000.0),
         "a number of milliseconds from 1000 to 604800000 (default 1800000)",
     ),
-    (
+    option(
         "maxSessionDurationMs",
+        Setting::MaxSessionDurationMs,
+        Takes::Number(60_000.0, 604_800_000.0),
         "a number of milliseconds from 60000 to 604800000 (default 14400000)",
     ),
-    (
+    option(
         "maxOutboxBytes",
+        Setting::MaxOutboxBytes,
+        Takes::Number(65_536.0, 1_073_741_824.0),
         "a number of bytes from 65536 to 1073741824 (default 20971520)",
     ),
-    (
+    option(
         "maxOutboxAgeMs",
+        Setting::MaxOutboxAgeMs,
+        Takes::Number(60_000.0, 2_592_000_000.0),
         "a number of milliseconds from 60000 to 2592000000 (default 604800000)",
     ),
-    (
+    option(
         "requestTimeoutMs",
+        Setting::RequestTimeoutMs,
+        Takes::Number(100.0, 300_000.0),
         "a number of milliseconds from 100 to 300000 (default 30000)",
     ),
-    ("debug", "a boolean (default false)"),
-    ("emit", "a function called with each event"),
+    option(
+        "debug",
+        Setting::Debug,
+        Takes::Flag,
+        "a boolean (default false)",
+    ),
+    option(
+        "emit",
+        Setting::Emit,
+        Takes::Function,
+        "a function called with each event",
+    ),
 ];
 
-/// The recorder's settings after validation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecorderOptions {
     pub privacy: PrivacyRules,
@@ -295,7 +443,7 @@ impl OptionsError {
                     out.push_str(&[" (did you mean '", suggestion, "'?)"].concat());
                 }
                 out.push_str("; allowed options: ");
-                for (index, (name, _)) in KNOWN_OPTIONS.iter().enumerate() {
+                for (index, KnownOption { name, .. }) in KNOWN_OPTIONS.iter().enumerate() {
                     if index > 0 {
                         out.push_str(", ");
                     }
@@ -323,6 +471,67 @@ impl fmt::Display for OptionsError {
 
 impl std::error::Error for OptionsError {}
 
+/// A value that passed its option's check, as the option takes it.
+enum Accepted {
+    Flag(bool),
+    Number(f64),
+    Text(String),
+    Device(DeviceId),
+    Session(SessionId),
+    Mode(RecordingMode),
+    Levels(Vec<ConsoleLevel>),
+    Function,
+}
+
+impl Takes {
+    /// `value` as this option takes it: `Err(None)` when it is not what the
+    /// option takes, `Err(Some(_))` when it is an id that is not valid.
+    fn accept(self, value: &OptionValue) -> Result<Accepted, Option<IdError>> {
+        Ok(match (self, value) {
+            (Takes::Flag, OptionValue::Bool(flag)) => Accepted::Flag(*flag),
+            (Takes::Text, OptionValue::Text(text)) if !text.trim().is_empty() => {
+                Accepted::Text(text.trim().to_owned())
+            }
+            (Takes::HeaderToken, OptionValue::Text(text)) if is_header_token(text) => {
+                Accepted::Text(text.clone())
+            }
+            (Takes::Number(min, max), OptionValue::Number(number))
+                if (min..=max).contains(number) =>
+            {
+                Accepted::Number(*number)
+            }
+            (Takes::WholeNumber(min, max), OptionValue::Number(number))
+                if (min..=max).contains(number) && number.fract() == 0.0 =>
+            {
+                Accepted::Number(*number)
+            }
+            (Takes::DeviceId, OptionValue::Text(id)) => Accepted::Device(DeviceId::parse(id)?),
+            (Takes::SessionId, OptionValue::Text(id)) => Accepted::Session(SessionId::parse(id)?),
+            (Takes::SessionId, OptionValue::Number(number)) => {
+                Accepted::Session(SessionId::from_number(*number)?)
+            }
+            (Takes::Mode, OptionValue::Text(mode)) if mode == "normal" => {
+                Accepted::Mode(RecordingMode::Normal)
+            }
+            (Takes::Mode, OptionValue::Text(mode)) if mode == "buffer" => {
+                Accepted::Mode(RecordingMode::Buffer)
+            }
+            (Takes::ConsoleLevels, OptionValue::Texts(names)) => {
+                let mut levels = Vec::with_capacity(names.len());
+                for name in names {
+                    let level = ConsoleLevel::parse(name).ok_or(None)?;
+                    if !levels.contains(&level) {
+                        levels.push(level);
+                    }
+                }
+                Accepted::Levels(levels)
+            }
+            (Takes::Function, OptionValue::Function) => Accepted::Function,
+            _ => return Err(None),
+        })
+    }
+}
+
 impl RecorderOptions {
     /// Validates the entries of an options object.
     ///
@@ -334,113 +543,22 @@ impl RecorderOptions {
     ) -> Result<Self, OptionsError> {
         let mut options = RecorderOptions::default();
         for (key, value) in entries {
-            let Some(&(name, expected)) = KNOWN_OPTIONS.iter().find(|(name, _)| *name == key)
-            else {
+            let Some(known) = KNOWN_OPTIONS.iter().find(|known| known.name == key) else {
                 return Err(OptionsError::UnknownKey {
                     suggestion: closest_option(&key),
                     key,
                 });
             };
-            let bad_value = || OptionsError::BadValue {
-                key: name,
-                expected,
-                got: value.describe(),
-            };
-            let number_in = |min: f64, max: f64| match value {
-                OptionValue::Number(number) if (min..=max).contains(&number) => Ok(number),
-                _ => Err(bad_value()),
-            };
-            match (name, &value) {
-                ("maskAllInputs", OptionValue::Bool(flag)) => {
-                    options.privacy.mask_all_inputs = *flag
+            match known.takes.accept(&value) {
+                Ok(accepted) => options.apply(known.setting, accepted),
+                Err(Some(id_error)) => return Err(OptionsError::BadId(id_error)),
+                Err(None) => {
+                    return Err(OptionsError::BadValue {
+                        key: known.name,
+                        expected: known.expected,
+                        got: value.describe(),
+                    })
                 }
-                ("maskAllText", OptionValue::Bool(flag)) => options.privacy.mask_all_text = *flag,
-                ("maskTextSelector", OptionValue::Text(selector))
-                    if !selector.trim().is_empty() =>
-                {
-                    options.privacy.mask_text_selector = Some(selector.trim().to_owned());
-                }
-                ("blockSelector", OptionValue::Text(selector)) if !selector.trim().is_empty() => {
-                    options.privacy.block_selector = Some(selector.trim().to_owned());
-                }
-                ("ignoreSelector", OptionValue::Text(selector)) if !selector.trim().is_empty() => {
-                    options.privacy.ignore_selector = Some(selector.trim().to_owned());
-                }
-                ("checkoutEveryNms", _) => {
-                    options.checkout_every_ms = Some(number_in(1_000.0, 86_400_000.0)?)
-                }
-                ("checkoutEveryNth", _) => {
-                    let count = number_in(1.0, 1_000_000.0)?;
-                    if count.fract() != 0.0 {
-                        return Err(bad_value());
-                    }
-                    options.checkout_every_nth = Some(count as u32);
-                }
-                ("debug", OptionValue::Bool(flag)) => options.debug = *flag,
-                ("userIdAsDeviceId", OptionValue::Bool(flag)) => {
-                    options.user_id_as_device_id = *flag
-                }
-                ("emit", OptionValue::Function) => options.has_emit = true,
-                ("endpoint", OptionValue::Text(url)) if !url.trim().is_empty() => {
-                    options.endpoint = Some(url.trim().to_owned());
-                }
-                ("apiKey", OptionValue::Text(key)) if is_header_token(key) => {
-                    options.api_key = Some(key.clone());
-                }
-                ("deviceId", OptionValue::Text(id)) => {
-                    options.device_id = Some(DeviceId::parse(id).map_err(OptionsError::BadId)?);
-                }
-                ("sessionId", OptionValue::Text(id)) => {
-                    options.session_id = Some(SessionId::parse(id).map_err(OptionsError::BadId)?);
-                }
-                ("sessionId", OptionValue::Number(number)) => {
-                    options.session_id =
-                        Some(SessionId::from_number(*number).map_err(OptionsError::BadId)?);
-                }
-                ("sampleRate", _) => options.sample_rate = number_in(0.0, 1.0)?,
-                ("errorSampleRate", _) => options.error_sample_rate = number_in(0.0, 1.0)?,
-                ("mode", OptionValue::Text(mode)) => {
-                    options.mode = match mode.as_str() {
-                        "normal" => RecordingMode::Normal,
-                        "buffer" => RecordingMode::Buffer,
-                        _ => return Err(bad_value()),
-                    }
-                }
-                ("bufferMs", _) => options.buffer_ms = number_in(5_000.0, 600_000.0)?,
-                ("maxBufferBytes", _) => {
-                    options.max_buffer_bytes = number_in(262_144.0, 268_435_456.0)? as usize;
-                }
-                ("captureConsole", OptionValue::Texts(names)) => {
-                    let mut levels = Vec::with_capacity(names.len());
-                    for name in names {
-                        let level = ConsoleLevel::parse(name).ok_or_else(bad_value)?;
-                        if !levels.contains(&level) {
-                            levels.push(level);
-                        }
-                    }
-                    options.capture_console = levels;
-                }
-                ("flushIntervalMs", _) => options.flush_interval_ms = number_in(100.0, 600_000.0)?,
-                ("maxChunkBytes", _) => {
-                    options.max_chunk_bytes = number_in(16_384.0, 16_777_216.0)? as usize;
-                }
-                ("sessionIdleTimeoutMs", _) => {
-                    options.session_policy.idle_timeout_ms = number_in(1_000.0, 604_800_000.0)?;
-                }
-                ("maxSessionDurationMs", _) => {
-                    options.session_policy.max_duration_ms = number_in(60_000.0, 604_800_000.0)?;
-                }
-                ("maxOutboxBytes", _) => {
-                    options.outbox_limits.max_bytes =
-                        number_in(65_536.0, 1_073_741_824.0)? as usize;
-                }
-                ("maxOutboxAgeMs", _) => {
-                    options.outbox_limits.max_age_ms = number_in(60_000.0, 2_592_000_000.0)?;
-                }
-                ("requestTimeoutMs", _) => {
-                    options.request_timeout_ms = number_in(100.0, 300_000.0)?
-                }
-                _ => return Err(bad_value()),
             }
         }
         if options.endpoint.is_none() && !options.has_emit {
@@ -448,9 +566,54 @@ impl RecorderOptions {
         }
         Ok(options)
     }
+
+    /// Sets the option `setting` names to a value its check accepted, which is of the
+    /// kind its `Takes` gives (the table's test applies every option, so a
+    /// pairing left unmatched below would fail it).
+    fn apply(&mut self, setting: Setting, value: Accepted) {
+        let number = match value {
+            Accepted::Number(number) => number,
+            _ => 0.0,
+        };
+        match (setting, value) {
+            (Setting::Endpoint, Accepted::Text(url)) => self.endpoint = Some(url),
+            (Setting::ApiKey, Accepted::Text(token)) => self.api_key = Some(token),
+            (Setting::DeviceId, Accepted::Device(id)) => self.device_id = Some(id),
+            (Setting::SessionId, Accepted::Session(id)) => self.session_id = Some(id),
+            (Setting::Mode, Accepted::Mode(mode)) => self.mode = mode,
+            (Setting::CaptureConsole, Accepted::Levels(levels)) => self.capture_console = levels,
+            (Setting::MaskTextSelector, Accepted::Text(selector)) => {
+                self.privacy.mask_text_selector = Some(selector);
+            }
+            (Setting::BlockSelector, Accepted::Text(selector)) => {
+                self.privacy.block_selector = Some(selector);
+            }
+            (Setting::IgnoreSelector, Accepted::Text(selector)) => {
+                self.privacy.ignore_selector = Some(selector);
+            }
+            (Setting::UserIdAsDeviceId, Accepted::Flag(flag)) => self.user_id_as_device_id = flag,
+            (Setting::MaskAllInputs, Accepted::Flag(flag)) => self.privacy.mask_all_inputs = flag,
+            (Setting::MaskAllText, Accepted::Flag(flag)) => self.privacy.mask_all_text = flag,
+            (Setting::Debug, Accepted::Flag(flag)) => self.debug = flag,
+            (Setting::Emit, Accepted::Function) => self.has_emit = true,
+            (Setting::SampleRate, _) => self.sample_rate = number,
+            (Setting::ErrorSampleRate, _) => self.error_sample_rate = number,
+            (Setting::BufferMs, _) => self.buffer_ms = number,
+            (Setting::MaxBufferBytes, _) => self.max_buffer_bytes = number as usize,
+            (Setting::CheckoutEveryNms, _) => self.checkout_every_ms = Some(number),
+            (Setting::CheckoutEveryNth, _) => self.checkout_every_nth = Some(number as u32),
+            (Setting::FlushIntervalMs, _) => self.flush_interval_ms = number,
+            (Setting::MaxChunkBytes, _) => self.max_chunk_bytes = number as usize,
+            (Setting::SessionIdleTimeoutMs, _) => self.session_policy.idle_timeout_ms = number,
+            (Setting::MaxSessionDurationMs, _) => self.session_policy.max_duration_ms = number,
+            (Setting::MaxOutboxBytes, _) => self.outbox_limits.max_bytes = number as usize,
+            (Setting::MaxOutboxAgeMs, _) => self.outbox_limits.max_age_ms = number,
+            (Setting::RequestTimeoutMs, _) => self.request_timeout_ms = number,
+            _ => {}
+        }
+    }
 }
 
-/// Printable ASCII without spaces: what fits an HTTP header value safely.
 fn is_header_token(text: &str) -> bool {
     !text.is_empty() && text.bytes().all(|byte| (0x21..=0x7e).contains(&byte))
 }
@@ -458,11 +621,10 @@ fn is_header_token(text: &str) -> bool {
 /// The known option nearest to `key` by edit distance, if it is close
 /// enough to be a typo (at most 2 edits, ignoring case).
 fn closest_option(key: &str) -> Option<&'static str> {
-    let key = key.to_ascii_lowercase();
     // The first of the nearest (a loop, not an iterator chain: less wasm).
     let mut closest: Option<(&'static str, usize)> = None;
-    for &(name, _) in KNOWN_OPTIONS {
-        let distance = edit_distance(&key, &name.to_ascii_lowercase());
+    for &KnownOption { name, .. } in KNOWN_OPTIONS {
+        let distance = edit_distance(key, name);
         let nearer = match closest {
             Some((_, best)) => distance < best,
             None => distance <= 2,
@@ -474,32 +636,31 @@ fn closest_option(key: &str) -> Option<&'static str> {
     closest.map(|(name, _)| name)
 }
 
-/// Levenshtein distance, with a transposition counting as one edit.
+/// Levenshtein distance over bytes, ignoring ASCII case, with a
+/// transposition counting as one edit. (Bytes, not chars: option names are
+/// ASCII, so a key with other characters is no nearer to one either way.)
 fn edit_distance(a: &str, b: &str) -> usize {
-    let (mut a_chars, mut b_chars) = (Vec::new(), Vec::new());
-    a_chars.extend(a.chars());
-    b_chars.extend(b.chars());
-    let (a, b) = (a_chars, b_chars);
-    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in rows.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in rows[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let substitution = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (rows[i - 1][j] + 1)
-                .min(rows[i][j - 1] + 1)
-                .min(rows[i - 1][j - 1] + substitution);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(rows[i - 2][j - 2] + 1);
-            }
-            rows[i][j] = best;
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let same = |i: usize, j: usize| a[i].eq_ignore_ascii_case(&b[j]);
+    // Row i of the table is cells[i * width..][..width].
+    let width = b.len() + 1;
+    let mut cells = vec![0usize; (a.len() + 1) * width];
+    for i in 0..=a.len() {
+        for j in 0..=b.len() {
+            cells[i * width + j] = if i == 0 || j == 0 {
+                i + j
+            } else {
+                let mut best = (cells[(i - 1) * width + j] + 1)
+                    .min(cells[i * width + j - 1] + 1)
+                    .min(cells[(i - 1) * width + j - 1] + usize::from(!same(i - 1, j - 1)));
+                if i > 1 && j > 1 && same(i - 1, j - 2) && same(i - 2, j - 1) {
+                    best = best.min(cells[(i - 2) * width + j - 2] + 1);
+                }
+                best
+            };
         }
     }
-    rows[a.len()][b.len()]
+    cells[a.len() * width + b.len()]
 }
 
 #[cfg(test)]
@@ -699,6 +860,106 @@ mod tests {
         );
     }
 
+    /// Values each kind of option accepts; at least one of them must move
+    /// the options away from their defaults.
+    fn accepted_samples(takes: Takes) -> Vec<OptionValue> {
+        match takes {
+            Takes::Flag => vec![OptionValue::Bool(true), OptionValue::Bool(false)],
+            Takes::Text => vec![OptionValue::Text(" .chosen ".into())],
+            Takes::HeaderToken => vec![OptionValue::Text("token-1".into())],
+            Takes::Number(min, max) | Takes::WholeNumber(min, max) => {
+                vec![OptionValue::Number(min), OptionValue::Number(max)]
+            }
+            Takes::DeviceId => vec![OptionValue::Text("device-1".into())],
+            Takes::SessionId => vec![
+                OptionValue::Text("session-1".into()),
+                OptionValue::Number(1_700_000_000_000.0),
+            ],
+            Takes::Mode => vec![OptionValue::Text("buffer".into())],
+            Takes::ConsoleLevels => vec![OptionValue::Texts(vec!["log".into()])],
+            Takes::Function => vec![OptionValue::Function],
+        }
+    }
+
+    #[test]
+    fn every_known_option_is_applied_and_checked() {
+        for known in KNOWN_OPTIONS {
+            // The other destination, so that `emit` and `endpoint` show too.
+            let base = if known.name == "emit" {
+                ("endpoint", OptionValue::Text("https://in.example".into()))
+            } else {
+                ("emit", OptionValue::Function)
+            };
+            let defaults = parse(std::slice::from_ref(&base)).unwrap();
+            for sample in accepted_samples(known.takes) {
+                let applied = parse(&[base.clone(), (known.name, sample.clone())]);
+                assert!(applied.is_ok(), "{} rejected {sample:?}", known.name);
+            }
+            assert!(
+                accepted_samples(known.takes)
+                    .into_iter()
+                    .any(
+                        |sample| parse(&[base.clone(), (known.name, sample)]).unwrap() != defaults
+                    ),
+                "{} changed nothing",
+                known.name
+            );
+            // Every option refuses what it does not take, naming its rule.
+            let error =
+                parse(&[base.clone(), (known.name, OptionValue::Other("object"))]).unwrap_err();
+            assert_eq!(
+                error,
+                OptionsError::BadValue {
+                    key: known.name,
+                    expected: known.expected,
+                    got: "object".into()
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn whole_numbers_and_blank_text_are_checked() {
+        let destination = ("emit", OptionValue::Function);
+        let error = parse(&[
+            destination.clone(),
+            ("checkoutEveryNth", OptionValue::Number(2.5)),
+        ])
+        .unwrap_err();
+        assert!(matches!(
+            error,
+            OptionsError::BadValue {
+                key: "checkoutEveryNth",
+                ..
+            }
+        ));
+        let options = parse(&[
+            destination.clone(),
+            ("checkoutEveryNth", OptionValue::Number(3.0)),
+        ])
+        .unwrap();
+        assert_eq!(options.checkout_every_nth, Some(3));
+        for key in [
+            "endpoint",
+            "maskTextSelector",
+            "blockSelector",
+            "ignoreSelector",
+        ] {
+            let error =
+                parse(&[destination.clone(), (key, OptionValue::Text("  ".into()))]).unwrap_err();
+            assert!(
+                matches!(error, OptionsError::BadValue { got, .. } if got == "'  '"),
+                "{key}"
+            );
+        }
+        let options = parse(&[
+            destination,
+            ("blockSelector", OptionValue::Text(" .ad ".into())),
+        ])
+        .unwrap();
+        assert_eq!(options.privacy.block_selector.as_deref(), Some(".ad"));
+    }
+
     #[test]
     fn far_off_key_gets_no_suggestion() {
         let error = parse(&[("endpointUrl", OptionValue::Text("x".into()))]).unwrap_err();
@@ -730,5 +991,57 @@ mod tests {
         assert_eq!(edit_distance("debgu", "debug"), 1);
         assert_eq!(edit_distance("", "abc"), 3);
         assert_eq!(edit_distance("emit", "emit"), 0);
+        assert_eq!(edit_distance("MASKALLINPUT", "maskAllInputs"), 1);
+        assert_eq!(edit_distance("abc", ""), 3);
+    }
+
+    /// The textbook table (rows of rows, lower-cased copies) as the oracle.
+    fn reference_distance(a: &str, b: &str) -> usize {
+        let a: Vec<u8> = a.to_ascii_lowercase().into_bytes();
+        let b: Vec<u8> = b.to_ascii_lowercase().into_bytes();
+        let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+        for i in 0..=a.len() {
+            for j in 0..=b.len() {
+                rows[i][j] = if i == 0 || j == 0 {
+                    i + j
+                } else {
+                    let mut best = (rows[i - 1][j] + 1)
+                        .min(rows[i][j - 1] + 1)
+                        .min(rows[i - 1][j - 1] + usize::from(a[i - 1] != b[j - 1]));
+                    if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                        best = best.min(rows[i - 2][j - 2] + 1);
+                    }
+                    best
+                };
+            }
+        }
+        rows[a.len()][b.len()]
+    }
+
+    #[test]
+    fn edit_distance_matches_the_textbook_table() {
+        // Every option name against mangled copies of every other: cut,
+        // doubled, swapped, upper-cased.
+        let mut keys: Vec<String> = Vec::new();
+        for known in KNOWN_OPTIONS {
+            let name = known.name;
+            keys.push(name.to_owned());
+            keys.push(name[1..].to_owned());
+            keys.push(name.to_ascii_uppercase());
+            keys.push([name, name].concat());
+            let mut swapped = name.as_bytes().to_vec();
+            swapped.swap(1, 2);
+            keys.push(String::from_utf8(swapped).unwrap());
+        }
+        for key in &keys {
+            for known in KNOWN_OPTIONS {
+                assert_eq!(
+                    edit_distance(key, known.name),
+                    reference_distance(key, known.name),
+                    "{key} / {}",
+                    known.name
+                );
+            }
+        }
     }
 }
