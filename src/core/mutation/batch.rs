@@ -8,7 +8,7 @@ use crate::core::event::NodeId;
 use crate::core::json::{parse_as, push_u32, write_str};
 use crate::core::mirror::{IdStore, Mirror, NodeFlags};
 use crate::core::privacy::PrivacyRules;
-use crate::core::snapshot::{absolute_attribute, is_event_handler_attribute, text_in_context};
+use crate::core::snapshot::{is_event_handler_attribute, make_absolute, text_in_context, url_kind};
 
 /// One changed text or comment of a batch in which only texts changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -241,10 +241,13 @@ pub fn attribute_batch_json<S: IdStore>(
             entries.push(':');
             match value {
                 None => entries.push_str("null"),
-                Some(value) => write_str(
-                    &mut entries,
-                    &absolute_attribute(&tag_name, name, value.to_owned(), change.base_url),
-                ),
+                // (No copy of a value that holds no URL.)
+                Some(value) => match url_kind(&tag_name, name, value) {
+                    Some(kind) => {
+                        write_str(&mut entries, &make_absolute(kind, value, change.base_url))
+                    }
+                    None => write_str(&mut entries, value),
+                },
             }
         }
         if entries.is_empty() {

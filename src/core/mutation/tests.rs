@@ -50,6 +50,38 @@ fn page() -> (MemoryDom, MemoryNode, MemoryNode) {
 }
 
 #[test]
+fn added_nodes_read_the_base_url_only_for_a_url() {
+    let (mut dom, document, body) = page();
+    let (mut recorder, _) = Recorder::start(&dom, document, PrivacyRules::default());
+    for index in 0..3 {
+        let row = dom.create(MemoryDom::element_view("li", &[("class", "odd")]));
+        dom.insert_before(body, row, None);
+        dom.set_attribute(row, "title", Some(if index == 0 { "a" } else { "b" }));
+    }
+    recorder.observe(&mut dom).expect("rows added");
+    assert_eq!(dom.base_url_reads(), 0);
+    let link = dom.create(MemoryDom::element_view("a", &[("href", "next")]));
+    dom.insert_before(body, link, None);
+    let mutation = recorder.observe(&mut dom).expect("link added");
+    assert_eq!(dom.base_url_reads(), 1);
+    assert_eq!(
+        mutation["adds"][0]["node"]["attributes"]["href"],
+        "https://shop.example/app/next"
+    );
+    // A changed attribute that holds no URL reads no base either.
+    dom.set_attribute(link, "class", Some("visited"));
+    recorder.observe(&mut dom).expect("class changed");
+    assert_eq!(dom.base_url_reads(), 1);
+    dom.set_attribute(link, "href", Some("/last"));
+    let mutation = recorder.observe(&mut dom).expect("href changed");
+    assert_eq!(dom.base_url_reads(), 2);
+    assert_eq!(
+        mutation["attributes"][0]["attributes"]["href"],
+        "https://shop.example/last"
+    );
+}
+
+#[test]
 fn added_subtree_is_one_add_per_node_parents_first_with_fresh_ids() {
     let (mut dom, document, body) = page();
     let footer = dom.element(body, "footer", &[]);

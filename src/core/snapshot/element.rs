@@ -81,6 +81,15 @@ fn element_privacy<D: DomTree>(
     flags
 }
 
+/// The base URL of a walk's nodes, read from the DOM the first time an
+/// attribute needs it: most elements hold no relative URL, and in the
+/// browser the read is a crossing and a string (it was one for every node
+/// a mutation added). Every node of a walk has the same document, so the
+/// same base.
+fn base_of<'a, D: DomTree>(base_url: &'a mut Option<String>, dom: &D, node: &D::Node) -> &'a str {
+    base_url.get_or_insert_with(|| dom.base_url(node))
+}
+
 /// Applies rrweb's recording rules and the privacy rules to an element.
 pub(super) fn element_record<D: DomTree>(
     view: ElementView,
@@ -88,7 +97,7 @@ pub(super) fn element_record<D: DomTree>(
     privacy: &PrivacyRules,
     dom: &D,
     node: &D::Node,
-    base_url: &str,
+    base_url: &mut Option<String>,
 ) -> ElementRecord {
     // Lower case like rrweb, whose rebuild restores SVG's mixed-case names.
     let tag_name = view.tag_name.to_ascii_lowercase();
@@ -97,7 +106,10 @@ pub(super) fn element_record<D: DomTree>(
         // Inline handlers (onclick=...) are script: never recorded, like
         // script contents, and a replay must not run or even compile them.
         if !is_event_handler_attribute(&name) {
-            let value = absolute_attribute(&tag_name, &name, value, base_url);
+            let value = match url_kind(&tag_name, &name, &value) {
+                Some(kind) => make_absolute(kind, &value, base_of(base_url, dom, node)),
+                None => value,
+            };
             attributes.0.push((name, AttributeValue::Text(value)));
         }
     }
@@ -199,7 +211,7 @@ pub(super) fn element_record<D: DomTree>(
             if let Some(css) = view.stylesheet {
                 attributes.set(
                     "_cssText",
-                    AttributeValue::Text(absolutize_css(&css, base_url)),
+                    AttributeValue::Text(absolutize_css(&css, base_of(base_url, dom, node))),
                 );
                 child_context = child_context.with(NodeFlags::CSS_CAPTURED);
             }
@@ -216,7 +228,7 @@ pub(super) fn element_record<D: DomTree>(
                 // relative to the sheet, whose address `href` holds.
                 let sheet_url = match text_attribute(&attributes, "href") {
                     Some(href) => href.to_owned(),
-                    None => base_url.to_owned(),
+                    None => base_of(base_url, dom, node).to_owned(),
                 };
                 attributes.remove("rel");
                 attributes.remove("href");
@@ -279,17 +291,37 @@ pub(super) fn element_record<D: DomTree>(
     }
 }
 
-/// An attribute's value with relative URLs made absolute where the replay
-/// would fetch them.
-pub fn absolute_attribute(tag_name: &str, name: &str, value: String, base_url: &str) -> String {
+/// What kind of relative URLs an attribute value may hold.
+#[derive(Debug, Clone, Copy)]
+pub enum UrlKind {
+    /// The whole value is one URL.
+    Url,
+    /// A `srcset` list.
+    Srcset,
+    /// CSS with `url(...)` in it.
+    Css,
+}
+
+/// The URLs a replay would fetch from this attribute, if any: only those
+/// need the base URL, which in the browser costs a crossing to read.
+pub fn url_kind(tag_name: &str, name: &str, value: &str) -> Option<UrlKind> {
     if is_url_attribute(tag_name, name) {
-        resolve(base_url, &value)
+        Some(UrlKind::Url)
     } else if name == "srcset" {
-        resolve_srcset(base_url, &value)
+        Some(UrlKind::Srcset)
     } else if name == "style" && value.as_bytes().windows(4).any(|window| window == b"url(") {
-        absolutize_css(&value, base_url)
+        Some(UrlKind::Css)
     } else {
-        value
+        None
+    }
+}
+
+/// `value` with the relative URLs of its kind made absolute.
+pub fn make_absolute(kind: UrlKind, value: &str, base_url: &str) -> String {
+    match kind {
+        UrlKind::Url => resolve(base_url, value),
+        UrlKind::Srcset => resolve_srcset(base_url, value),
+        UrlKind::Css => absolutize_css(value, base_url),
     }
 }
 

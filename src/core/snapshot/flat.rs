@@ -44,7 +44,7 @@ where
     D: DomTree,
     S: IdStore<Node = D::Node>,
 {
-    let mut serializer = TreeSerializer::new(dom, mirror, privacy, root);
+    let mut serializer = TreeSerializer::new(dom, mirror, privacy);
     let nodes = serializer.serialize_flat(root, placement)?;
     Some(FlatTree {
         nodes,

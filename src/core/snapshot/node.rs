@@ -91,7 +91,7 @@ where
                     self.privacy,
                     self.dom,
                     node,
-                    &self.state.base_url,
+                    &mut self.state.base_url,
                 );
                 let out = &mut self.state.out;
                 out.push_str("\"type\":2,\"tagName\":");

@@ -39,7 +39,7 @@ impl<N: Clone> SnapshotWalk<N> {
         D: DomTree<Node = N>,
         S: IdStore<Node = N>,
     {
-        let mut serializer = TreeSerializer::new(dom, mirror, privacy, root);
+        let mut serializer = TreeSerializer::new(dom, mirror, privacy);
         let written = serializer.write_node(root, placement.context, placement.in_shadow)?;
         let root_id = serializer.state.last_id;
         serializer.mirror.set_parent(root_id, placement.parent_id);
@@ -136,7 +136,9 @@ struct OpenNode<N> {
 
 /// What a serializer owns, kept between the slices of a [`SnapshotWalk`].
 pub(super) struct WalkState<N> {
-    pub(super) base_url: String,
+    /// The base URL of the walk's nodes once an attribute needed it (see
+    /// `element_record`).
+    pub(super) base_url: Option<String>,
     pub(super) out: String,
     /// The id `write_node` gave the node it wrote last.
     pub(super) last_id: NodeId,
@@ -151,7 +153,7 @@ pub(super) struct WalkState<N> {
 impl<N> Default for WalkState<N> {
     fn default() -> Self {
         WalkState {
-            base_url: String::new(),
+            base_url: None,
             out: String::new(),
             last_id: 0,
             node_count: 0,
@@ -176,17 +178,9 @@ where
     D: DomTree,
     S: IdStore<Node = D::Node>,
 {
-    pub(super) fn new(
-        dom: &'a D,
-        mirror: &'a mut Mirror<S>,
-        privacy: &'a PrivacyRules,
-        root: &D::Node,
-    ) -> Self {
+    pub(super) fn new(dom: &'a D, mirror: &'a mut Mirror<S>, privacy: &'a PrivacyRules) -> Self {
         TreeSerializer {
-            state: WalkState {
-                base_url: dom.base_url(root),
-                ..WalkState::default()
-            },
+            state: WalkState::default(),
             dom,
             mirror,
             privacy,
