@@ -904,6 +904,22 @@ mod tests {
                 "{} changed nothing",
                 known.name
             );
+            // The words name the bounds the table checks.
+            if let Takes::Number(min, max) | Takes::WholeNumber(min, max) = known.takes {
+                let bounds = [
+                    " from ",
+                    &crate::core::json::format_number(min),
+                    " to ",
+                    &crate::core::json::format_number(max),
+                ]
+                .concat();
+                assert!(
+                    known.expected.contains(&bounds),
+                    "{}: {}",
+                    known.name,
+                    known.expected
+                );
+            }
             // Every option refuses what it does not take, naming its rule.
             let error =
                 parse(&[base.clone(), (known.name, OptionValue::Other("object"))]).unwrap_err();
