@@ -614,6 +614,7 @@ impl RecorderOptions {
     }
 }
 
+/// Printable ASCII without spaces: what fits an HTTP header value safely.
 fn is_header_token(text: &str) -> bool {
     !text.is_empty() && text.bytes().all(|byte| (0x21..=0x7e).contains(&byte))
 }
