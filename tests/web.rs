@@ -618,6 +618,137 @@ async fn selection_changes_at_fields_are_read_only_while_text_is_selected() {
     );
 }
 
+/// The serialized element `#id` of an add in `mutation`.
+fn added_with_id<'a>(mutation: &'a Value, id: &str) -> &'a Value {
+    mutation["adds"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|add| &add["node"])
+        .find(|node| node["attributes"]["id"] == id)
+        .unwrap_or_else(|| panic!("#{id} not added in {mutation}"))
+}
+
+/// The attributes `mutation` changed on node `id`.
+fn changed_attributes<'a>(mutation: &'a Value, id: &Value) -> &'a Value {
+    mutation["attributes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|change| change["id"] == *id)
+        .map(|change| &change["attributes"])
+        .unwrap_or_else(|| panic!("no attribute change of {id} in {mutation}"))
+}
+
+/// Relative URLs reach the replay absolute, resolved as the page's own
+/// fetches were: against the document's `<base>`, by the browser's URL
+/// parser (a backslash is a slash in an http URL), in the snapshot, in
+/// both kinds of Mutation event and in CSSOM edits; fragments and data
+/// URLs stay as written.
+#[wasm_bindgen_test]
+async fn relative_urls_are_recorded_absolute_against_the_documents_base() {
+    let base = document().create_element("base").unwrap();
+    base.set_attribute("href", "https://cdn.example/assets/")
+        .unwrap();
+    let head = document().query_selector("head").unwrap().unwrap();
+    head.append_child(&base).unwrap();
+    let section = container(concat!(
+        r#"<a id="u-link" href=" next/page.html?q=1#s ">next</a>"#,
+        r#"<img id="u-img" src="img/a.png" srcset="a.png 1x, /b.png  2x">"#,
+        r#"<img id="u-back" src="..\up.png">"#,
+        r#"<div id="u-bg" style="background: url(bg.png)"></div>"#,
+        r##"<a id="u-frag" href="#top">top</a>"##,
+        r#"<img id="u-data" src="data:image/gif;base64,R0lGOD">"#,
+        "<a id=\"u-odd\" href=\"odd.html\" title=\"a\u{1}b\">odd</a>",
+        r#"<style id="u-style">.x { background: url("pic.png"); }</style>"#,
+    ));
+    let recording = Recording::start(&[]);
+    let snapshot = recording.sink.snapshot();
+    let style_id = element_with_id(&snapshot, "u-style")["id"].clone();
+    let image_id = element_with_id(&snapshot, "u-img")["id"].clone();
+    let link_id = element_with_id(&snapshot, "u-link")["id"].clone();
+
+    // One batch of attribute changes only (the batch read), then one that
+    // also adds a node (the buffer), then a rule through CSSOM.
+    by_id::<Element>("u-link")
+        .set_attribute("href", "/other")
+        .unwrap();
+    settle(0).await;
+    let added = document().create_element("video").unwrap();
+    added.set_id("u-added");
+    added.set_attribute("poster", "poster.jpg").unwrap();
+    section.append_child(&added).unwrap();
+    by_id::<Element>("u-img")
+        .set_attribute("src", "../changed.png")
+        .unwrap();
+    let sheet: web_sys::CssStyleSheet = by_id::<HtmlStyleElement>("u-style")
+        .sheet()
+        .unwrap()
+        .unchecked_into();
+    sheet
+        .insert_rule_with_index(".y { background: url('y.png'); }", 1)
+        .unwrap();
+    let sink = recording.stop_after(0).await;
+    section.remove();
+    base.remove();
+
+    let attributes = |id: &str| element_with_id(&snapshot, id)["attributes"].clone();
+    assert_eq!(
+        attributes("u-link")["href"],
+        "https://cdn.example/assets/next/page.html?q=1#s"
+    );
+    assert_eq!(
+        attributes("u-img")["src"],
+        "https://cdn.example/assets/img/a.png"
+    );
+    assert_eq!(
+        attributes("u-img")["srcset"],
+        "https://cdn.example/assets/a.png 1x, https://cdn.example/b.png 2x"
+    );
+    assert_eq!(attributes("u-back")["src"], "https://cdn.example/up.png");
+    assert_eq!(
+        attributes("u-bg")["style"],
+        "background: url(https://cdn.example/assets/bg.png)"
+    );
+    assert_eq!(attributes("u-frag")["href"], "#top");
+    assert_eq!(
+        attributes("u-data")["src"],
+        "data:image/gif;base64,R0lGOD"
+    );
+    assert_eq!(
+        attributes("u-odd")["href"],
+        "https://cdn.example/assets/odd.html",
+        "read attribute by attribute (U+0001 in its title)"
+    );
+    let css = attributes("u-style")["_cssText"].as_str().unwrap().to_owned();
+    assert!(
+        css.contains("url(\"https://cdn.example/assets/pic.png\")"),
+        "{css}"
+    );
+
+    let mutations = incremental(&sink.events(), 0);
+    assert_eq!(mutations.len(), 2, "{mutations:?}");
+    assert_eq!(
+        changed_attributes(&mutations[0], &link_id)["href"],
+        "https://cdn.example/other"
+    );
+    assert_eq!(
+        added_with_id(&mutations[1], "u-added")["attributes"]["poster"],
+        "https://cdn.example/assets/poster.jpg"
+    );
+    assert_eq!(
+        changed_attributes(&mutations[1], &image_id)["src"],
+        "https://cdn.example/changed.png"
+    );
+    let rules = incremental(&sink.events(), 8);
+    assert_eq!(rules[0]["id"], style_id);
+    let rule = rules[0]["adds"][0]["rule"].as_str().unwrap();
+    assert!(
+        rule.contains("url(\"https://cdn.example/assets/y.png\")"),
+        "{rule}"
+    );
+}
+
 #[wasm_bindgen_test]
 async fn cssom_edits_and_adopted_sheets_are_recorded() {
     let section = container(r#"<style id="sheet">.a { color: red; }</style>"#);

@@ -6,6 +6,13 @@
 //! answer with as few JS<->wasm crossings as it manages.
 
 /// Read access to a DOM tree.
+///
+/// Attribute values and stylesheet texts come with the relative URLs a
+/// replay would fetch or follow made absolute, as rrweb records them (the
+/// replay runs on another origin): `src`, `href` and the like, each
+/// candidate of a `srcset`, and `url(…)` and `@import` in CSS. The web
+/// layer has the browser's own URL parser do it (`src/web/page.js`), with
+/// the document's base, or a linked sheet's own address.
 pub trait DomTree {
     /// A handle to one node (a `web_sys::Node`, an arena index, ...).
     type Node: Clone;
@@ -35,7 +42,8 @@ pub trait DomTree {
     /// An element's tag name in lower case; `None` for other nodes.
     fn read_tag_name(&self, node: &Self::Node) -> Option<String>;
 
-    /// The current value of an attribute, `None` when absent.
+    /// The current value of an attribute (URLs absolute), `None` when
+    /// absent.
     fn attribute(&self, node: &Self::Node, name: &str) -> Option<String>;
 
     /// Whether an element matches a CSS selector (false for other nodes and
@@ -45,9 +53,6 @@ pub trait DomTree {
     /// The laid-out width and height of an element in CSS pixels, for the
     /// placeholder of a blocked element.
     fn layout_size(&self, node: &Self::Node) -> (f64, f64);
-
-    /// The URL relative references of `node`'s document resolve against.
-    fn base_url(&self, node: &Self::Node) -> String;
 }
 
 /// A node's parent and whether the node sits in the parent's shadow root.

@@ -29,9 +29,6 @@ pub struct MemoryDom {
     nodes: Vec<Slot>,
     /// Records of the changes made since the last `take_records`.
     records: Vec<MutationRecord<MemoryNode>>,
-    /// How often the base URL was read: in the browser each read is a
-    /// crossing, so tests check it is read only when a URL needs it.
-    base_url_reads: std::cell::Cell<u32>,
 }
 
 impl MemoryDom {
@@ -118,11 +115,6 @@ impl MemoryDom {
     /// Sets the CSS text the browser would report for a style or link element.
     pub fn set_stylesheet(&mut self, node: MemoryNode, css: &str) {
         self.element_mut(node).stylesheet = Some(css.to_owned());
-    }
-
-    /// How often the base URL was read since the DOM was made.
-    pub fn base_url_reads(&self) -> u32 {
-        self.base_url_reads.get()
     }
 
     pub fn element_mut(&mut self, node: MemoryNode) -> &mut ElementView {
@@ -336,11 +328,6 @@ impl DomTree for MemoryDom {
 
     fn layout_size(&self, _node: &MemoryNode) -> (f64, f64) {
         (120.0, 40.5)
-    }
-
-    fn base_url(&self, _node: &MemoryNode) -> String {
-        self.base_url_reads.set(self.base_url_reads.get() + 1);
-        "https://shop.example/app/index.html".to_owned()
     }
 }
 

@@ -23,7 +23,6 @@ pub mod replay_id;
 pub mod sampling;
 pub mod session;
 pub mod snapshot;
-pub mod url;
 
 #[cfg(test)]
 pub(crate) mod memory_dom;

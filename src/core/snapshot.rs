@@ -20,7 +20,7 @@ mod flat;
 mod node;
 mod walk;
 
-pub use element::{is_event_handler_attribute, make_absolute, text_in_context, url_kind};
+pub use element::{is_event_handler_attribute, text_in_context};
 pub use flat::{serialize_flat, FlatNode, FlatTree};
 pub use walk::SnapshotWalk;
 

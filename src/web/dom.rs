@@ -58,10 +58,17 @@ extern "C" {
     /// stack]`; empty for other events.
     #[wasm_bindgen(js_name = describeUncaught)]
     pub fn describe_uncaught(event: &web_sys::Event) -> Vec<JsValue>;
-    /// A `<style>`'s or `<link>`'s parsed rules, joined; none without a
-    /// sheet, for a cross-origin one, or for one with no rules.
+    /// A `<style>`'s or `<link>`'s parsed rules, joined, URLs absolute;
+    /// none without a sheet, for a cross-origin one, or for one with no
+    /// rules.
     #[wasm_bindgen(js_name = sheetText)]
     fn sheet_text(node: &Node) -> Option<String>;
+    /// An element's attributes as `[name, value, ...]`, URLs absolute.
+    #[wasm_bindgen(js_name = attributePairs)]
+    fn attribute_pairs(element: &Element) -> Vec<JsValue>;
+    /// One attribute's value, URLs absolute; none when absent.
+    #[wasm_bindgen(js_name = attributeOf)]
+    fn attribute_of(element: &Element, name: &str) -> Option<String>;
     #[wasm_bindgen(js_name = doctypeParts)]
     fn doctype_parts(node: &Node) -> Vec<JsValue>;
     /// A form's fields (`form.elements`).
@@ -215,13 +222,14 @@ impl LiveDom {
             Some(SVG_NAMESPACE) => Namespace::Svg,
             _ => Namespace::Other,
         };
-        let attribute_map = element.attributes();
+        let mut pairs = attribute_pairs(element).into_iter();
         // (Loops, not iterator chains, here and below: less wasm.)
         let mut attributes = Vec::new();
-        for index in 0..attribute_map.length() {
-            if let Some(attribute) = attribute_map.item(index) {
-                attributes.push((attribute.name(), attribute.value()));
-            }
+        while let (Some(name), Some(value)) = (pairs.next(), pairs.next()) {
+            attributes.push((
+                name.as_string().unwrap_or_default(),
+                value.as_string().unwrap_or_default(),
+            ));
         }
         let mut view = ElementView {
             tag_name,
@@ -438,7 +446,7 @@ impl DomTree for LiveDom {
     }
 
     fn attribute(&self, node: &Node, name: &str) -> Option<String> {
-        as_element(node)?.get_attribute(name)
+        attribute_of(as_element(node)?, name)
     }
 
     fn matches(&self, node: &Node, selector: &str) -> bool {
@@ -453,10 +461,6 @@ impl DomTree for LiveDom {
             }
             None => (0.0, 0.0),
         }
-    }
-
-    fn base_url(&self, node: &Node) -> String {
-        node.base_uri().ok().flatten().unwrap_or_default()
     }
 }
 

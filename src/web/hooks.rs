@@ -15,16 +15,11 @@ extern "C" {
     pub type Hooks;
 
     /// Hooks `window`; `notify(kind, node, styleId, payload)` hears what
-    /// they see, `absolutize_css(css, base)` rewrites the URLs of the CSS
-    /// they read; `first`, the recording's hooks of another window if any,
-    /// shares its styleIds with them.
+    /// they see (CSS with its URLs made absolute); `first`, the
+    /// recording's hooks of another window if any, shares its styleIds
+    /// with them.
     #[wasm_bindgen(js_name = installHooks)]
-    pub fn install_hooks(
-        window: &JsValue,
-        notify: &js_sys::Function,
-        absolutize_css: &js_sys::Function,
-        first: Option<&Hooks>,
-    ) -> Hooks;
+    pub fn install_hooks(window: &JsValue, notify: &js_sys::Function, first: Option<&Hooks>) -> Hooks;
 
     #[wasm_bindgen(method)]
     pub fn uninstall(this: &Hooks);

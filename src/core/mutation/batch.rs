@@ -8,7 +8,7 @@ use crate::core::event::NodeId;
 use crate::core::json::{parse_as, push_u32, write_str};
 use crate::core::mirror::{IdStore, Mirror, NodeFlags};
 use crate::core::privacy::PrivacyRules;
-use crate::core::snapshot::{is_event_handler_attribute, make_absolute, text_in_context, url_kind};
+use crate::core::snapshot::{is_event_handler_attribute, text_in_context};
 
 /// One changed text or comment of a batch in which only texts changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,13 +80,12 @@ pub fn text_batch_json<S: IdStore>(
 }
 
 /// One element of a batch in which only attributes changed: its id, its
-/// tag name as the DOM reports it, the base URL of its document, and each
-/// changed attribute with its value now (`None`: removed).
+/// tag name as the DOM reports it, and each changed attribute with its
+/// value now (URLs absolute, see `DomTree`; `None`: removed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttributeChange<'a> {
     pub id: NodeId,
     pub tag_name: &'a str,
-    pub base_url: &'a str,
     pub attributes: Vec<(&'a str, Option<&'a str>)>,
 }
 
@@ -170,24 +169,17 @@ fn take_number(rest: &mut &str) -> Option<usize> {
     parse_as(number)
 }
 
-/// Splits the web layer's packing of an attribute-only batch: the count of
-/// base URLs and each as a counted field; then per element `n`, its id,
-/// the index of its base URL, its counted tag name, the count of changed
+/// Splits the web layer's packing of an attribute-only batch: per element
+/// `n`, its id, its counted tag name, the count of changed
 /// attributes, and per attribute its counted name followed by `x`
 /// (removed) or `v` and the counted value. Lengths count UTF-16 units, as
 /// JS does. `None` when malformed.
 pub fn parse_attribute_batch(packed: &str) -> Option<Vec<AttributeChange<'_>>> {
     let mut rest = packed;
-    let base_count = take_number(&mut rest)?;
-    let mut bases = Vec::with_capacity(base_count.min(16));
-    for _ in 0..base_count {
-        bases.push(take_counted(&mut rest)?);
-    }
     let mut changes = Vec::new();
     while let Some(after) = rest.strip_prefix('n') {
         rest = after;
         let id = NodeId::try_from(take_number(&mut rest)?).ok()?;
-        let base_url = *bases.get(take_number(&mut rest)?)?;
         let tag_name = take_counted(&mut rest)?;
         let count = take_number(&mut rest)?;
         let mut attributes = Vec::with_capacity(count.min(64));
@@ -205,7 +197,6 @@ pub fn parse_attribute_batch(packed: &str) -> Option<Vec<AttributeChange<'_>>> {
         changes.push(AttributeChange {
             id,
             tag_name,
-            base_url,
             attributes,
         });
     }
@@ -241,13 +232,7 @@ pub fn attribute_batch_json<S: IdStore>(
             entries.push(':');
             match value {
                 None => entries.push_str("null"),
-                // (No copy of a value that holds no URL.)
-                Some(value) => match url_kind(&tag_name, name, value) {
-                    Some(kind) => {
-                        write_str(&mut entries, &make_absolute(kind, value, change.base_url))
-                    }
-                    None => write_str(&mut entries, value),
-                },
+                Some(value) => write_str(&mut entries, value),
             }
         }
         if entries.is_empty() {

@@ -11,7 +11,7 @@ use crate::core::json::{push_u32, write_str};
 use crate::core::mirror::{IdStore, Mirror, NodeFlags};
 use crate::core::privacy::{mask_value, PrivacyRules};
 use crate::core::snapshot::{
-    is_event_handler_attribute, make_absolute, serialize_flat, text_in_context, url_kind, FlatNode,
+    is_event_handler_attribute, serialize_flat, text_in_context, FlatNode,
     Placement,
 };
 
@@ -164,8 +164,6 @@ impl<D: DomTree> MutationBuffer<D> {
                             && flags.contains(NodeFlags::FIELD_MASKED)
                         {
                             mask_value(&value)
-                        } else if let Some(kind) = url_kind(&tag_name, &name, &value) {
-                            make_absolute(kind, &value, &dom.base_url(&node))
                         } else {
                             value
                         };

@@ -9,7 +9,6 @@ use crate::core::privacy::{
     has_any_class, mask_text, mask_value, FormField, PrivacyRules, BLOCK_CLASSES, IGNORE_CLASSES,
     MASK_CLASSES,
 };
-use crate::core::url::{absolutize_css, is_url_attribute, resolve, resolve_srcset};
 
 /// An attribute value as rrweb records it.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,15 +80,6 @@ fn element_privacy<D: DomTree>(
     flags
 }
 
-/// The base URL of a walk's nodes, read from the DOM the first time an
-/// attribute needs it: most elements hold no relative URL, and in the
-/// browser the read is a crossing and a string (it was one for every node
-/// a mutation added). Every node of a walk has the same document, so the
-/// same base.
-fn base_of<'a, D: DomTree>(base_url: &'a mut Option<String>, dom: &D, node: &D::Node) -> &'a str {
-    base_url.get_or_insert_with(|| dom.base_url(node))
-}
-
 /// Applies rrweb's recording rules and the privacy rules to an element.
 pub(super) fn element_record<D: DomTree>(
     view: ElementView,
@@ -97,7 +87,6 @@ pub(super) fn element_record<D: DomTree>(
     privacy: &PrivacyRules,
     dom: &D,
     node: &D::Node,
-    base_url: &mut Option<String>,
 ) -> ElementRecord {
     // Lower case like rrweb, whose rebuild restores SVG's mixed-case names.
     let tag_name = view.tag_name.to_ascii_lowercase();
@@ -105,11 +94,8 @@ pub(super) fn element_record<D: DomTree>(
     for (name, value) in view.attributes {
         // Inline handlers (onclick=...) are script: never recorded, like
         // script contents, and a replay must not run or even compile them.
+        // (URLs come absolute: the DOM tree resolves them, see `DomTree`.)
         if !is_event_handler_attribute(&name) {
-            let value = match url_kind(&tag_name, &name, &value) {
-                Some(kind) => make_absolute(kind, &value, base_of(base_url, dom, node)),
-                None => value,
-            };
             attributes.0.push((name, AttributeValue::Text(value)));
         }
     }
@@ -211,7 +197,7 @@ pub(super) fn element_record<D: DomTree>(
             if let Some(css) = view.stylesheet {
                 attributes.set(
                     "_cssText",
-                    AttributeValue::Text(absolutize_css(&css, base_of(base_url, dom, node))),
+                    AttributeValue::Text(css),
                 );
                 child_context = child_context.with(NodeFlags::CSS_CAPTURED);
             }
@@ -226,16 +212,9 @@ pub(super) fn element_record<D: DomTree>(
                 // Inlined so the replay does not depend on the site's server;
                 // the Replayer turns this link into a <style>. URLs in it are
                 // relative to the sheet, whose address `href` holds.
-                let sheet_url = match text_attribute(&attributes, "href") {
-                    Some(href) => href.to_owned(),
-                    None => base_of(base_url, dom, node).to_owned(),
-                };
                 attributes.remove("rel");
                 attributes.remove("href");
-                attributes.set(
-                    "_cssText",
-                    AttributeValue::Text(absolutize_css(&css, &sheet_url)),
-                );
+                attributes.set("_cssText", AttributeValue::Text(css));
             }
         }
         "script" => child_context = inherited.with(NodeFlags::SCRIPT),
@@ -288,40 +267,6 @@ pub(super) fn element_record<D: DomTree>(
         own_flags,
         child_context,
         awaiting_sheet,
-    }
-}
-
-/// What kind of relative URLs an attribute value may hold.
-#[derive(Debug, Clone, Copy)]
-pub enum UrlKind {
-    /// The whole value is one URL.
-    Url,
-    /// A `srcset` list.
-    Srcset,
-    /// CSS with `url(...)` in it.
-    Css,
-}
-
-/// The URLs a replay would fetch from this attribute, if any: only those
-/// need the base URL, which in the browser costs a crossing to read.
-pub fn url_kind(tag_name: &str, name: &str, value: &str) -> Option<UrlKind> {
-    if is_url_attribute(tag_name, name) {
-        Some(UrlKind::Url)
-    } else if name == "srcset" {
-        Some(UrlKind::Srcset)
-    } else if name == "style" && value.as_bytes().windows(4).any(|window| window == b"url(") {
-        Some(UrlKind::Css)
-    } else {
-        None
-    }
-}
-
-/// `value` with the relative URLs of its kind made absolute.
-pub fn make_absolute(kind: UrlKind, value: &str, base_url: &str) -> String {
-    match kind {
-        UrlKind::Url => resolve(base_url, value),
-        UrlKind::Srcset => resolve_srcset(base_url, value),
-        UrlKind::Css => absolutize_css(value, base_url),
     }
 }
 

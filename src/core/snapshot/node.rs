@@ -91,7 +91,6 @@ where
                     self.privacy,
                     self.dom,
                     node,
-                    &mut self.state.base_url,
                 );
                 let out = &mut self.state.out;
                 out.push_str("\"type\":2,\"tagName\":");

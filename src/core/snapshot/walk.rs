@@ -136,9 +136,6 @@ struct OpenNode<N> {
 
 /// What a serializer owns, kept between the slices of a [`SnapshotWalk`].
 pub(super) struct WalkState<N> {
-    /// The base URL of the walk's nodes once an attribute needed it (see
-    /// `element_record`).
-    pub(super) base_url: Option<String>,
     pub(super) out: String,
     /// The id `write_node` gave the node it wrote last.
     pub(super) last_id: NodeId,
@@ -153,7 +150,6 @@ pub(super) struct WalkState<N> {
 impl<N> Default for WalkState<N> {
     fn default() -> Self {
         WalkState {
-            base_url: None,
             out: String::new(),
             last_id: 0,
             node_count: 0,

@@ -13,7 +13,6 @@ use crate::core::dom::{DomTree, NodeView};
 use crate::core::event::NodeId;
 use crate::core::incremental::{Incremental, SheetTarget};
 use crate::core::mirror::NodeFlags;
-use crate::core::url::{absolutize_css, resolve};
 
 use super::super::clock;
 use super::super::context::Context;
@@ -43,9 +42,6 @@ impl Drop for HookHandle {
 /// The functions the hooks call into: made once per recording.
 struct HookCallbacks {
     notify: Closure<dyn FnMut(String, JsValue, f64, String)>,
-    /// The core's CSS URL rewriter, for rules the hooks read: there is
-    /// one rewriter, in the core, and the hooks call it.
-    absolutize: Closure<dyn Fn(String, String) -> String>,
 }
 
 /// The stylesheet state of a recording.
@@ -74,9 +70,8 @@ impl Sheets {
                 }))
             },
         );
-        let absolutize = Closure::new(|css: String, base: String| absolutize_css(&css, &base));
         Sheets {
-            callbacks: HookCallbacks { notify, absolutize },
+            callbacks: HookCallbacks { notify },
             hooks: Vec::new(),
             rootless_hosts: Vec::new(),
             link_listeners: Vec::new(),
@@ -95,9 +90,8 @@ impl Sheets {
         // Guarded: an error on rewind's side of a hook poisons rewind, never
         // the page's CSSOM call or value assignment.
         let notify = guard::guard(self.callbacks.notify.as_ref().unchecked_ref());
-        let absolutize = guard::guard(self.callbacks.absolutize.as_ref().unchecked_ref());
         let first = self.hooks.first().map(|(_, handle)| &handle.hooks);
-        let hooks = install_hooks(window.as_ref(), &notify, &absolutize, first);
+        let hooks = install_hooks(window.as_ref(), &notify, first);
         let Ok(cleanup) = js_sys::Reflect::get(&hooks, &"uninstall".into())
             .and_then(|uninstall| uninstall.dyn_into::<js_sys::Function>())
         else {
@@ -235,13 +229,10 @@ impl Sheets {
         let NodeView::Element(view) = ctx.dom.read(link) else {
             return;
         };
-        let Some(css) = view.stylesheet else { return };
-        let base = ctx.dom.base_url(link);
-        let href = as_element(link)
-            .and_then(|element| element.get_attribute("href"))
-            .map(|href| resolve(&base, &href))
-            .unwrap_or(base);
-        let css_text = absolutize_css(&css, &href);
+        // (Its URLs made absolute against the sheet's address by the read.)
+        let Some(css_text) = view.stylesheet else {
+            return;
+        };
         out.record_incremental(
             &Incremental::StyleLoaded {
                 id,
