@@ -210,8 +210,8 @@ pub(super) fn element_record<D: DomTree>(
             awaiting_sheet = is_stylesheet && view.stylesheet.is_none() && !is_svg;
             if let (true, Some(css)) = (is_stylesheet, view.stylesheet) {
                 // Inlined so the replay does not depend on the site's server;
-                // the Replayer turns this link into a <style>. URLs in it are
-                // relative to the sheet, whose address `href` holds.
+                // the Replayer turns this link into a <style>. (Its URLs
+                // come resolved against the sheet's own address.)
                 attributes.remove("rel");
                 attributes.remove("href");
                 attributes.set("_cssText", AttributeValue::Text(css));
