@@ -190,10 +190,10 @@ export function absoluteCss(css, base) {
   // from css[copied] to css[start] + the new URL; false if it stays.
   const rewrite = (start, value, quote, end, closing) => {
     let reference = value.trim();
-    if (reference === '' || reference[0] === '#' || SCHEME.test(reference)) return false;
     // A CSS escape (`\)`, `\22 `) is its character, not a backslash,
     // which the URL parser would read as a slash.
     if (reference.includes('\\')) reference = reference.replace(CSS_ESCAPE, unescapeOne);
+    // (Unchanged: nothing to resolve, see absoluteUrl, or no base.)
     const resolved = absoluteUrl(reference, base);
     if (resolved === reference) return false;
     const fitting = [quote, '"', "'"].find((candidate) => fitsIn(resolved, candidate));
