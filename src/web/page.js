@@ -186,6 +186,10 @@ export function absoluteCss(css, base) {
   const references = /url\(|@import/gi;
   let out = '';
   let copied = 0;
+  // An unquoted url( with no `)` after it: none after it has one either,
+  // so they are not scanned again to the end (malformed CSS with many
+  // would take time quadratic in its length).
+  let unclosed = false;
   // `value` (written in `quote`) made absolute, in the quotes it needs
   // from css[copied] to css[start] + the new URL; false if it stays.
   const rewrite = (start, value, quote, end, closing) => {
@@ -221,9 +225,13 @@ export function absoluteCss(css, base) {
       references.lastIndex = paren + 1;
       rewrite(after, css.slice(at + 1, close), quote, paren + 1, ')');
     } else {
+      if (unclosed) continue;
       let close = at;
       while (close < css.length && css[close] !== ')') close += css[close] === '\\' ? 2 : 1;
-      if (close >= css.length) continue;
+      if (close >= css.length) {
+        unclosed = true;
+        continue;
+      }
       references.lastIndex = close + 1;
       const value = css.slice(at, close).replace(/[ \t\n\r\f]+$/, '');
       // Quotes, a parenthesis or a space make a bad URL, which the
