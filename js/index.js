@@ -8,6 +8,7 @@
 import { initSync, Recorder, guardApi } from '../pkg/rewind.js';
 import { Compressor } from './compressor.js';
 import { Courier, hasUndelivered, PARKED_KEY_PREFIX } from './courier.js';
+import { checkOptions } from './options.js';
 import { decideSampling, SampledOutRecording, TabStorage } from './sampling.js';
 // start({ segment }) registers a plugin shell with Segment at once, and the
 // plugin itself follows as a chunk (segment-start.js says why both).
@@ -216,8 +217,8 @@ function unwatchParkedChunks() {
  */
 export async function start(options) {
   debug = Boolean(options?.debug);
-  // The `sentry` and `segment` keys are JS's (the wasm rejects keys it
-  // does not know): checked and taken out here.
+  // The `sentry` and `segment` keys are this file's (checkOptions rejects
+  // keys it does not know): checked and taken out here.
   const sentryModule = options?.sentry !== undefined && options.sentry !== false ? await loadSentry() : null;
   const sentry = sentryModule ? sentryModule.readSentryOption(options) : null;
   if (options?.segment !== undefined) {
@@ -232,6 +233,10 @@ export async function start(options) {
     options = { ...options };
     delete options.sentry;
   }
+  // Checked before anything loads: a bad option costs no download, and
+  // start() rejects with what was wrong and what is allowed. The early
+  // calls then wait for a start() that succeeds.
+  const checked = checkOptions(options);
   if (!recorder) {
     stopped = false;
     // A session outside its sampling rate never loads the wasm: the same
@@ -254,9 +259,7 @@ export async function start(options) {
     return;
   }
   const early = earlyCalls;
-  // Invalid options throw a JsError naming the key: the caller's to catch;
-  // the early calls then wait for a start() that succeeds.
-  recorder = guarded(() => new Recorder(options, theCourier(), new TabStorage(), early), null);
+  recorder = guarded(() => new Recorder(checked, theCourier(), new TabStorage(), early), null);
   if (recorder && sentry) sentryModule.attachToPage(sentry);
   earlyCalls = [];
   if (droppedEarlyLogs > 0) {

@@ -8,15 +8,16 @@
 // tests/golden/sampling.json holds answers of the core that both sides are
 // tested against.
 //
-// Whenever the options or the tab's storage leave any doubt (an option the
-// wasm would reject, storage that cannot be written), the answer is
-// `undecided` and the wasm decides, as it always did.
+// The options have passed js/options.js's check by then (ids by its
+// ID_PATTERN, as here). Whenever the tab's storage leaves any doubt (it
+// cannot be written), the answer is `undecided` and the wasm decides, as
+// it always did.
+
+import { ID_PATTERN, MAX_ID_LENGTH } from './options.js';
 
 const SESSION_KEY = 'rewind:session';
 const DEVICE_KEY = 'rewind:device';
 const SEQ_KEY_PREFIX = 'rewind:seq:';
-const MAX_ID_LENGTH = 128;
-const ID_PATTERN = /^[A-Za-z0-9_\-.|@:=]+$/;
 const MAX_SAFE_INTEGER = 2 ** 53 - 1;
 const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60 * 1000;
 const DEFAULT_MAX_DURATION_MS = 4 * 60 * 60 * 1000;

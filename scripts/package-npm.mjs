@@ -14,6 +14,8 @@ await copyFile('js/segment.js', 'pkg/segment.js');
 await copyFile('js/segment-start.js', 'pkg/segment-start.js');
 // index.js's sampling decision, made before the wasm loads.
 await copyFile('js/sampling.js', 'pkg/sampling.js');
+// start()'s options, checked before the wasm loads.
+await copyFile('js/options.js', 'pkg/options.js');
 await copyFile('js/sentry.js', 'pkg/sentry.js');
 // The courier, which delivers chunks without the wasm.
 await copyFile('js/courier.js', 'pkg/courier.js');
@@ -24,7 +26,7 @@ const manifest = JSON.parse(await readFile('pkg/package.json', 'utf8'));
 manifest.main = 'index.js';
 manifest.module = 'index.js';
 manifest.types = 'index.d.ts';
-manifest.files = [...new Set([...(manifest.files ?? []), 'index.js', 'segment.js', 'segment-start.js', 'sampling.js', 'sentry.js', 'courier.js', 'compressor.js', 'index.d.ts'])];
+manifest.files = [...new Set([...(manifest.files ?? []), 'index.js', 'segment.js', 'segment-start.js', 'sampling.js', 'options.js', 'sentry.js', 'courier.js', 'compressor.js', 'index.d.ts'])];
 manifest.sideEffects = ['./rewind.js', './snippets/*'];
 await writeFile('pkg/package.json', JSON.stringify(manifest, null, 2) + '\n');
 console.log(`pkg/package.json: ${manifest.name}@${manifest.version}, main ${manifest.main}`);

@@ -70,6 +70,20 @@ fn courier() -> Courier {
         .unchecked_into()
 }
 
+#[wasm_bindgen(module = "/js/options.js")]
+extern "C" {
+    /// What the JS entry hands `Recorder::new`: the options checked and
+    /// normalized, or the error that names what was wrong.
+    #[wasm_bindgen(js_name = checkOptions, catch)]
+    fn check_options(options: &JsValue) -> Result<Object, JsValue>;
+}
+
+/// A recorder with `options`, started as the JS entry starts one.
+fn new_recorder(options: &JsValue) -> Result<Recorder, JsValue> {
+    let checked = check_options(options)?;
+    Recorder::new(&checked, &courier(), &tab_storage(), JsValue::UNDEFINED).map_err(JsValue::from)
+}
+
 #[wasm_bindgen(module = "/js/sampling.js")]
 extern "C" {
     /// The JS entry's own tab storage class, over this page's real
@@ -112,7 +126,7 @@ fn by_id<T: JsCast>(id: &str) -> T {
 /// task) may not finish even a small page; `flush()` finishes it, as it
 /// does for a page that flushes early.
 fn started(options: JsValue) -> Recorder {
-    let recorder = Recorder::new(options, &courier(), &tab_storage(), JsValue::UNDEFINED).unwrap();
+    let recorder = new_recorder(&options).unwrap();
     let _ = recorder.flush();
     recorder
 }
@@ -174,11 +188,11 @@ fn element_with_id<'a>(snapshot: &'a Value, id: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no #{id} in snapshot"))
 }
 
-/// The message of the error `Recorder::new` rejected `options` with.
+/// The message of the error the JS entry's check rejected `options` with.
 fn rejection_message(options: JsValue) -> String {
-    let error = match Recorder::new(options, &courier(), &tab_storage(), JsValue::UNDEFINED) {
+    let error = match new_recorder(&options) {
         Ok(_) => panic!("these options must be rejected"),
-        Err(error) => JsValue::from(error),
+        Err(error) => error,
     };
     Reflect::get(&error, &"message".into())
         .unwrap()
@@ -365,6 +379,58 @@ fn non_object_options_are_rejected() {
 }
 
 #[wasm_bindgen_test]
+fn start_options_and_set_session_id_refuse_an_id_in_the_same_words() {
+    // js/options.js checks start()'s ids; the wasm checks setSessionId()'s
+    // (src/core/replay_id.rs). A page reads the same reason from both.
+    let sink = Sink::new();
+    let mut recorder = started(sink.options(&[]));
+    let long = "x".repeat(129);
+    let cases: [(&str, JsValue); 8] = [
+        ("deviceId", "".into()),
+        ("deviceId", "a/b".into()),
+        ("deviceId", "ab\u{1f600}c".into()),
+        ("deviceId", "it's".into()),
+        ("sessionId", "tab\tbed".into()),
+        ("sessionId", long.as_str().into()),
+        ("sessionId", 1.5.into()),
+        ("sessionId", (-1.0).into()),
+    ];
+    for (field, id) in cases {
+        let from_start = rejection_message(sink.options(&[(field, id.clone())]));
+        let (session, device) = if field == "sessionId" {
+            (id.clone(), JsValue::UNDEFINED)
+        } else {
+            (JsValue::UNDEFINED, id.clone())
+        };
+        let from_switch = match recorder.switch_replay(session, device) {
+            Ok(_) => panic!("{id:?} must be refused"),
+            Err(error) => JsValue::from(error),
+        };
+        let from_switch = Reflect::get(&from_switch, &"message".into())
+            .unwrap()
+            .as_string()
+            .unwrap();
+        let reason = |message: &str, prefix: &str| {
+            message
+                .strip_prefix(prefix)
+                .unwrap_or_else(|| panic!("{message} starts with {prefix}"))
+                .to_owned()
+        };
+        let switch_prefix = if field == "sessionId" {
+            "rewind setSessionId(sessionId, deviceId): "
+        } else {
+            "rewind: "
+        };
+        assert_eq!(
+            reason(&from_start, "rewind option "),
+            reason(&from_switch, switch_prefix),
+            "{id:?}"
+        );
+    }
+    let _stopping = recorder.stop();
+}
+
+#[wasm_bindgen_test]
 fn checkout_emits_again_and_stop_ends_emission() {
     let sink = Sink::new();
     let mut recorder = started(sink.options(&[]));
@@ -390,8 +456,7 @@ fn a_throwing_emit_callback_does_not_stop_the_recorder() {
         });
     let emit: &JsValue = throwing.as_ref();
     let options = options_of(&[("emit", emit.clone())]);
-    let recorder = Recorder::new(options, &courier(), &tab_storage(), JsValue::UNDEFINED)
-        .expect("the callback's error is not rewind's");
+    let recorder = new_recorder(&options).expect("the callback's error is not rewind's");
     recorder.take_full_snapshot().unwrap();
     // Finished now, whatever the machine's load (see `started`).
     let _ = recorder.flush();
@@ -425,7 +490,7 @@ fn tree_nested_past_the_depth_cap_is_recorded_up_to_the_cap() {
 
 #[wasm_bindgen_test]
 fn undefined_option_values_count_as_not_given() {
-    // `Recorder::new` accepts them (`started` unwraps its result).
+    // The check accepts them (`started` unwraps its result).
     let sink = record(&[
         ("endpoint", JsValue::UNDEFINED),
         ("sampleRate", JsValue::UNDEFINED),

@@ -207,8 +207,8 @@ pub enum IdentifyError {
 }
 
 impl IdentifyError {
-    /// What was wrong and what is allowed (by hand, as
-    /// [`super::options::OptionsError::message`] says why).
+    /// What was wrong and what is allowed. (Built by hand, not through
+    /// `Display`: the shipped wasm carries no formatting machinery.)
     pub fn message(&self) -> String {
         match self {
             IdentifyError::Length { chars } => [

@@ -168,6 +168,11 @@ impl DeviceId {
         Ok(DeviceId(id.to_owned()))
     }
 
+    /// An id `js/options.js` has checked by the same rules.
+    pub fn checked(id: String) -> Self {
+        DeviceId(id)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -183,6 +188,12 @@ impl SessionId {
     pub fn parse(id: &str) -> Result<Self, IdError> {
         validate("sessionId", id)?;
         Ok(SessionId(id.to_owned()))
+    }
+
+    /// An id `js/options.js` has checked by the same rules (a number
+    /// written as `String(number)` writes it).
+    pub fn checked(id: String) -> Self {
+        SessionId(id)
     }
 
     /// A session id given as a JS number.

@@ -6,15 +6,12 @@ use std::fmt;
 use wasm_bindgen::JsValue;
 
 use crate::core::lifecycle::IdentifyError;
-use crate::core::options::OptionsError;
 
 /// What went wrong in the web layer.
 #[derive(Debug)]
 pub enum WebError {
     /// Not in a browser window, or one without a document.
     NoPage(&'static str),
-    /// The options of `start()` (the message names the key).
-    Options(OptionsError),
     /// An `identify()` argument.
     Identify(IdentifyError),
     /// A full snapshot could not be taken.
@@ -32,7 +29,6 @@ impl WebError {
     pub fn message(&self) -> String {
         match self {
             WebError::NoPage(what) => (*what).to_owned(),
-            WebError::Options(error) => error.message(),
             WebError::Identify(error) => error.message(),
             WebError::Snapshot(reason) => ["snapshot failed: ", reason].concat(),
             WebError::Unavailable(reason) | WebError::Js(reason) => reason.clone(),
@@ -49,12 +45,6 @@ impl fmt::Display for WebError {
 impl From<JsValue> for WebError {
     fn from(error: JsValue) -> Self {
         WebError::Js(describe_js_error(&error))
-    }
-}
-
-impl From<OptionsError> for WebError {
-    fn from(error: OptionsError) -> Self {
-        WebError::Options(error)
     }
 }
 

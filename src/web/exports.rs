@@ -37,8 +37,9 @@ pub struct Recorder {
 
 #[wasm_bindgen]
 impl Recorder {
-    /// Validates `options` and starts recording: a Meta event and a full
-    /// snapshot now, or once the DOM is parsed if the page is still loading.
+    /// Starts recording with `options`, what `js/options.js`'s
+    /// `checkOptions` returned: a Meta event and a full snapshot now, or
+    /// once the DOM is parsed if the page is still loading.
     /// Sealed chunks go to `courier`, the page's delivery loop; the ids and
     /// seqs a tab keeps between page loads are in `tab_storage`.
     /// `early_calls` lists the `identify` and `log` calls the page made
@@ -46,11 +47,10 @@ impl Recorder {
     /// ["log", message, data], ...]`.
     ///
     /// # Errors
-    /// Invalid options (the message names the key and what it allows), or no
-    /// window/document to record.
+    /// No window or document to record.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        options: JsValue,
+        options: &js_sys::Object,
         courier: &Courier,
         tab_storage: &TabStorage,
         early_calls: JsValue,
@@ -65,7 +65,7 @@ impl Recorder {
         let document = window
             .document()
             .ok_or(WebError::NoPage("rewind needs a document to record"))?;
-        let options = read_start_options(&options, &window).map_err(WebError::from)?;
+        let options = read_start_options(options);
         let early_calls = read_early_calls(&early_calls);
         let recording = Rc::new_cyclic(|weak| {
             RefCell::new(Recording::new(

@@ -46,8 +46,8 @@ impl Start {
         let StartOptions {
             recorder: options,
             emit,
-            endpoint,
         } = options;
+        let endpoint = options.endpoint.clone();
         let log = Rc::new(DebugLog::new(options.debug));
         let now = clock::now();
         let stored_device = options

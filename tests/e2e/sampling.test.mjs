@@ -329,9 +329,11 @@ for (const browserName of BROWSERS) {
         const { page, context } = await freshProfile();
         const url = `${site.origin}/tests/fixtures/wire.html`;
         await page.goto(url);
-        await page.evaluate(async (sessionId) => {
-          await Rewind.start({ sampleRate: 0.5, sessionId });
-        }, outsideHalf);
+        // (An endpoint of its own, as start() requires of every session;
+        // the parked chunk names the one it goes to.)
+        await page.evaluate(async ([sessionId, endpoint]) => {
+          await Rewind.start({ endpoint, sampleRate: 0.5, sessionId });
+        }, [outsideHalf, `${site.origin}/not-this-one`]);
         await sleep(300);
         assert.equal((await page.evaluate(wasmState)).wasmFetched, false);
         // What a closing tab leaves when its delivery did not finish: its
