@@ -8,7 +8,7 @@
 import { initSync, Recorder, guardApi } from '../pkg/rewind.js';
 import { Compressor } from './compressor.js';
 import { Courier, hasUndelivered, PARKED_KEY_PREFIX } from './courier.js';
-import { checkOptions } from './options.js';
+import { checkCustomTag, checkOptions, checkReplayIds, checkUserId } from './options.js';
 import { decideSampling, SampledOutRecording, TabStorage } from './sampling.js';
 // start({ segment }) registers a plugin shell with Segment at once, and the
 // plugin itself follows as a chunk (segment-start.js says why both).
@@ -51,8 +51,27 @@ let droppedEarlyLogs = 0;
 // After stop(), nothing records until the next start(): calls then are
 // dropped, not kept for a recording that may never come.
 let stopped = false;
+// The recording's userIdAsDeviceId: identify() then checks the user id as
+// a device id too.
+let userIdIsDevice = false;
 
-const USER_ID_MAX_CHARS = 256;
+/**
+ * An early identify() was checked for its length only: whether its user
+ * id can be a device id is known once start() has its options. One that
+ * cannot is dropped (the wasm takes early calls as checked).
+ */
+function dropUndeviceableIdentify() {
+  earlyCalls = earlyCalls.filter((call) => {
+    if (call[0] !== 'identify') return true;
+    try {
+      checkUserId(call[1], userIdIsDevice);
+      return true;
+    } catch (error) {
+      warn(`identify() before start() ignored: ${error.message}`);
+      return false;
+    }
+  });
+}
 
 function earlyLogCount() {
   // At most one identify() is kept, so this is the list's length or one less.
@@ -239,6 +258,8 @@ export async function start(options) {
   const checked = checkOptions(options);
   if (!recorder) {
     stopped = false;
+    userIdIsDevice = checked.userIdAsDeviceId === true;
+    dropUndeviceableIdentify();
     // A session outside its sampling rate never loads the wasm: the same
     // decision as the wasm's, made here (js/sampling.js).
     const early = earlyCalls.find((call) => call[0] === 'identify');
@@ -258,6 +279,8 @@ export async function start(options) {
     warn('start() called while recording: ignored');
     return;
   }
+  // (Again: identify() may have been called while the wasm loaded.)
+  dropUndeviceableIdentify();
   const early = earlyCalls;
   recorder = guarded(() => new Recorder(checked, theCourier(), new TabStorage(), early), null);
   if (recorder && sentry) sentryModule.attachToPage(sentry);
@@ -289,14 +312,8 @@ export async function stop() {
  * the chunks' metadata). Rejects for an invalid user id.
  */
 export async function identify(userId, traits) {
+  const id = checkUserId(userId, recorder !== null && userIdIsDevice);
   if (!recorder) {
-    const id = String(userId);
-    const length = [...id].length;
-    if (length === 0 || length > USER_ID_MAX_CHARS) {
-      throw new Error(
-        `rewind identify(userId): the user id must be a string of 1 to ${USER_ID_MAX_CHARS} characters, got ${length} characters`,
-      );
-    }
     // The latest identify() names the user; earlier ones before start() are
     // superseded, so the list stays bounded.
     if (!stopped) earlyCalls = earlyCalls.filter((call) => call[0] !== 'identify').concat([['identify', id, traits]]);
@@ -304,7 +321,7 @@ export async function identify(userId, traits) {
     return;
   }
   const current = recorder;
-  guarded(() => current.identify(String(userId), traits));
+  guarded(() => current.identify(id, traits));
 }
 
 /**
@@ -319,9 +336,10 @@ export async function setSessionId(sessionId, deviceId) {
     warn('setSessionId() while not recording: ignored (start() takes sessionId and deviceId)');
     return;
   }
+  const ids = checkReplayIds(sessionId, deviceId);
   const current = recorder;
   if (current instanceof SampledOutRecording) {
-    const next = current.switchTarget(sessionId, deviceId);
+    const next = current.switchTarget(ids.sessionId, ids.deviceId);
     if (!next.sampled) {
       current.session = next.sessionId;
       current.device = next.deviceId;
@@ -334,7 +352,7 @@ export async function setSessionId(sessionId, deviceId) {
     if (current.user) earlyCalls = [['identify', ...current.user]];
     return start({ ...current.options, sessionId: next.sessionId, deviceId: next.deviceId });
   }
-  guarded(() => current.switchReplay(sessionId, deviceId));
+  guarded(() => current.switchReplay(ids.sessionId, ids.deviceId));
 }
 
 /** Continues the recording under another device id (see setSessionId). */
@@ -346,6 +364,7 @@ export async function setDeviceId(deviceId) {
   if (deviceId === undefined || deviceId === null) {
     throw new Error(`rewind setDeviceId(deviceId): deviceId must be a string, got ${deviceId}`);
   }
+  checkReplayIds(undefined, deviceId, 'setDeviceId(deviceId)');
   return setSessionId(undefined, deviceId);
 }
 
@@ -356,8 +375,9 @@ export async function setDeviceId(deviceId) {
  */
 export async function addCustomEvent(tag, payload) {
   if (!recorder) return;
+  const text = checkCustomTag(tag);
   const current = recorder;
-  guarded(() => current.addCustomEvent(String(tag), payload));
+  guarded(() => current.addCustomEvent(text, payload));
 }
 
 // Who hears of delivered chunks (segment.js's "Replay Captured").

@@ -235,3 +235,73 @@ export function checkOptions(options, page = globalThis) {
   }
   return checked;
 }
+
+// ---- The other calls' arguments, checked here for both kinds of
+// recording (the wasm's, and a session outside sampleRate's, which has
+// none): the wasm is handed only what passed. ----
+
+/** The longest user id identify() takes, in characters. */
+const MAX_USER_ID_CHARS = 256;
+/** The longest Custom event tag, in characters. */
+const MAX_CUSTOM_TAG_CHARS = 100;
+
+/** `text`'s length in code points, as Rust's chars count it. */
+const charCount = (text) => Array.from(text).length;
+
+/**
+ * setSessionId()'s and setDeviceId()'s ids, as strings (undefined keeps
+ * the current one). Throws naming the id, what was wrong and what is
+ * allowed; `call` says which call, as the page wrote it.
+ */
+export function checkReplayIds(sessionId, deviceId, call = 'setSessionId(sessionId, deviceId)') {
+  const fail = (reason) => {
+    throw new Error(`rewind ${call}: ${reason}`);
+  };
+  let session;
+  if (typeof sessionId === 'number') {
+    if (!(Number.isInteger(sessionId) && sessionId >= 0 && sessionId <= MAX_SAFE_INTEGER)) {
+      fail(`sessionId ${sessionId} is not a whole number from 0 to 2^53-1: pass a whole number or a string of ${ID_CHARACTERS}`);
+    }
+    session = String(sessionId);
+  } else if (typeof sessionId === 'string') {
+    session = sessionId;
+    const problem = idProblem('sessionId', session);
+    if (problem) fail(problem);
+  } else if (sessionId !== undefined && sessionId !== null) {
+    fail(`sessionId must be a whole number or a string, got ${kindOf(sessionId)}`);
+  }
+  let device;
+  if (typeof deviceId === 'string') {
+    device = deviceId;
+    const problem = idProblem('deviceId', device);
+    if (problem) fail(problem);
+  } else if (deviceId !== undefined && deviceId !== null) {
+    fail(`deviceId must be a string of ${ID_CHARACTERS}, got ${kindOf(deviceId)}`);
+  }
+  return { sessionId: session, deviceId: device };
+}
+
+/**
+ * identify()'s user id as a string; with `asDeviceId` (the option
+ * userIdAsDeviceId) it must also be a device id. Throws what was wrong.
+ */
+export function checkUserId(userId, asDeviceId) {
+  const id = String(userId);
+  const length = charCount(id);
+  if (length === 0 || length > MAX_USER_ID_CHARS) {
+    throw new Error(`rewind identify(userId): the user id must be a string of 1 to ${MAX_USER_ID_CHARS} characters, got ${length} characters`);
+  }
+  const problem = asDeviceId ? idProblem('deviceId', id) : null;
+  if (problem) throw new Error(`rewind identify(userId) with userIdAsDeviceId: ${problem}`);
+  return id;
+}
+
+/** addCustomEvent()'s tag as a string, of 1 to 100 characters. */
+export function checkCustomTag(tag) {
+  const text = String(tag);
+  const length = charCount(text);
+  if (length === 0 || length > MAX_CUSTOM_TAG_CHARS) {
+    throw new Error(`rewind addCustomEvent(tag, payload): the tag must be a string of 1 to ${MAX_CUSTOM_TAG_CHARS} characters, got ${length} characters`);
+  }
+  return text;
+}

@@ -245,14 +245,12 @@ export function decideSampling(options, now = Date.now(), earlyIdentify = null) 
   return deviceId === null ? null : { sampled: false, sessionId, deviceId, rate };
 }
 
-const USER_ID_MAX_CHARS = 256;
-const CUSTOM_TAG_MAX_CHARS = 100;
-
 /**
  * The recording of a session outside its sampling rate, decided before
  * the wasm loaded: it answers as the wasm's Recorder does for such a
- * session (its ids, no replay id, nothing recorded) and checks the same
- * arguments, without the wasm. setSessionId() to a session inside the rate
+ * session (its ids, no replay id, nothing recorded), without the wasm;
+ * index.js has checked the arguments (js/options.js) for both. setSessionId()
+ * to a session inside the rate
  * is index.js's to handle: that needs the real recorder.
  */
 export class SampledOutRecording {
@@ -282,19 +280,10 @@ export class SampledOutRecording {
   }
 
   identify(userId, traits) {
-    const length = [...userId].length;
-    if (length === 0 || length > USER_ID_MAX_CHARS) {
-      throw new Error(`rewind identify(userId): the user id must be a string of 1 to ${USER_ID_MAX_CHARS} characters, got ${length} characters`);
-    }
     this.user = [userId, traits];
   }
 
-  addCustomEvent(tag) {
-    const length = [...tag].length;
-    if (length === 0 || length > CUSTOM_TAG_MAX_CHARS) {
-      throw new Error(`rewind addCustomEvent(tag, payload): the tag must be a string of 1 to ${CUSTOM_TAG_MAX_CHARS} characters, got ${length} characters`);
-    }
-  }
+  addCustomEvent() {}
 
   log() {}
 
@@ -319,19 +308,12 @@ export class SampledOutRecording {
   free() {}
 
   /**
-   * The ids setSessionId(sessionId, deviceId) moves to (either undefined
-   * keeps the current one), checked as the wasm checks them; `sampled`
-   * says whether the new session is inside the rate.
+   * The ids setSessionId(sessionId, deviceId) moves to, given as
+   * checkReplayIds returns them (undefined keeps the current one);
+   * `sampled` says whether the new session is inside the rate.
    */
-  switchTarget(sessionId, deviceId) {
-    const allowed = `a whole number from 0 to 2^53-1 or a string of 1 to ${MAX_ID_LENGTH} of a-z A-Z 0-9 _ - . | @ : =`;
-    const session = sessionId === undefined || sessionId === null ? this.session : parseId(sessionId);
-    if (session === null) throw new Error(`rewind setSessionId(sessionId): sessionId must be ${allowed}, got ${JSON.stringify(sessionId)}`);
-    const keepsDevice = deviceId === undefined || deviceId === null;
-    const device = keepsDevice ? this.device : typeof deviceId === 'string' ? parseId(deviceId) : null;
-    if (device === null) {
-      throw new Error(`rewind setSessionId(sessionId, deviceId): deviceId must be a string of 1 to ${MAX_ID_LENGTH} of a-z A-Z 0-9 _ - . | @ : =, got ${JSON.stringify(deviceId)}`);
-    }
+  switchTarget(sessionId = this.session, deviceId = this.device) {
+    const [session, device] = [sessionId, deviceId];
     const sampled = session !== this.session && isSessionSampled(session, this.rate);
     return { sessionId: session, deviceId: device, sampled };
   }

@@ -155,8 +155,8 @@ mod tests {
 
     fn chunker() -> Chunker {
         let replay = ReplayId {
-            device_id: DeviceId::parse("dev").unwrap(),
-            session_id: SessionId::parse("7").unwrap(),
+            device_id: DeviceId::checked("dev".into()),
+            session_id: SessionId::checked("7".into()),
         };
         // Numbered from 40: the buffer numbers again from 0.
         Chunker::new(replay, 40, 1 << 20)

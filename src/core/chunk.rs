@@ -488,8 +488,8 @@ mod tests {
 
     fn replay(device: &str, session: &str) -> ReplayId {
         ReplayId {
-            device_id: DeviceId::parse(device).unwrap(),
-            session_id: SessionId::parse(session).unwrap(),
+            device_id: DeviceId::checked(device.to_owned()),
+            session_id: SessionId::checked(session.to_owned()),
         }
     }
 

@@ -1,16 +1,13 @@
 //! When a recording's replay begins and ends, and what the page's calls do
 //! to it: pure functions of the state and the clock (`now_ms`), which the
-//! web layer executes.
-
-use std::fmt;
+//! web layer executes. The calls' arguments arrive checked: `js/options.js`
+//! refuses a bad user id, session id, device id or tag before the wasm is
+//! called, for a recording and for a session outside `sampleRate` alike.
 
 use super::event::TimestampMs;
-use super::json::{decimal, write_str};
-use super::replay_id::{DeviceId, IdError, ReplayId, SessionId};
+use super::json::write_str;
+use super::replay_id::{DeviceId, ReplayId, SessionId};
 use super::session::{Session, SessionPolicy};
-
-/// The longest user id `identify()` accepts, in characters.
-pub const MAX_USER_ID_CHARS: usize = 256;
 
 /// Which session a recording starts in: the page's own (`sessionId`
 /// option); else the tab's stored one while it has not ended; else a new
@@ -137,8 +134,6 @@ pub struct StartIdentity {
     /// The `identify` payload of the last valid early `identify()`.
     pub user_json: Option<String>,
     pub opening: Opening,
-    /// Early calls refused, each with why (for the debug log).
-    pub refused: Vec<IdentifyError>,
 }
 
 /// Applies the early calls to a recording starting on `device_id`.
@@ -154,24 +149,20 @@ pub fn start_identity(
             flush_next_snapshot: true,
             customs: Vec::with_capacity(early_calls.len()),
         },
-        refused: Vec::new(),
     };
     for call in early_calls {
         match call {
             EarlyCall::Identify {
                 user_id,
                 traits_json,
-            } => match user_device_of(&user_id, user_id_as_device_id) {
-                Ok(user_device) => {
-                    if let Some(user_device) = user_device {
-                        identity.device_id = user_device;
-                    }
-                    let user = identify_payload(&user_id, traits_json);
-                    identity.user_json = Some(user.clone());
-                    identity.opening.customs.push(("identify", user));
+            } => {
+                if let Some(user_device) = user_device_of(&user_id, user_id_as_device_id) {
+                    identity.device_id = user_device;
                 }
-                Err(error) => identity.refused.push(error),
-            },
+                let user = identify_payload(&user_id, traits_json);
+                identity.user_json = Some(user.clone());
+                identity.opening.customs.push(("identify", user));
+            }
             EarlyCall::Log { message, data_json } => {
                 let payload = log_payload(&message, data_json);
                 identity.opening.customs.push(("log", payload));
@@ -197,43 +188,6 @@ impl Opening {
     }
 }
 
-/// Why `identify()` refused a user id.
-#[derive(Debug, Clone, PartialEq)]
-pub enum IdentifyError {
-    /// Empty or longer than [`MAX_USER_ID_CHARS`].
-    Length { chars: usize },
-    /// With `userIdAsDeviceId`, a user id that cannot be a device id.
-    NotADeviceId(IdError),
-}
-
-impl IdentifyError {
-    /// What was wrong and what is allowed. (Built by hand, not through
-    /// `Display`: the shipped wasm carries no formatting machinery.)
-    pub fn message(&self) -> String {
-        match self {
-            IdentifyError::Length { chars } => [
-                "rewind identify(userId): the user id must be a string of 1 to ",
-                &decimal(MAX_USER_ID_CHARS as u64),
-                " characters, got ",
-                &decimal(*chars as u64),
-                " characters",
-            ]
-            .concat(),
-            IdentifyError::NotADeviceId(error) => [
-                "rewind identify(userId) with userIdAsDeviceId: ",
-                &error.message(),
-            ]
-            .concat(),
-        }
-    }
-}
-
-impl fmt::Display for IdentifyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message())
-    }
-}
-
 /// What an `identify()` call does to a recording on `current` device.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Identified {
@@ -244,43 +198,23 @@ pub struct Identified {
     pub user_json: String,
 }
 
-/// Validates an `identify()` call.
-///
-/// # Errors
-/// An empty or overlong user id, or one that cannot be a device id when it
-/// is to become one.
+/// What an `identify()` call with a checked user id does.
 pub fn identify(
     user_id: &str,
     traits_json: Option<String>,
     user_id_as_device_id: bool,
     current: &DeviceId,
-) -> Result<Identified, IdentifyError> {
-    let user_device = user_device_of(user_id, user_id_as_device_id)?;
-    Ok(Identified {
+) -> Identified {
+    let user_device = user_device_of(user_id, user_id_as_device_id);
+    Identified {
         switch_to: user_device.filter(|device| device != current),
         user_json: identify_payload(user_id, traits_json),
-    })
+    }
 }
 
-/// Checks a user id; with `userIdAsDeviceId`, returns it as the device id
-/// it becomes.
-///
-/// # Errors
-/// See [`identify`].
-pub fn user_device_of(
-    user_id: &str,
-    user_id_as_device_id: bool,
-) -> Result<Option<DeviceId>, IdentifyError> {
-    let chars = super::json::char_count(user_id);
-    if chars == 0 || chars > MAX_USER_ID_CHARS {
-        return Err(IdentifyError::Length { chars });
-    }
-    if !user_id_as_device_id {
-        return Ok(None);
-    }
-    DeviceId::parse(user_id)
-        .map(Some)
-        .map_err(IdentifyError::NotADeviceId)
+/// With `userIdAsDeviceId`, the device id a checked user id becomes.
+fn user_device_of(user_id: &str, user_id_as_device_id: bool) -> Option<DeviceId> {
+    user_id_as_device_id.then(|| DeviceId::checked(user_id.to_owned()))
 }
 
 /// What `setSessionId(sessionId, deviceId)` asks of a recording now on
@@ -296,48 +230,6 @@ pub fn switched_replay(
         session_id: session_id.unwrap_or_else(|| current.session_id.clone()),
     };
     (next != *current).then_some(next)
-}
-
-/// The longest tag `addCustomEvent(tag, payload)` takes, in characters: a
-/// tag names a kind of event in a player's timeline, not data.
-pub const MAX_CUSTOM_TAG_CHARS: usize = 100;
-
-/// Why `addCustomEvent()` refused its tag.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CustomTagError {
-    pub chars: usize,
-}
-
-impl CustomTagError {
-    /// What was wrong and what is allowed.
-    pub fn message(&self) -> String {
-        [
-            "rewind addCustomEvent(tag, payload): the tag must be a string of 1 to ",
-            &decimal(MAX_CUSTOM_TAG_CHARS as u64),
-            " characters, got ",
-            &decimal(self.chars as u64),
-            " characters",
-        ]
-        .concat()
-    }
-}
-
-impl fmt::Display for CustomTagError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message())
-    }
-}
-
-/// Checks the tag of an `addCustomEvent()` call.
-///
-/// # Errors
-/// An empty tag or one over [`MAX_CUSTOM_TAG_CHARS`].
-pub fn check_custom_tag(tag: &str) -> Result<(), CustomTagError> {
-    let chars = super::json::char_count(tag);
-    if chars == 0 || chars > MAX_CUSTOM_TAG_CHARS {
-        return Err(CustomTagError { chars });
-    }
-    Ok(())
 }
 
 /// `{"userId":…,"traits":…}`: the payload of an `identify` event.
@@ -375,7 +267,7 @@ mod tests {
     const MINUTE: f64 = 60_000.0;
 
     fn device(id: &str) -> DeviceId {
-        DeviceId::parse(id).unwrap()
+        DeviceId::checked(id.to_owned())
     }
 
     fn parsed(json: &str) -> Value {
@@ -385,7 +277,7 @@ mod tests {
     fn replay(device_id: &str, session_id: &str) -> ReplayId {
         ReplayId {
             device_id: device(device_id),
-            session_id: SessionId::parse(session_id).unwrap(),
+            session_id: SessionId::checked(session_id.to_owned()),
         }
     }
 
@@ -393,7 +285,7 @@ mod tests {
     fn a_switch_to_the_current_ids_changes_nothing() {
         let current = replay("anon-1", "1700000000000");
         assert_eq!(switched_replay(&current, None, None), None);
-        let same_session = SessionId::parse("1700000000000").ok();
+        let same_session = Some(SessionId::checked("1700000000000".into()));
         assert_eq!(
             switched_replay(&current, same_session, Some(device("anon-1"))),
             None
@@ -403,7 +295,7 @@ mod tests {
     #[test]
     fn a_switch_keeps_the_half_it_is_not_given() {
         let current = replay("anon-1", "1700000000000");
-        let new_session = SessionId::parse("1700000999999").ok();
+        let new_session = Some(SessionId::checked("1700000999999".into()));
         assert_eq!(
             switched_replay(&current, new_session, None),
             Some(replay("anon-1", "1700000999999"))
@@ -412,21 +304,8 @@ mod tests {
             switched_replay(&current, None, Some(device("user-7"))),
             Some(replay("user-7", "1700000000000"))
         );
-        let both = switched_replay(&current, SessionId::parse("9").ok(), Some(device("user-7")));
+        let both = switched_replay(&current, Some(SessionId::checked("9".into())), Some(device("user-7")));
         assert_eq!(both, Some(replay("user-7", "9")));
-    }
-
-    #[test]
-    fn custom_tags_are_one_to_a_hundred_characters() {
-        assert!(check_custom_tag("segment").is_ok());
-        assert!(check_custom_tag(&"é".repeat(MAX_CUSTOM_TAG_CHARS)).is_ok());
-        let empty = check_custom_tag("").unwrap_err();
-        assert!(
-            empty.to_string().contains("1 to 100 characters, got 0"),
-            "{empty}"
-        );
-        let long = check_custom_tag(&"x".repeat(101)).unwrap_err();
-        assert_eq!(long.chars, 101);
     }
 
     #[test]
@@ -444,7 +323,7 @@ mod tests {
     #[test]
     fn a_supplied_session_wins_over_the_stored_one() {
         let policy = SessionPolicy::default();
-        let id = SessionId::parse("checkout-42").unwrap();
+        let id = SessionId::checked("checkout-42".into());
         let session =
             session_at_start(Some(id.clone()), Some(Session::generate(5.0)), &policy, 9.0);
         assert_eq!(session.id, id);
@@ -512,14 +391,12 @@ mod tests {
     }
 
     #[test]
-    fn an_early_identify_names_the_device_and_a_bad_one_is_refused() {
+    fn an_early_identify_names_the_device() {
+        // (js/index.js passes on only the early calls whose user id its
+        // check accepted, with the option known: tests/e2e/options.test.mjs.)
         let identity = start_identity(
             device("browser-1"),
             vec![
-                EarlyCall::Identify {
-                    user_id: "a/b".into(),
-                    traits_json: None,
-                },
                 EarlyCall::Identify {
                     user_id: "ada@example.com".into(),
                     traits_json: Some("{\"plan\":\"pro\"}".into()),
@@ -528,8 +405,6 @@ mod tests {
             true,
         );
         assert_eq!(identity.device_id, device("ada@example.com"));
-        assert_eq!(identity.refused.len(), 1);
-        assert!(identity.refused[0].to_string().contains("userIdAsDeviceId"));
         assert_eq!(
             parsed(identity.user_json.as_deref().unwrap()),
             json!({"userId": "ada@example.com", "traits": {"plan": "pro"}})
@@ -539,32 +414,13 @@ mod tests {
     #[test]
     fn identify_switches_device_only_to_another_valid_one() {
         let current = device("ada");
-        let same = identify("ada", None, true, &current).unwrap();
+        let same = identify("ada", None, true, &current);
         assert_eq!(same.switch_to, None);
-        let other = identify("bob", None, true, &current).unwrap();
+        let other = identify("bob", None, true, &current);
         assert_eq!(other.switch_to, Some(device("bob")));
-        let kept = identify("bob", None, false, &current).unwrap();
+        let kept = identify("bob", None, false, &current);
         assert_eq!(kept.switch_to, None);
         assert_eq!(parsed(&kept.user_json), json!({"userId": "bob"}));
-    }
-
-    #[test]
-    fn identify_says_what_a_user_id_may_be() {
-        let current = device("x");
-        let empty = identify("", None, false, &current).unwrap_err();
-        assert_eq!(
-            empty.to_string(),
-            "rewind identify(userId): the user id must be a string of 1 to 256 characters, got 0 characters"
-        );
-        let long = "é".repeat(257);
-        assert_eq!(
-            identify(&long, None, false, &current).unwrap_err(),
-            IdentifyError::Length { chars: 257 }
-        );
-        assert!(identify(&"é".repeat(256), None, false, &current).is_ok());
-        let slash = identify("a/b", None, true, &current).unwrap_err();
-        assert!(matches!(slash, IdentifyError::NotADeviceId(_)));
-        assert!(slash.to_string().contains("'/'"), "{slash}");
     }
 
     #[test]

@@ -50,10 +50,8 @@ pub struct Session {
 impl Session {
     /// A new generated session starting at `now_ms`; its id is that time.
     pub fn generate(now_ms: TimestampMs) -> Self {
-        // (Not `expect`, which would format the error with its Debug code.)
-        let Ok(id) = SessionId::from_number(now_ms.floor().max(0.0)) else {
-            unreachable!("a clock reading is a whole non-negative number after floor");
-        };
+        // A clock reading in epoch ms: whole and non-negative after this.
+        let id = SessionId::checked(super::json::decimal(now_ms.floor().max(0.0) as u64));
         Session {
             id,
             started_at_ms: now_ms,
@@ -109,7 +107,7 @@ impl Session {
     /// not a stored session.
     pub fn from_stored(text: &str) -> Option<Session> {
         let mut parts = text.split(' ');
-        let id = SessionId::parse(parts.next()?).ok()?;
+        let id = SessionId::parse(parts.next()?)?;
         // Integers: parsing floats would pull core's float parser into the wasm.
         let started_at_ms: u64 = parts.next()?.parse().ok()?;
         let last_activity_ms: u64 = parts.next()?.parse().ok()?;

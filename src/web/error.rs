@@ -5,15 +5,12 @@ use std::fmt;
 
 use wasm_bindgen::JsValue;
 
-use crate::core::lifecycle::IdentifyError;
 
 /// What went wrong in the web layer.
 #[derive(Debug)]
 pub enum WebError {
     /// Not in a browser window, or one without a document.
     NoPage(&'static str),
-    /// An `identify()` argument.
-    Identify(IdentifyError),
     /// A full snapshot could not be taken.
     Snapshot(String),
     /// A browser facility rewind uses is missing or refused (indexedDB in
@@ -29,7 +26,6 @@ impl WebError {
     pub fn message(&self) -> String {
         match self {
             WebError::NoPage(what) => (*what).to_owned(),
-            WebError::Identify(error) => error.message(),
             WebError::Snapshot(reason) => ["snapshot failed: ", reason].concat(),
             WebError::Unavailable(reason) | WebError::Js(reason) => reason.clone(),
         }
@@ -45,12 +41,6 @@ impl fmt::Display for WebError {
 impl From<JsValue> for WebError {
     fn from(error: JsValue) -> Self {
         WebError::Js(describe_js_error(&error))
-    }
-}
-
-impl From<IdentifyError> for WebError {
-    fn from(error: IdentifyError) -> Self {
-        WebError::Identify(error)
     }
 }
 

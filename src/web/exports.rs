@@ -7,7 +7,7 @@ use std::rc::{Rc, Weak};
 
 use wasm_bindgen::prelude::*;
 
-use crate::core::lifecycle::{self, EarlyCall};
+use crate::core::lifecycle::EarlyCall;
 use crate::core::replay_id::{DeviceId, SessionId};
 
 use super::courier::Courier;
@@ -116,51 +116,38 @@ impl Recorder {
         });
     }
 
-    /// Attaches a user to the replay (see `Recording::identify`); `traits`,
-    /// if given, is recorded as its JSON.
-    ///
-    /// # Errors
-    /// A user id that is empty, too long, or (with `userIdAsDeviceId`) not
-    /// a valid device id.
-    pub fn identify(&self, user_id: String, traits: JsValue) -> Result<(), JsError> {
+    /// Attaches a user to the replay (see `Recording::identify`): a user
+    /// id `checkUserId` accepted; `traits`, if given, is recorded as its JSON.
+    pub fn identify(&self, user_id: String, traits: JsValue) {
         let traits_json = traits_json(&traits);
         with_recording(&self.recording, |recording| {
             recording.identify(&user_id, traits_json)
-        })
-        .unwrap_or(Ok(()))
-        .map_err(JsError::from)
+        });
     }
 
     /// Continues the recording as `<deviceId>/<sessionId>` (see
-    /// `Recording::switch_replay`); either may be undefined to keep the
-    /// current one. Returns whether the replay changed.
-    ///
-    /// # Errors
-    /// A session id that is neither a whole number nor a string of the
-    /// allowed characters, or a device id that is not such a string.
+    /// `Recording::switch_replay`), ids `checkReplayIds` accepted; either
+    /// may be undefined to keep the current one. Returns whether the
+    /// replay changed.
     #[wasm_bindgen(js_name = switchReplay)]
-    pub fn switch_replay(&self, session_id: JsValue, device_id: JsValue) -> Result<bool, JsError> {
-        let session_id = read_session_id(&session_id)?;
-        let device_id = read_device_id(&device_id)?;
-        Ok(with_recording(&self.recording, |recording| {
-            recording.switch_replay(session_id, device_id)
+    pub fn switch_replay(&self, session_id: Option<String>, device_id: Option<String>) -> bool {
+        with_recording(&self.recording, |recording| {
+            recording.switch_replay(
+                session_id.map(SessionId::checked),
+                device_id.map(DeviceId::checked),
+            )
         })
-        .unwrap_or(false))
+        .unwrap_or(false)
     }
 
-    /// Adds a Custom event with `tag`; `payload`, if given, is recorded as
-    /// its JSON (see `log`).
-    ///
-    /// # Errors
-    /// An empty or overlong tag.
+    /// Adds a Custom event with `tag` (which `checkCustomTag` accepted);
+    /// `payload`, if given, is recorded as its JSON (see `log`).
     #[wasm_bindgen(js_name = addCustomEvent)]
-    pub fn add_custom_event(&self, tag: String, payload: JsValue) -> Result<(), JsError> {
-        lifecycle::check_custom_tag(&tag).map_err(|error| JsError::new(&error.message()))?;
+    pub fn add_custom_event(&self, tag: String, payload: JsValue) {
         let payload_json = log_data_json(&payload).unwrap_or_else(|| "null".to_owned());
         with_recording(&self.recording, |recording| {
             recording.add_custom(&tag, payload_json)
         });
-        Ok(())
     }
 
     /// Seals what gathered into a chunk now; resolves once it is stored
@@ -348,54 +335,3 @@ fn read_early_calls(calls: &JsValue) -> Vec<EarlyCall> {
     early
 }
 
-/// `setSessionId()`'s session id: a whole number (Amplitude's epoch-ms
-/// ids) or a string; undefined or null keeps the current one.
-fn read_session_id(value: &JsValue) -> Result<Option<SessionId>, JsError> {
-    const CALL: &str = "rewind setSessionId(sessionId, deviceId)";
-    if value.is_undefined() || value.is_null() {
-        return Ok(None);
-    }
-    let parsed = if let Some(number) = value.as_f64() {
-        SessionId::from_number(number)
-    } else if let Some(text) = value.as_string() {
-        SessionId::parse(&text)
-    } else {
-        return Err(JsError::new(
-            &[
-                CALL,
-                ": sessionId must be a whole number or a string, got ",
-                super::options::kind_of(value),
-            ]
-            .concat(),
-        ));
-    };
-    parsed
-        .map(Some)
-        .map_err(|error| JsError::new(&[CALL, ": ", &error.message()].concat()))
-}
-
-/// `setSessionId()`'s or `setDeviceId()`'s device id: a string;
-/// undefined or null keeps the current one.
-fn read_device_id(value: &JsValue) -> Result<Option<DeviceId>, JsError> {
-    // Both setDeviceId() and setSessionId() pass one; the id error names
-    // the field.
-    const CALL: &str = "rewind";
-    if value.is_undefined() || value.is_null() {
-        return Ok(None);
-    }
-    let Some(text) = value.as_string() else {
-        return Err(JsError::new(
-            &[
-                CALL,
-                ": deviceId must be a string of ",
-                crate::core::replay_id::ALLOWED_ID_CHARACTERS,
-                ", got ",
-                super::options::kind_of(value),
-            ]
-            .concat(),
-        ));
-    };
-    DeviceId::parse(&text)
-        .map(Some)
-        .map_err(|error| JsError::new(&[CALL, ": ", &error.message()].concat()))
-}

@@ -2,7 +2,7 @@
 //! normalized (an absolute endpoint, ids as strings, the console methods as
 //! a bit set) into the core's typed options.
 
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 
 use crate::core::options::{CheckedValue, RecorderOptions};
 
@@ -38,30 +38,5 @@ pub fn read_start_options(checked: &js_sys::Object) -> StartOptions {
     StartOptions {
         recorder: RecorderOptions::from_checked(entries),
         emit,
-    }
-}
-
-/// A short name of a JS value's kind for error messages.
-pub fn kind_of(value: &JsValue) -> &'static str {
-    if value.is_null() {
-        "null"
-    } else if value.is_undefined() {
-        "undefined"
-    } else if js_sys::Array::is_array(value) {
-        "array"
-    } else if value.is_function() {
-        "function"
-    } else if value.is_string() {
-        "string"
-    } else if value.as_bool().is_some() {
-        "boolean"
-    } else if value.as_f64().is_some() {
-        "number"
-    } else if value.is_bigint() {
-        "bigint"
-    } else if value.is_symbol() {
-        "symbol"
-    } else {
-        "object"
     }
 }

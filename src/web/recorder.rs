@@ -227,21 +227,18 @@ impl Recording {
 
     /// Attaches a user to the replay: an `identify` Custom event, and the
     /// user in the metadata of every chunk sealed from now on. With
-    /// `userIdAsDeviceId`, the user id becomes the device id, which starts
-    /// a new replay (`<userId>/<sessionId>`) with a fresh snapshot.
-    ///
-    /// # Errors
-    /// An empty or overlong user id, or one that cannot be a device id when
-    /// it is to become one; the message says what is allowed.
-    pub fn identify(&mut self, user_id: &str, traits_json: Option<String>) -> Result<(), WebError> {
+    /// `userIdAsDeviceId`, the user id (checked as a device id by
+    /// `js/options.js`) becomes the device id, which starts a new replay
+    /// (`<userId>/<sessionId>`) with a fresh snapshot.
+    pub fn identify(&mut self, user_id: &str, traits_json: Option<String>) {
         let identified = lifecycle::identify(
             user_id,
             traits_json,
             self.ctx.options.user_id_as_device_id,
             &self.device_id,
-        )?;
+        );
         if !self.is_capturing() {
-            return Ok(());
+            return;
         }
         if let Some(device_id) = identified.switch_to {
             self.switch_device(device_id);
@@ -250,7 +247,6 @@ impl Recording {
         self.identified_user = Some(identified.user_json.clone());
         self.out
             .record_custom("identify", identified.user_json, clock::now());
-        Ok(())
     }
 
     /// Continues the recording as the replay of another session and/or

@@ -56,9 +56,6 @@ impl Start {
             .unwrap_or_else(|| storage.device_id());
         let identity =
             lifecycle::start_identity(stored_device, early_calls, options.user_id_as_device_id);
-        for refused in &identity.refused {
-            log.warn(&["identify() before start() ignored: ", &refused.message()]);
-        }
         let stored_session = if options.session_id.is_none() {
             storage.session()
         } else {

@@ -37,9 +37,8 @@ extern "C" {
 impl TabStorage {
     /// The stored device id, or a new random one (stored for next time).
     pub fn device_id(&self) -> DeviceId {
-        DeviceId::parse(&self.stored_or_new_device_id()).unwrap_or_else(|_| {
-            unreachable!("TabStorage gives a stored id only when valid, else a UUID")
-        })
+        // TabStorage gives a stored id only when valid, else a UUID.
+        DeviceId::checked(self.stored_or_new_device_id())
     }
 
     /// The generated session this tab had, if any.

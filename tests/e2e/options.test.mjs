@@ -1,14 +1,25 @@
-// start()'s options as js/options.js checks them, before the wasm loads:
-// in Node, each rule, message and normalized value; that the sampling
-// decision reads ids by the same rules; and in Chromium, that start()
-// rejects a bad option without fetching the wasm. That the wasm applies
+// start()'s options, and the other calls' arguments, as js/options.js
+// checks them before the wasm loads or is called: in Node, each rule,
+// message and normalized value; that the sampling decision reads ids by
+// the same rules; and in Chromium, that start() rejects a bad option
+// without fetching the wasm, and that the calls refuse bad arguments with
+// the same words whether the session is recorded or outside sampleRate. That the wasm applies
 // what passed is tested natively (src/core/options.rs) and in the browser
 // (tests/web.rs, whose recorders start through checkOptions).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
-import { checkOptions, editDistance, idProblem, KNOWN_OPTIONS, CONSOLE_LEVELS } from '../../js/options.js';
+import {
+  checkCustomTag,
+  checkOptions,
+  checkReplayIds,
+  checkUserId,
+  CONSOLE_LEVELS,
+  editDistance,
+  idProblem,
+  KNOWN_OPTIONS,
+} from '../../js/options.js';
 import { parseId } from '../../js/sampling.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/browser.mjs';
 import { startStaticServer } from '../support/static-server.mjs';
@@ -179,6 +190,91 @@ test('selectors the page cannot parse are refused, each by its key', () => {
   for (const key of ['maskTextSelector', 'blockSelector', 'ignoreSelector']) {
     assert.equal(rejection({ emit, [key]: 'div[' }), `rewind option '${key}' 'div[' is not a valid CSS selector`);
     assert.equal(check({ emit, [key]: '.private, [data-secret]' })[key], '.private, [data-secret]');
+  }
+});
+
+test("setSessionId()'s and setDeviceId()'s ids: strings for the wasm, or why not", () => {
+  assert.deepEqual(checkReplayIds(1_700_000_000_000, 'device-2'), { sessionId: '1700000000000', deviceId: 'device-2' });
+  assert.deepEqual(checkReplayIds(undefined, null), { sessionId: undefined, deviceId: undefined });
+  assert.deepEqual(checkReplayIds('s-1'), { sessionId: 's-1', deviceId: undefined });
+  const refusal = (...args) => {
+    try {
+      checkReplayIds(...args);
+    } catch (error) {
+      return error.message;
+    }
+    assert.fail(`${args.map(String)} must be refused`);
+  };
+  assert.equal(refusal('two words'), "rewind setSessionId(sessionId, deviceId): sessionId 'two words' contains ' ' at position 4: allowed are a-z A-Z 0-9 _ - . | @ : =");
+  assert.equal(refusal(-2.5), 'rewind setSessionId(sessionId, deviceId): sessionId -2.5 is not a whole number from 0 to 2^53-1: pass a whole number or a string of a-z A-Z 0-9 _ - . | @ : =');
+  assert.equal(refusal(true), 'rewind setSessionId(sessionId, deviceId): sessionId must be a whole number or a string, got boolean');
+  assert.equal(refusal(undefined, 42), 'rewind setSessionId(sessionId, deviceId): deviceId must be a string of a-z A-Z 0-9 _ - . | @ : =, got number');
+  assert.equal(refusal(undefined, 'a/b', 'setDeviceId(deviceId)'), "rewind setDeviceId(deviceId): deviceId 'a/b' contains '/' at position 2: allowed are a-z A-Z 0-9 _ - . | @ : =");
+});
+
+test("identify()'s user id and addCustomEvent()'s tag: lengths in characters, and a device id where the user id becomes one", () => {
+  assert.equal(checkUserId(42, false), '42');
+  assert.equal(checkUserId('é'.repeat(256), false), 'é'.repeat(256));
+  assert.equal(checkUserId('ada@example.com', true), 'ada@example.com');
+  assert.throws(() => checkUserId('', false), { message: 'rewind identify(userId): the user id must be a string of 1 to 256 characters, got 0 characters' });
+  assert.throws(() => checkUserId('é'.repeat(257), false), { message: /got 257 characters$/ });
+  assert.equal(checkUserId('a/b', false), 'a/b', 'any text names a user');
+  assert.throws(() => checkUserId('a/b', true), {
+    message: "rewind identify(userId) with userIdAsDeviceId: deviceId 'a/b' contains '/' at position 2: allowed are a-z A-Z 0-9 _ - . | @ : =",
+  });
+  assert.equal(checkCustomTag('segment'), 'segment');
+  assert.equal(checkCustomTag('é'.repeat(100)), 'é'.repeat(100));
+  assert.throws(() => checkCustomTag(''), { message: 'rewind addCustomEvent(tag, payload): the tag must be a string of 1 to 100 characters, got 0 characters' });
+  assert.throws(() => checkCustomTag('x'.repeat(101)), { message: /got 101 characters$/ });
+});
+
+test('in Chromium, the calls refuse bad arguments in the same words whether the session is recorded or not, and an early identify that cannot be the device is dropped', async () => {
+  const site = await startStaticServer();
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  try {
+    const outcomes = [];
+    for (const sampleRate of [1, 0]) {
+      const page = await browser.newPage();
+      await page.goto(`${site.origin}/tests/fixtures/wire.html`);
+      outcomes.push(
+        await page.evaluate(async (sampleRate) => {
+          const seen = [];
+          // Before start(): only the length is known to be wrong or right.
+          await Rewind.identify('a/b');
+          await Rewind.start({ emit: (event) => seen.push(event), sampleRate, userIdAsDeviceId: true, deviceId: 'browser-1' });
+          const refusals = [];
+          for (const call of [
+            () => Rewind.setSessionId('two words'),
+            () => Rewind.setDeviceId(7),
+            () => Rewind.identify('a/b'),
+            () => Rewind.addCustomEvent(''),
+          ]) {
+            try {
+              await call();
+              refusals.push('accepted');
+            } catch (error) {
+              refusals.push(error.message);
+            }
+          }
+          await Rewind.stop();
+          const identified = seen.filter((event) => event.type === 5 && event.data.tag === 'identify');
+          return { refusals, identified: identified.length };
+        }, sampleRate),
+      );
+      await page.close();
+    }
+    const [recorded, outside] = outcomes;
+    assert.deepEqual(recorded.refusals, [
+      "rewind setSessionId(sessionId, deviceId): sessionId 'two words' contains ' ' at position 4: allowed are a-z A-Z 0-9 _ - . | @ : =",
+      'rewind setDeviceId(deviceId): deviceId must be a string of a-z A-Z 0-9 _ - . | @ : =, got number',
+      "rewind identify(userId) with userIdAsDeviceId: deviceId 'a/b' contains '/' at position 2: allowed are a-z A-Z 0-9 _ - . | @ : =",
+      'rewind addCustomEvent(tag, payload): the tag must be a string of 1 to 100 characters, got 0 characters',
+    ]);
+    assert.deepEqual(outside.refusals, recorded.refusals, 'the same words outside sampleRate');
+    assert.equal(recorded.identified, 0, "the early identify('a/b') could not be the device id: dropped");
+  } finally {
+    await browser.close();
+    await site.close();
   }
 });
 
