@@ -336,7 +336,11 @@ export async function setSessionId(sessionId, deviceId) {
     warn('setSessionId() while not recording: ignored (start() takes sessionId and deviceId)');
     return;
   }
-  const ids = checkReplayIds(sessionId, deviceId);
+  return switchReplay(checkReplayIds(sessionId, deviceId));
+}
+
+/** Moves the recording to the ids `checkReplayIds` gave (see setSessionId). */
+async function switchReplay(ids) {
   const current = recorder;
   if (current instanceof SampledOutRecording) {
     const next = current.switchTarget(ids.sessionId, ids.deviceId);
@@ -364,8 +368,7 @@ export async function setDeviceId(deviceId) {
   if (deviceId === undefined || deviceId === null) {
     throw new Error(`rewind setDeviceId(deviceId): deviceId must be a string, got ${deviceId}`);
   }
-  checkReplayIds(undefined, deviceId, 'setDeviceId(deviceId)');
-  return setSessionId(undefined, deviceId);
+  return switchReplay(checkReplayIds(undefined, deviceId, 'setDeviceId(deviceId)'));
 }
 
 /**

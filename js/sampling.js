@@ -249,9 +249,9 @@ export function decideSampling(options, now = Date.now(), earlyIdentify = null) 
  * The recording of a session outside its sampling rate, decided before
  * the wasm loaded: it answers as the wasm's Recorder does for such a
  * session (its ids, no replay id, nothing recorded), without the wasm;
- * index.js has checked the arguments (js/options.js) for both. setSessionId()
- * to a session inside the rate
- * is index.js's to handle: that needs the real recorder.
+ * index.js has checked the arguments (js/options.js) for both.
+ * setSessionId() to a session inside the rate is index.js's to handle:
+ * that needs the real recorder.
  */
 export class SampledOutRecording {
   constructor({ sessionId, deviceId, rate }, options) {
@@ -313,8 +313,7 @@ export class SampledOutRecording {
    * `sampled` says whether the new session is inside the rate.
    */
   switchTarget(sessionId = this.session, deviceId = this.device) {
-    const [session, device] = [sessionId, deviceId];
-    const sampled = session !== this.session && isSessionSampled(session, this.rate);
-    return { sessionId: session, deviceId: device, sampled };
+    const sampled = sessionId !== this.session && isSessionSampled(sessionId, this.rate);
+    return { sessionId, deviceId, sampled };
   }
 }

@@ -37,13 +37,6 @@ impl ConsoleLevel {
             ConsoleLevel::Trace => "trace",
         }
     }
-
-    /// The level named `name`, if rewind records it.
-    pub fn parse(name: &str) -> Option<ConsoleLevel> {
-        ConsoleLevel::ALL
-            .into_iter()
-            .find(|level| level.name() == name)
-    }
 }
 
 /// The console methods `captureConsole` records by default.
@@ -232,14 +225,6 @@ mod tests {
 
     fn json_string(text: &str) -> String {
         serde_json::from_str(text).unwrap_or_else(|error| panic!("{error}: {text}"))
-    }
-
-    #[test]
-    fn levels_parse_by_their_method_name() {
-        for level in ConsoleLevel::ALL {
-            assert_eq!(ConsoleLevel::parse(level.name()), Some(level));
-        }
-        assert_eq!(ConsoleLevel::parse("table"), None);
     }
 
     #[test]
