@@ -74,9 +74,9 @@ function describe(value) {
 }
 
 /**
- * `character` as Rust's `char::escape_default` writes it (the wasm's own
- * id errors do): printable ASCII as itself, quotes and backslash escaped,
- * the rest as `\u{hex}`.
+ * `character` as Rust's `char::escape_default` writes it (as the wasm's id
+ * errors did, and pages may match on): printable ASCII as itself, quotes
+ * and backslash escaped, the rest as `\u{hex}`.
  */
 function escapeCharacter(character) {
   const named = { '\\': '\\\\', "'": "\\'", '"': '\\"', '\t': '\\t', '\r': '\\r', '\n': '\\n' }[character];
@@ -86,8 +86,9 @@ function escapeCharacter(character) {
 }
 
 /**
- * What is wrong with `id` as the `field` (deviceId, sessionId), in the
- * words of the wasm's id errors (src/core/replay_id.rs), or null.
+ * What is wrong with `id` as the `field` (deviceId, sessionId), or null:
+ * src/core/replay_id.rs's rule (`is_valid_id`), which the wasm applies to
+ * what the tab's storage gives back, with the words that say why.
  */
 export function idProblem(field, id) {
   if (id.length === 0) return `${field} is empty: it needs 1 to ${MAX_ID_LENGTH} of ${ID_CHARACTERS}`;
