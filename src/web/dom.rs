@@ -21,7 +21,7 @@ use crate::core::mirror::IdStore;
 #[wasm_bindgen(module = "/src/web/page.js")]
 extern "C" {
     #[wasm_bindgen(js_name = describeNode)]
-    fn describe_node(node: &Node, reads_scroll: bool) -> Option<String>;
+    fn describe_node(node: &Node, scroll_epoch: u32) -> Option<String>;
     #[wasm_bindgen(js_name = childNodesOf)]
     fn child_nodes_of(node: &Node) -> Vec<JsValue>;
     /// The node `event` happened at, inside open shadow roots too.
@@ -184,9 +184,11 @@ pub struct LiveDom {
     /// Node -> a number standing for it in the core's hash sets.
     keys: js_sys::WeakMap,
     next_key: Cell<u32>,
-    /// Whether reads include an element's scroll offsets: off while added
-    /// nodes are serialized (see [`LiveDom::reading_added_nodes`]).
-    reads_scroll: Cell<bool>,
+    /// Whether reads include an element's scroll offsets: 0 while added
+    /// nodes are serialized (see [`LiveDom::reading_added_nodes`]); else
+    /// a number new for each full snapshot, which tells `describeNode`
+    /// when to match the stylesheets' overflow rules again.
+    scroll_epoch: Cell<u32>,
 }
 
 impl LiveDom {
@@ -195,7 +197,7 @@ impl LiveDom {
             window,
             keys: js_sys::WeakMap::new(),
             next_key: Cell::new(1),
-            reads_scroll: Cell::new(true),
+            scroll_epoch: Cell::new(1),
         }
     }
 
@@ -208,10 +210,17 @@ impl LiveDom {
     /// makes it fire `scroll`, which the scroll observer records. (rrweb
     /// leaves them out of added nodes too.)
     pub fn reading_added_nodes<R>(&self, serialize: impl FnOnce() -> R) -> R {
-        self.reads_scroll.set(false);
+        let epoch = self.scroll_epoch.replace(0);
         let result = serialize();
-        self.reads_scroll.set(true);
+        self.scroll_epoch.set(epoch);
         result
+    }
+
+    /// A full snapshot begins: the page's stylesheets may have changed
+    /// since the last one, so the elements whose offsets are read (the
+    /// ones some rule could make scroll containers) are found again.
+    pub fn begin_snapshot(&self) {
+        self.scroll_epoch.set(self.scroll_epoch.get().wrapping_add(1).max(1));
     }
 
     /// An element read field by field (the packed read's fallback).
@@ -238,7 +247,7 @@ impl LiveDom {
             ..Default::default()
         };
         view.has_shadow_root = element.shadow_root().is_some();
-        if self.reads_scroll.get() {
+        if self.scroll_epoch.get() != 0 {
             let (left, top) = (element.scroll_left(), element.scroll_top());
             if left != 0 || top != 0 {
                 view.scroll = Some((f64::from(left), f64::from(top)));
@@ -359,7 +368,7 @@ impl DomTree for LiveDom {
     }
 
     fn read(&self, node: &Node) -> NodeView {
-        if let Some(packed) = describe_node(node, self.reads_scroll.get()) {
+        if let Some(packed) = describe_node(node, self.scroll_epoch.get()) {
             let view = match packed.as_bytes().first() {
                 Some(b'T') => Some(NodeView::Text(
                     packed.get(1..).unwrap_or_default().to_owned(),

@@ -259,31 +259,115 @@ export function absoluteValue(element, name, value) {
       return value;
   }
 }
+// ---- Which elements a full snapshot reads scroll offsets of ----
+// Reading an element's scrollTop or scrollLeft makes the browser bring its
+// layout up to date first, which costs about 0.6 microseconds a read in
+// Chromium even when nothing changed: two reads for every unscrolled
+// element were most of describeNode's time on a plain page (rrweb reads
+// both on every element too). Only a scroll container has offsets, and an
+// element is one only by its overflow. So a snapshot reads the offsets of
+// an element only when something could give it an overflow other than
+// visible or clip: the browser's own styles (SCROLLABLE_TAGS, `popover`),
+// its style or overflow attribute, a shadow root (`:host`) or its parent's
+// (`::slotted`), or a rule of its tree's stylesheets that sets overflow,
+// whose selectors are matched once a snapshot (`scrollEpoch`). A tree with
+// a sheet rewind cannot read (cross-origin, without CORS) or a rule whose
+// elements a selector cannot find (nested, `@scope`, keyframes, `:host`
+// inside a root) has every element read, as before.
+const SCROLLABLE_TAGS = new Set(['HTML', 'BODY', 'TEXTAREA', 'SELECT', 'INPUT', 'MARQUEE', 'DIALOG', 'foreignObject']);
+const OVERFLOW_PROPERTIES = ['overflow', 'overflow-x', 'overflow-y', 'overflow-block', 'overflow-inline'];
+const OVERFLOW_STYLE = /overflow|(?:^|[\s;])all\s*:/i;
+const setsOverflow = (style) => OVERFLOW_PROPERTIES.some((property) => {
+  const value = style.getPropertyValue(property);
+  return value !== '' && value !== 'visible' && value !== 'clip';
+});
+// Adds to `selectors` those of `rules` (and the rules inside them) that set
+// overflow; false when such a rule's elements are not found by its selector.
+function overflowSelectors(rules, selectors, inShadow, nested) {
+  for (const rule of rules) {
+    if (rule.styleSheet) {
+      // @import: its sheet's cssRules throw when it is cross-origin.
+      if (!overflowSelectors(rule.styleSheet.cssRules, selectors, inShadow, nested)) return false;
+      continue;
+    }
+    if (rule.style && setsOverflow(rule.style)) {
+      const selector = rule.selectorText;
+      if (!selector || nested || (inShadow && /:host|::slotted/i.test(selector))) return false;
+      selectors.push(selector);
+    }
+    // A style rule's own rules are nested (relative selectors), and so are
+    // @scope's; @media, @supports, @layer and @container keep the level.
+    if (rule.cssRules && !overflowSelectors(rule.cssRules, selectors, inShadow, nested || !!rule.style || 'start' in rule)) return false;
+  }
+  return true;
+}
+// The elements of `root` (a document or shadow root) that its stylesheets
+// could make scroll containers, or null: read every element.
+function ruledScrollers(root) {
+  try {
+    const selectors = [];
+    const inShadow = root.nodeType === 11;
+    // Elements in a shadow root that the page's own sheets style by ::part.
+    if (inShadow) selectors.push('[part]');
+    for (const sheets of [root.styleSheets, root.adoptedStyleSheets ?? []]) {
+      for (const sheet of sheets) if (!overflowSelectors(sheet.cssRules, selectors, inShadow, false)) return null;
+    }
+    return new WeakSet(selectors.length ? root.querySelectorAll(selectors.join(',')) : []);
+  } catch (error) {
+    return null;
+  }
+}
+const scrollScan = { epoch: 0, roots: new WeakMap() };
+function ruledScrollable(element, epoch) {
+  const parent = element.parentNode;
+  // Slotted into a shadow root (a custom element's may be closed).
+  if (parent && (parent.shadowRoot || (parent.nodeType === 1 && parent.tagName.includes('-')))) return true;
+  const root = element.getRootNode();
+  if (root.nodeType !== 9 && root.nodeType !== 11) return true;
+  if (scrollScan.epoch !== epoch) {
+    scrollScan.epoch = epoch;
+    scrollScan.roots = new WeakMap();
+  }
+  let ruled = scrollScan.roots.get(root);
+  if (ruled === undefined) {
+    ruled = ruledScrollers(root);
+    scrollScan.roots.set(root, ruled);
+  }
+  return ruled === null || ruled.has(element);
+}
 // An element: namespace (h, s, o), shadow root (1, 0) and scrolled (1, 0;
-// always 0 unless `readsScroll`: reading an offset forces layout), then tag
-// name and each attribute's name and value, separated by U+0001.
-// (Scrolled elements are rare: their offsets are read apart, which keeps
-// float parsing out of the wasm.) A text, comment or CDATA node: T, C or
-// D, then its data. Undefined for other nodes, and for an element with
-// U+0001 in an attribute, which the caller then reads field by field.
-export function describeNode(node, readsScroll) {
+// always 0 when `scrollEpoch` is 0, for added nodes: see above for which
+// elements are read), then tag name and each attribute's name and value,
+// separated by U+0001. (Scrolled elements are rare: their offsets are read
+// apart, which keeps float parsing out of the wasm.) A text, comment or
+// CDATA node: T, C or D, then its data. Undefined for other nodes, and for
+// an element with U+0001 in an attribute, which the caller then reads
+// field by field.
+export function describeNode(node, scrollEpoch) {
   switch (node.nodeType) {
     case 1: {
       const ns = node.namespaceURI;
-      let out = (ns === HTML ? 'h' : ns === SVG ? 's' : 'o') + (node.shadowRoot ? '1' : '0') +
-        (readsScroll && (node.scrollTop || node.scrollLeft) ? '1' : '0') + SEP + node.tagName;
+      const hasShadowRoot = node.shadowRoot !== null;
+      let mayScroll = scrollEpoch !== 0 && (hasShadowRoot || SCROLLABLE_TAGS.has(node.tagName));
+      let attributes = '';
       // Names then values, not `attributes[i]`: that makes an Attr node for
       // each attribute, which its element then keeps (about a third slower
       // over a 50,000-node page in Chromium, and heap the page keeps).
       const names = node.getAttributeNames();
       for (let i = 0; i < names.length; i++) {
-        const value = node.getAttribute(names[i]);
+        const name = names[i];
+        const value = node.getAttribute(name);
         // null: a name getAttribute cannot find again (one set through
         // setAttributeNS with capitals on an HTML element): read by field.
         if (value === null || value.indexOf(SEP) !== -1) return undefined;
-        out += SEP + names[i] + SEP + absoluteValue(node, names[i], value);
+        if (!mayScroll && scrollEpoch !== 0) {
+          mayScroll = name === 'style' ? OVERFLOW_STYLE.test(value) : name === 'overflow' || name === 'popover';
+        }
+        attributes += SEP + name + SEP + absoluteValue(node, name, value);
       }
-      return out;
+      const scrolled = scrollEpoch !== 0 && (mayScroll || ruledScrollable(node, scrollEpoch)) && (node.scrollTop || node.scrollLeft);
+      return (ns === HTML ? 'h' : ns === SVG ? 's' : 'o') + (hasShadowRoot ? '1' : '0') + (scrolled ? '1' : '0') +
+        SEP + node.tagName + attributes;
     }
     case 3: return 'T' + node.data;
     case 8: return 'C' + node.data;

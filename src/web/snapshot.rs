@@ -88,6 +88,7 @@ impl SnapshotJob {
         initial_offset: ScrollOffset,
         for_emit: bool,
     ) -> Result<SnapshotJob, WebError> {
+        ctx.dom.begin_snapshot();
         let walk = SnapshotWalk::begin(
             &ctx.dom,
             &mut ctx.mirror,
