@@ -8,7 +8,7 @@
 import { initSync, Recorder, guardApi } from '../pkg/rewind.js';
 import { Compressor } from './compressor.js';
 import { Courier, hasUndelivered, PARKED_KEY_PREFIX } from './courier.js';
-import { checkCustomTag, checkOptions, checkReplayIds, checkUserId } from './options.js';
+import { checkCustomTag, checkOptions, checkReplayIds, checkUserId, dataJson, traitsJson } from './options.js';
 import { decideSampling, SampledOutRecording, TabStorage } from './sampling.js';
 // start({ segment }) registers a plugin shell with Segment at once, and the
 // plugin itself follows as a chunk (segment-start.js says why both).
@@ -313,15 +313,17 @@ export async function stop() {
  */
 export async function identify(userId, traits) {
   const id = checkUserId(userId, recorder !== null && userIdIsDevice);
+  // As JSON now, as the page passed them (the wasm takes JSON text).
+  const traitsAsJson = traitsJson(traits);
   if (!recorder) {
     // The latest identify() names the user; earlier ones before start() are
     // superseded, so the list stays bounded.
-    if (!stopped) earlyCalls = earlyCalls.filter((call) => call[0] !== 'identify').concat([['identify', id, traits]]);
+    if (!stopped) earlyCalls = earlyCalls.filter((call) => call[0] !== 'identify').concat([['identify', id, traitsAsJson]]);
     else warn('identify() while not recording: ignored');
     return;
   }
   const current = recorder;
-  guarded(() => current.identify(id, traits));
+  guarded(() => current.identify(id, traitsAsJson));
 }
 
 /**
@@ -380,7 +382,7 @@ export async function addCustomEvent(tag, payload) {
   if (!recorder) return;
   const text = checkCustomTag(tag);
   const current = recorder;
-  guarded(() => current.addCustomEvent(text, payload));
+  guarded(() => current.addCustomEvent(text, dataJson(payload) ?? 'null'));
 }
 
 // Who hears of delivered chunks (segment.js's "Replay Captured").
@@ -441,12 +443,12 @@ export async function takeFullSnapshot() {
 export async function log(message, data) {
   if (!recorder) {
     if (stopped) warn('log() while not recording: dropped');
-    else if (earlyLogCount() < EARLY_LOG_LIMIT) earlyCalls.push(['log', String(message), data]);
+    else if (earlyLogCount() < EARLY_LOG_LIMIT) earlyCalls.push(['log', String(message), dataJson(data)]);
     else droppedEarlyLogs += 1;
     return;
   }
   const current = recorder;
-  guarded(() => current.log(String(message), data));
+  guarded(() => current.log(String(message), dataJson(data)));
 }
 
 /** `<deviceId>/<sessionId>` of the running recording, or null. */

@@ -306,3 +306,36 @@ export function checkCustomTag(tag) {
   }
   return text;
 }
+
+/**
+ * log()'s data or addCustomEvent()'s payload as the JSON recorded: none
+ * when undefined; what JSON.stringify cannot write (a cycle, a BigInt, a
+ * function) as its string form, quoted.
+ */
+export function dataJson(data) {
+  if (data === undefined) return undefined;
+  let json;
+  try {
+    json = JSON.stringify(data);
+  } catch (error) {
+    // Written as text below.
+  }
+  if (json !== undefined) return json;
+  let text;
+  try {
+    text = String(data);
+  } catch (error) {
+    text = Object.prototype.toString.call(data);
+  }
+  return JSON.stringify(text);
+}
+
+/** identify()'s traits as JSON: none for undefined, null or what JSON.stringify cannot write. */
+export function traitsJson(traits) {
+  if (traits === undefined || traits === null) return undefined;
+  try {
+    return JSON.stringify(traits);
+  } catch (error) {
+    return undefined;
+  }
+}

@@ -43,8 +43,9 @@ impl Recorder {
     /// Sealed chunks go to `courier`, the page's delivery loop; the ids and
     /// seqs a tab keeps between page loads are in `tab_storage`.
     /// `early_calls` lists the `identify` and `log` calls the page made
-    /// before `start()`, in order: `[["identify", userId, traits] |
-    /// ["log", message, data], ...]`.
+    /// before `start()`, in order: `[["identify", userId, traitsJson] |
+    /// ["log", message, dataJson], ...]`, the JSON as js/options.js wrote
+    /// it (or undefined).
     ///
     /// # Errors
     /// No window or document to record.
@@ -106,20 +107,18 @@ impl Recorder {
             .unwrap_or_else(|| js_sys::Promise::resolve(&JsValue::UNDEFINED))
     }
 
-    /// Adds a `log` event to the replay's timeline. `data`, if given, is
-    /// recorded as its JSON (`JSON.stringify`); what cannot be stringified
-    /// is recorded as its string form.
-    pub fn log(&self, message: String, data: JsValue) {
-        let data_json = log_data_json(&data);
+    /// Adds a `log` event to the replay's timeline, with its data as the
+    /// JSON `dataJson` (js/options.js) wrote, if any.
+    pub fn log(&self, message: String, data_json: Option<String>) {
         with_recording(&self.recording, |recording| {
             recording.add_log(&message, data_json)
         });
     }
 
     /// Attaches a user to the replay (see `Recording::identify`): a user
-    /// id `checkUserId` accepted; `traits`, if given, is recorded as its JSON.
-    pub fn identify(&self, user_id: String, traits: JsValue) {
-        let traits_json = traits_json(&traits);
+    /// id `checkUserId` accepted, with the traits as the JSON `traitsJson`
+    /// wrote, if any.
+    pub fn identify(&self, user_id: String, traits_json: Option<String>) {
         with_recording(&self.recording, |recording| {
             recording.identify(&user_id, traits_json)
         });
@@ -140,11 +139,10 @@ impl Recorder {
         .unwrap_or(false)
     }
 
-    /// Adds a Custom event with `tag` (which `checkCustomTag` accepted);
-    /// `payload`, if given, is recorded as its JSON (see `log`).
+    /// Adds a Custom event with `tag` (which `checkCustomTag` accepted)
+    /// and its payload as JSON (`dataJson`'s, or `null`).
     #[wasm_bindgen(js_name = addCustomEvent)]
-    pub fn add_custom_event(&self, tag: String, payload: JsValue) {
-        let payload_json = log_data_json(&payload).unwrap_or_else(|| "null".to_owned());
+    pub fn add_custom_event(&self, tag: String, payload_json: String) {
         with_recording(&self.recording, |recording| {
             recording.add_custom(&tag, payload_json)
         });
@@ -275,33 +273,6 @@ fn run_on_recording(recording: &Rc<RefCell<Recording>>, action: &mut dyn FnMut(&
     }
 }
 
-/// A `log()` call's data as JSON (`JSON.stringify`); what cannot be
-/// stringified is recorded as its string form.
-fn log_data_json(data: &JsValue) -> Option<String> {
-    if data.is_undefined() {
-        return None;
-    }
-    js_sys::JSON::stringify(data)
-        .ok()
-        .and_then(|json| json.as_string())
-        .or_else(|| {
-            // Cyclic or BigInt data: record its string form.
-            let mut quoted = String::new();
-            crate::core::json::write_str(&mut quoted, &string_of(data));
-            Some(quoted)
-        })
-}
-
-/// An `identify()` call's traits as JSON; none for undefined or null.
-fn traits_json(traits: &JsValue) -> Option<String> {
-    if traits.is_undefined() || traits.is_null() {
-        return None;
-    }
-    js_sys::JSON::stringify(traits)
-        .ok()
-        .and_then(|json| json.as_string())
-}
-
 /// The calls made before `start()` (see [`Recorder::new`]); entries of
 /// another shape are skipped, since the JS entry alone writes this list.
 fn read_early_calls(calls: &JsValue) -> Vec<EarlyCall> {
@@ -323,11 +294,11 @@ fn read_early_calls(calls: &JsValue) -> Vec<EarlyCall> {
         early.push(match kind.as_str() {
             "identify" => EarlyCall::Identify {
                 user_id: text,
-                traits_json: traits_json(&call.get(2)),
+                traits_json: call.get(2).as_string(),
             },
             "log" => EarlyCall::Log {
                 message: text,
-                data_json: log_data_json(&call.get(2)),
+                data_json: call.get(2).as_string(),
             },
             _ => continue,
         });

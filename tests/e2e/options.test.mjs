@@ -16,9 +16,11 @@ import {
   checkReplayIds,
   checkUserId,
   CONSOLE_LEVELS,
+  dataJson,
   editDistance,
   idProblem,
   KNOWN_OPTIONS,
+  traitsJson,
 } from '../../js/options.js';
 import { parseId } from '../../js/sampling.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/browser.mjs';
@@ -226,6 +228,32 @@ test("identify()'s user id and addCustomEvent()'s tag: lengths in characters, an
   assert.equal(checkCustomTag('é'.repeat(100)), 'é'.repeat(100));
   assert.throws(() => checkCustomTag(''), { message: 'rewind addCustomEvent(tag, payload): the tag must be a string of 1 to 100 characters, got 0 characters' });
   assert.throws(() => checkCustomTag('x'.repeat(101)), { message: /got 101 characters$/ });
+});
+
+test("log()'s data, a Custom event's payload and identify()'s traits become the JSON the wasm records", () => {
+  const cyclic = { name: 'loop' };
+  cyclic.self = cyclic;
+  const throwing = { toJSON() { throw new Error('no'); }, toString() { return 'throwing thing'; } };
+  assert.equal(dataJson(undefined), undefined, 'no data given');
+  assert.equal(dataJson(null), 'null');
+  assert.equal(dataJson({ orders: [1, 2], note: 'a "quote"' }), '{"orders":[1,2],"note":"a \\"quote\\""}');
+  assert.equal(dataJson('plain'), '"plain"');
+  // What JSON.stringify cannot write is recorded as its string form.
+  assert.equal(dataJson(cyclic), '"[object Object]"');
+  assert.equal(dataJson(12n), '"12"');
+  assert.equal(dataJson(throwing), '"throwing thing"');
+  assert.equal(dataJson(Symbol('tag')), '"Symbol(tag)"');
+  assert.equal(dataJson(Object.create(null)), '{}');
+  const noString = Object.create(null);
+  noString.toJSON = () => {
+    throw new Error('no');
+  };
+  assert.equal(dataJson(noString), '"[object Object]"', 'neither JSON nor String(): the tag of its kind');
+  assert.equal(traitsJson(undefined), undefined);
+  assert.equal(traitsJson(null), undefined, 'null traits are none');
+  assert.equal(traitsJson({ plan: 'pro' }), '{"plan":"pro"}');
+  assert.equal(traitsJson(cyclic), undefined, 'traits that cannot be JSON are left out');
+  assert.equal(traitsJson(() => {}), undefined);
 });
 
 test('in Chromium, the calls refuse bad arguments in the same words whether the session is recorded or not, and an early identify that cannot be the device is dropped', async () => {
