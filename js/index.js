@@ -8,7 +8,7 @@
 import { initSync, Recorder, guardApi } from '../pkg/rewind.js';
 import { Compressor } from './compressor.js';
 import { Courier, hasUndelivered, PARKED_KEY_PREFIX } from './courier.js';
-import { checkCustomTag, checkOptions, checkReplayIds, checkUserId, dataJson, traitsJson } from './options.js';
+import { checkCustomTag, checkOptions, checkReplayIds, checkUserId, dataJson, optionValues, traitsJson } from './options.js';
 import { decideSampling, SampledOutRecording, TabStorage } from './sampling.js';
 // start({ segment }) registers a plugin shell with Segment at once, and the
 // plugin itself follows as a chunk (segment-start.js says why both).
@@ -282,7 +282,7 @@ export async function start(options) {
   // (Again: identify() may have been called while the wasm loaded.)
   dropUndeviceableIdentify();
   const early = earlyCalls;
-  recorder = guarded(() => new Recorder(checked, theCourier(), new TabStorage(), early), null);
+  recorder = guarded(() => new Recorder(optionValues(checked), theCourier(), new TabStorage(), early), null);
   if (recorder && sentry) sentryModule.attachToPage(sentry);
   earlyCalls = [];
   if (droppedEarlyLogs > 0) {

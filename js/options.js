@@ -237,6 +237,15 @@ export function checkOptions(options, page = globalThis) {
   return checked;
 }
 
+/**
+ * What the wasm's Recorder takes of checkOptions' result: each option's
+ * value in KNOWN_OPTIONS' order (undefined where not given), so that no
+ * names cross (src/core/options.rs has the same table in the same order).
+ */
+export function optionValues(checked) {
+  return KNOWN_OPTIONS.map(([name]) => checked[name]);
+}
+
 // ---- The other calls' arguments, checked here for both kinds of
 // recording (the wasm's, and a session outside sampleRate's, which has
 // none): the wasm is handed only what passed. ----

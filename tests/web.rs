@@ -76,11 +76,14 @@ extern "C" {
     /// normalized, or the error that names what was wrong.
     #[wasm_bindgen(js_name = checkOptions, catch)]
     fn check_options(options: &JsValue) -> Result<Object, JsValue>;
+    /// The checked options as the wasm takes them: values in the table's order.
+    #[wasm_bindgen(js_name = optionValues)]
+    fn option_values(checked: &Object) -> js_sys::Array;
 }
 
 /// A recorder with `options`, started as the JS entry starts one.
 fn new_recorder(options: &JsValue) -> Result<Recorder, JsValue> {
-    let checked = check_options(options)?;
+    let checked = option_values(&check_options(options)?);
     Recorder::new(&checked, &courier(), &tab_storage(), JsValue::UNDEFINED).map_err(JsValue::from)
 }
 

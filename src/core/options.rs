@@ -2,8 +2,8 @@
 //!
 //! `js/options.js` checks them before the wasm is even fetched (a bad one
 //! costs the page no download) and hands over what passed, normalized; the
-//! web layer turns that into `(name, CheckedValue)` pairs, and this module
-//! applies them. Its table names the same options as the JS one (a test
+//! web layer turns that into `(place in the table, CheckedValue)` pairs,
+//! and this module applies them. Its table names the same options as the JS one (a test
 //! reads `js/options.js` to hold them together).
 
 use super::chunk::DEFAULT_MAX_CHUNK_BYTES;
@@ -81,36 +81,69 @@ enum Setting {
     Emit,
 }
 
-/// Every option `start()` accepts, by name: the names of `js/options.js`'s
-/// `KNOWN_OPTIONS`, which checks their values.
-const SETTINGS: [(&str, Setting); 27] = [
-    ("endpoint", Setting::Endpoint),
-    ("apiKey", Setting::ApiKey),
-    ("deviceId", Setting::DeviceId),
-    ("sessionId", Setting::SessionId),
-    ("userIdAsDeviceId", Setting::UserIdAsDeviceId),
-    ("sampleRate", Setting::SampleRate),
-    ("mode", Setting::Mode),
-    ("bufferMs", Setting::BufferMs),
-    ("maxBufferBytes", Setting::MaxBufferBytes),
-    ("errorSampleRate", Setting::ErrorSampleRate),
-    ("captureConsole", Setting::CaptureConsole),
-    ("maskAllInputs", Setting::MaskAllInputs),
-    ("maskAllText", Setting::MaskAllText),
-    ("maskTextSelector", Setting::MaskTextSelector),
-    ("blockSelector", Setting::BlockSelector),
-    ("ignoreSelector", Setting::IgnoreSelector),
-    ("checkoutEveryNms", Setting::CheckoutEveryNms),
-    ("checkoutEveryNth", Setting::CheckoutEveryNth),
-    ("flushIntervalMs", Setting::FlushIntervalMs),
-    ("maxChunkBytes", Setting::MaxChunkBytes),
-    ("sessionIdleTimeoutMs", Setting::SessionIdleTimeoutMs),
-    ("maxSessionDurationMs", Setting::MaxSessionDurationMs),
-    ("maxOutboxBytes", Setting::MaxOutboxBytes),
-    ("maxOutboxAgeMs", Setting::MaxOutboxAgeMs),
-    ("requestTimeoutMs", Setting::RequestTimeoutMs),
-    ("debug", Setting::Debug),
-    ("emit", Setting::Emit),
+/// Every option `start()` accepts, in the order of `js/options.js`'s
+/// `KNOWN_OPTIONS`, which checks their values and hands them over by
+/// their place in it (`optionValues`): no names cross into the wasm.
+const SETTINGS: [Setting; 27] = [
+    Setting::Endpoint,
+    Setting::ApiKey,
+    Setting::DeviceId,
+    Setting::SessionId,
+    Setting::UserIdAsDeviceId,
+    Setting::SampleRate,
+    Setting::Mode,
+    Setting::BufferMs,
+    Setting::MaxBufferBytes,
+    Setting::ErrorSampleRate,
+    Setting::CaptureConsole,
+    Setting::MaskAllInputs,
+    Setting::MaskAllText,
+    Setting::MaskTextSelector,
+    Setting::BlockSelector,
+    Setting::IgnoreSelector,
+    Setting::CheckoutEveryNms,
+    Setting::CheckoutEveryNth,
+    Setting::FlushIntervalMs,
+    Setting::MaxChunkBytes,
+    Setting::SessionIdleTimeoutMs,
+    Setting::MaxSessionDurationMs,
+    Setting::MaxOutboxBytes,
+    Setting::MaxOutboxAgeMs,
+    Setting::RequestTimeoutMs,
+    Setting::Debug,
+    Setting::Emit,
+];
+
+/// The options' names, in the table's order (for the tests).
+#[cfg(test)]
+const NAMES: [&str; 27] = [
+    "endpoint",
+    "apiKey",
+    "deviceId",
+    "sessionId",
+    "userIdAsDeviceId",
+    "sampleRate",
+    "mode",
+    "bufferMs",
+    "maxBufferBytes",
+    "errorSampleRate",
+    "captureConsole",
+    "maskAllInputs",
+    "maskAllText",
+    "maskTextSelector",
+    "blockSelector",
+    "ignoreSelector",
+    "checkoutEveryNms",
+    "checkoutEveryNth",
+    "flushIntervalMs",
+    "maxChunkBytes",
+    "sessionIdleTimeoutMs",
+    "maxSessionDurationMs",
+    "maxOutboxBytes",
+    "maxOutboxAgeMs",
+    "requestTimeoutMs",
+    "debug",
+    "emit",
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -188,18 +221,15 @@ impl Default for RecorderOptions {
 }
 
 impl RecorderOptions {
-    /// The options `js/options.js` checked, applied over the defaults.
-    /// A name this table does not know, or a value of another kind than
-    /// its option takes, changes nothing (neither can come from the check).
-    pub fn from_checked(entries: impl IntoIterator<Item = (String, CheckedValue)>) -> Self {
+    /// The options `js/options.js` checked, applied over the defaults:
+    /// each value with its option's place in the table. A place past the
+    /// table, or a value of another kind than its option takes, changes
+    /// nothing (neither can come from the check).
+    pub fn from_checked(entries: impl IntoIterator<Item = (usize, CheckedValue)>) -> Self {
         let mut options = RecorderOptions::default();
-        for (name, value) in entries {
-            // (A loop, not `find`: less wasm.)
-            for (known, setting) in SETTINGS {
-                if known == name {
-                    options.apply(setting, value);
-                    break;
-                }
+        for (place, value) in entries {
+            if let Some(&setting) = SETTINGS.get(place) {
+                options.apply(setting, value);
             }
         }
         options
@@ -272,8 +302,18 @@ impl RecorderOptions {
 mod tests {
     use super::*;
 
+    /// The options named, as the web layer hands them over: by place (a
+    /// name the table does not know, past its end).
     fn apply(entries: &[(&str, CheckedValue)]) -> RecorderOptions {
-        RecorderOptions::from_checked(entries.iter().map(|(k, v)| (k.to_string(), v.clone())))
+        RecorderOptions::from_checked(entries.iter().map(|(name, value)| {
+            let place = NAMES.iter().position(|known| known == name).unwrap_or(NAMES.len());
+            (place, value.clone())
+        }))
+    }
+
+    /// Each option's name with its setting.
+    fn settings() -> impl Iterator<Item = (&'static str, Setting)> {
+        NAMES.into_iter().zip(SETTINGS)
     }
 
     /// A value of the kind `setting` takes, unlike its default.
@@ -312,11 +352,11 @@ mod tests {
     #[test]
     fn every_option_is_applied_and_only_with_its_kind() {
         let defaults = apply(&[]);
-        for (name, setting) in SETTINGS {
+        for (name, setting) in settings() {
             let applied = apply(&[(name, sample(setting))]);
             assert_ne!(applied, defaults, "{name} changed nothing");
             // Each option changes something no other option changes.
-            for (other, other_setting) in SETTINGS {
+            for (other, other_setting) in settings() {
                 if other != name {
                     assert_ne!(applied, apply(&[(other, sample(other_setting))]), "{name} and {other}");
                 }
@@ -389,8 +429,7 @@ mod tests {
             .filter_map(|line| line.trim().strip_prefix("['"))
             .map(|row| &row[..row.find('\'').unwrap()])
             .collect();
-        let ours: Vec<&str> = SETTINGS.iter().map(|(name, _)| *name).collect();
-        assert_eq!(names, ours);
+        assert_eq!(names, NAMES);
         let levels: Vec<String> = ConsoleLevel::ALL
             .iter()
             .map(|level| ["'", level.name(), "'"].concat())

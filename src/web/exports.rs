@@ -37,8 +37,9 @@ pub struct Recorder {
 
 #[wasm_bindgen]
 impl Recorder {
-    /// Starts recording with `options`, what `js/options.js`'s
-    /// `checkOptions` returned: a Meta event and a full snapshot now, or
+    /// Starts recording with `options`, the values `js/options.js`'s
+    /// `checkOptions` accepted in its table's order (`optionValues`): a
+    /// Meta event and a full snapshot now, or
     /// once the DOM is parsed if the page is still loading.
     /// Sealed chunks go to `courier`, the page's delivery loop; the ids and
     /// seqs a tab keeps between page loads are in `tab_storage`.
@@ -51,7 +52,7 @@ impl Recorder {
     /// No window or document to record.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        options: &js_sys::Object,
+        options: &js_sys::Array,
         courier: &Courier,
         tab_storage: &TabStorage,
         early_calls: JsValue,

@@ -12,15 +12,13 @@ pub struct StartOptions {
     pub emit: Option<js_sys::Function>,
 }
 
-/// Reads what `checkOptions` returned: an object of the options given,
-/// each of the kind its option takes.
-pub fn read_start_options(checked: &js_sys::Object) -> StartOptions {
+/// Reads what `optionValues` returned: each option's value in the order
+/// of `KNOWN_OPTIONS`, undefined where it was not given, else of the kind
+/// its option takes.
+pub fn read_start_options(values: &js_sys::Array) -> StartOptions {
     let mut emit = None;
     let mut entries = Vec::new();
-    for entry in js_sys::Object::entries(checked).iter() {
-        let pair: js_sys::Array = entry.unchecked_into();
-        let key = pair.get(0).as_string().unwrap_or_default();
-        let value = pair.get(1);
+    for (place, value) in values.iter().enumerate() {
         let value = if let Some(flag) = value.as_bool() {
             CheckedValue::Flag(flag)
         } else if let Some(number) = value.as_f64() {
@@ -33,7 +31,7 @@ pub fn read_start_options(checked: &js_sys::Object) -> StartOptions {
         } else {
             continue;
         };
-        entries.push((key, value));
+        entries.push((place, value));
     }
     StartOptions {
         recorder: RecorderOptions::from_checked(entries),
