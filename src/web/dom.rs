@@ -90,8 +90,9 @@ pub enum Numbers {
     Media = 0,
     /// Of a mouse or touch event: clientX, clientY (NaN: no touch).
     Pointer = 1,
-    /// Of a window or document: scrollX, scrollY (NaN: no window).
-    WindowScroll = 2,
+    /// Of a window or document: scrollX, scrollY (NaN: no window); of an
+    /// element: scrollLeft, scrollTop.
+    Scroll = 2,
     /// Of a window: innerWidth, innerHeight.
     Viewport = 3,
     /// Of an element: its layout box's width and height.
@@ -164,10 +165,6 @@ pub fn as_html<'a, T: JsCast>(node: &'a Node, tag_name: &str) -> Option<&'a T> {
     let element = as_element(node)?;
     (element.tag_name() == tag_name && element.namespace_uri().as_deref() == Some(HTML_NAMESPACE))
         .then(|| element.unchecked_ref())
-}
-
-pub fn as_document(node: &Node) -> Option<&Document> {
-    (node.node_type() == Node::DOCUMENT_NODE).then(|| node.unchecked_ref())
 }
 
 pub fn as_shadow_root(node: &Node) -> Option<&ShadowRoot> {
@@ -248,9 +245,9 @@ impl LiveDom {
         };
         view.has_shadow_root = element.shadow_root().is_some();
         if self.scroll_epoch.get() != 0 {
-            let (left, top) = (element.scroll_left(), element.scroll_top());
-            if left != 0 || top != 0 {
-                view.scroll = Some((f64::from(left), f64::from(top)));
+            let [left, top, ..] = numbers_of(element, Numbers::Scroll);
+            if left != 0.0 || top != 0.0 {
+                view.scroll = Some((left, top));
             }
         }
         self.read_live_state(element, &mut view);
@@ -279,10 +276,8 @@ impl LiveDom {
             attributes,
             has_shadow_root,
             scroll: is_scrolled.then(|| {
-                (
-                    f64::from(element.scroll_left()),
-                    f64::from(element.scroll_top()),
-                )
+                let [left, top, ..] = numbers_of(element, Numbers::Scroll);
+                (left, top)
             }),
             ..Default::default()
         };

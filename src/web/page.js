@@ -438,6 +438,11 @@ export function readNumbers(target, what, out) {
       break;
     }
     case 2: {
+      if (target.nodeType === 1) {
+        out[0] = target.scrollLeft;
+        out[1] = target.scrollTop;
+        break;
+      }
       const view = target.nodeType === 9 ? target.defaultView : target;
       if (view) {
         out[0] = view.scrollX;

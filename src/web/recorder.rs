@@ -551,7 +551,7 @@ impl Recording {
             .location()
             .href()
             .map_err(|e| snapshot_error(e.into()))?;
-        let [left, top, ..] = numbers_of(window, Numbers::WindowScroll);
+        let [left, top, ..] = numbers_of(window, Numbers::Scroll);
         let initial_offset = ScrollOffset { top, left };
         observers.watch_document(&self.ctx, &document, (width, height));
         // In buffer mode a checkout starts a segment of its own.

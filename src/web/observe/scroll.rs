@@ -8,7 +8,7 @@ use crate::core::incremental::Incremental;
 
 use super::super::clock;
 use super::super::context::Context;
-use super::super::dom::{as_document, as_element, event_target, numbers_of, Numbers};
+use super::super::dom::{event_target, numbers_of, Numbers};
 use super::super::guard::Timer;
 use super::super::listener::EventListener;
 use super::super::output::Output;
@@ -60,19 +60,11 @@ impl Scroll {
     pub fn flush(&mut self, out: &mut Output) {
         self.scroll_timer = None;
         for (id, target) in std::mem::take(&mut self.pending) {
-            let (x, y) = match as_document(&target) {
-                Some(document) => match numbers_of(document, Numbers::WindowScroll) {
-                    [x, y, ..] if !x.is_nan() => (x, y),
-                    _ => continue,
-                },
-                None => match as_element(&target) {
-                    Some(element) => (
-                        f64::from(element.scroll_left()),
-                        f64::from(element.scroll_top()),
-                    ),
-                    None => continue,
-                },
-            };
+            // A document's window's position, or an element's offsets.
+            let [x, y, ..] = numbers_of(&target, Numbers::Scroll);
+            if x.is_nan() || y.is_nan() {
+                continue;
+            }
             out.record_incremental(&Incremental::Scroll { id, x, y }, clock::now());
         }
     }
