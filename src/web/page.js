@@ -271,23 +271,29 @@ export function absoluteValue(element, name, value) {
 // its style or overflow attribute, a shadow root (`:host`) or its parent's
 // (`::slotted`), or a rule of its tree's stylesheets that sets overflow,
 // whose selectors are matched once a snapshot (`scrollEpoch`). A tree with
-// a sheet rewind cannot read (cross-origin, without CORS) or a rule whose
+// a sheet rewind cannot read (cross-origin, without CORS), a rule whose
 // elements a selector cannot find (nested, `@scope`, keyframes, `:host`
-// inside a root) has every element read, as before.
+// inside a root), or more rules than SCAN_BUDGET_MS lets it read (a few
+// thousand: in Chromium a rule's five overflow reads take 1 to 2.5
+// microseconds, and the whole scan lands in one slice of the snapshot) has
+// every element read, as before.
 const SCROLLABLE_TAGS = new Set(['HTML', 'BODY', 'TEXTAREA', 'SELECT', 'INPUT', 'MARQUEE', 'DIALOG', 'foreignObject']);
 const OVERFLOW_PROPERTIES = ['overflow', 'overflow-x', 'overflow-y', 'overflow-block', 'overflow-inline'];
 const OVERFLOW_STYLE = /overflow|(?:^|[\s;])all\s*:/i;
+const SCAN_BUDGET_MS = 4;
 const setsOverflow = (style) => OVERFLOW_PROPERTIES.some((property) => {
   const value = style.getPropertyValue(property);
   return value !== '' && value !== 'visible' && value !== 'clip';
 });
 // Adds to `selectors` those of `rules` (and the rules inside them) that set
-// overflow; false when such a rule's elements are not found by its selector.
-function overflowSelectors(rules, selectors, inShadow, nested) {
+// overflow; false when such a rule's elements are not found by its selector,
+// or the scan runs past `scan.deadline`.
+function overflowSelectors(rules, selectors, inShadow, nested, scan) {
   for (const rule of rules) {
+    if (++scan.rules % 256 === 0 && performance.now() > scan.deadline) return false;
     if (rule.styleSheet) {
       // @import: its sheet's cssRules throw when it is cross-origin.
-      if (!overflowSelectors(rule.styleSheet.cssRules, selectors, inShadow, nested)) return false;
+      if (!overflowSelectors(rule.styleSheet.cssRules, selectors, inShadow, nested, scan)) return false;
       continue;
     }
     if (rule.style && setsOverflow(rule.style)) {
@@ -297,7 +303,7 @@ function overflowSelectors(rules, selectors, inShadow, nested) {
     }
     // A style rule's own rules are nested (relative selectors), and so are
     // @scope's; @media, @supports, @layer and @container keep the level.
-    if (rule.cssRules && !overflowSelectors(rule.cssRules, selectors, inShadow, nested || !!rule.style || 'start' in rule)) return false;
+    if (rule.cssRules && !overflowSelectors(rule.cssRules, selectors, inShadow, nested || !!rule.style || 'start' in rule, scan)) return false;
   }
   return true;
 }
@@ -307,10 +313,11 @@ function ruledScrollers(root) {
   try {
     const selectors = [];
     const inShadow = root.nodeType === 11;
+    const scan = { rules: 0, deadline: performance.now() + SCAN_BUDGET_MS };
     // Elements in a shadow root that the page's own sheets style by ::part.
     if (inShadow) selectors.push('[part]');
     for (const sheets of [root.styleSheets, root.adoptedStyleSheets ?? []]) {
-      for (const sheet of sheets) if (!overflowSelectors(sheet.cssRules, selectors, inShadow, false)) return null;
+      for (const sheet of sheets) if (!overflowSelectors(sheet.cssRules, selectors, inShadow, false, scan)) return null;
     }
     return new WeakSet(selectors.length ? root.querySelectorAll(selectors.join(',')) : []);
   } catch (error) {

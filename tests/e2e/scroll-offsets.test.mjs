@@ -169,3 +169,21 @@ test('in Chromium, a checkout matches the stylesheets again: a rule added since 
     assert.equal(counts[1].filler, 0, 'still no filler read');
   });
 });
+
+test('in Chromium, a tree with more rules than the scan may read in its few milliseconds is read whole, and its offsets kept', async () => {
+  await withChromium(async (browser, site) => {
+    const { offsets, counts } = await snapshotOffsets(browser, site, {
+      prepare: () => {
+        // 60,000 rules: at a microsecond or more a rule, far past the
+        // scan's 4 ms on any machine this runs on.
+        const rules = [];
+        for (let i = 0; i < 60_000; i++) rules.push(`.unused-${i} > p { color: rgb(${i % 255}, 0, 0); margin: ${i % 7}px; }`);
+        const style = document.createElement('style');
+        style.textContent = rules.join('\n');
+        document.head.append(style);
+      },
+    });
+    assert.ok(offsets[0]['by-class'] && offsets[0].textarea, 'the scroll containers keep their offsets');
+    assert.ok(counts[0].filler >= FILLERS, `every filler read (${counts[0].filler} reads)`);
+  });
+});
