@@ -273,58 +273,76 @@ export function absoluteValue(element, name, value) {
 // whose selectors are matched once a snapshot (`scrollEpoch`). A tree with
 // a sheet rewind cannot read (cross-origin, without CORS), a rule whose
 // elements a selector cannot find (nested, `@scope`, keyframes, `:host`
-// inside a root), or more rules than SCAN_BUDGET_MS lets it read (a few
-// thousand: in Chromium a rule's five overflow reads take 1 to 2.5
-// microseconds, and the whole scan lands in one slice of the snapshot) has
-// every element read, as before.
+// inside a root), or more rules than the snapshot's scans may read
+// (SCAN_RULES: in Chromium a rule's five overflow reads take 1 to 2.5
+// microseconds, and a scan lands in one slice of the snapshot) has every
+// element read, as before. (A count, not a clock: a GC pause in a scan
+// would spend a time budget on nothing.)
 const SCROLLABLE_TAGS = new Set(['HTML', 'BODY', 'TEXTAREA', 'SELECT', 'INPUT', 'MARQUEE', 'DIALOG', 'foreignObject']);
 const OVERFLOW_PROPERTIES = ['overflow', 'overflow-x', 'overflow-y', 'overflow-block', 'overflow-inline'];
 const OVERFLOW_STYLE = /overflow|(?:^|[\s;])all\s*:/i;
-const SCAN_BUDGET_MS = 4;
+const SCAN_RULES = 5000;
 const setsOverflow = (style) => OVERFLOW_PROPERTIES.some((property) => {
   const value = style.getPropertyValue(property);
   return value !== '' && value !== 'visible' && value !== 'clip';
 });
 // Adds to `selectors` those of `rules` (and the rules inside them) that set
 // overflow; false when such a rule's elements are not found by its selector,
-// or the scan runs past `scan.deadline`.
-function overflowSelectors(rules, selectors, inShadow, nested, scan) {
+// or the snapshot's scans have read SCAN_RULES rules.
+function overflowSelectors(rules, selectors, nested) {
   for (const rule of rules) {
-    if (++scan.rules % 256 === 0 && performance.now() > scan.deadline) return false;
+    if (--scrollScan.rulesLeft < 0) return false;
     if (rule.styleSheet) {
       // @import: its sheet's cssRules throw when it is cross-origin.
-      if (!overflowSelectors(rule.styleSheet.cssRules, selectors, inShadow, nested, scan)) return false;
+      if (!overflowSelectors(rule.styleSheet.cssRules, selectors, nested)) return false;
       continue;
     }
     if (rule.style && setsOverflow(rule.style)) {
       const selector = rule.selectorText;
-      if (!selector || nested || (inShadow && /:host|::slotted/i.test(selector))) return false;
+      if (!selector || nested) return false;
       selectors.push(selector);
     }
     // A style rule's own rules are nested (relative selectors), and so are
     // @scope's; @media, @supports, @layer and @container keep the level.
-    if (rule.cssRules && !overflowSelectors(rule.cssRules, selectors, inShadow, nested || !!rule.style || 'start' in rule, scan)) return false;
+    if (rule.cssRules && !overflowSelectors(rule.cssRules, selectors, nested || !!rule.style || 'start' in rule)) return false;
   }
   return true;
+}
+// What one snapshot's scans share: the trees and sheets already scanned
+// (a sheet adopted by many shadow roots is one object, scanned once), and
+// how many of SCAN_RULES are left.
+const scrollScan = { epoch: 0 };
+// The overflow selectors of `sheet`, or null (see overflowSelectors).
+function sheetSelectors(sheet) {
+  let selectors = scrollScan.sheets.get(sheet);
+  if (selectors === undefined) {
+    selectors = [];
+    if (!overflowSelectors(sheet.cssRules, selectors, false)) selectors = null;
+    scrollScan.sheets.set(sheet, selectors);
+  }
+  return selectors;
 }
 // The elements of `root` (a document or shadow root) that its stylesheets
 // could make scroll containers, or null: read every element.
 function ruledScrollers(root) {
   try {
-    const selectors = [];
     const inShadow = root.nodeType === 11;
-    const scan = { rules: 0, deadline: performance.now() + SCAN_BUDGET_MS };
     // Elements in a shadow root that the page's own sheets style by ::part.
-    if (inShadow) selectors.push('[part]');
+    const selectors = inShadow ? ['[part]'] : [];
     for (const sheets of [root.styleSheets, root.adoptedStyleSheets ?? []]) {
-      for (const sheet of sheets) if (!overflowSelectors(sheet.cssRules, selectors, inShadow, false, scan)) return null;
+      for (const sheet of sheets) {
+        const found = sheetSelectors(sheet);
+        // Inside a root, `:host` and `::slotted` rules style elements
+        // outside it, which no selector of the root finds.
+        if (found === null || (inShadow && found.some((selector) => /:host|::slotted/i.test(selector)))) return null;
+        selectors.push(...found);
+      }
     }
     return new WeakSet(selectors.length ? root.querySelectorAll(selectors.join(',')) : []);
   } catch (error) {
     return null;
   }
 }
-const scrollScan = { epoch: 0, roots: new WeakMap() };
 function ruledScrollable(element, epoch) {
   const parent = element.parentNode;
   // Slotted into a shadow root (a custom element's may be closed).
@@ -332,8 +350,7 @@ function ruledScrollable(element, epoch) {
   const root = element.getRootNode();
   if (root.nodeType !== 9 && root.nodeType !== 11) return true;
   if (scrollScan.epoch !== epoch) {
-    scrollScan.epoch = epoch;
-    scrollScan.roots = new WeakMap();
+    Object.assign(scrollScan, { epoch, roots: new WeakMap(), sheets: new WeakMap(), rulesLeft: SCAN_RULES });
   }
   let ruled = scrollScan.roots.get(root);
   if (ruled === undefined) {

@@ -170,12 +170,11 @@ test('in Chromium, a checkout matches the stylesheets again: a rule added since 
   });
 });
 
-test('in Chromium, a tree with more rules than the scan may read in its few milliseconds is read whole, and its offsets kept', async () => {
+test('in Chromium, a tree with more rules than a snapshot\'s scans may read (5,000) is read whole, and its offsets kept', async () => {
   await withChromium(async (browser, site) => {
     const { offsets, counts } = await snapshotOffsets(browser, site, {
       prepare: () => {
-        // 60,000 rules: at a microsecond or more a rule, far past the
-        // scan's 4 ms on any machine this runs on.
+        // 60,000 rules, past the 5,000 a snapshot's scans read.
         const rules = [];
         for (let i = 0; i < 60_000; i++) rules.push(`.unused-${i} > p { color: rgb(${i % 255}, 0, 0); margin: ${i % 7}px; }`);
         const style = document.createElement('style');
@@ -185,5 +184,32 @@ test('in Chromium, a tree with more rules than the scan may read in its few mill
     });
     assert.ok(offsets[0]['by-class'] && offsets[0].textarea, 'the scroll containers keep their offsets');
     assert.ok(counts[0].filler >= FILLERS, `every filler read (${counts[0].filler} reads)`);
+  });
+});
+
+test('in Chromium, a sheet adopted by many shadow roots is scanned once for the snapshot, and every root\'s plain elements are left unread', async () => {
+  await withChromium(async (browser, site) => {
+    const { offsets, counts } = await snapshotOffsets(browser, site, {
+      prepare: () => {
+        // 100 components adopting one sheet of 500 rules: scanned for each
+        // root, 50,000 rules in all, past the 5,000 a snapshot's scans
+        // read, and the later roots would be read whole.
+        const rules = ['.panel { overflow: auto; height: 40px; width: 120px; }', '.panel > .tall { height: 400px; width: 600px; }'];
+        for (let i = 0; i < 500; i++) rules.push(`.unused-${i} { color: rgb(${i % 255}, 0, 0); }`);
+        const shared = new CSSStyleSheet();
+        shared.replaceSync(rules.join('\n'));
+        for (let i = 0; i < 100; i++) {
+          const host = document.createElement('x-card');
+          host.id = `card-${i}`;
+          const root = host.attachShadow({ mode: 'open' });
+          root.adoptedStyleSheets = [shared];
+          root.innerHTML = `<div class="panel" id="panel-${i}"><div class="tall"></div></div>${'<p class="filler">plain</p>'.repeat(5)}`;
+          document.body.append(host);
+        }
+        document.getElementById('card-99').shadowRoot.getElementById('panel-99').scrollTop = 33;
+      },
+    });
+    assert.deepEqual(offsets[0]['panel-99'], [0, 33], "the last root's scrolled panel");
+    assert.equal(counts[0].filler, 0, `no plain element of the page or of the 100 roots read (${counts[0].filler} reads)`);
   });
 });
