@@ -2,16 +2,17 @@
 // could make scroll containers (src/web/page.js, "Which elements a full
 // snapshot reads scroll offsets of"): reading an offset forces the
 // browser's layout check, and doing it for every element was most of a
-// plain page's snapshot time. These tests hold both halves in Chromium:
-// an element scrolled by way of each source of overflow keeps its offsets
-// in the snapshot, and elements nothing can make scroll containers are not
-// read, unless a rule rewind cannot place (nesting, a cross-origin sheet)
-// makes it read them all, as before.
+// plain page's snapshot time. These tests hold both halves in Chromium
+// (the first also in Firefox): an element scrolled by way of each source
+// of overflow keeps its offsets in the snapshot, and elements nothing can
+// make scroll containers are not read, unless a rule rewind cannot place
+// (nesting, a cross-origin sheet) or too many rules make it read them all,
+// as before.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/browser.mjs';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, launchBrowser } from '../support/browser.mjs';
 import { startStaticServer } from '../support/static-server.mjs';
 
 const FILLERS = 400;
@@ -24,7 +25,7 @@ const FILLERS = 400;
  * element id, with the reads counted during each.
  */
 async function snapshotOffsets(browser, site, { prepare = () => {}, prepareArg = null, between } = {}) {
-  const page = await browser.newPage();
+  const page = await (browser.newPage ? browser.newPage() : (await browser.newContext()).newPage());
   try {
     await page.goto(`${site.origin}/tests/fixtures/scroll-sources.html`);
     await page.evaluate(prepare, prepareArg);
@@ -109,8 +110,9 @@ async function withChromium(run) {
 // document order (the shadow root's two after the light DOM's).
 const BOXES = ['by-class', 'by-media', 'by-layer', 'by-var', 'by-x', 'by-inline', 'by-adopted', 'by-insert-rule', 'slotted'];
 
-test('in Chromium, elements made scroll containers by each source of overflow keep their offsets, and no other element is read', async () => {
-  await withChromium(async (browser, site) => {
+/** The first test's body, for Chromium and Firefox. */
+async function everySourceKeepsItsOffsets(browser, site) {
+  {
     const { offsets, counts } = await snapshotOffsets(browser, site);
     const [snapshot] = offsets;
     const expected = {};
@@ -123,7 +125,22 @@ test('in Chromium, elements made scroll containers by each source of overflow ke
     assert.deepEqual(snapshot, expected);
     assert.equal(counts[0].filler, 0, `none of the ${FILLERS} filler paragraphs had its offsets read`);
     assert.ok(counts[0].all < 60, `offsets read ${counts[0].all} times, for a few dozen candidates`);
-  });
+  }
+}
+
+test('in Chromium, elements made scroll containers by each source of overflow keep their offsets, and no other element is read', async () => {
+  await withChromium(everySourceKeepsItsOffsets);
+});
+
+test('in Firefox, elements made scroll containers by each source of overflow keep their offsets, and no other element is read', async () => {
+  const site = await startStaticServer();
+  const browser = await launchBrowser('firefox');
+  try {
+    await everySourceKeepsItsOffsets(browser, site);
+  } finally {
+    await browser.close();
+    await site.close();
+  }
 });
 
 test('in Chromium, a rule rewind cannot place (nesting) or a sheet it cannot read (cross-origin) makes it read every element, and the offsets are kept', async () => {
