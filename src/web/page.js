@@ -371,7 +371,7 @@ export function describeNode(node, scrollEpoch) {
   switch (node.nodeType) {
     case 1: {
       const ns = node.namespaceURI;
-      const hasShadowRoot = node.shadowRoot !== null;
+      const hasShadowRoot = !!node.shadowRoot;
       let mayScroll = scrollEpoch !== 0 && (hasShadowRoot || SCROLLABLE_TAGS.has(node.tagName));
       let attributes = '';
       // Names then values, not `attributes[i]`: that makes an Attr node for
