@@ -14,6 +14,18 @@ pub trait IdStore {
     type Node;
     fn get(&self, node: &Self::Node) -> Option<NodeId>;
     fn set(&mut self, node: &Self::Node, id: NodeId);
+    /// The id `node` has, or `fresh`, which it has from then on. (A store
+    /// that reads across JS does both in one call: a snapshot asks this of
+    /// every node.)
+    fn get_or_set(&mut self, node: &Self::Node, fresh: NodeId) -> NodeId {
+        match self.get(node) {
+            Some(id) => id,
+            None => {
+                self.set(node, fresh);
+                fresh
+            }
+        }
+    }
 }
 
 /// Assigns and looks up node ids for one recording.
@@ -105,10 +117,13 @@ impl<S: IdStore> Mirror<S> {
     /// a node removed and inserted again keeps its id, so every event that
     /// names it means the same node.
     pub fn id_or_assign(&mut self, node: &S::Node) -> NodeId {
-        match self.store.get(node) {
-            Some(id) => id,
-            None => self.assign(node),
+        let fresh = self.next_id;
+        let id = self.store.get_or_set(node, fresh);
+        // (Every id the store holds is below `next_id`.)
+        if id == fresh {
+            self.next_id += 1;
         }
+        id
     }
 
     pub fn flags(&self, id: NodeId) -> NodeFlags {
@@ -281,6 +296,19 @@ mod tests {
         assert_eq!(mirror.id_of(&"html"), Some(1));
         assert_eq!(mirror.id_of(&"head"), None);
         assert_eq!(mirror.assigned_count(), 2);
+    }
+
+    #[test]
+    fn id_or_assign_keeps_a_node_its_id_and_spends_a_fresh_one_only_on_a_new_node() {
+        let mut mirror = Mirror::new(MapStore::default());
+        assert_eq!(mirror.id_or_assign(&"html"), 1);
+        assert_eq!(mirror.id_or_assign(&"body"), 2);
+        assert_eq!(mirror.id_or_assign(&"html"), 1, "a known node keeps its id");
+        assert_eq!(mirror.assigned_count(), 2, "no id spent on a known node");
+        assert_eq!(mirror.id_or_assign(&"head"), 3);
+        mirror.assign(&"body");
+        assert_eq!(mirror.id_or_assign(&"body"), 4, "the id assign gave it");
+        assert_eq!(mirror.id_or_assign(&"p"), 5);
     }
 
     #[test]

@@ -29,6 +29,8 @@ extern "C" {
     pub fn event_target(event: &web_sys::Event) -> Option<Node>;
     #[wasm_bindgen(js_name = numberFor)]
     fn number_for(map: &js_sys::WeakMap, node: &Node) -> f64;
+    #[wasm_bindgen(js_name = idOrSet)]
+    fn id_or_set(ids: &js_sys::WeakMap, node: &Node, fresh: u32) -> u32;
     /// Any JS value's string form (`String(value)`), never throwing.
     #[wasm_bindgen(js_name = stringOf)]
     pub fn string_of(value: &JsValue) -> String;
@@ -489,5 +491,9 @@ impl IdStore for WeakMapIds {
 
     fn set(&mut self, node: &Node, id: NodeId) {
         self.0.set(node.unchecked_ref(), &id.into());
+    }
+
+    fn get_or_set(&mut self, node: &Node, fresh: NodeId) -> NodeId {
+        id_or_set(&self.0, node, fresh)
     }
 }

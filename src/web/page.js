@@ -695,6 +695,14 @@ export function numberFor(map, node) {
   const value = map.get(node);
   return value === undefined ? 0 : value;
 }
+// The id `ids` holds for `node`, or `fresh`, which it then holds: one
+// crossing where a snapshot's get and set of each node's id took two.
+export function idOrSet(ids, node, fresh) {
+  const known = ids.get(node);
+  if (known !== undefined) return known;
+  ids.set(node, fresh);
+  return fresh;
+}
 
 // ---- src/web/hooks.rs ----
 // Reported by their index here (the recording's `ROOT_EVENTS`).
