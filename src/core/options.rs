@@ -3,8 +3,9 @@
 //! `js/options.js` checks them before the wasm is even fetched (a bad one
 //! costs the page no download) and hands over what passed, normalized; the
 //! web layer turns that into `(place in the table, CheckedValue)` pairs,
-//! and this module applies them. Its table names the same options as the JS one (a test
-//! reads `js/options.js` to hold them together).
+//! and this module applies them. Its table lists the same options in the
+//! same order as the JS one (a test reads `js/options.js` to hold them
+//! together).
 
 use super::chunk::DEFAULT_MAX_CHUNK_BYTES;
 use super::console::{ConsoleLevel, DEFAULT_CAPTURED_LEVELS};

@@ -39,8 +39,8 @@ pub struct Recorder {
 impl Recorder {
     /// Starts recording with `options`, the values `js/options.js`'s
     /// `checkOptions` accepted in its table's order (`optionValues`): a
-    /// Meta event and a full snapshot now, or
-    /// once the DOM is parsed if the page is still loading.
+    /// Meta event and a full snapshot now, or once the DOM is parsed if the
+    /// page is still loading.
     /// Sealed chunks go to `courier`, the page's delivery loop; the ids and
     /// seqs a tab keeps between page loads are in `tab_storage`.
     /// `early_calls` lists the `identify` and `log` calls the page made
