@@ -16,6 +16,12 @@
 // each chunk's JSON until its gzip comes back, and a page that hides with
 // chunks in the worker has the courier compress them at once with
 // `compressNow` and park them (js/courier.js, compressAndParkNow).
+//
+// The worker also sends the chunks too large for a keepalive request
+// (`sendOffThread`), with the courier's own `send`: fetch copies its body
+// on the calling thread, which in Chromium costs the main thread about 10
+// ms per MiB (1 to 2 ms for a 90 KiB chunk). A send the worker cannot
+// finish (it failed or was given up) is made again from the main thread.
 
 /** `json` (a Uint8Array) as gzip, by the module instance `exports`. */
 export function gzipWith(exports, json) {
@@ -30,9 +36,10 @@ export function gzipWith(exports, json) {
 
 // The worker's script, run from a blob: URL. It gets `gzipWith`'s source as
 // an argument, so it shares no name with this module (which a minifier
-// renames). Every import of the module gets a stand-in that throws: the
+// renames), and the courier's `send` the same way (null before the courier
+// gave it). Every import of the module gets a stand-in that throws: the
 // three exports call none of them.
-function workerMain(gzipWith) {
+function workerMain(gzipWith, send) {
   // Jobs that arrive while the module instantiates wait for it, in order.
   let instantiated = null;
   const reason = (error) => String((error && error.message) || error);
@@ -56,6 +63,11 @@ function workerMain(gzipWith) {
           return null;
         },
       );
+      return;
+    }
+    if (data.send) {
+      // Needs no module: not queued behind its instantiation.
+      send(data.send, data.timeoutMs, false).then((attempt) => self.postMessage({ id: data.id, attempt }));
       return;
     }
     instantiated.then((exports) => {
@@ -89,8 +101,11 @@ export class Compressor {
     this.worker = null;
     // Why the worker is not used, once it cannot be.
     this.workerFailure = null;
-    // Jobs in the worker by id: { json, resolve }.
+    // Jobs in the worker by id: { json, resolve } to compress, or
+    // { record, timeoutMs, resolve } to send.
     this.jobs = new Map();
+    // The courier's `send(record, timeoutMs, keepalive)`, once it gives it.
+    this.send = null;
     this.nextId = 1;
     // Told where chunks are compressed (the courier logs it with `debug`).
     this.report = () => {};
@@ -142,7 +157,25 @@ export class Compressor {
     });
   }
 
-  /** Every job still in the worker, compressed here and now (the worker is given up). */
+  /**
+   * Sends `record` (as the courier's `send` does, without keepalive) from
+   * the worker, resolving with the attempt; null when no worker runs, and
+   * the caller sends it itself. Starts no worker: a page with few chunks
+   * has none.
+   */
+  sendOffThread(record, timeoutMs) {
+    const worker = this.worker;
+    if (!worker || !this.send) return null;
+    return new Promise((resolve) => {
+      const id = this.nextId++;
+      this.jobs.set(id, { record, timeoutMs, resolve });
+      const { endpoint, apiKey, body } = record;
+      // The body is copied, not transferred: the record keeps it for a retry.
+      worker.postMessage({ id, send: { endpoint, apiKey, body }, timeoutMs });
+    });
+  }
+
+  /** Every job still in the worker, compressed or sent here and now (the worker is given up). */
   finishNow() {
     const jobs = [...this.jobs.values()];
     this.jobs.clear();
@@ -150,6 +183,9 @@ export class Compressor {
   }
 
   settleHere(job) {
+    // A send: whether the worker's request got through is not known, so
+    // it is made again.
+    if (job.record) return job.resolve(this.send(job.record, job.timeoutMs, false));
     try {
       job.resolve(this.compressNow(job.json));
     } catch (error) {
@@ -161,7 +197,7 @@ export class Compressor {
     if (this.worker) return this.worker;
     let url = null;
     try {
-      url = URL.createObjectURL(new Blob([`(${workerMain})(${gzipWith});`], { type: 'text/javascript' }));
+      url = URL.createObjectURL(new Blob([`(${workerMain})(${gzipWith}, ${this.send});`], { type: 'text/javascript' }));
       const worker = new Worker(url);
       worker.onmessage = ({ data }) => this.onWorkerMessage(data);
       worker.onerror = (event) => {
@@ -189,8 +225,9 @@ export class Compressor {
     const job = this.jobs.get(data.id);
     if (!job) return;
     this.jobs.delete(data.id);
-    if (data.body instanceof Uint8Array) {
-      job.resolve(data.body);
+    // A send's attempt, or a chunk's gzip.
+    if (data.attempt || data.body instanceof Uint8Array) {
+      job.resolve(data.attempt || data.body);
       return;
     }
     // A trap leaves the worker's instance unsound: it is not used again.
@@ -198,7 +235,7 @@ export class Compressor {
     this.stopWorker(`the worker failed to compress a chunk: ${data.failed}`);
   }
 
-  /** The worker is given up for this page: what it held is compressed here. */
+  /** The worker is given up for this page: what it held is compressed or sent here. */
   stopWorker(reason) {
     if (!this.workerFailure) this.report(`compressing chunks on the main thread: ${reason}`);
     this.workerFailure = reason;

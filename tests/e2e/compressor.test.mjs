@@ -12,17 +12,23 @@ const KiB = 1024;
 let workers;
 let savedWorker;
 
-/** A Worker that records what it is sent and answers each job with a one-byte body. */
+/**
+ * A Worker that records what it is sent and answers each job with a
+ * one-byte body, each send with a 200 (none while `holdSends`).
+ */
 class StandInWorker {
   constructor(url) {
     this.url = url;
     this.sent = [];
+    this.holdSends = false;
     workers.push(this);
   }
   postMessage(message) {
     this.sent.push(message);
     if (message.module) setImmediate(() => this.onmessage({ data: { ready: true } }));
-    else setImmediate(() => this.onmessage({ data: { id: message.id, body: new Uint8Array([1]) } }));
+    else if (message.send) {
+      if (!this.holdSends) setImmediate(() => this.onmessage({ data: { id: message.id, attempt: { status: 200, retryAfter: null } } }));
+    } else setImmediate(() => this.onmessage({ data: { id: message.id, body: new Uint8Array([1]) } }));
   }
   terminate() {}
 }
@@ -80,4 +86,29 @@ test('where no worker can run, every chunk is compressed on the main thread, lar
   const compressor = countingCompressor();
   assert.deepEqual(await where([compressor.compress(json(300 * KiB)), compressor.compress(json(10))]), [0, 0]);
   assert.deepEqual(compressor.here, [300 * KiB, 10]);
+});
+
+test('a send goes to the worker only once one runs, and is made again here when the worker is given up', async () => {
+  const compressor = countingCompressor();
+  const sentHere = [];
+  compressor.send = (record, timeoutMs, keepalive) => {
+    sentHere.push({ seq: record.seq, timeoutMs, keepalive });
+    return Promise.resolve({ status: 202, retryAfter: null });
+  };
+  const record = (seq) => ({ replayId: 'dev/1', seq, endpoint: 'http://127.0.0.1:9/ingest', apiKey: 'k', body: new Uint8Array(70 * KiB), createdAt: 1 });
+  assert.equal(compressor.sendOffThread(record(0), 500), null, 'no worker: the caller sends');
+  assert.equal(workers.length, 0, 'a send starts no worker');
+  await compressor.compress(json(64 * KiB));
+  assert.deepEqual(await compressor.sendOffThread(record(1), 500), { status: 200, retryAfter: null });
+  const message = workers[0].sent.at(-1);
+  assert.deepEqual(message.send, { endpoint: 'http://127.0.0.1:9/ingest', apiKey: 'k', body: record(1).body });
+  assert.equal(message.timeoutMs, 500);
+  assert.deepEqual(sentHere, []);
+  // The worker fails with a send in it: its fate is unknown, so it is sent here.
+  workers[0].holdSends = true;
+  const pending = compressor.sendOffThread(record(2), 700);
+  compressor.stopWorker('gone');
+  assert.deepEqual(await pending, { status: 202, retryAfter: null });
+  assert.deepEqual(sentHere, [{ seq: 2, timeoutMs: 700, keepalive: false }]);
+  assert.equal(compressor.sendOffThread(record(3), 500), null, 'a given-up worker takes no more sends');
 });

@@ -54,7 +54,9 @@ test('Retry-After in seconds and as a date is followed', () => {
   assert.equal(parseRetryAfter('Wed, 21 Oct 2015 07:28:00 GMT', now + 60000), 0);
   assert.equal(parseRetryAfter('Thu, 01 Jan 1970 00:00:00 GMT', 0), 0);
   assert.equal(parseRetryAfter('Tue, 29 Feb 2000 00:00:01 GMT', 951782400000), 1000, 'a leap day');
-  for (const bad of ['soon', '', '-5', '7s', 'Wed, 21 Oct 2015 07:28:00 UTC', 'Wed, 21 Okt 2015 07:28:00 GMT', 'Wed, 32 Oct 2015 07:28:00 GMT', 'Wed, 21 Oct 2015 24:28:00 GMT', 'Wed 21 Oct 2015 07:28:00 GMT']) {
+  assert.equal(parseRetryAfter('Sun, 31 Dec 2000 23:59:60 GMT', 978307200000), 0, 'a leap second');
+  assert.equal(parseRetryAfter('Mon, 01 Jan 2001 00:00:10 GMT', 978307200000), 10000, 'January');
+  for (const bad of ['soon', '', '-5', '7s', 'Wed, 21 Oct 2015 07:28:00 UTC', 'Wed, 21 Okt 2015 07:28:00 GMT', 'Wed, 32 Oct 2015 07:28:00 GMT', 'Wed, 21 Oct 2015 24:28:00 GMT', 'Wed 21 Oct 2015 07:28:00 GMT', 'Wed, 21 oct 2015 07:28:00 GMT', 'Wed, 00 Oct 2015 07:28:00 GMT', 'Wed, 21 Oct 2015 07:60:00 GMT', 'Wed, 1 Oct 2015 07:28:00 GMT']) {
     assert.equal(parseRetryAfter(bad, now), null, bad);
   }
   assert.equal(parseRetryAfter(null, now), null, 'no header, or one CORS hides');

@@ -435,19 +435,27 @@ for (const browserName of BROWSERS) {
     });
 
     // Chunks are sealed plain and compressed in a worker that runs the
-    // page's compiled module (js/compressor.js); a page whose CSP forbids
-    // workers gets them compressed on the main thread instead.
+    // page's compiled module (js/compressor.js), which also sends the ones
+    // too large for keepalive; a page whose CSP forbids workers gets them
+    // compressed and sent on the main thread instead.
     for (const noWorkers of [false, true]) {
       test(
         noWorkers
-          ? 'a page whose Content-Security-Policy forbids workers gets its chunks compressed on the main thread, all of them'
-          : 'chunks are compressed in a worker and arrive exactly as recorded',
+          ? 'a page whose Content-Security-Policy forbids workers gets its chunks compressed and sent on the main thread, all of them'
+          : 'chunks are compressed in a worker, those too large for keepalive are sent from it, and all arrive exactly as recorded',
         async () => {
           const { page } = await freshPage();
           await page.goto(`${site.origin}/tests/fixtures/wire.html${noWorkers ? '?noWorkers=1' : ''}`);
           const result = await page.evaluate(async (endpoint) => {
             const logs = captureConsole('log');
             const emitted = [];
+            // The bodies the page's main thread POSTs.
+            const postedHere = [];
+            const pageFetch = window.fetch;
+            window.fetch = function (url, init) {
+              if (init?.method === 'POST') postedHere.push(init.body.length);
+              return pageFetch.apply(this, arguments);
+            };
             await Rewind.start({ endpoint, flushIntervalMs: 100, debug: true, emit: (event) => emitted.push(event) });
             // A few hundred kB of JSON across chunks, and a second snapshot.
             const list = document.getElementById('orders');
@@ -459,14 +467,31 @@ for (const browserName of BROWSERS) {
               }
               await new Promise((resolve) => setTimeout(resolve, 120));
             }
+            // Text gzip cannot shrink much (a linear congruential stream in
+            // base 36): the next chunks' bodies pass keepalive's 60 KiB.
+            let state = 12345;
+            const noise = document.createElement('p');
+            noise.textContent = Array.from({ length: 20000 }, () => {
+              state = (state * 1103515245 + 12345) % 2147483648;
+              return (state >>> 8).toString(36);
+            }).join(' ');
+            list.append(noise);
+            await new Promise((resolve) => setTimeout(resolve, 120));
             await Rewind.takeFullSnapshot();
             Rewind.log('after the orders');
             await Rewind.stop();
             const delivered = await Rewind.whenDelivered(20000);
             logs.stop();
-            return { delivered, emitted, logs: logs.lines };
+            return { delivered, emitted, logs: logs.lines, postedHere };
           }, ingest.endpoint);
           assert.equal(result.delivered, true);
+          const keepaliveLimit = 60 * 1024;
+          const largeBodies = ingest.requests.filter((request) => request.bytes > keepaliveLimit).length;
+          assert.ok(largeBodies >= 2, `chunks over keepalive's limit arrived (${largeBodies})`);
+          const largeHere = result.postedHere.filter((bytes) => bytes > keepaliveLimit).length;
+          // Each arrived once (no fault, no retry), from where it was sent.
+          assert.equal(largeHere, noWorkers ? largeBodies : 0, `large bodies POSTed by the main thread: ${result.postedHere.join(' ')}`);
+          assert.equal(result.postedHere.length, ingest.requests.length - (noWorkers ? 0 : largeBodies));
           const lines = result.logs.join('\n');
           assert.match(lines, /for the courier's worker to compress/, 'chunks were sealed plain');
           if (noWorkers) {
