@@ -141,6 +141,30 @@ for (const [field, short] of renamedExports) {
   glue = glue.replace(uses, `wasm.${short}`);
 }
 if (readExports === 0) throw new Error('the glue reads no export as `wasm.<name>`: not the glue this script knows');
+
+// The glue writes each string an import hands back (a pointer and a length)
+// through a DataView of the wasm's memory, which it checks first for a
+// memory grown since: `.buffer.detached` twice per write, two getters V8
+// does not inline. That check was 8.5 ms of a 100k-node snapshot (2.7 ms of
+// a 1k one) in Chromium's profiler. The byte view the glue also keeps
+// knows it more cheaply: its length is 0 once its buffer is detached. The
+// DataView is made again only when that view is.
+const DATA_VIEW_CHECK = `function getDataViewMemory0() {
+    if (cachedDataViewMemory0 === null || cachedDataViewMemory0.buffer.detached === true || (cachedDataViewMemory0.buffer.detached === undefined && cachedDataViewMemory0.buffer !== wasm.memory.buffer)) {
+        cachedDataViewMemory0 = new DataView(wasm.memory.buffer);
+    }
+    return cachedDataViewMemory0;
+}`;
+if (!glue.includes(DATA_VIEW_CHECK)) throw new Error("the glue's getDataViewMemory0 is not the one this script knows");
+glue = glue.replace(DATA_VIEW_CHECK, `let dataViewOfBytes = null;
+function getDataViewMemory0() {
+    const bytes = getUint8ArrayMemory0();
+    if (dataViewOfBytes !== bytes) {
+        cachedDataViewMemory0 = new DataView(bytes.buffer);
+        dataViewOfBytes = bytes;
+    }
+    return cachedDataViewMemory0;
+}`);
 const minified = Buffer.concat(out);
 writeFileSync(wasmPath, minified);
 writeFileSync(gluePath, glue);
