@@ -76,12 +76,13 @@ export function parseRetryAfter(value, nowMs) {
   const text = value.trim();
   if (/^\+?[0-9]+$/.test(text)) return Number(text) * 1000;
   const date = IMF_FIXDATE.exec(text);
-  // (-1 % 3 is -1: a month not in the list.)
-  if (!date || MONTHS.indexOf(date[2]) % 3) return null;
-  const [, day, month, year, hours, minutes, seconds] = date;
+  const month = date ? MONTHS.indexOf(date[2]) : -1;
+  // (-1 % 3 is -1: no date, or a month not in the list.)
+  if (month % 3) return null;
+  const [, day, , year, hours, minutes, seconds] = date;
   // (Date.UTC reads a year below 100 as 19xx: such a date is long past
   // either way, and the wait 0.)
-  const at = Date.UTC(year, MONTHS.indexOf(month) / 3, day, hours, minutes, seconds);
+  const at = Date.UTC(year, month / 3, day, hours, minutes, seconds);
   return Math.max(at - nowMs, 0);
 }
 
