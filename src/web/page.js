@@ -584,12 +584,16 @@ export function textOnlyBatch(records, ids) {
   let out = '';
   for (let i = 0; i < records.length; i++) {
     const node = records[i].target;
-    if (seen.has(node)) continue;
-    seen.add(node);
+    // (Each DOM property read is a call into the browser: the Set's size
+    // says whether the node was new, and nodeType is read once.)
+    const seenBefore = seen.size;
+    if (seen.add(node).size === seenBefore) continue;
     const id = ids.get(node);
-    if (id === undefined || !node.isConnected || (node.nodeType !== 3 && node.nodeType !== 8)) continue;
+    if (id === undefined) continue;
+    const type = node.nodeType;
+    if ((type !== 3 && type !== 8) || !node.isConnected) continue;
     const data = node.data;
-    out += (node.nodeType === 3 ? 't' : 'c') + id + ':' + data.length + ':' + data;
+    out += (type === 3 ? 't' : 'c') + id + ':' + data.length + ':' + data;
   }
   return out;
 }
