@@ -122,10 +122,44 @@ while (offset < wasm.length) {
   offset = end;
 }
 
+let glue = readFileSync(gluePath, 'utf8');
+
+// Each string or array an import hands back is written as a pointer and a
+// length into the wasm's return slot: two DataView writes, each with its
+// own memory check, repeated in each such import (28 of them). One helper
+// writes both after one check, and three more pass the value the three ways
+// the imports do, so an import's shim is one call. The build fails if the
+// glue has none of them: a wasm-bindgen that writes them otherwise.
+const POINTER_AND_LENGTH = /^(\s*)(?:var|const) len(\d+) = WASM_VECTOR_LEN;\n\s*getDataViewMemory0\(\)\.setInt32\(\(arg0 >>> 0\) \+ 4 \* 1, len\2, true\);\n\s*getDataViewMemory0\(\)\.setInt32\(\(arg0 >>> 0\) \+ 4 \* 0, ptr\2, true\);$/gm;
+const pairs = glue.match(POINTER_AND_LENGTH)?.length ?? 0;
+if (pairs === 0) throw new Error('the glue writes no pointer and length the way this script knows');
+glue = glue.replace(POINTER_AND_LENGTH, '$1writePointerAndLength(arg0, ptr$2);');
+// And the value behind that pointer is passed the same few ways.
+const PASSED = /^(\s*)(?:var|const) ptr(\d+) = (isLikeNone\((\w+)\) \? 0 : )?(passStringToWasm0|passArrayJsValueToWasm0)\((\w+), wasm\.[\w$]+(?:, wasm\.[\w$]+)?\);\n\s*writePointerAndLength\(arg0, ptr\2\);$/gm;
+const HELPERS = { passStringToWasm0: 'returnString', passArrayJsValueToWasm0: 'returnValues' };
+glue = glue.replace(PASSED, (whole, indent, _, optional, tested, pass, value) => {
+  if (optional && tested !== value) return whole;
+  return `${indent}${optional ? 'returnOptionalString' : HELPERS[pass]}(arg0, ${value});`;
+});
+glue = glue.replace('function getDataViewMemory0() {', `function returnString(slot, text) {
+    writePointerAndLength(slot, passStringToWasm0(text, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc));
+}
+function returnOptionalString(slot, text) {
+    writePointerAndLength(slot, isLikeNone(text) ? 0 : passStringToWasm0(text, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc));
+}
+function returnValues(slot, values) {
+    writePointerAndLength(slot, passArrayJsValueToWasm0(values, wasm.__wbindgen_malloc));
+}
+function writePointerAndLength(slot, pointer) {
+    const view = getDataViewMemory0();
+    view.setInt32((slot >>> 0) + 4, WASM_VECTOR_LEN, true);
+    view.setInt32(slot >>> 0, pointer, true);
+}
+function getDataViewMemory0() {`);
+
 // The glue: each import is a key of its imports object; each export is
 // read as `wasm.<name>`. Every renamed import must be found as a key, so a
 // glue of another shape fails the build rather than a page.
-let glue = readFileSync(gluePath, 'utf8');
 const token = (text) => text.replace(/[$]/g, '\\$');
 for (const [field, short] of renamedImports) {
   const key = new RegExp(`(^|[\\s{,])${token(field)}(\\s*:\\s*function)`, 'm');
