@@ -189,3 +189,72 @@ test('a text selection is recorded by node ids and offsets, and the replay selec
   })();
   assert.equal(replayedSelection, selected, 'the replay selects what the visitor selected');
 });
+
+// Text reaches the wasm as UTF-8 written into its memory by the glue: byte
+// by byte while it is ASCII, then by TextEncoder.encodeInto into a larger
+// allocation from the first character that is not. Texts of lengths short
+// and long, with two-, three- and four-byte characters at the start, the
+// middle and the end, must arrive whole: in the snapshot, in a batch of
+// text changes, a batch of attribute changes and in added nodes.
+test('non-ASCII text of any length is recorded exactly, in snapshots and in each kind of change', async () => {
+  const { page } = await freshPage();
+  const errors = collectPageErrors(page);
+  await page.goto(`${server.origin}/tests/fixtures/showcase.html`);
+  await page.addScriptTag({ url: '/dist/rewind.js' });
+  const { events, texts } = await page.evaluate(async () => {
+    const texts = [];
+    for (const length of [1, 63, 64, 65, 66, 100, 257, 5000]) {
+      for (const wide of ['é', '€', '中', '😀']) {
+        const ascii = 'x'.repeat(Math.max(0, length - wide.length));
+        texts.push(ascii + wide, wide + ascii, ascii.slice(0, length >> 1) + wide + ascii.slice(length >> 1));
+        texts.push(wide.repeat(Math.max(1, Math.floor(length / wide.length))));
+      }
+    }
+    const unique = [...new Set(texts)];
+    const box = document.createElement('div');
+    const [inSnapshot, changed, inAttributes, added] = [0, 1, 2, 3].map((part) => unique.filter((_, index) => index % 4 === part));
+    for (const text of [...inSnapshot, ...changed]) {
+      const span = document.createElement('span');
+      span.textContent = text.replace(/./gu, 'a');
+      box.append(span);
+    }
+    document.body.append(box);
+    const spans = [...box.children];
+    inSnapshot.forEach((text, index) => { spans[index].firstChild.data = text; });
+    const events = [];
+    await window.Rewind.start({ emit: (event) => events.push(event) });
+    changed.forEach((text, index) => { spans[inSnapshot.length + index].firstChild.data = text; });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    inAttributes.forEach((text, index) => spans[index].setAttribute('title', text));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    for (const text of added) {
+      const item = document.createElement('p');
+      item.setAttribute('data-label', text);
+      item.textContent = text;
+      box.append(item);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await window.Rewind.stop();
+    return { events, texts: { inSnapshot, changed, inAttributes, added } };
+  });
+  assert.deepEqual(errors, []);
+  const recorded = new Set();
+  const walk = (node) => {
+    if (node.textContent !== undefined) recorded.add(node.textContent);
+    for (const value of Object.values(node.attributes ?? {})) recorded.add(value);
+    for (const child of node.childNodes ?? []) walk(child);
+  };
+  for (const event of events) {
+    if (event.type === 2) walk(event.data.node);
+    if (event.type === 3 && event.data.source === 0) {
+      for (const { value } of event.data.texts) recorded.add(value);
+      for (const { attributes } of event.data.attributes) for (const value of Object.values(attributes)) recorded.add(value);
+      for (const { node } of event.data.adds) walk(node);
+    }
+  }
+  for (const [where, list] of Object.entries(texts)) {
+    assert.ok(list.length >= 20, `${where}: the test has texts (${list.length})`);
+    const missing = list.filter((text) => !recorded.has(text));
+    assert.deepEqual(missing.map((text) => `${text.length}: ${text.slice(0, 8)}…${text.slice(-8)}`), [], `${where}: every text arrives whole`);
+  }
+});
