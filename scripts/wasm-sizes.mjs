@@ -157,8 +157,10 @@ export function buildNamedWasm() {
   run('cargo', ['build', '--quiet', '--release', '--target', 'wasm32-unknown-unknown', ...setting('REWIND_STD_ARGS').split(' ')]);
   run('wasm-bindgen', ['--target', 'web', '--out-dir', path.join(out, 'bindgen'), '--keep-debug', path.join(out, 'wasm32-unknown-unknown/release/rewind.wasm')]);
   const named = path.join(out, 'rewind_named.wasm');
+  // The same -Oz steps as scripts/build.sh, read from it.
+  const gzipArgs = readFileSync(path.join(repoRoot, 'scripts/build.sh'), 'utf8').match(/^WASM_OPT_GZIP_ARGS="([^"]*)"$/m)[1].split(' ');
   run(path.join(repoRoot, 'node_modules/.bin/wasm-opt'), [
-    '-Oz', '--converge', '--debuginfo', '--strip-dwarf', '--enable-bulk-memory', '--enable-sign-ext', '--enable-mutable-globals',
+    '-Oz', '--converge', ...gzipArgs, '--debuginfo', '--strip-dwarf', '--enable-bulk-memory', '--enable-sign-ext', '--enable-mutable-globals',
     '--enable-nontrapping-float-to-int', '--enable-reference-types', '--enable-multivalue',
     path.join(out, 'bindgen/rewind_bg.wasm'), '-o', named,
   ]);
