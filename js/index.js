@@ -13,6 +13,7 @@ import { decideSampling, SampledOutRecording, TabStorage } from './sampling.js';
 // start({ segment }) registers a plugin shell with Segment at once, and the
 // plugin itself follows as a chunk (segment-start.js says why both).
 import { startWithSegmentShell } from './segment-start.js';
+import { warmUp } from './warm.js';
 
 export { createSegmentPlugin } from './segment.js';
 // Sentry's hooks and Segment's plugin are loaded when a page uses them: the
@@ -29,6 +30,9 @@ const loadSentry = () => integration('Sentry', import(/* webpackChunkName: "rewi
 const loadSegment = () => integration('Segment', import(/* webpackChunkName: "rewind-segment" */ './segment.js'));
 
 let wasmLoading = null;
+// The warm-up of the module in a worker (js/warm.js), which the first
+// recording waits for.
+let warming = null;
 let wasmExports = null;
 let loadFailure = null;
 let guards = null;
@@ -146,6 +150,7 @@ function loadWasm() {
       wasmExports = exports;
       compressor.install(compiled, exports);
       guards = guardApi();
+      warming = warmUp(compiled).then((failed) => failed && warn(`the wasm was not warmed in a worker: ${failed}`));
     },
     (error) => {
       loadFailure = new Error(
@@ -275,6 +280,8 @@ export async function start(options) {
     }
   }
   if (!(await ready())) return;
+  // The first snapshot runs in the code the warm-up compiled.
+  await warming;
   if (recorder) {
     warn('start() called while recording: ignored');
     return;

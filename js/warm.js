@@ -1,0 +1,77 @@
+// Warming the wasm off the main thread (issue 14).
+//
+// V8 compiles each wasm function on its first call, on the thread that
+// calls it, and runs it in its baseline tier until it is hot: a page's
+// first recording compiled 350 to 470 functions on its main thread (5 to
+// 30 ms in a bench scenario's trace) and took its first snapshot in
+// baseline code. Compiled code belongs to the module, not to the thread:
+// a worker given the page's WebAssembly.Module that runs a function
+// compiles it for the page too, optimized tier included. So once the
+// module is compiled, the script-tag bundle loads itself into a worker
+// (importScripts from a blob: URL, which also works when rewind.js comes
+// from another origin) and there records a stand-in page once
+// (js/warm-worker.js), and the first start() waits for it, at most
+// WARM_UP_WAIT_MS. Recording wire.html in Chromium compiled 419 functions
+// on the main thread without it and 39 with it (423 in the worker;
+// tests/e2e/warm.test.mjs); in an A/B of the bench's text churn, 8 cold
+// runs each, main-thread task time fell from 272 to 239 ms.
+//
+// The worker shares nothing with the page but the module: its recording
+// writes to a courier that keeps nothing, and it closes itself once done.
+// If it cannot start (a Content-Security-Policy without blob: workers, no
+// Worker) or fails, the page records as it would have, only colder.
+
+// The longest start() waits for the warm-up: a worker, the bundle from the
+// HTTP cache, and the recording took 90 to 170 ms in Chromium.
+const WARM_UP_WAIT_MS = 400;
+
+// The script-tag bundle's own URL (js/bundle.js gives it); null in the npm
+// build, which a page's bundler packs into its own files.
+let bundleUrl = null;
+
+/** Internal (js/bundle.js): where the worker loads the bundle from. */
+export function setBundleUrl(url) {
+  bundleUrl = typeof url === 'string' && url ? url : null;
+}
+
+/**
+ * In the page: starts the warm-up of `module` in a worker that loads the
+ * bundle, and resolves once it is done or has failed, or
+ * after WARM_UP_WAIT_MS, with why it failed or null. Resolves at once
+ * without a bundle URL (the npm build, which a page's own bundler packs)
+ * or without workers.
+ */
+export function warmUp(module) {
+  const scriptUrl = bundleUrl;
+  if (!scriptUrl || typeof Worker !== 'function' || typeof Blob !== 'function' || typeof URL.createObjectURL !== 'function') {
+    return Promise.resolve(null);
+  }
+  return new Promise((resolve) => {
+    let worker = null;
+    const finish = (failed) => {
+      clearTimeout(timer);
+      try {
+        worker?.terminate();
+      } catch (error) {
+        // Already gone.
+      }
+      resolve(failed);
+    };
+    const timer = setTimeout(() => finish(`not done after ${WARM_UP_WAIT_MS} ms`), WARM_UP_WAIT_MS);
+    let url = null;
+    try {
+      url = URL.createObjectURL(new Blob([`importScripts(${JSON.stringify(scriptUrl)});`], { type: 'text/javascript' }));
+      worker = new Worker(url);
+      worker.onmessage = ({ data }) => finish(data?.failed ?? null);
+      worker.onerror = (event) => {
+        event.preventDefault?.();
+        finish(event.message || 'the worker could not start');
+      };
+      worker.postMessage({ module });
+    } catch (error) {
+      finish(String(error?.message ?? error));
+    } finally {
+      if (url) URL.revokeObjectURL(url);
+    }
+  });
+}

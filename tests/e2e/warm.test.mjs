@@ -1,0 +1,120 @@
+// The wasm warmed in a worker before the first recording (js/warm.js,
+// js/warm-worker.js): in Chromium the functions a recording runs are
+// compiled in the worker, not on the page's main thread (counted in a
+// trace, against a page whose CSP forbids workers); in every engine the
+// worker's own recording of its stand-in page never reaches the endpoint,
+// and a page where the worker cannot start records as before and, with
+// `debug`, says why.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { useStaticSite, useBrowser, useFreshPages } from '../support/harness.mjs';
+import { startIngestServer } from '../support/ingest-server.mjs';
+
+const BROWSERS = (process.env.REWIND_BROWSERS ?? 'chromium,firefox,webkit').split(',');
+const site = useStaticSite();
+
+/** Records wire.html (its `query` added) and changes it; resolves with what the page saw. */
+async function recordWirePage(page, query) {
+  await page.goto(`${site.origin}/tests/fixtures/wire.html?${query}`);
+  return page.evaluate(async () => {
+    const warnings = window.captureConsole('warn');
+    await window.started;
+    const list = document.getElementById('orders');
+    for (let i = 0; i < 5; i++) {
+      const item = document.createElement('li');
+      item.textContent = `#20${i} Biscuits`;
+      list.append(item);
+      list.firstChild.firstChild.data = `#1001 Tea x${i}`;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await Rewind.flush();
+    warnings.stop();
+    return {
+      replayId: Rewind.getReplayId(),
+      snapshots: window.emitted.filter((event) => event.type === 2).length,
+      mutations: window.emitted.filter((event) => event.type === 3 && event.data.source === 0).length,
+      warnings: warnings.lines,
+    };
+  });
+}
+
+if (BROWSERS.includes('chromium')) {
+  describe('warming the wasm in a worker, in chromium', () => {
+    const freshPage = useFreshPages(useBrowser('chromium'));
+
+    /** wasm.CompileLazy events of a cold load and recording of wire.html, by thread. */
+    async function compiles(query) {
+      const { context, page } = await freshPage();
+      const cdp = await context.newCDPSession(page);
+      const events = [];
+      cdp.on('Tracing.dataCollected', ({ value }) => events.push(...value));
+      const complete = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+      await cdp.send('Tracing.start', { traceConfig: { includedCategories: ['v8.wasm', '__metadata'] }, transferMode: 'ReportEvents' });
+      const seen = await recordWirePage(page, query);
+      await cdp.send('Tracing.end');
+      await complete;
+      const threads = new Map(events.filter((event) => event.name === 'thread_name').map((event) => [`${event.pid}:${event.tid}`, event.args.name]));
+      const counted = { main: 0, worker: 0, seen };
+      for (const event of events) {
+        if (event.name !== 'wasm.CompileLazy' || event.ph !== 'X') continue;
+        const thread = threads.get(`${event.pid}:${event.tid}`);
+        if (thread === 'CrRendererMain') counted.main += 1;
+        else if (/Worker/.test(thread ?? '')) counted.worker += 1;
+      }
+      return counted;
+    }
+
+    test('the functions the first recording runs are compiled in the worker, not on the main thread', async () => {
+      const ingest = await startIngestServer();
+      const endpoint = encodeURIComponent(ingest.endpoint);
+      const warmed = await compiles(`start=1&endpoint=${endpoint}`);
+      // The same page where a CSP forbids workers: no warm-up.
+      const cold = await compiles(`start=1&noWorkers=1&endpoint=${endpoint}`);
+      await ingest.close();
+      for (const run of [warmed, cold]) {
+        assert.equal(run.seen.snapshots, 1);
+        assert.ok(run.seen.mutations > 0, JSON.stringify(run.seen));
+      }
+      assert.ok(cold.main > 150, `without the warm-up the main thread compiled ${cold.main} functions`);
+      assert.equal(cold.worker, 0);
+      assert.ok(warmed.worker > 150, `the worker compiled ${warmed.worker} functions`);
+      assert.ok(warmed.main * 3 < cold.main, `main thread: ${warmed.main} functions compiled after the warm-up, ${cold.main} without`);
+    });
+  });
+}
+
+for (const browserName of BROWSERS) {
+  describe(`the warm-up worker, in ${browserName}`, () => {
+    const freshPage = useFreshPages(useBrowser(browserName));
+
+    test("what the worker records of its stand-in page never reaches the endpoint", async () => {
+      const ingest = await startIngestServer();
+      try {
+        const { page } = await freshPage();
+        const seen = await recordWirePage(page, `start=1&endpoint=${encodeURIComponent(ingest.endpoint)}`);
+        assert.equal(await page.evaluate(() => Rewind.whenDelivered(5000)), true);
+        assert.deepEqual([...ingest.replays.keys()], [seen.replayId]);
+        const chunks = [...ingest.replays.get(seen.replayId).values()];
+        assert.ok(chunks.length > 0);
+        assert.doesNotMatch(JSON.stringify(chunks), /rewind\.invalid|item 299/);
+        assert.match(JSON.stringify(chunks), /Biscuits/);
+      } finally {
+        await ingest.close();
+      }
+    });
+
+    test('where a CSP forbids workers, the page records as before and, with debug, says it was not warmed', async () => {
+      const { page } = await freshPage();
+      await page.goto(`${site.origin}/tests/fixtures/wire.html?noWorkers=1`);
+      const seen = await page.evaluate(async () => {
+        const warnings = window.captureConsole('warn');
+        await Rewind.start({ debug: true, emit: (event) => window.emitted.push(event) });
+        warnings.stop();
+        return { snapshots: window.emitted.filter((event) => event.type === 2).length, warnings: warnings.lines };
+      });
+      assert.equal(seen.snapshots, 1);
+      assert.ok(seen.warnings.some((line) => /not warmed in a worker/.test(line)), seen.warnings.join('\n'));
+    });
+  });
+}
