@@ -89,6 +89,9 @@ function workerMain(gzipWith, send) {
 // the first chunk of WORKER_CHUNK_BYTES or more (a snapshot, a burst of
 // mutations) starts the worker at once. A short or quiet session then
 // never starts one, and a busy one starts it within its first seconds.
+// The script-tag bundle's page has one from the start instead: the worker
+// that warmed the module (js/warm.js), which `adopt` takes, and which then
+// takes every chunk, since its start is paid already.
 const WORKER_CHUNK_BYTES = 64 * 1024;
 const WORKER_AFTER_BYTES = 256 * 1024;
 
@@ -149,6 +152,10 @@ export class Compressor {
         this.settleHere({ json, resolve, reject });
         return;
       }
+      if (this.adoptedUnsaid) {
+        this.adoptedUnsaid = false;
+        this.report('compressing chunks in a worker');
+      }
       const id = this.nextId++;
       this.jobs.set(id, { json, resolve, reject });
       // Copied, not transferred: the job keeps its JSON until the gzip
@@ -193,18 +200,40 @@ export class Compressor {
     }
   }
 
+  /**
+   * Takes `worker` as this compressor's worker: one that already has the
+   * module and answers jobs as workerMain does (the warm-up worker,
+   * js/warm.js), so no second worker starts. Refused, and ended, when a
+   * worker runs already or none can be used.
+   */
+  adopt(worker) {
+    if (this.worker || this.workerFailure) {
+      worker.terminate();
+      return;
+    }
+    this.listen(worker);
+    this.worker = worker;
+    // Said with its first chunk: the courier that logs it (with `debug`)
+    // is set up after the warm-up.
+    this.adoptedUnsaid = true;
+  }
+
+  listen(worker) {
+    worker.onmessage = ({ data }) => this.onWorkerMessage(data);
+    worker.onerror = (event) => {
+      event.preventDefault?.();
+      this.stopWorker(event.message || 'the worker could not start (a Content-Security-Policy may forbid blob: workers)');
+    };
+    worker.onmessageerror = () => this.stopWorker('a message from the worker could not be read');
+  }
+
   startWorker() {
     if (this.worker) return this.worker;
     let url = null;
     try {
       url = URL.createObjectURL(new Blob([`(${workerMain})(${gzipWith}, ${this.send});`], { type: 'text/javascript' }));
       const worker = new Worker(url);
-      worker.onmessage = ({ data }) => this.onWorkerMessage(data);
-      worker.onerror = (event) => {
-        event.preventDefault?.();
-        this.stopWorker(event.message || 'the worker could not start (a Content-Security-Policy may forbid blob: workers)');
-      };
-      worker.onmessageerror = () => this.stopWorker('a message from the worker could not be read');
+      this.listen(worker);
       worker.postMessage({ module: this.module });
       this.worker = worker;
     } catch (error) {

@@ -415,7 +415,7 @@ function outboxHasRecords(factory) {
  * CORS request with only the headers the ingest contract names; resolves
  * with the attempt, after at most `timeoutMs`.
  */
-function send(record, timeoutMs, keepalive) {
+export function send(record, timeoutMs, keepalive) {
   const controller = typeof AbortController === 'function' ? new AbortController() : null;
   let timedOut = false;
   const timer = setTimeout(() => {

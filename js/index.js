@@ -150,7 +150,12 @@ function loadWasm() {
       wasmExports = exports;
       compressor.install(compiled, exports);
       guards = guardApi();
-      warming = warmUp(compiled).then((failed) => failed && warn(`the wasm was not warmed in a worker: ${failed}`));
+      // The warm-up's worker then compresses and sends chunks, so the page
+      // starts one worker, not two.
+      warming = warmUp(compiled).then(({ worker, failed }) => {
+        if (worker) compressor.adopt(worker);
+        else if (failed) warn(`the wasm was not warmed in a worker: ${failed}`);
+      });
     },
     (error) => {
       loadFailure = new Error(

@@ -1,7 +1,10 @@
 // The worker's side of js/warm.js: in a worker, the script-tag bundle runs
 // a recording against the stand-in DOM below instead of taking over the
-// page's global (js/bundle.js). Only the script-tag bundle has it.
+// page's global (js/bundle.js), then compresses and sends chunks for the
+// page. Only the script-tag bundle has it.
 import { initSync, Recorder } from '../pkg/rewind.js';
+import { gzipWith } from './compressor.js';
+import { send } from './courier.js';
 import { checkOptions, optionValues } from './options.js';
 import { TabStorage } from './sampling.js';
 
@@ -17,27 +20,46 @@ const NOWHERE = {
 /**
  * Waits for the page's module, records the stand-in page once with it
  * (start, full snapshot, five rounds of changes, flush, which gzips the
- * chunks, and stop), then says it is done and closes.
+ * chunks, and stop) and says it is done. It then serves as the page's
+ * compression worker, with the same messages as js/compressor.js's
+ * workerMain: `{ id, json }` is answered with the gzip, `{ id, send }`
+ * with the attempt. If the warm-up failed it closes instead: a trap
+ * leaves the instance unsound.
  */
 export function serveWarmUp() {
+  let exports = null;
   self.onmessage = async ({ data }) => {
-    let failed = null;
-    try {
-      const win = standInWindow(300);
-      globalThis.window = win;
-      globalThis.document = win.document;
-      globalThis.MutationObserver = win.MutationObserver;
-      initSync({ module: data.module });
-      const recorder = new Recorder(optionValues(checkOptions({ endpoint: 'https://rewind.invalid/' })), NOWHERE, new TabStorage(), []);
-      await recorder.snapshotTaken();
-      changeStandIn(win, 5);
-      await recorder.flush();
-      await recorder.stop();
-    } catch (error) {
-      failed = String(error?.message ?? error);
+    if (data.module) {
+      let failed = null;
+      try {
+        const win = standInWindow(300);
+        globalThis.window = win;
+        globalThis.document = win.document;
+        globalThis.MutationObserver = win.MutationObserver;
+        exports = initSync({ module: data.module });
+        const recorder = new Recorder(optionValues(checkOptions({ endpoint: 'https://rewind.invalid/' })), NOWHERE, new TabStorage(), []);
+        await recorder.snapshotTaken();
+        changeStandIn(win, 5);
+        await recorder.flush();
+        await recorder.stop();
+        recorder.free();
+      } catch (error) {
+        failed = String(error?.message ?? error);
+      }
+      self.postMessage({ done: true, failed });
+      if (failed) self.close();
+      return;
     }
-    self.postMessage({ done: true, failed });
-    self.close();
+    if (data.send) {
+      send(data.send, data.timeoutMs, false).then((attempt) => self.postMessage({ id: data.id, attempt }));
+      return;
+    }
+    try {
+      const body = gzipWith(exports, data.json);
+      self.postMessage({ id: data.id, body }, [body.buffer]);
+    } catch (error) {
+      self.postMessage({ id: data.id, failed: String(error?.message ?? error) });
+    }
   };
 }
 

@@ -17,8 +17,10 @@
 // runs each, main-thread task time fell from 272 to 239 ms.
 //
 // The worker shares nothing with the page but the module: its recording
-// writes to a courier that keeps nothing, and it closes itself once done.
-// If it cannot start (a Content-Security-Policy without blob: workers, no
+// writes to a courier that keeps nothing. Once done it stays as the page's
+// compression worker (js/compressor.js adopts it), so a page starts one
+// worker, not two: each start costs the main thread 1 to 10 ms. If it
+// cannot start (a Content-Security-Policy without blob: workers, no
 // Worker) or fails, the page records as it would have, only colder.
 
 // The longest start() waits for the warm-up: a worker, the bundle from the
@@ -37,25 +39,32 @@ export function setBundleUrl(url) {
 /**
  * In the page: starts the warm-up of `module` in a worker that loads the
  * bundle, and resolves once it is done or has failed, or
- * after WARM_UP_WAIT_MS, with why it failed or null. Resolves at once
- * without a bundle URL (the npm build, which a page's own bundler packs)
- * or without workers.
+ * after WARM_UP_WAIT_MS: with `{ worker }`, the worker, done and still
+ * running, for the compressor to take (it compresses and sends as the
+ * compression worker does), or with `{ failed }`, why not (the worker is
+ * ended then). Resolves at once without a bundle URL (the npm build, which
+ * a page's own bundler packs) or without workers.
  */
 export function warmUp(module) {
   const scriptUrl = bundleUrl;
   if (!scriptUrl || typeof Worker !== 'function' || typeof Blob !== 'function' || typeof URL.createObjectURL !== 'function') {
-    return Promise.resolve(null);
+    return Promise.resolve({ failed: scriptUrl ? 'this browser has no workers' : null });
   }
   return new Promise((resolve) => {
     let worker = null;
     const finish = (failed) => {
       clearTimeout(timer);
+      if (!failed && worker) {
+        worker.onmessage = worker.onerror = null;
+        resolve({ worker });
+        return;
+      }
       try {
         worker?.terminate();
       } catch (error) {
         // Already gone.
       }
-      resolve(failed);
+      resolve({ failed });
     };
     const timer = setTimeout(() => finish(`not done after ${WARM_UP_WAIT_MS} ms`), WARM_UP_WAIT_MS);
     let url = null;

@@ -112,3 +112,26 @@ test('a send goes to the worker only once one runs, and is made again here when 
   assert.deepEqual(sentHere, [{ seq: 2, timeoutMs: 700, keepalive: false }]);
   assert.equal(compressor.sendOffThread(record(3), 500), null, 'a given-up worker takes no more sends');
 });
+
+test('an adopted worker (the warm-up\'s) takes every chunk, small ones too, and no second worker starts', async () => {
+  const compressor = countingCompressor();
+  const reports = [];
+  compressor.report = (message) => reports.push(message);
+  const adopted = new StandInWorker('warm-up');
+  compressor.adopt(adopted);
+  assert.deepEqual(await where([compressor.compress(json(100)), compressor.compress(json(64 * KiB))]), [1, 1]);
+  assert.equal(workers.length, 1, 'no worker started beside it');
+  assert.deepEqual(compressor.here, []);
+  assert.deepEqual(adopted.sent.map((message) => message.json.length), [100, 64 * KiB], 'jobs only: it has the module already');
+  assert.deepEqual(reports, ['compressing chunks in a worker']);
+  // A second one is ended, not used.
+  let ended = false;
+  const second = new StandInWorker('another');
+  second.terminate = () => {
+    ended = true;
+  };
+  compressor.adopt(second);
+  assert.equal(ended, true);
+  assert.deepEqual(await where([compressor.compress(json(100))]), [1]);
+  assert.equal(second.sent.length, 0);
+});

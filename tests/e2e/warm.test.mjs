@@ -104,6 +104,48 @@ for (const browserName of BROWSERS) {
       }
     });
 
+    if (browserName !== 'webkit') {
+      // (WebKit's driver runs no script before the page's own.)
+      test('the warm-up worker then compresses and sends the chunks: the page starts one worker, not two', async () => {
+        const ingest = await startIngestServer();
+        try {
+          const { page } = await freshPage();
+          const countWorkers = () => {
+            const PageWorker = window.Worker;
+            window.workersMade = 0;
+            window.Worker = class extends PageWorker {
+              constructor(...args) {
+                super(...args);
+                window.workersMade += 1;
+              }
+            };
+          };
+          // Playwright's page (Chromium) or Puppeteer's (Firefox).
+          await (page.addInitScript ? page.addInitScript(countWorkers) : page.evaluateOnNewDocument(countWorkers));
+          await page.goto(`${site.origin}/tests/fixtures/wire.html?start=1&endpoint=${encodeURIComponent(ingest.endpoint)}`);
+          const seen = await page.evaluate(async () => {
+            await window.started;
+            // Well over the 64 KiB of JSON that starts a compression worker.
+            const list = document.getElementById('orders');
+            for (let i = 0; i < 3000; i++) {
+              const item = document.createElement('li');
+              item.textContent = `#${3000 + i} Shortbread, a tin of twelve`;
+              list.append(item);
+            }
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            await Rewind.flush();
+            return { replayId: Rewind.getReplayId(), delivered: await Rewind.whenDelivered(5000), workersMade: window.workersMade };
+          });
+          assert.equal(seen.delivered, true);
+          assert.equal(seen.workersMade, 1);
+          const text = JSON.stringify([...ingest.replays.get(seen.replayId).values()]);
+          assert.match(text, /#5999 Shortbread/);
+        } finally {
+          await ingest.close();
+        }
+      });
+    }
+
     test('where a CSP forbids workers, the page records as before and, with debug, says it was not warmed', async () => {
       const { page } = await freshPage();
       await page.goto(`${site.origin}/tests/fixtures/wire.html?noWorkers=1`);
