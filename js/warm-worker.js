@@ -50,6 +50,8 @@ export function serveWarmUp() {
       if (failed) self.close();
       return;
     }
+    // (workerMain answers jobs the same way; it runs from its source text,
+    // so it cannot share this code.)
     if (data.send) {
       send(data.send, data.timeoutMs, false).then((attempt) => self.postMessage({ id: data.id, attempt }));
       return;
