@@ -64,28 +64,25 @@ pub struct SealedChunk {
 /// no extra flags, OS unknown.
 const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255];
 
-/// CRC-32 (IEEE, as gzip uses) table for byte-at-a-time updates, built at
-/// compile time: 1 KiB, where flate2's own gzip writer links crc32fast's
-/// 16 KiB slice-by-16 tables into the wasm.
-const CRC32_TABLE: [u32; 256] = {
-    let mut table = [0u32; 256];
-    let mut index = 0;
-    while index < 256 {
-        let mut crc = index as u32;
-        let mut bit = 0;
-        while bit < 8 {
-            crc = if crc & 1 == 1 {
-                0xedb8_8320 ^ (crc >> 1)
-            } else {
-                crc >> 1
-            };
-            bit += 1;
+/// CRC-32 (IEEE, as gzip uses) for byte-at-a-time updates. The table is
+/// built on first use rather than at compile time: its 1 KiB of
+/// pseudo-random words took about 1 KB of the wasm's gzip, where building
+/// it takes a few dozen bytes of code and 2,048 steps once. (flate2's own
+/// gzip writer would link crc32fast's 16 KiB slice-by-16 tables.)
+fn crc32_table() -> &'static [u32; 256] {
+    static TABLE: std::sync::OnceLock<[u32; 256]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut table = [0u32; 256];
+        for (index, entry) in table.iter_mut().enumerate() {
+            let mut crc = index as u32;
+            for _ in 0..8 {
+                crc = (crc >> 1) ^ (0xedb8_8320 & (crc & 1).wrapping_neg());
+            }
+            *entry = crc;
         }
-        table[index] = crc;
-        index += 1;
-    }
-    table
-};
+        table
+    })
+}
 
 /// Running CRC-32 of the uncompressed data.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -97,9 +94,10 @@ impl Crc32 {
     }
 
     fn update(&mut self, bytes: &[u8]) {
+        let table = crc32_table();
         let mut crc = self.0;
         for &byte in bytes {
-            crc = CRC32_TABLE[((crc ^ u32::from(byte)) & 0xff) as usize] ^ (crc >> 8);
+            crc = table[((crc ^ u32::from(byte)) & 0xff) as usize] ^ (crc >> 8);
         }
         self.0 = crc;
     }
