@@ -152,9 +152,8 @@ function loadWasm() {
       guards = guardApi();
       // The warm-up's worker then compresses and sends chunks, so the page
       // starts one worker, not two.
-      warming = warmUp(compiled).then(({ worker, failed }) => {
-        if (worker) compressor.adopt(worker);
-        else if (failed) warn(`the wasm was not warmed in a worker: ${failed}`);
+      warming = warmUp(compiled, (worker) => compressor.adopt(worker)).then(({ failed }) => {
+        if (failed) warn(`the wasm was not warmed in a worker: ${failed}`);
       });
     },
     (error) => {

@@ -24,7 +24,8 @@
 // Worker) or fails, the page records as it would have, only colder.
 
 // The longest start() waits for the warm-up: a worker, the bundle from the
-// HTTP cache, and the recording took 90 to 170 ms in Chromium.
+// HTTP cache, and the recording took 90 to 170 ms in Chromium. A warm-up
+// done later still gives its worker to the compressor.
 const WARM_UP_WAIT_MS = 400;
 
 // The script-tag bundle's own URL (js/bundle.js gives it); null in the npm
@@ -38,14 +39,15 @@ export function setBundleUrl(url) {
 
 /**
  * In the page: starts the warm-up of `module` in a worker that loads the
- * bundle, and resolves once it is done or has failed, or
- * after WARM_UP_WAIT_MS: with `{ worker }`, the worker, done and still
- * running, for the compressor to take (it compresses and sends as the
- * compression worker does), or with `{ failed }`, why not (the worker is
- * ended then). Resolves at once without a bundle URL (the npm build, which
- * a page's own bundler packs) or without workers.
+ * bundle, and resolves once it is done or has failed, or after
+ * WARM_UP_WAIT_MS, with `{ failed }` saying why it was not done (null
+ * when it was, or when there is nothing to warm: no bundle URL, in the npm
+ * build that a page's own bundler packs). The worker, once done, goes to
+ * `adopt` (the compressor, which compresses and sends in it), also when
+ * it is done after the wait: the recording has started colder then, but
+ * the page still starts no second worker. A worker that fails is ended.
  */
-export function warmUp(module) {
+export function warmUp(module, adopt) {
   const scriptUrl = bundleUrl;
   if (!scriptUrl || typeof Worker !== 'function' || typeof Blob !== 'function' || typeof URL.createObjectURL !== 'function') {
     return Promise.resolve({ failed: scriptUrl ? 'this browser has no workers' : null });
@@ -54,19 +56,19 @@ export function warmUp(module) {
     let worker = null;
     const finish = (failed) => {
       clearTimeout(timer);
-      if (!failed && worker) {
-        worker.onmessage = worker.onerror = null;
-        resolve({ worker });
-        return;
-      }
-      try {
-        worker?.terminate();
-      } catch (error) {
-        // Already gone.
+      if (worker) worker.onmessage = worker.onerror = null;
+      if (!failed && worker) adopt(worker);
+      else {
+        try {
+          worker?.terminate();
+        } catch (error) {
+          // Already gone.
+        }
       }
       resolve({ failed });
     };
-    const timer = setTimeout(() => finish(`not done after ${WARM_UP_WAIT_MS} ms`), WARM_UP_WAIT_MS);
+    // The wait ends; the warm-up goes on.
+    const timer = setTimeout(() => resolve({ failed: `not done after ${WARM_UP_WAIT_MS} ms (recording without waiting longer)` }), WARM_UP_WAIT_MS);
     let url = null;
     try {
       url = URL.createObjectURL(new Blob([`importScripts(${JSON.stringify(scriptUrl)});`], { type: 'text/javascript' }));

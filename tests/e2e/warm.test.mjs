@@ -146,6 +146,80 @@ for (const browserName of BROWSERS) {
       });
     }
 
+    if (browserName !== 'webkit') {
+      test('a warm-up done after the wait still becomes the compression worker: recording starts without it, and no second worker starts', async () => {
+        const ingest = await startIngestServer();
+        try {
+          const { page } = await freshPage();
+          // The warm-up worker (the page's first) gets the module 900 ms
+          // late, so it is done well after start() stopped waiting (400 ms).
+          const slowFirstWorker = () => {
+            const PageWorker = window.Worker;
+            window.workersMade = 0;
+            window.warmUpDone = null;
+            window.Worker = class extends PageWorker {
+              constructor(...args) {
+                super(...args);
+                window.workersMade += 1;
+                this.isFirst = window.workersMade === 1;
+                if (this.isFirst) {
+                  this.addEventListener('message', ({ data }) => {
+                    if (data && data.id === undefined && window.warmUpDone === null) window.warmUpDone = performance.now();
+                  });
+                }
+              }
+              postMessage(...args) {
+                if (this.isFirst && args[0]?.module) setTimeout(() => super.postMessage(...args), 900);
+                else super.postMessage(...args);
+              }
+            };
+          };
+          await (page.addInitScript ? page.addInitScript(slowFirstWorker) : page.evaluateOnNewDocument(slowFirstWorker));
+          await page.goto(`${site.origin}/tests/fixtures/wire.html?endpoint=${encodeURIComponent(ingest.endpoint)}`);
+          const seen = await page.evaluate(async (endpoint) => {
+            const warnings = window.captureConsole('warn');
+            const logs = window.captureConsole('log');
+            await Rewind.start({ endpoint, debug: true });
+            const startedAt = performance.now();
+            const doneBeforeStart = window.warmUpDone !== null;
+            // Bounded: the warm-up is done about a second after the module.
+            for (let i = 0; i < 100 && window.warmUpDone === null; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+            // Well over the 64 KiB of JSON that starts a compression worker.
+            const list = document.getElementById('orders');
+            for (let i = 0; i < 3000; i++) {
+              const item = document.createElement('li');
+              item.textContent = `#${3000 + i} Shortbread, a tin of twelve`;
+              list.append(item);
+            }
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            await Rewind.flush();
+            const delivered = await Rewind.whenDelivered(5000);
+            warnings.stop();
+            logs.stop();
+            return {
+              replayId: Rewind.getReplayId(),
+              delivered,
+              doneBeforeStart,
+              doneAfterStart: window.warmUpDone !== null && window.warmUpDone > startedAt,
+              workersMade: window.workersMade,
+              warnings: warnings.lines,
+              logs: logs.lines,
+            };
+          }, ingest.endpoint);
+          assert.equal(seen.doneBeforeStart, false, 'start() waited for the slow warm-up');
+          assert.ok(seen.warnings.some((line) => /not warmed in a worker: not done after 400 ms/.test(line)), seen.warnings.join('\n'));
+          assert.equal(seen.doneAfterStart, true, 'the warm-up worker was ended instead of finishing');
+          assert.ok(seen.logs.some((line) => /compressing chunks in a worker/.test(line)), seen.logs.join('\n'));
+          assert.equal(seen.workersMade, 1);
+          assert.equal(seen.delivered, true);
+          const text = JSON.stringify([...ingest.replays.get(seen.replayId).values()]);
+          assert.match(text, /#5999 Shortbread/);
+        } finally {
+          await ingest.close();
+        }
+      });
+    }
+
     test('where a CSP forbids workers, the page records as before and, with debug, says it was not warmed', async () => {
       const { page } = await freshPage();
       await page.goto(`${site.origin}/tests/fixtures/wire.html?noWorkers=1`);
