@@ -143,7 +143,7 @@ pub fn dropped_note(dropped: u32) -> String {
 pub fn fit_arguments(described: &str, total: usize) -> Vec<String> {
     let mut fitted: Vec<String> = Vec::new();
     let mut used = 0;
-    for text in described.split('\n') {
+    for text in super::json::split_at_each(described, b'\n') {
         if text.is_empty() {
             continue;
         }
@@ -192,7 +192,11 @@ fn cut_json_string(prefix: &str) -> String {
     let mut end = prefix.len();
     if let Some(last) = prefix.bytes().rposition(|byte| byte == b'\\') {
         let (before, after) = prefix.split_at_checked(last + 1).unwrap_or((prefix, ""));
-        let run = before.len() - before.trim_end_matches('\\').len();
+        let run = before
+            .bytes()
+            .rev()
+            .take_while(|&byte| byte == b'\\')
+            .count();
         let is_whole = match after.chars().next() {
             None => false,
             Some('u') => after.len() >= 5,
@@ -211,9 +215,9 @@ fn cut_json_string(prefix: &str) -> String {
 pub fn caller_frames(stack: &str) -> &str {
     let mut rest = stack;
     loop {
-        let (line, after) = rest.split_once('\n').unwrap_or((rest, ""));
+        let (line, after) = super::json::split_once_at(rest, b'\n').unwrap_or((rest, ""));
         rest = after;
-        if line.trim() != "Error" {
+        if line.trim_ascii() != "Error" {
             return rest;
         }
     }

@@ -12,7 +12,9 @@
 
 use super::dom::MediaState;
 use super::event::{NodeId, TimestampMs};
-use super::json::{first_chars, parse_as, push_bool, push_u32, write_number, write_str};
+use super::json::{
+    first_chars, parse_as, push_bool, push_u32, split_at_each, write_number, write_str,
+};
 
 /// rrweb's IncrementalSource.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -175,8 +177,8 @@ impl SelectionRange {
     /// parse is left out.
     pub fn parse_all(packed: &str) -> Vec<SelectionRange> {
         let mut ranges = Vec::new();
-        for range in packed.split(';') {
-            let mut numbers = range.split(',').map(parse_as::<u32>);
+        for range in split_at_each(packed, b';') {
+            let mut numbers = split_at_each(range, b',').map(parse_as::<u32>);
             if let (
                 Some(Some(start)),
                 Some(Some(start_offset)),
@@ -503,8 +505,10 @@ pub fn console_json(level: &str, stack: &str, message: &str, arguments: &[String
     data.push_str(",\"trace\":[");
     // (A loop, not an iterator chain: less wasm.)
     let mut written = 0;
-    for line in stack.lines() {
-        let line = line.trim();
+    // Lines as `lines()` has them, and trimmed (of ASCII whitespace, which
+    // takes '\r' too; an empty last line is skipped below).
+    for line in split_at_each(stack, b'\n') {
+        let line = line.trim_ascii();
         if line.is_empty() || line == message {
             continue;
         }

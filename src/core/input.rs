@@ -58,7 +58,7 @@ impl FieldRead {
     /// `0` (checked), an input's type, U+0001, then the value. `None` for
     /// anything else.
     pub fn parse(packed: &str) -> Option<FieldRead> {
-        let (head, value) = packed.split_once('\u{1}')?;
+        let (head, value) = super::json::split_once_at(packed, 1)?;
         let (kind, checked, input_type) = match head.as_bytes() {
             [kind, checked, ..] => (*kind, *checked == b'1', head.get(2..)?),
             _ => return None,
@@ -169,7 +169,8 @@ impl InputTracker {
 /// either: such a name gives `None` too, where the browser would have
 /// rejected the selector.
 pub fn radio_group_selector(name: &str) -> Option<String> {
-    if name.is_empty() || name.contains(['"', '\\', '\n', '\r', '\u{c}']) {
+    let unquotable = |byte: u8| matches!(byte, b'"' | b'\\' | b'\n' | b'\r' | 0x0c);
+    if name.is_empty() || name.bytes().any(unquotable) {
         return None;
     }
     Some(["input[type=radio][name=\"", name, "\"]"].concat())

@@ -97,7 +97,13 @@ pub fn is_secret_field(field: &FormField<'_>) -> bool {
 /// Replaces every character of `value` with `*`, as rrweb does, so a replay
 /// shows that something was typed and how long it was, not what.
 pub fn mask_value(value: &str) -> String {
-    "*".repeat(super::json::char_count(value))
+    // (A loop: `str::repeat` is 0.1 KB of the wasm's gzip for this alone.)
+    let count = super::json::char_count(value);
+    let mut masked = String::with_capacity(count);
+    for _ in 0..count {
+        masked.push('*');
+    }
+    masked
 }
 
 #[cfg(test)]

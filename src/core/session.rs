@@ -106,11 +106,11 @@ impl Session {
     /// Reads [`Session::to_stored`]'s text back; `None` when the text is
     /// not a stored session.
     pub fn from_stored(text: &str) -> Option<Session> {
-        let mut parts = text.split(' ');
+        let mut parts = super::json::split_at_each(text, b' ');
         let id = SessionId::parse(parts.next()?)?;
         // Integers: parsing floats would pull core's float parser into the wasm.
-        let started_at_ms: u64 = parts.next()?.parse().ok()?;
-        let last_activity_ms: u64 = parts.next()?.parse().ok()?;
+        let started_at_ms: u64 = super::json::parse_as(parts.next()?)?;
+        let last_activity_ms: u64 = super::json::parse_as(parts.next()?)?;
         if parts.next().is_some() {
             return None;
         }

@@ -5,7 +5,7 @@
 
 use super::separate;
 use crate::core::event::NodeId;
-use crate::core::json::{parse_as, push_u32, write_str};
+use crate::core::json::{parse_as, push_u32, split_once_at, write_str};
 use crate::core::mirror::{IdStore, Mirror, NodeFlags};
 use crate::core::privacy::PrivacyRules;
 use crate::core::snapshot::{is_event_handler_attribute, text_in_context};
@@ -30,7 +30,7 @@ pub fn parse_text_batch(packed: &str) -> Option<Vec<TextChange<'_>>> {
             b'c' => true,
             _ => return None,
         };
-        let (id, after) = rest.get(1..)?.split_once(':')?;
+        let (id, after) = split_once_at(rest.get(1..)?, b':')?;
         rest = after;
         let data = take_counted(&mut rest)?;
         changes.push(TextChange {
@@ -92,7 +92,7 @@ pub struct AttributeChange<'a> {
 /// Reads one `<length in UTF-16 units>:<text>` field off the front of
 /// `rest`.
 fn take_counted<'a>(rest: &mut &'a str) -> Option<&'a str> {
-    let (units, after) = rest.split_once(':')?;
+    let (units, after) = split_once_at(rest, b':')?;
     let units: usize = parse_as(units)?;
     let (mut counted, mut end) = (0, 0);
     for character in after.chars() {
@@ -164,7 +164,7 @@ pub fn parse_record_layout(layout: &str) -> Option<Vec<RecordShape>> {
 
 /// Reads one `<number>:` field off the front of `rest`.
 fn take_number(rest: &mut &str) -> Option<usize> {
-    let (number, after) = rest.split_once(':')?;
+    let (number, after) = split_once_at(rest, b':')?;
     *rest = after;
     parse_as(number)
 }

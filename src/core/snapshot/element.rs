@@ -195,10 +195,7 @@ pub(super) fn element_record<D: DomTree>(
             // `_cssText` and the blanked text children.
             child_context = inherited.with(NodeFlags::STYLE);
             if let Some(css) = view.stylesheet {
-                attributes.set(
-                    "_cssText",
-                    AttributeValue::Text(css),
-                );
+                attributes.set("_cssText", AttributeValue::Text(css));
                 child_context = child_context.with(NodeFlags::CSS_CAPTURED);
             }
         }
@@ -285,7 +282,7 @@ fn text_attribute<'a>(attributes: &'a Attributes, name: &str) -> Option<&'a str>
 /// user sees, the attribute only the page's initial markup.
 fn record_field_state(tag_name: &str, attributes: &mut Attributes, form: &FormState, masked: bool) {
     let input_type = text_attribute(attributes, "type")
-        .map(|t| t.trim().to_ascii_lowercase())
+        .map(|t| t.trim_ascii().to_ascii_lowercase())
         .unwrap_or_default();
     let is_input = tag_name == "input";
     if is_input && matches!(input_type.as_str(), "checkbox" | "radio") {
