@@ -79,7 +79,10 @@ pub fn is_secret_field(field: &FormField<'_>) -> bool {
     let is_password = field.tag_name == "input"
         && field
             .input_type
-            .is_some_and(|t| t.trim().eq_ignore_ascii_case("password"));
+            // Browsers match `type` exactly (in any case): " password" is a
+            // text field on screen. It is masked all the same, as any ASCII
+            // whitespace around the word is taken off first.
+            .is_some_and(|t| t.trim_ascii().eq_ignore_ascii_case("password"));
     // autocomplete is a space-separated token list ("billing cc-number"); card
     // fields, one-time codes and passwords are secrets even in a text input.
     let has_secret_autocomplete = field.autocomplete.is_some_and(|tokens| {
@@ -139,6 +142,7 @@ mod tests {
             ..Default::default()
         };
         assert!(rules.should_mask_field(&input(Some("PassWord"), None)));
+        assert!(rules.should_mask_field(&input(Some(" password\t\n"), None)));
         assert!(!rules.should_mask_field(&input(Some("email"), None)));
     }
 
