@@ -18,6 +18,8 @@
 //! written ([`Chunker::take_plain_part`]), so the wasm memory never holds
 //! megabytes of it.
 
+use std::sync::atomic::{AtomicU32, Ordering};
+
 use flate2::{Compress, Compression, FlushCompress};
 
 use super::event::TimestampMs;
@@ -69,19 +71,25 @@ const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255];
 /// pseudo-random words took about 1 KB of the wasm's gzip, where building
 /// it takes a few dozen bytes of code and 2,048 steps once. (flate2's own
 /// gzip writer would link crc32fast's 16 KiB slice-by-16 tables.)
-fn crc32_table() -> &'static [u32; 256] {
-    static TABLE: std::sync::OnceLock<[u32; 256]> = std::sync::OnceLock::new();
-    TABLE.get_or_init(|| {
-        let mut table = [0u32; 256];
-        for (index, entry) in table.iter_mut().enumerate() {
+///
+/// Atomics rather than a `OnceLock` (whose `Once` is 0.12 KB of gzip): an
+/// entry past the first is never 0 once built, the last is stored last
+/// (released, and acquired by the check), and threads that build it at
+/// once (native tests) store the same words. On wasm32 without threads
+/// these are plain loads and stores.
+static CRC32_TABLE: [AtomicU32; 256] = [const { AtomicU32::new(0) }; 256];
+
+fn crc32_table() -> &'static [AtomicU32; 256] {
+    if CRC32_TABLE[255].load(Ordering::Acquire) == 0 {
+        for (index, entry) in CRC32_TABLE.iter().enumerate() {
             let mut crc = index as u32;
             for _ in 0..8 {
                 crc = (crc >> 1) ^ (0xedb8_8320 & (crc & 1).wrapping_neg());
             }
-            *entry = crc;
+            entry.store(crc, Ordering::Release);
         }
-        table
-    })
+    }
+    &CRC32_TABLE
 }
 
 /// Running CRC-32 of the uncompressed data.
@@ -97,7 +105,8 @@ impl Crc32 {
         let table = crc32_table();
         let mut crc = self.0;
         for &byte in bytes {
-            crc = table[((crc ^ u32::from(byte)) & 0xff) as usize] ^ (crc >> 8);
+            crc = table[((crc ^ u32::from(byte)) & 0xff) as usize].load(Ordering::Relaxed)
+                ^ (crc >> 8);
         }
         self.0 = crc;
     }
