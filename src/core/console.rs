@@ -192,11 +192,15 @@ fn cut_json_string(prefix: &str) -> String {
     let mut end = prefix.len();
     if let Some(last) = prefix.bytes().rposition(|byte| byte == b'\\') {
         let (before, after) = prefix.split_at_checked(last + 1).unwrap_or((prefix, ""));
-        let run = before
-            .bytes()
-            .rev()
-            .take_while(|&byte| byte == b'\\')
-            .count();
+        // The backslashes it ends with (a loop: less wasm than an
+        // iterator chain or `trim_end_matches`).
+        let mut run = 0;
+        for &byte in before.as_bytes().iter().rev() {
+            if byte != b'\\' {
+                break;
+            }
+            run += 1;
+        }
         let is_whole = match after.chars().next() {
             None => false,
             Some('u') => after.len() >= 5,
