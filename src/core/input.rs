@@ -169,8 +169,7 @@ impl InputTracker {
 /// either: such a name gives `None` too, where the browser would have
 /// rejected the selector.
 pub fn radio_group_selector(name: &str) -> Option<String> {
-    let unquotable = |byte: u8| matches!(byte, b'"' | b'\\' | b'\n' | b'\r' | 0x0c);
-    if name.is_empty() || name.bytes().any(unquotable) {
+    if name.is_empty() || super::json::has_any_byte(name, b"\"\\\n\r\x0c") {
         return None;
     }
     Some(["input[type=radio][name=\"", name, "\"]"].concat())

@@ -68,6 +68,20 @@ pub fn split_once_at(text: &str, separator: u8) -> Option<(&str, &str)> {
     Some((text.get(..at)?, text.get(at + 1..)?))
 }
 
+/// Whether `text` has any of `bytes` (ASCII). A loop: `[u8]::contains`
+/// links core's memchr, and each `bytes().any(…)` closure is one more
+/// copy of the iterator's search.
+pub fn has_any_byte(text: &str, bytes: &[u8]) -> bool {
+    for &byte in text.as_bytes() {
+        for &wanted in bytes {
+            if byte == wanted {
+                return true;
+            }
+        }
+    }
+    false
+}
+
 /// The pieces of `text` between its `separator`s (an ASCII byte), as
 /// `str::split` with that character gives them.
 pub fn split_at_each(text: &str, separator: u8) -> SplitAt<'_> {
@@ -345,6 +359,16 @@ mod tests {
                 "{text:?}"
             );
         }
+    }
+
+    #[test]
+    fn has_any_byte_finds_any_of_them() {
+        assert!(has_any_byte("my-widget", b"-"));
+        assert!(!has_any_byte("widget", b"-"));
+        assert!(has_any_byte("a\"b", b"\"\\"));
+        assert!(has_any_byte("a\\", b"\"\\"));
+        assert!(!has_any_byte("ünï", b"\"\\"));
+        assert!(!has_any_byte("", b"-"));
     }
 
     #[test]

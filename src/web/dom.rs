@@ -12,7 +12,7 @@ use crate::core::dom::{DomTree, ElementView, FormState, MediaState, Namespace, N
 use crate::core::event::NodeId;
 use crate::core::incremental::SelectionRange;
 use crate::core::input::FieldRead;
-use crate::core::json::split_at_each;
+use crate::core::json::{has_any_byte, split_at_each};
 use crate::core::mirror::IdStore;
 
 // What the serializer reads of most nodes, in one call each: every
@@ -334,9 +334,7 @@ impl LiveDom {
                 _ => {}
             }
         }
-        // (Not `contains(&b'-')`: for bytes it links core's memchr, 0.17 KB
-        // of the wasm's gzip for this one test.)
-        if view.tag_name.bytes().any(|byte| byte == b'-') {
+        if has_any_byte(&view.tag_name, b"-") {
             view.is_defined_custom_element = self
                 .window
                 .custom_elements()
