@@ -53,7 +53,11 @@ pub fn parse_as<T: TryFrom<u64>>(text: &str) -> Option<T> {
         if digit > 9 {
             return None;
         }
-        value = value.checked_mul(10)?.checked_add(u64::from(digit))?;
+        // (Not `checked_mul`: its overflow test is a 128-bit multiply.)
+        if value > u64::MAX / 10 {
+            return None;
+        }
+        value = (value * 10).checked_add(u64::from(digit))?;
     }
     T::try_from(value).ok()
 }
@@ -64,8 +68,14 @@ pub fn parse_as<T: TryFrom<u64>>(text: &str) -> Option<T> {
 /// std's memchr-based searcher and its split iterators (about 0.5 KB of
 /// the wasm's gzip).
 pub fn split_once_at(text: &str, separator: u8) -> Option<(&str, &str)> {
-    let at = text.bytes().position(|byte| byte == separator)?;
-    Some((text.get(..at)?, text.get(at + 1..)?))
+    let mut at = 0;
+    for &byte in text.as_bytes() {
+        if byte == separator {
+            return Some((text.get(..at)?, text.get(at + 1..)?));
+        }
+        at += 1;
+    }
+    None
 }
 
 /// Whether `text` has any of `bytes` (ASCII). A loop: `[u8]::contains`
