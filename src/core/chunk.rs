@@ -72,7 +72,7 @@ const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255];
 /// it takes a few dozen bytes of code and 2,048 steps once. (flate2's own
 /// gzip writer would link crc32fast's 16 KiB slice-by-16 tables.)
 ///
-/// Atomics rather than a `OnceLock` (whose `Once` is 0.12 KB of gzip): an
+/// Atomics rather than a `OnceLock` (whose `Once` took 86 B of gzip): an
 /// entry past the first is never 0 once built, the last is stored last
 /// (released, and acquired by the check), and threads that build it at
 /// once (native tests) store the same words. On wasm32 without threads

@@ -84,6 +84,51 @@ if (BROWSERS.includes('chromium')) {
   });
 }
 
+/**
+ * Run before the page's own scripts: counts the workers the page makes
+ * (`workersMade`), notes when the first one, the warm-up's, says it is done
+ * (`warmUpDone`), and with `delayMs` hands that first worker its module
+ * that much later. `addRowsAndFlush()` adds 3,000 list items, well over
+ * the 64 KiB of JSON that starts a compression worker, and flushes.
+ */
+function watchWorkers(delayMs) {
+  const PageWorker = window.Worker;
+  window.workersMade = 0;
+  window.warmUpDone = null;
+  window.Worker = class extends PageWorker {
+    constructor(...args) {
+      super(...args);
+      window.workersMade += 1;
+      this.isFirst = window.workersMade === 1;
+      if (this.isFirst) {
+        this.addEventListener('message', ({ data }) => {
+          if (data && data.id === undefined && window.warmUpDone === null) window.warmUpDone = performance.now();
+        });
+      }
+    }
+
+    postMessage(...args) {
+      if (this.isFirst && delayMs > 0 && args[0]?.module) setTimeout(() => super.postMessage(...args), delayMs);
+      else super.postMessage(...args);
+    }
+  };
+  window.addRowsAndFlush = async () => {
+    const list = document.getElementById('orders');
+    for (let i = 0; i < 3000; i++) {
+      const item = document.createElement('li');
+      item.textContent = `#${3000 + i} Shortbread, a tin of twelve`;
+      list.append(item);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await Rewind.flush();
+  };
+}
+
+/** `script(arg)` before the page's own: Playwright's page (Chromium) or Puppeteer's (Firefox). */
+function beforePageScripts(page, script, arg) {
+  return page.addInitScript ? page.addInitScript(script, arg) : page.evaluateOnNewDocument(script, arg);
+}
+
 for (const browserName of BROWSERS) {
   describe(`the warm-up worker, in ${browserName}`, () => {
     const freshPage = useFreshPages(useBrowser(browserName));
@@ -110,30 +155,11 @@ for (const browserName of BROWSERS) {
         const ingest = await startIngestServer();
         try {
           const { page } = await freshPage();
-          const countWorkers = () => {
-            const PageWorker = window.Worker;
-            window.workersMade = 0;
-            window.Worker = class extends PageWorker {
-              constructor(...args) {
-                super(...args);
-                window.workersMade += 1;
-              }
-            };
-          };
-          // Playwright's page (Chromium) or Puppeteer's (Firefox).
-          await (page.addInitScript ? page.addInitScript(countWorkers) : page.evaluateOnNewDocument(countWorkers));
+          await beforePageScripts(page, watchWorkers, 0);
           await page.goto(`${site.origin}/tests/fixtures/wire.html?start=1&endpoint=${encodeURIComponent(ingest.endpoint)}`);
           const seen = await page.evaluate(async () => {
             await window.started;
-            // Well over the 64 KiB of JSON that starts a compression worker.
-            const list = document.getElementById('orders');
-            for (let i = 0; i < 3000; i++) {
-              const item = document.createElement('li');
-              item.textContent = `#${3000 + i} Shortbread, a tin of twelve`;
-              list.append(item);
-            }
-            await new Promise((resolve) => setTimeout(resolve, 50));
-            await Rewind.flush();
+            await window.addRowsAndFlush();
             return { replayId: Rewind.getReplayId(), delivered: await Rewind.whenDelivered(5000), workersMade: window.workersMade };
           });
           assert.equal(seen.delivered, true);
@@ -153,28 +179,7 @@ for (const browserName of BROWSERS) {
           const { page } = await freshPage();
           // The warm-up worker (the page's first) gets the module 900 ms
           // late, so it is done well after start() stopped waiting (400 ms).
-          const slowFirstWorker = () => {
-            const PageWorker = window.Worker;
-            window.workersMade = 0;
-            window.warmUpDone = null;
-            window.Worker = class extends PageWorker {
-              constructor(...args) {
-                super(...args);
-                window.workersMade += 1;
-                this.isFirst = window.workersMade === 1;
-                if (this.isFirst) {
-                  this.addEventListener('message', ({ data }) => {
-                    if (data && data.id === undefined && window.warmUpDone === null) window.warmUpDone = performance.now();
-                  });
-                }
-              }
-              postMessage(...args) {
-                if (this.isFirst && args[0]?.module) setTimeout(() => super.postMessage(...args), 900);
-                else super.postMessage(...args);
-              }
-            };
-          };
-          await (page.addInitScript ? page.addInitScript(slowFirstWorker) : page.evaluateOnNewDocument(slowFirstWorker));
+          await beforePageScripts(page, watchWorkers, 900);
           await page.goto(`${site.origin}/tests/fixtures/wire.html?endpoint=${encodeURIComponent(ingest.endpoint)}`);
           const seen = await page.evaluate(async (endpoint) => {
             const warnings = window.captureConsole('warn');
@@ -184,15 +189,7 @@ for (const browserName of BROWSERS) {
             const doneBeforeStart = window.warmUpDone !== null;
             // Bounded: the warm-up is done about a second after the module.
             for (let i = 0; i < 100 && window.warmUpDone === null; i++) await new Promise((resolve) => setTimeout(resolve, 50));
-            // Well over the 64 KiB of JSON that starts a compression worker.
-            const list = document.getElementById('orders');
-            for (let i = 0; i < 3000; i++) {
-              const item = document.createElement('li');
-              item.textContent = `#${3000 + i} Shortbread, a tin of twelve`;
-              list.append(item);
-            }
-            await new Promise((resolve) => setTimeout(resolve, 50));
-            await Rewind.flush();
+            await window.addRowsAndFlush();
             const delivered = await Rewind.whenDelivered(5000);
             warnings.stop();
             logs.stop();
