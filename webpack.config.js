@@ -1,35 +1,36 @@
-// Two builds: the script-tag bundle, dist/rewind.js plus dist/rewind_bg.wasm,
-// which the bundle fetches from its own folder (publicPath 'auto' resolves
-// against the bundle's own <script src>).
+// Three builds: the script-tag bundle, dist/rewind.js, which fetches
+// dist/rewind_bg.wasm (scripts/bundle.mjs copies it there) from its own
+// folder; the integrations it loads from there too, dist/rewind-sentry.js
+// and dist/rewind-segment.js; and www/'s example of the npm package.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import webpack from 'webpack';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 
+// Sentry's hooks and Segment's plugin run nothing on import: where only
+// the npm-only re-exports (sentryIntegration, createSegmentPlugin) would
+// pull them into rewind.js, webpack leaves them out.
+const integrationsAreSideEffectFree = {
+  rules: [{ test: /[\\/]js[\\/](sentry|segment)\.js$/, sideEffects: false }],
+};
+
 const scriptTag = {
+  name: 'rewind',
   mode: 'production',
   target: 'web',
   entry: { rewind: path.join(root, 'js/bundle.js') },
   output: {
     path: path.join(root, 'dist'),
     filename: '[name].js',
-    publicPath: 'auto',
-    // A stable name, so a CSP or a CDN rule can name the wasm file.
-    assetModuleFilename: '[name][ext]',
-    // The Sentry chunk registers through this global; named
-    // so no webpack build of the host page shares it.
-    chunkLoadingGlobal: '__rewindChunks',
     clean: true,
   },
-  module: {
-    // Sentry's hooks and Segment's plugin run nothing on import: where only
-    // the npm-only re-exports (sentryIntegration, createSegmentPlugin)
-    // would pull them in, webpack may leave them to the chunks start()
-    // loads on demand.
-    rules: [{ test: /[\\/]js[\\/](sentry|segment)\.js$/, sideEffects: false }],
-  },
+  module: integrationsAreSideEffectFree,
   plugins: [
+    // The wasm and the integrations are files beside rewind.js
+    // (js/parts-script.js), not webpack assets and chunks: so the bundle has
+    // no chunk-loading runtime, and one scope.
+    new webpack.NormalModuleReplacementPlugin(/^\.\/parts\.js$/, './parts-script.js'),
     // V8's explicit compile hint (Chrome 136 and later; to other engines it is
     // a comment): compile every function of the bundle while the script
     // streams in, on a background thread, instead of each on its first
@@ -45,6 +46,44 @@ const scriptTag = {
       entryOnly: true,
       stage: webpack.Compilation.PROCESS_ASSETS_STAGE_REPORT,
     }),
+  ],
+  performance: { hints: false },
+  devtool: false,
+};
+
+// rewind-sentry.js and rewind-segment.js: each is sentry.js or segment.js
+// made into a function of `host` (js/parts-script.js's), the part of
+// rewind.js it imports, registered in self.__rewindChunks for rewind.js to
+// call (js/parts-script.js). They may import nothing else of rewind's
+// (scripts/bundle.mjs checks): a module of rewind.js built into an
+// integration too would be a second copy, with a state of its own. Built
+// after rewind.js, whose build empties dist/.
+const INTEGRATION_WRAPPER = ['(self.__rewindChunks=self.__rewindChunks||[]).push([', ',function(host){', '\nreturn integration}]);'];
+const integrations = {
+  name: 'integrations',
+  dependencies: ['rewind'],
+  mode: 'production',
+  target: 'web',
+  entry: {
+    'rewind-sentry': path.join(root, 'js/sentry.js'),
+    'rewind-segment': path.join(root, 'js/segment.js'),
+  },
+  externalsType: 'var',
+  externals: { './index.js': 'host', './segment-start.js': 'host' },
+  output: {
+    path: path.join(root, 'dist'),
+    filename: '[name].js',
+    library: { type: 'var', name: 'integration' },
+  },
+  module: integrationsAreSideEffectFree,
+  plugins: [
+    // Before the minifier (the default stage), which then sees one function.
+    new webpack.BannerPlugin({
+      banner: ({ chunk }) => `${INTEGRATION_WRAPPER[0]}${JSON.stringify(chunk.name.replace('rewind-', ''))}${INTEGRATION_WRAPPER[1]}`,
+      raw: true,
+      entryOnly: true,
+    }),
+    new webpack.BannerPlugin({ banner: INTEGRATION_WRAPPER[2], raw: true, entryOnly: true, footer: true }),
   ],
   performance: { hints: false },
   devtool: false,
@@ -68,4 +107,4 @@ const npmExample = {
   devtool: false,
 };
 
-export default [scriptTag, npmExample];
+export default [scriptTag, integrations, npmExample];

@@ -24,7 +24,7 @@ import {
 } from './index.js';
 import { QUEUED, DIRECT } from './api.js';
 import { keepSnippetPlugin } from './segment-start.js';
-import { setBundleUrl } from './warm.js';
+import { setBundleScript } from './warm.js';
 import { serveWarmUp } from './warm-worker.js';
 
 // Named one by one, not `import * as`, so the bundle leaves out what only
@@ -56,8 +56,9 @@ if (typeof window === 'undefined') serveWarmUp();
 else takeOverTheGlobal();
 
 function takeOverTheGlobal() {
-  // Where the warm-up worker loads this bundle from.
-  setBundleUrl(document.currentScript?.src);
+  // Where the warm-up worker loads this bundle from, and where the files
+  // beside it are.
+  setBundleScript(document.currentScript);
   const name = window.RewindObject || 'Rewind';
   const stub = window[name];
 

@@ -14,20 +14,22 @@ import { decideSampling, SampledOutRecording, TabStorage } from './sampling.js';
 // plugin itself follows as a chunk (segment-start.js says why both).
 import { startWithSegmentShell } from './segment-start.js';
 import { warmUp } from './warm.js';
+import { loadSegmentModule, loadSentryModule, wasmUrl } from './parts.js';
 
 export { createSegmentPlugin } from './segment.js';
 // Sentry's hooks and Segment's plugin are loaded when a page uses them: the
-// script-tag bundle fetches them as chunks of their own beside rewind.js.
+// script-tag bundle fetches them as scripts of their own beside rewind.js
+// (js/parts-script.js).
 export { sentryIntegration } from './sentry.js';
-// If a chunk cannot load (not deployed beside rewind.js), rewind records
+// If one cannot load (not deployed beside rewind.js), rewind records
 // without that integration rather than not at all.
 const integration = (name, loading) =>
   loading.catch((error) => {
     warn(`could not load its ${name} integration (${error?.message ?? error}): recording without it; deploy rewind-${name.toLowerCase()}.js beside rewind.js`);
     return null;
   });
-const loadSentry = () => integration('Sentry', import(/* webpackChunkName: "rewind-sentry" */ './sentry.js'));
-const loadSegment = () => integration('Segment', import(/* webpackChunkName: "rewind-segment" */ './segment.js'));
+const loadSentry = () => integration('Sentry', loadSentryModule());
+const loadSegment = () => integration('Segment', loadSegmentModule());
 
 let wasmLoading = null;
 // The warm-up of the module in a worker (js/warm.js), which the first
@@ -92,10 +94,6 @@ export function warn(message, detail) {
   }
 }
 
-// The module, beside this file (the bundlers and scripts/package-npm.mjs
-// keep it so).
-const WASM_URL = new URL('../pkg/rewind_bg.wasm', import.meta.url);
-
 // How long the compile may stay off the main thread before rewind compiles
 // on it. WebKit (Safari) settles an asynchronous WebAssembly compile only
 // when the main thread goes idle: on a page that runs timers back to back
@@ -105,7 +103,7 @@ const ASYNC_COMPILE_WAIT_MS = 1000;
 
 /** The fetched bytes, compiled; the failure says what went wrong. */
 async function fetchWasm() {
-  const response = await fetch(WASM_URL);
+  const response = await fetch(wasmUrl());
   if (!response.ok) throw new Error(`HTTP ${response.status} for ${response.url}`);
   return response;
 }

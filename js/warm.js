@@ -28,14 +28,22 @@
 // done later still gives its worker to the compressor.
 const WARM_UP_WAIT_MS = 400;
 
-// The script-tag bundle's own URL (js/bundle.js gives it); null in the npm
-// build, which a page's bundler packs into its own files.
-let bundleUrl = null;
+// The script-tag bundle's own URL and nonce (js/bundle.js gives them); a
+// null URL in the npm build, which a page's bundler packs into its own
+// files.
+let bundle = { url: null, nonce: '' };
 
-/** Internal (js/bundle.js): where the worker loads the bundle from. */
-export function setBundleUrl(url) {
-  bundleUrl = typeof url === 'string' && url ? url : null;
+/**
+ * Internal (js/bundle.js): the bundle's <script>, whose URL the worker
+ * loads the bundle from (and js/parts-script.js the files beside it).
+ */
+export function setBundleScript(script) {
+  const url = script?.src;
+  bundle = { url: typeof url === 'string' && url ? url : null, nonce: script?.nonce || '' };
 }
+
+/** Internal: the bundle's URL (null in the npm build) and nonce. */
+export const bundleScript = () => bundle;
 
 /**
  * In the page: starts the warm-up of `module` in a worker that loads the
@@ -48,7 +56,7 @@ export function setBundleUrl(url) {
  * the page still starts no second worker. A worker that fails is ended.
  */
 export function warmUp(module, adopt) {
-  const scriptUrl = bundleUrl;
+  const scriptUrl = bundle.url;
   if (!scriptUrl || typeof Worker !== 'function' || typeof Blob !== 'function' || typeof URL.createObjectURL !== 'function') {
     return Promise.resolve({ failed: scriptUrl ? 'this browser has no workers' : null });
   }

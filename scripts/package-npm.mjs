@@ -24,12 +24,14 @@ await copyFile('js/compressor.js', 'pkg/compressor.js');
 // The warm-up in a worker, which only the script-tag bundle runs (a page's
 // own bundler gives rewind no URL to load in a worker).
 await copyFile('js/warm.js', 'pkg/warm.js');
+const parts = await readFile('js/parts.js', 'utf8');
+await writeFile('pkg/parts.js', parts.replaceAll("'../pkg/rewind_bg.wasm'", "'./rewind_bg.wasm'"));
 
 const manifest = JSON.parse(await readFile('pkg/package.json', 'utf8'));
 manifest.main = 'index.js';
 manifest.module = 'index.js';
 manifest.types = 'index.d.ts';
-manifest.files = [...new Set([...(manifest.files ?? []), 'index.js', 'segment.js', 'segment-start.js', 'sampling.js', 'options.js', 'sentry.js', 'courier.js', 'compressor.js', 'warm.js', 'index.d.ts'])];
+manifest.files = [...new Set([...(manifest.files ?? []), 'index.js', 'segment.js', 'segment-start.js', 'sampling.js', 'options.js', 'sentry.js', 'courier.js', 'compressor.js', 'warm.js', 'parts.js', 'index.d.ts'])];
 manifest.sideEffects = ['./rewind.js', './snippets/*'];
 await writeFile('pkg/package.json', JSON.stringify(manifest, null, 2) + '\n');
 console.log(`pkg/package.json: ${manifest.name}@${manifest.version}, main ${manifest.main}`);

@@ -221,7 +221,7 @@ for (const browserName of BROWSERS) {
       assert.deepEqual(errors.filter((e) => !/404|Failed to load resource|no-such-bundle/.test(e)), []);
     });
 
-    test('a Sentry chunk that is not deployed leaves rewind recording without it', async () => {
+    test('a Sentry integration that is not deployed leaves rewind recording without it, and says so', async () => {
       // rewind.js and its wasm, without rewind-sentry.js beside them.
       const lonely = path.join(PAGES, 'lonely');
       await mkdir(lonely, { recursive: true });
@@ -232,14 +232,46 @@ for (const browserName of BROWSERS) {
 <script>${snippetFor('/test-results/loader/lonely/rewind.js')}</script>
 <script>
   window.events = [];
-  window.started = Rewind.start({ sentry: true, emit: (event) => events.push(event) }).then(() => Rewind.getReplayId(), (error) => 'rejected: ' + error.message);
+  window.warnings = [];
+  const warn = console.warn;
+  console.warn = (...args) => { warnings.push(args.join(' ')); warn.apply(console, args); };
+  window.started = Rewind.start({ sentry: true, debug: true, emit: (event) => events.push(event) }).then(() => Rewind.getReplayId(), (error) => 'rejected: ' + error.message);
 </script></head><body><p>text</p></body></html>`,
       );
       const { tab, errors } = await open(url);
       const replayId = await tab.evaluate(() => window.started);
       assert.match(replayId, /^[^/]+\/\d+$/, 'recording on its own ids');
       assert.ok(await tab.evaluate(() => window.events.some((event) => event.type === 2)), 'a full snapshot');
+      // debug: true says which file and what to do.
+      const warnings = await tab.evaluate(() => window.warnings);
+      assert.ok(
+        warnings.some((text) => /could not load its Sentry integration \(\S*\/lonely\/rewind-sentry\.js did not load\): recording without it; deploy rewind-sentry\.js beside rewind\.js/.test(text)),
+        `a warning that names the missing file, among: ${JSON.stringify(warnings)}`,
+      );
       assert.deepEqual(errors.filter((e) => !/404|Failed to load resource|rewind-sentry/.test(e)), []);
+    });
+
+    test('an integration loads beside rewind.js under the nonce rewind.js was allowed by', async () => {
+      // A CSP that allows scripts by nonce only: rewind-sentry.js, which
+      // rewind.js adds, needs the nonce rewind.js was loaded with. A
+      // stand-in Raven shows that the integration ran: it hooks Raven.
+      const url = await page(
+        'nonce-integration.html',
+        `<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<meta http-equiv="Content-Security-Policy" content="script-src 'nonce-n0nce' 'wasm-unsafe-eval'">
+<script nonce="n0nce">
+  window.Raven = { setDataCallback: (callback) => { window.hooked = typeof callback; } };
+  window.events = [];
+</script>
+<script nonce="n0nce" src="/dist/rewind.js"></script>
+<script nonce="n0nce">
+  window.started = Rewind.start({ sentry: true, emit: (event) => events.push(event) }).then(() => Rewind.getReplayId(), (error) => 'rejected: ' + error.message);
+</script></head><body><p>text</p></body></html>`,
+      );
+      const { tab } = await open(url);
+      assert.match(await tab.evaluate(() => window.started), /^[^/]+\/\d+$/, 'recording');
+      assert.equal(await tab.evaluate(() => window.hooked), 'function', 'rewind-sentry.js ran and hooked Raven');
+      assert.ok(await tab.evaluate(() => window.events.some((event) => event.type === 2)), 'a full snapshot');
     });
 
     test("a CSP without 'wasm-unsafe-eval' leaves the page working and rewind quiet", async () => {

@@ -1,0 +1,15 @@
+// Where the parts rewind loads after its JS come from: the wasm, and the
+// Sentry and Segment integrations, which only pages that use them load.
+// This is the npm package's version: the page's bundler resolves the URL
+// and the imports (and may split the integrations into chunks of its own).
+// The script-tag bundle replaces this file with js/parts-script.js
+// (webpack.config.js).
+
+/** The module, beside this file (scripts/package-npm.mjs keeps it so). */
+export const wasmUrl = () => new URL('../pkg/rewind_bg.wasm', import.meta.url);
+
+/** sentry.js's module. */
+export const loadSentryModule = () => import('./sentry.js');
+
+/** segment.js's module. */
+export const loadSegmentModule = () => import('./segment.js');
