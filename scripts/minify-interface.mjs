@@ -62,6 +62,8 @@ const wasm = readFileSync(wasmPath);
 const names = shortNames();
 const renamedImports = new Map();
 const renamedExports = new Map();
+// The snippets' functions the wasm imports itself, by module.
+const snippetImports = new Map();
 
 // Sections as byte arrays, concatenated at the end.
 const out = [wasm.subarray(0, 8)];
@@ -103,6 +105,9 @@ while (offset < wasm.length) {
       if (module === GLUE_MODULE) {
         short = renamedImports.get(field) ?? names.next().value;
         renamedImports.set(field, short);
+      } else {
+        if (!snippetImports.has(module)) snippetImports.set(module, new Set());
+        snippetImports.get(module).add(field);
       }
       body.push(...name(module), ...name(short), ...wasm.subarray(descriptionStart, at));
     } else {
@@ -156,6 +161,36 @@ function writePointerAndLength(slot, pointer) {
     view.setInt32(slot >>> 0, pointer, true);
 }
 function getDataViewMemory0() {`);
+
+// The glue hands the wasm a snippet's functions as the snippet's module
+// namespace (`import * as import1 from "./snippets/…"`, one per function).
+// A namespace makes the bundler keep every export of the snippet, with a
+// getter each, and keeps the minifier from inlining or dropping any of them.
+// An object of just the functions the wasm imports does the same job.
+const literally = (text) => text.replace(/[.*+?^${}()|[\]\\/$]/g, '\\$&');
+for (const [module, fields] of snippetImports) {
+  const quoted = JSON.stringify(module);
+  const namespaces = new RegExp(`^import \\* as (import\\d+) from ${literally(quoted)};?\\n`, 'gm');
+  if (!namespaces.test(glue)) throw new Error(`the glue does not import ${module} as a namespace, as this script knows`);
+  glue = glue.replace(namespaces, '');
+  const entries = new RegExp(`^(\\s*)${literally(quoted)}: import\\d+,\\n`, 'gm');
+  let first = true;
+  glue = glue.replace(entries, (_, indent) => {
+    const entry = first ? `${indent}${quoted}: { ${[...fields].join(', ')} },\n` : '';
+    first = false;
+    return entry;
+  });
+  if (first) throw new Error(`the glue's imports object has no ${module} entry`);
+  const named = new RegExp(`^import \\{([^}]*)\\} from '${literally(module)}';$`, 'm');
+  const listed = named.exec(glue);
+  if (listed) {
+    const all = new Set([...listed[1].split(',').map((item) => item.trim()).filter(Boolean), ...fields]);
+    glue = glue.replace(named, `import { ${[...all].join(', ')} } from '${module}';`);
+  } else {
+    glue = `import { ${[...fields].join(', ')} } from '${module}';\n${glue}`;
+  }
+}
+if (/\bimport(?:[1-9]\d*)\b/.test(glue)) throw new Error('the glue still uses a snippet namespace');
 
 // The glue: each import is a key of its imports object; each export is
 // read as `wasm.<name>`. Every renamed import must be found as a key, so a
