@@ -122,14 +122,13 @@ pub fn dropped_note(dropped: u32) -> String {
     let mut note = String::new();
     crate::core::json::write_str(
         &mut note,
-        &[
+        &crate::core::json::concat(&[
             "[rewind] ",
             &super::json::decimal(u64::from(dropped)),
             " console calls not recorded (over ",
             &super::json::decimal(u64::from(MAX_EVENTS_PER_SECOND)),
             " a second)",
-        ]
-        .concat(),
+        ]),
     );
     note
 }
@@ -157,7 +156,7 @@ pub fn fit_arguments(described: &str, total: usize) -> Vec<String> {
                 let mut quoted = String::new();
                 crate::core::json::write_str(
                     &mut quoted,
-                    &[text.get(..cut).unwrap_or_default(), "…"].concat(),
+                    &crate::core::json::concat(&[text.get(..cut).unwrap_or_default(), "…"]),
                 );
                 quoted
             }
@@ -174,12 +173,11 @@ pub fn fit_arguments(described: &str, total: usize) -> Vec<String> {
         let mut note = String::new();
         crate::core::json::write_str(
             &mut note,
-            &[
+            &crate::core::json::concat(&[
                 "… ",
                 &super::json::decimal(omitted as u64),
                 " more arguments",
-            ]
-            .concat(),
+            ]),
         );
         fitted.push(note);
     }
@@ -210,7 +208,7 @@ fn cut_json_string(prefix: &str) -> String {
             end = last;
         }
     }
-    [prefix.get(..end).unwrap_or_default(), "…\""].concat()
+    crate::core::json::concat(&[prefix.get(..end).unwrap_or_default(), "…\""])
 }
 
 /// The caller's part of a stack taken inside rewind's console wrapper: the

@@ -172,7 +172,11 @@ pub fn radio_group_selector(name: &str) -> Option<String> {
     if name.is_empty() || super::json::has_any_byte(name, b"\"\\\n\r\x0c") {
         return None;
     }
-    Some(["input[type=radio][name=\"", name, "\"]"].concat())
+    Some(crate::core::json::concat(&[
+        "input[type=radio][name=\"",
+        name,
+        "\"]",
+    ]))
 }
 
 /// Whether a field's radio group must be re-read: a radio just checked.

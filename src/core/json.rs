@@ -230,6 +230,16 @@ pub fn write_number(out: &mut String, value: f64) {
     }
 }
 
+/// The texts one after another, as `parts.concat()` has them, without
+/// std's generic joiner (185 B of gzip in the wasm on December 5).
+pub fn concat(parts: &[&str]) -> String {
+    let mut out = String::new();
+    for part in parts {
+        out.push_str(part);
+    }
+    out
+}
+
 /// `number` in decimal, as `number.to_string()` has it (see [`push_u64`]).
 pub fn decimal(number: u64) -> String {
     let mut out = String::new();
@@ -263,6 +273,19 @@ pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn concat_joins_as_std_does() {
+        for parts in [
+            &[][..],
+            &[""],
+            &["a"],
+            &["", "b", ""],
+            &["é", "/", "ü…", " x"],
+        ] {
+            assert_eq!(concat(parts), parts.concat());
+        }
+    }
 
     #[test]
     fn decimal_writes_what_to_string_writes() {

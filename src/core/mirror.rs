@@ -193,11 +193,13 @@ impl<S: IdStore> Mirror<S> {
             } else {
                 NodeFlags::SWEPT
             };
-            for id in chain.drain(..) {
-                if let Some(known) = self.known.get_mut(&id) {
+            // (A loop and clear(), not drain(): its guard is wasm of its own.)
+            for id in &chain {
+                if let Some(known) = self.known.get_mut(id) {
                     known.flags = known.flags.with(mark);
                 }
             }
+            chain.clear();
         }
         self.known.retain(|_, known| {
             let is_kept = known.flags.contains(NodeFlags::KEPT);

@@ -6,7 +6,6 @@
 
 use std::fmt;
 
-
 /// The longest id accepted, in characters.
 pub const MAX_ID_LENGTH: usize = 128;
 
@@ -20,9 +19,7 @@ fn is_allowed_id_character(character: char) -> bool {
 /// say what was wrong), and this one what the tab's storage gave back.
 pub fn is_valid_id(id: &str) -> bool {
     // (ASCII only, so bytes count characters.)
-    !id.is_empty()
-        && id.len() <= MAX_ID_LENGTH
-        && id.chars().all(is_allowed_id_character)
+    !id.is_empty() && id.len() <= MAX_ID_LENGTH && id.chars().all(is_allowed_id_character)
 }
 
 /// Who is recorded: a browser (generated and kept in localStorage) or a
@@ -73,7 +70,7 @@ pub struct ReplayId {
 impl ReplayId {
     /// `<deviceId>/<sessionId>`, the key chunks are stored and sent under.
     pub fn to_key(&self) -> String {
-        [self.device_id.as_str(), "/", self.session_id.as_str()].concat()
+        crate::core::json::concat(&[self.device_id.as_str(), "/", self.session_id.as_str()])
     }
 }
 
@@ -93,11 +90,23 @@ mod tests {
         assert!(is_valid_id("user_42-eu.west|a@b:c=d"));
         assert!(is_valid_id(".."), "dots alone are allowed characters");
         assert!(is_valid_id(&"x".repeat(MAX_ID_LENGTH)));
-        for bad in ["", "../x", "a b", "ünï", "a\nb", "a%2f", "a/b", &"x".repeat(MAX_ID_LENGTH + 1)] {
+        for bad in [
+            "",
+            "../x",
+            "a b",
+            "ünï",
+            "a\nb",
+            "a%2f",
+            "a/b",
+            &"x".repeat(MAX_ID_LENGTH + 1),
+        ] {
             assert!(!is_valid_id(bad), "{bad:?} must be refused");
             assert_eq!(SessionId::parse(bad), None);
         }
-        assert_eq!(SessionId::parse("1700000000000").unwrap().as_str(), "1700000000000");
+        assert_eq!(
+            SessionId::parse("1700000000000").unwrap().as_str(),
+            "1700000000000"
+        );
     }
 
     #[test]

@@ -93,14 +93,13 @@ impl Session {
     /// session: `<id> <startedAt> <lastActivity>`, times in whole ms.
     pub fn to_stored(&self) -> String {
         use super::json::decimal;
-        [
+        crate::core::json::concat(&[
             self.id.as_str(),
             " ",
             &decimal(self.started_at_ms.max(0.0) as u64),
             " ",
             &decimal(self.last_activity_ms.max(0.0) as u64),
-        ]
-        .concat()
+        ])
     }
 
     /// Reads [`Session::to_stored`]'s text back; `None` when the text is

@@ -5,7 +5,6 @@ use std::fmt;
 
 use wasm_bindgen::JsValue;
 
-
 /// What went wrong in the web layer.
 #[derive(Debug)]
 pub enum WebError {
@@ -26,7 +25,7 @@ impl WebError {
     pub fn message(&self) -> String {
         match self {
             WebError::NoPage(what) => (*what).to_owned(),
-            WebError::Snapshot(reason) => ["snapshot failed: ", reason].concat(),
+            WebError::Snapshot(reason) => crate::core::json::concat(&["snapshot failed: ", reason]),
             WebError::Unavailable(reason) | WebError::Js(reason) => reason.clone(),
         }
     }

@@ -84,7 +84,9 @@ impl Recorder {
         if is_capturing && document.ready_state() != "loading" {
             with_recording(&recording, Recording::take_full_snapshot)
                 .unwrap_or(Ok(()))
-                .map_err(|error| JsError::new(&["first ", &error.message()].concat()))?;
+                .map_err(|error| {
+                    JsError::new(&crate::core::json::concat(&["first ", &error.message()]))
+                })?;
         }
         Ok(Recorder { recording })
     }
@@ -306,4 +308,3 @@ fn read_early_calls(calls: &JsValue) -> Vec<EarlyCall> {
     }
     early
 }
-

@@ -448,7 +448,7 @@ impl Output {
         let courier = wire.courier.clone();
         if self.log.is_on() {
             let gzip = if sealed.compressed {
-                [&decimal(sealed.body.len() as u64), " gzip"].concat()
+                crate::core::json::concat(&[&decimal(sealed.body.len() as u64), " gzip"])
             } else {
                 "for the courier's worker to compress".to_owned()
             };

@@ -498,7 +498,9 @@ impl Recording {
             self.identified_user.as_deref(),
         );
         let key = replay_id.to_key();
-        self.ctx.log.info(&[&why.concat(), " ", &key]);
+        self.ctx
+            .log
+            .info(&[&crate::core::json::concat(why), " ", &key]);
         self.opening.restart();
         if let Err(error) = self.take_full_snapshot() {
             self.ctx

@@ -167,7 +167,7 @@ impl SnapshotJob {
         Finished {
             tail,
             emit_json,
-            visited: self.walk.visited().clone(),
+            visited: self.walk.take_visited(),
             iframes: self.walk.take_iframes(),
             node_count: self.walk.node_count(),
             truncated_elements: self.walk.truncated_elements(),

@@ -11,8 +11,7 @@ use crate::core::json::{push_u32, write_str};
 use crate::core::mirror::{IdStore, Mirror, NodeFlags};
 use crate::core::privacy::{mask_value, PrivacyRules};
 use crate::core::snapshot::{
-    is_event_handler_attribute, serialize_flat, text_in_context, FlatNode,
-    Placement,
+    is_event_handler_attribute, serialize_flat, text_in_context, FlatNode, Placement,
 };
 
 impl<D: DomTree> MutationBuffer<D> {
@@ -392,10 +391,19 @@ fn write_flat_adds(
     parent_id: NodeId,
     next_id: Option<NodeId>,
 ) {
-    let mut children: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+    // Each node's children in order, as linked lists of indices (a list per
+    // node would be a Vec of Vecs, whose cloning costs wasm).
+    const NONE: usize = usize::MAX;
+    let mut first_child = vec![NONE; nodes.len()];
+    let mut last_child = vec![NONE; nodes.len()];
+    let mut next_sibling = vec![NONE; nodes.len()];
     for (index, node) in nodes.iter().enumerate().skip(1) {
         if let Some(parent) = node.parent {
-            children[parent].push(index);
+            match last_child[parent] {
+                NONE => first_child[parent] = index,
+                last => next_sibling[last] = index,
+            }
+            last_child[parent] = index;
         }
     }
     // (node index, its parent's id, its next sibling's id)
@@ -412,15 +420,17 @@ fn write_flat_adds(
         out.push_str(",\"node\":");
         out.push_str(&nodes[index].json);
         out.push('}');
-        let own = &children[index];
-        for (position, &child) in own.iter().enumerate() {
+        let mut child = first_child[index];
+        while child != NONE {
             // Light children and shadow-root children are separate lists.
             let in_shadow = nodes[child].in_shadow;
-            let sibling = own[position + 1..]
-                .iter()
-                .find(|&&next| nodes[next].in_shadow == in_shadow)
-                .map(|&next| nodes[next].id);
-            stack.push((child, nodes[index].id, sibling));
+            let mut sibling = next_sibling[child];
+            while sibling != NONE && nodes[sibling].in_shadow != in_shadow {
+                sibling = next_sibling[sibling];
+            }
+            let sibling_id = (sibling != NONE).then(|| nodes[sibling].id);
+            stack.push((child, nodes[index].id, sibling_id));
+            child = next_sibling[child];
         }
     }
 }

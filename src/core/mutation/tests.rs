@@ -708,7 +708,7 @@ fn a_snapshot_written_in_slices_while_the_page_changes_replays_to_the_live_tree(
             buffer: MutationBuffer::new(),
             privacy,
         };
-        recorder.buffer.begin_after_walk(walk.visited().clone());
+        recorder.buffer.begin_after_walk(walk.take_visited());
         for record in records {
             recorder.buffer.process(&dom, &recorder.mirror, record);
         }
@@ -757,7 +757,7 @@ fn after_a_quiet_walk_the_buffer_records_removes_normally() {
         buffer: MutationBuffer::new(),
         privacy,
     };
-    recorder.buffer.begin_after_walk(walk.visited().clone());
+    recorder.buffer.begin_after_walk(walk.take_visited());
     assert!(
         !recorder.buffer.is_empty(),
         "the mode must be ended by an emit"

@@ -118,9 +118,9 @@ impl<N: Clone> SnapshotWalk<N> {
         self.state.truncated_elements
     }
 
-    /// The ids this walk wrote.
-    pub fn visited(&self) -> &VisitedIds {
-        &self.state.visited
+    /// The ids this walk wrote, taken out of it (a copy would cost wasm).
+    pub fn take_visited(&mut self) -> VisitedIds {
+        std::mem::take(&mut self.state.visited)
     }
 }
 

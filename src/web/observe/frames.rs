@@ -56,7 +56,7 @@ impl Frames {
     ) -> Option<FrameDocument> {
         let frame_id = ctx.mirror.id_of(frame)?;
         let frame_key = ctx.dom.key(frame);
-        if !self.frames_listened.contains(&frame_key) {
+        if !self.frames_listened.iter().any(|&key| key == frame_key) {
             self.frames_listened.push(frame_key);
             self.listeners.push(listen(
                 &ctx.signals,
@@ -70,14 +70,20 @@ impl Frames {
             .and_then(HtmlIFrameElement::content_document)?;
         document.document_element()?;
         let document_key = ctx.dom.key(document.as_ref());
-        let seen = self.attached_documents.contains(&document_key);
+        let seen = self
+            .attached_documents
+            .iter()
+            .any(|&key| key == document_key);
         if seen && !reload {
             return None;
         }
         if !seen {
             self.attached_documents.push(document_key);
         }
-        let needs_listeners = !self.documents_listened.contains(&document_key);
+        let needs_listeners = !self
+            .documents_listened
+            .iter()
+            .any(|&key| key == document_key);
         if needs_listeners {
             self.documents_listened.push(document_key);
         }
