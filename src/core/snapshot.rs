@@ -87,12 +87,15 @@ where
 }
 
 /// The ids one walk wrote, as bit sets (ids are dense from 1), with which
-/// of them it wrote into a shadow root.
+/// of them it wrote into a shadow root. Words of `usize`, whose vectors
+/// the wasm already has code for (32 bits there).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct VisitedIds {
-    written: Vec<u64>,
-    in_shadow: Vec<u64>,
+    written: Vec<usize>,
+    in_shadow: Vec<usize>,
 }
+
+const WORD_BITS: u32 = usize::BITS;
 
 impl VisitedIds {
     pub fn insert(&mut self, id: NodeId, in_shadow: bool) {
@@ -112,16 +115,16 @@ impl VisitedIds {
     }
 }
 
-fn set_bit(bits: &mut Vec<u64>, id: NodeId) {
-    let (word, bit) = (id as usize / 64, id % 64);
+fn set_bit(bits: &mut Vec<usize>, id: NodeId) {
+    let (word, bit) = ((id / WORD_BITS) as usize, id % WORD_BITS);
     if bits.len() <= word {
         bits.resize(word + 1, 0);
     }
     bits[word] |= 1 << bit;
 }
 
-fn has_bit(bits: &[u64], id: NodeId) -> bool {
-    let (word, bit) = (id as usize / 64, id % 64);
+fn has_bit(bits: &[usize], id: NodeId) -> bool {
+    let (word, bit) = ((id / WORD_BITS) as usize, id % WORD_BITS);
     bits.get(word).is_some_and(|bits| bits & (1 << bit) != 0)
 }
 

@@ -395,3 +395,31 @@ fn each_node_ends_with_its_id_then_is_shadow_as_rrweb_orders_them() {
         )
     );
 }
+
+#[test]
+fn visited_ids_hold_exactly_what_was_inserted_across_words() {
+    let inserted: [(NodeId, bool); 9] = [
+        (1, false),
+        (31, true),
+        (32, false),
+        (33, true),
+        (63, false),
+        (64, true),
+        (65, false),
+        (1000, true),
+        (4_000_000, false),
+    ];
+    let mut visited = VisitedIds::default();
+    for (id, in_shadow) in inserted {
+        visited.insert(id, in_shadow);
+    }
+    for id in (0..1100).chain(3_999_990..4_000_010) {
+        let expected = inserted.iter().find(|(known, _)| *known == id);
+        assert_eq!(visited.contains(id), expected.is_some(), "contains({id})");
+        assert_eq!(
+            visited.in_shadow(id),
+            expected.is_some_and(|(_, in_shadow)| *in_shadow),
+            "in_shadow({id})"
+        );
+    }
+}
