@@ -117,7 +117,7 @@ const clean = (name) => name.replace(/\[[0-9a-f]{16}\]/g, '').replace(/::h[0-9a-
 export function ownerOf(rawName) {
   const name = clean(rawName);
   if (/ (externref|multivalue) shim$/.test(name) || /^[a-z]+_[a-zA-Z]+$/.test(name)) return 'export shims';
-  if (/^<?talc::|dlmalloc|__rdl_|__rust_(alloc|dealloc|realloc)/.test(name)) return 'allocator (talc)';
+  if (/^<?(rewind::alloc|talc)::|dlmalloc|__rdl_|__rust_(alloc|dealloc|realloc)/.test(name)) return 'allocator';
   if (/miniz_oxide|flate2|crc32fast|adler/.test(name)) return 'flate2 + miniz_oxide';
   if (/^<?(wasm_bindgen|js_sys|web_sys|wasm_bindgen_futures|gloo_timers|console_error_panic_hook)\b|__wbg|__wbindgen|__externref/.test(name)) return 'JS bindings';
   // A std method or trait on a primitive or a generic T is std's, unless
