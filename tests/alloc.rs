@@ -1,7 +1,9 @@
-//! rewind's allocator (src/alloc.rs), which is the global allocator of any
-//! wasm build that links rewind, this test's included: blocks never
-//! overlap, meet their alignment, keep their bytes across a realloc, and
-//! freed blocks are used again rather than growing the memory.
+//! The wasm's global allocator (Talc, src/lib.rs), as any wasm build that
+//! links rewind has it, this test's included: blocks never overlap, meet
+//! their alignment, keep their bytes across a realloc, and freed blocks
+//! are used again rather than growing the memory. (Written for an
+//! allocator of rewind's own, tried on December 5 and not kept: README,
+//! "Build and size"; each test failed on a mutation of that allocator.)
 #![cfg(target_arch = "wasm32")]
 
 use std::alloc::{alloc, dealloc, realloc, Layout};
