@@ -92,6 +92,16 @@ pub fn has_any_byte(text: &str, bytes: &[u8]) -> bool {
     false
 }
 
+/// `text` after its first byte if that is `byte` (ASCII), as
+/// `strip_prefix` with that character gives it, without its char pattern.
+pub fn after_byte(text: &str, byte: u8) -> Option<&str> {
+    if text.as_bytes().first() == Some(&byte) {
+        text.get(1..)
+    } else {
+        None
+    }
+}
+
 /// The pieces of `text` between its `separator`s (an ASCII byte), as
 /// `str::split` with that character gives them.
 pub fn split_at_each(text: &str, separator: u8) -> SplitAt<'_> {
@@ -273,6 +283,19 @@ pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn after_byte_answers_as_strip_prefix_does() {
+        for text in ["", "n", "n1", "x", "é", "nn", " n", "\u{2003}n"] {
+            for byte in [b'n', b'x', b' '] {
+                assert_eq!(
+                    after_byte(text, byte),
+                    text.strip_prefix(char::from(byte)),
+                    "{text:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn concat_joins_as_std_does() {

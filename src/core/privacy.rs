@@ -42,7 +42,8 @@ pub const IGNORE_CLASSES: [&str; 2] = ["rw-ignore", "rr-ignore"];
 pub fn has_any_class(class_attribute: &str, classes: &[&str]) -> bool {
     class_attribute
         .split_ascii_whitespace()
-        .any(|class| classes.contains(&class))
+        // (Not `classes.contains`: its slice search is wasm of its own.)
+        .any(|class| classes.iter().any(|wanted| *wanted == class))
 }
 
 /// Masks page text: every non-blank character becomes `*`, so line breaks

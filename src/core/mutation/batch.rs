@@ -177,7 +177,7 @@ fn take_number(rest: &mut &str) -> Option<usize> {
 pub fn parse_attribute_batch(packed: &str) -> Option<Vec<AttributeChange<'_>>> {
     let mut rest = packed;
     let mut changes = Vec::new();
-    while let Some(after) = rest.strip_prefix('n') {
+    while let Some(after) = crate::core::json::after_byte(rest, b'n') {
         rest = after;
         let id = NodeId::try_from(take_number(&mut rest)?).ok()?;
         let tag_name = take_counted(&mut rest)?;
@@ -185,11 +185,11 @@ pub fn parse_attribute_batch(packed: &str) -> Option<Vec<AttributeChange<'_>>> {
         let mut attributes = Vec::with_capacity(count.min(64));
         for _ in 0..count {
             let name = take_counted(&mut rest)?;
-            let value = if let Some(after) = rest.strip_prefix('x') {
+            let value = if let Some(after) = crate::core::json::after_byte(rest, b'x') {
                 rest = after;
                 None
             } else {
-                rest = rest.strip_prefix('v')?;
+                rest = crate::core::json::after_byte(rest, b'v')?;
                 Some(take_counted(&mut rest)?)
             };
             attributes.push((name, value));
