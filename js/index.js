@@ -11,7 +11,8 @@ import { Courier, hasUndelivered, PARKED_KEY_PREFIX } from './courier.js';
 import { checkCustomTag, checkOptions, checkReplayIds, checkUserId, dataJson, optionValues, traitsJson } from './options.js';
 import { decideSampling, SampledOutRecording, TabStorage } from './sampling.js';
 // start({ segment }) registers a plugin shell with Segment at once, and the
-// plugin itself follows as a chunk (segment-start.js says why both).
+// plugin itself follows as a file of its own (segment-start.js says why
+// both).
 import { startWithSegmentShell } from './segment-start.js';
 import { warmUp } from './warm.js';
 import { loadSegmentModule, loadSentryModule, wasmUrl } from './parts.js';

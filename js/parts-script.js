@@ -5,7 +5,7 @@
 // (webpack.config.js builds them), not webpack chunks: each registers, in
 // self.__rewindChunks, a function that makes its module from what it needs
 // of this bundle (`host`, below). So rewind.js carries no chunk-loading
-// runtime, and its modules are concatenated into one scope: 1.1 KB of gzip
+// runtime, and its modules are concatenated into one scope: 1.0 KB of gzip
 // less than with webpack's chunks, on every page, for a few hundred bytes
 // more on the pages that load an integration.
 import {
@@ -49,7 +49,10 @@ export const host = () => ({
   PLUGIN_IDENTITY,
 });
 
-/** The file `name`, beside rewind.js. */
+/**
+ * The file `name`, beside rewind.js (or at the page's base URL, where
+ * rewind.js ran without a <script> of its own to say where it is).
+ */
 const besideBundle = (name) => new URL(name, bundleScript().url || document.baseURI);
 
 export const wasmUrl = () => besideBundle('rewind_bg.wasm');

@@ -1,10 +1,11 @@
 // What of the Segment plugin the script-tag bundle carries: a plugin shell
 // that start({ segment }) registers with Segment at once, in the same turn
 // as the call, while the plugin itself (segment.js, 3 KB gzip that a page
-// without Segment never needs) loads as a chunk. Registered late, the plugin
+// without Segment never needs) loads as a file of its own,
+// rewind-segment.js (js/parts-script.js). Registered late, the plugin
 // missed the page's first page() call; the shell is there for it, and each
-// event it gets waits for the chunk (a local file, fetched once) before the
-// plugin tags it. Should the chunk fail to load, or start({ segment }) be
+// event it gets waits for the plugin (a local file, fetched once) before
+// the plugin tags it. Should the plugin fail to load, or start({ segment }) be
 // given options the plugin refuses, the shell hands every event on as it
 // came, and Segment never notices. With the snippet, even the bundle may
 // come after analytics.js: then the snippet registered a plugin in the
@@ -114,7 +115,7 @@ export async function startWithSegmentShell(segment, rewindOptions, loadPlugin, 
   }
   const module = await loadPlugin();
   if (!module) {
-    // The chunk did not load (loadPlugin said so): rewind records, on its
+    // The plugin did not load (loadPlugin said so): rewind records, on its
     // own ids, and Segment's events go on untagged.
     shell?.attach(null);
     return start(rewindOptions);
