@@ -41,12 +41,19 @@ fi
 #   (with the two below) for 56, 151 and 260 more functions. A function is
 #   compiled on its first call, on the main thread, for about 0.01 to 0.03
 #   ms each: a 1k-node snapshot compiled 345, 416 and 479 functions
-#   (default, 40, 15). 40 is the middle of that trade.
+#   (default, 40, 15). 40 was the middle of that trade. Since the
+#   wasm is compiled and warmed in a worker first (js/warm.js), the main
+#   thread compiles only what the worker's stand-in page never ran: 29 to
+#   37 functions at 40 and 34 at 15, 0.5 to 1.3 ms in either (December 5,
+#   1k-node snapshot, 3 cold runs each), and a cold A/B of the two builds
+#   (6 runs each of 1k and 100k snapshots, 5k moves, 10k adds and text
+#   churn) gave 15's task time 0.91 to 0.98 of 40's. So 15 now: with the
+#   functions in gzip's order (below), 369 B less than 40.
 # - merge-similar-functions, which turns functions that differ in a
 #   constant into one with a parameter and thunks;
 # - local-cse, which keeps a repeated expression in a new local.
 WASM_FEATURES="--enable-bulk-memory --enable-sign-ext --enable-mutable-globals --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue"
-WASM_OPT_GZIP_ARGS="-ocimfs=40 --skip-pass=merge-similar-functions --skip-pass=local-cse"
+WASM_OPT_GZIP_ARGS="-ocimfs=15 --skip-pass=merge-similar-functions --skip-pass=local-cse"
 step "wasm-opt -Oz --converge $WASM_OPT_GZIP_ARGS pkg/rewind_bg.wasm"
 node_modules/.bin/wasm-opt -Oz --converge $WASM_OPT_GZIP_ARGS $strip_names --strip-producers --strip-target-features \
   $WASM_FEATURES pkg/rewind_bg.wasm -o pkg/rewind_bg.wasm
