@@ -4,8 +4,12 @@
 // long. Every name is written twice, in the wasm and in the glue, and the
 // hashes do not compress. Here each import of the glue's module and each
 // export but `memory` becomes a short name (a, b, ..., aa, ...) in both
-// files, consistently. (Module names stay: shortening them too made the
-// wasm 2.8 KB smaller raw but 150 bytes larger gzip.)
+// files, consistently. So does each module name: `./rewind_bg.js` is
+// written before each of the glue's 100 imports, and the snippet's path
+// (`./snippets/rewind-<hash>/src/web/page.js`) before each of its ten.
+// (Shortening the module names once made the gzip 150 B larger; with the
+// functions in gzip's order, scripts/order-functions.mjs, they took 124 B
+// off it on December 5.)
 //
 // node scripts/minify-interface.mjs [pkg/rewind_bg.wasm pkg/rewind.js]
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
@@ -64,6 +68,12 @@ const renamedImports = new Map();
 const renamedExports = new Map();
 // The snippets' functions the wasm imports itself, by module.
 const snippetImports = new Map();
+// Each module's short name, in the order the imports first name them.
+const moduleNames = new Map();
+const shortModule = (module) => {
+  if (!moduleNames.has(module)) moduleNames.set(module, String.fromCharCode(97 + moduleNames.size));
+  return moduleNames.get(module);
+};
 
 // Sections as byte arrays, concatenated at the end.
 const out = [wasm.subarray(0, 8)];
@@ -109,7 +119,7 @@ while (offset < wasm.length) {
         if (!snippetImports.has(module)) snippetImports.set(module, new Set());
         snippetImports.get(module).add(field);
       }
-      body.push(...name(module), ...name(short), ...wasm.subarray(descriptionStart, at));
+      body.push(...name(shortModule(module)), ...name(short), ...wasm.subarray(descriptionStart, at));
     } else {
       [length, at] = readLeb(wasm, at);
       const field = decoder.decode(wasm.subarray(at, at + length));
@@ -176,7 +186,7 @@ for (const [module, fields] of snippetImports) {
   const entries = new RegExp(`^(\\s*)${literally(quoted)}: import\\d+,\\n`, 'gm');
   let first = true;
   glue = glue.replace(entries, (_, indent) => {
-    const entry = first ? `${indent}${quoted}: { ${[...fields].join(', ')} },\n` : '';
+    const entry = first ? `${indent}${JSON.stringify(moduleNames.get(module))}: { ${[...fields].join(', ')} },\n` : '';
     first = false;
     return entry;
   });
@@ -191,6 +201,10 @@ for (const [module, fields] of snippetImports) {
   }
 }
 if (/\bimport(?:[1-9]\d*)\b/.test(glue)) throw new Error('the glue still uses a snippet namespace');
+// The glue's own module, by its short name too.
+const glueEntry = new RegExp(`^(\\s*)${literally(JSON.stringify(GLUE_MODULE))}: import0,$`, 'm');
+if (!glueEntry.test(glue)) throw new Error(`the glue's imports object has no ${GLUE_MODULE} entry`);
+glue = glue.replace(glueEntry, `$1${JSON.stringify(moduleNames.get(GLUE_MODULE))}: import0,`);
 
 // The glue: each import is a key of its imports object; each export is
 // read as `wasm.<name>`. Every renamed import must be found as a key, so a
