@@ -249,10 +249,14 @@ fn attributes_are_recorded_as_set_including_ones_the_packed_read_cannot_carry() 
         r#"<p id="plain" class="a b" data-x="1"></p><p id="separator"></p>
            <svg id="drawing" viewBox="0 0 10 10"></svg><p id="capitals"></p>"#,
     );
-    // U+0001 separates the packed read's fields; such a value is read
-    // field by field instead.
+    // U+0001 separates the packed read's fields; for an element whose
+    // texts hold it (and here U+0002 as well), the next control character
+    // up separates them instead.
     by_id::<Element>("separator")
         .set_attribute("title", "one\u{1}two")
+        .unwrap();
+    by_id::<Element>("separator")
+        .set_attribute("data-two", "\u{2}")
         .unwrap();
     // A capitalised name on an HTML element, which getAttribute (it
     // lowercases) cannot find again.
@@ -268,8 +272,34 @@ fn attributes_are_recorded_as_set_including_ones_the_packed_read_cannot_carry() 
         serde_json::json!({ "id": "plain", "class": "a b", "data-x": "1" })
     );
     assert_eq!(attributes("separator")["title"], "one\u{1}two");
+    assert_eq!(attributes("separator")["data-two"], "\u{2}");
     assert_eq!(attributes("drawing")["viewBox"], "0 0 10 10");
     assert_eq!(attributes("capitals")["dataFoo"], "kept");
+}
+
+#[wasm_bindgen_test]
+fn the_document_and_its_doctype_are_recorded_as_they_are() {
+    // A doctype whose ids hold U+0001 and U+0002, the packed read's first
+    // separators: it takes the next control character up.
+    js_sys::eval(
+        r#"window.__pageDoctype = document.doctype;
+           const made = document.implementation.createDocumentType('html', '-//rewind\u0001test//EN', 'urn:\u0002sys');
+           if (document.doctype) document.doctype.replaceWith(made); else document.insertBefore(made, document.firstChild);"#,
+    )
+    .unwrap();
+    let root = record(&[]).snapshot();
+    js_sys::eval(
+        r#"if (window.__pageDoctype) document.doctype.replaceWith(window.__pageDoctype); else document.doctype.remove();"#,
+    )
+    .unwrap();
+
+    assert_eq!(root["type"], 0);
+    assert_eq!(root["compatMode"], document().compat_mode());
+    let doctype = &root["childNodes"][0];
+    assert_eq!(doctype["type"], 1);
+    assert_eq!(doctype["name"], "html");
+    assert_eq!(doctype["publicId"], "-//rewind\u{1}test//EN");
+    assert_eq!(doctype["systemId"], "urn:\u{2}sys");
 }
 
 #[wasm_bindgen_test]

@@ -4,7 +4,7 @@
 use std::cell::Cell;
 
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, HtmlIFrameElement, HtmlOptionElement, Node, ShadowRoot, Window};
+use web_sys::{Element, HtmlIFrameElement, HtmlOptionElement, Node, ShadowRoot, Window};
 
 use wasm_bindgen::prelude::*;
 
@@ -66,14 +66,9 @@ extern "C" {
     /// rules.
     #[wasm_bindgen(js_name = sheetText)]
     fn sheet_text(node: &Node) -> Option<String>;
-    /// An element's attributes as `[name, value, ...]`, URLs absolute.
-    #[wasm_bindgen(js_name = attributePairs)]
-    fn attribute_pairs(element: &Element) -> Vec<JsValue>;
     /// One attribute's value, URLs absolute; none when absent.
     #[wasm_bindgen(js_name = attributeOf)]
     fn attribute_of(element: &Element, name: &str) -> Option<String>;
-    #[wasm_bindgen(js_name = doctypeParts)]
-    fn doctype_parts(node: &Node) -> Vec<JsValue>;
     /// A form's fields (`form.elements`).
     #[wasm_bindgen(js_name = formFields)]
     pub fn form_fields(form: &web_sys::HtmlFormElement) -> Vec<JsValue>;
@@ -127,8 +122,13 @@ pub fn selection_ranges(
     )?))
 }
 
-/// Field separator of [`describe_node`]'s packing.
-const SEP: u8 = 1;
+/// The fields of a [`describe_node`] packing from its separator on: its
+/// first byte is the separator (U+0001 unless a field holds it), and each
+/// field follows one.
+fn fields_after_separator(packed: &str) -> Option<crate::core::json::SplitAt<'_>> {
+    let separator = *packed.as_bytes().first()?;
+    Some(split_at_each(packed.get(1..)?, separator))
+}
 
 /// A batch of observer records that only changed attributes the buffer
 /// writes plainly, packed by `attributeOnlyBatch` in one crossing (see
@@ -144,7 +144,6 @@ pub fn text_batch(records: &js_sys::Array, ids: &WeakMapIds) -> Option<String> {
     text_only_batch(records, &ids.0)
 }
 
-const SVG_NAMESPACE: &str = "http://www.w3.org/2000/svg";
 const HTML_NAMESPACE: &str = "http://www.w3.org/1999/xhtml";
 
 // Nodes of same-origin frames belong to another JS realm, where
@@ -224,44 +223,9 @@ impl LiveDom {
             .set(self.scroll_epoch.get().wrapping_add(1).max(1));
     }
 
-    /// An element read field by field (the packed read's fallback).
-    fn read_element(&self, element: &Element) -> ElementView {
-        let tag_name = element.tag_name();
-        let namespace = match element.namespace_uri().as_deref() {
-            Some(HTML_NAMESPACE) => Namespace::Html,
-            Some(SVG_NAMESPACE) => Namespace::Svg,
-            _ => Namespace::Other,
-        };
-        let mut pairs = attribute_pairs(element).into_iter();
-        // (Loops, not iterator chains, here and below: less wasm.)
-        let mut attributes = Vec::new();
-        while let (Some(name), Some(value)) = (pairs.next(), pairs.next()) {
-            attributes.push((
-                name.as_string().unwrap_or_default(),
-                value.as_string().unwrap_or_default(),
-            ));
-        }
-        let mut view = ElementView {
-            tag_name,
-            namespace,
-            attributes,
-            ..Default::default()
-        };
-        view.has_shadow_root = element.shadow_root().is_some();
-        if self.scroll_epoch.get() != 0 {
-            let [left, top, ..] = numbers_of(element, Numbers::Scroll);
-            if left != 0.0 || top != 0.0 {
-                view.scroll = Some((left, top));
-            }
-        }
-        self.read_live_state(element, &mut view);
-        view
-    }
-
     /// An element from [`describe_node`]'s packing; `None` if malformed.
     fn unpack_element(&self, element: &Element, packed: &str) -> Option<ElementView> {
-        let mut fields = split_at_each(packed, SEP);
-        let head = fields.next()?.as_bytes();
+        let head = packed.as_bytes();
         let namespace = match head.first()? {
             b'h' => Namespace::Html,
             b's' => Namespace::Svg,
@@ -269,6 +233,7 @@ impl LiveDom {
         };
         let has_shadow_root = *head.get(1)? == b'1';
         let is_scrolled = *head.get(2)? == b'1';
+        let mut fields = fields_after_separator(packed.get(3..)?)?;
         let tag_name = fields.next()?.to_owned();
         let mut attributes = Vec::new();
         while let Some(name) = fields.next() {
@@ -367,46 +332,31 @@ impl DomTree for LiveDom {
     }
 
     fn read(&self, node: &Node) -> NodeView {
-        if let Some(packed) = describe_node(node, self.scroll_epoch.get()) {
-            let view = match packed.as_bytes().first() {
-                Some(b'T') => Some(NodeView::Text(
-                    packed.get(1..).unwrap_or_default().to_owned(),
-                )),
-                Some(b'C') => Some(NodeView::Comment(
-                    packed.get(1..).unwrap_or_default().to_owned(),
-                )),
-                Some(b'D') => Some(NodeView::CData),
-                _ => self
-                    .unpack_element(node.unchecked_ref(), &packed)
-                    .map(NodeView::Element),
-            };
-            if let Some(view) = view {
-                return view;
-            }
-        }
-        match node.node_type() {
-            Node::ELEMENT_NODE => NodeView::Element(self.read_element(node.unchecked_ref())),
-            Node::TEXT_NODE => NodeView::Text(node.node_value().unwrap_or_default()),
-            Node::CDATA_SECTION_NODE => NodeView::CData,
-            Node::COMMENT_NODE => NodeView::Comment(node.node_value().unwrap_or_default()),
-            Node::DOCUMENT_NODE => {
-                let document: &Document = node.unchecked_ref();
-                NodeView::Document {
-                    compat_mode: Some(document.compat_mode()),
-                }
-            }
-            Node::DOCUMENT_TYPE_NODE => {
-                let mut parts = doctype_parts(node)
-                    .into_iter()
-                    .map(|part| part.as_string().unwrap_or_default());
+        // Every kind of node rewind records is read in the one crossing.
+        let Some(packed) = describe_node(node, self.scroll_epoch.get()) else {
+            return NodeView::Unsupported;
+        };
+        let rest = packed.get(1..).unwrap_or_default();
+        let view = match packed.as_bytes().first() {
+            Some(b'T') => Some(NodeView::Text(rest.to_owned())),
+            Some(b'C') => Some(NodeView::Comment(rest.to_owned())),
+            Some(b'D') => Some(NodeView::CData),
+            Some(b'd') => Some(NodeView::Document {
+                compat_mode: Some(rest.to_owned()),
+            }),
+            Some(b'y') => fields_after_separator(rest).map(|mut parts| {
+                let mut part = || parts.next().unwrap_or_default().to_owned();
                 NodeView::DocumentType {
-                    name: parts.next().unwrap_or_default(),
-                    public_id: parts.next().unwrap_or_default(),
-                    system_id: parts.next().unwrap_or_default(),
+                    name: part(),
+                    public_id: part(),
+                    system_id: part(),
                 }
-            }
-            _ => NodeView::Unsupported,
-        }
+            }),
+            _ => self
+                .unpack_element(node.unchecked_ref(), &packed)
+                .map(NodeView::Element),
+        };
+        view.unwrap_or(NodeView::Unsupported)
     }
 
     fn child_nodes(&self, node: &Node) -> Vec<Node> {

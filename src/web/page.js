@@ -362,12 +362,15 @@ function ruledScrollable(element, epoch) {
 // An element: namespace (h, s, o), shadow root (1, 0) and scrolled (1, 0;
 // always 0 when `scrollEpoch` is 0, for added nodes: see above for which
 // elements are read), then tag name and each attribute's name and value,
-// separated by U+0001. (Scrolled elements are rare: their offsets are read
-// apart, which keeps float parsing out of the wasm.) A text, comment or
-// CDATA node: T, C or D, then its data. Undefined for other nodes, and for
-// an element with U+0001 in an attribute, which the caller then reads
-// field by field.
-export function describeNode(node, scrollEpoch) {
+// each after the separator: U+0001, or for the rare element that has it
+// in an attribute, the first control character none of its texts has.
+// (Scrolled elements are rare: their offsets are read apart, which keeps
+// float parsing out of the wasm.) A text, comment or CDATA node: T, C or
+// D, then its data. A document: d, then its compatMode. A doctype: y, the
+// separator, then its name, public id and system id, each after the
+// separator. Undefined for other nodes. (`odd`: describeNode's own second
+// try at an element, below.)
+export function describeNode(node, scrollEpoch, odd) {
   switch (node.nodeType) {
     case 1: {
       const ns = node.namespaceURI;
@@ -376,28 +379,46 @@ export function describeNode(node, scrollEpoch) {
       let attributes = '';
       // Names then values, not `attributes[i]`: that makes an Attr node for
       // each attribute, which its element then keeps (about a third slower
-      // over a 50,000-node page in Chromium, and heap the page keeps).
-      const names = node.getAttributeNames();
+      // over a 50,000-node page in Chromium, and heap the page keeps). The
+      // rare element whose value getAttribute cannot find again (a name set
+      // through setAttributeNS with capitals on an HTML element), or that
+      // holds U+0001, is read again through its Attr nodes, its texts
+      // joined at a separator none of them has.
+      const texts = odd && [node.tagName];
+      const names = odd ? node.attributes : node.getAttributeNames();
       for (let i = 0; i < names.length; i++) {
-        const name = names[i];
-        const value = node.getAttribute(name);
-        // null: a name getAttribute cannot find again (one set through
-        // setAttributeNS with capitals on an HTML element): read by field.
-        if (value === null || value.indexOf(SEP) !== -1) return undefined;
+        const name = odd ? names[i].name : names[i];
+        const value = odd ? names[i].value : node.getAttribute(name);
+        if (!odd && (value === null || value.indexOf(SEP) !== -1)) return describeNode(node, scrollEpoch, true);
         if (!mayScroll && scrollEpoch !== 0) {
           mayScroll = name === 'style' ? OVERFLOW_STYLE.test(value) : name === 'overflow' || name === 'popover';
         }
-        attributes += SEP + name + SEP + absoluteValue(node, name, value);
+        const absolute = absoluteValue(node, name, value);
+        if (odd) texts.push(name, absolute);
+        else attributes += SEP + name + SEP + absolute;
       }
       const scrolled = scrollEpoch !== 0 && (mayScroll || ruledScrollable(node, scrollEpoch)) && (node.scrollTop || node.scrollLeft);
       return (ns === HTML ? 'h' : ns === SVG ? 's' : 'o') + (hasShadowRoot ? '1' : '0') + (scrolled ? '1' : '0') +
-        SEP + node.tagName + attributes;
+        (odd ? joinedApart(texts) : SEP + node.tagName + attributes);
     }
     case 3: return 'T' + node.data;
     case 8: return 'C' + node.data;
     case 4: return 'D';
+    case 9: return 'd' + node.compatMode;
+    case 10: return 'y' + joinedApart([node.name, node.publicId, node.systemId]);
     default: return undefined;
   }
+}
+// `texts`, each after a separator none of them has: U+0001, or the next
+// ASCII character up (the wasm splits at a byte). Texts that hold every
+// one of them, which no page has been seen to write, have U+0001 replaced
+// by U+FFFD and are split at it.
+function joinedApart(texts) {
+  let code = 1;
+  while (code < 128 && texts.some((text) => text.includes(String.fromCharCode(code)))) code += 1;
+  if (code === 128) return SEP + texts.map((text) => text.replaceAll(SEP, '\ufffd')).join(SEP);
+  const separator = String.fromCharCode(code);
+  return separator + texts.join(separator);
 }
 // A form field's state, for the snapshot and input events alike: I, T or
 // S (input, textarea, select), 1 or 0 (checked), the input's type, U+0001,
@@ -507,21 +528,10 @@ export function sheetText(node) {
   // against the document's base.
   return absoluteCss(text, sheet.href || node.baseURI);
 }
-// An element's attributes as [name, value, name, value, ...], URLs made
-// absolute (the packed read's fallback).
-export function attributePairs(element) {
-  const pairs = [];
-  for (const attribute of element.attributes) pairs.push(attribute.name, absoluteValue(element, attribute.name, attribute.value));
-  return pairs;
-}
 // One attribute's value, URLs made absolute; undefined when absent.
 export function attributeOf(element, name) {
   const value = element.getAttribute(name);
   return value === null ? undefined : absoluteValue(element, name, value);
-}
-// A doctype's name, public id and system id.
-export function doctypeParts(node) {
-  return [node.name, node.publicId, node.systemId];
 }
 // The fields of a form (its `elements`), as a list.
 export function formFields(form) {
