@@ -281,17 +281,15 @@ fn attributes_are_recorded_as_set_including_ones_the_packed_read_cannot_carry() 
 fn the_document_and_its_doctype_are_recorded_as_they_are() {
     // A doctype whose ids hold U+0001 and U+0002, the packed read's first
     // separators: it takes the next control character up.
-    js_sys::eval(
+    eval(
         r#"window.__pageDoctype = document.doctype;
            const made = document.implementation.createDocumentType('html', '-//rewind\u0001test//EN', 'urn:\u0002sys');
            if (document.doctype) document.doctype.replaceWith(made); else document.insertBefore(made, document.firstChild);"#,
-    )
-    .unwrap();
+    );
     let root = record(&[]).snapshot();
-    js_sys::eval(
+    eval(
         r#"if (window.__pageDoctype) document.doctype.replaceWith(window.__pageDoctype); else document.doctype.remove();"#,
-    )
-    .unwrap();
+    );
 
     assert_eq!(root["type"], 0);
     assert_eq!(root["compatMode"], document().compat_mode());
@@ -927,6 +925,41 @@ async fn checking_a_radio_records_the_radios_of_its_group_it_unchecked() {
         vec![
             (id_of("cash"), Value::Bool(true)),
             (id_of("card"), Value::Bool(false))
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_radio_group_inside_a_shadow_root_is_read_there_not_in_the_document() {
+    // Same name in the document and in a shadow root: two groups. Checking
+    // the shadow root's second radio unchecks only its first.
+    let section = container(
+        r#"<input id="outside" type="radio" name="size" value="s" checked><div id="picker"></div>"#,
+    );
+    eval(
+        r#"document.getElementById('picker').attachShadow({ mode: 'open' }).innerHTML =
+             '<input id="small" type="radio" name="size" value="s" checked><input id="large" type="radio" name="size" value="l">';"#,
+    );
+    let recording = Recording::start(&[]);
+    eval("document.getElementById('picker').shadowRoot.getElementById('large').click()");
+    let sink = recording.stop_after(0).await;
+    section.remove();
+
+    let snapshot = sink.snapshot();
+    let id_of = |element: &str| {
+        find(&snapshot, &|n| n["attributes"]["id"] == element)
+            .unwrap_or_else(|| panic!("no #{element} in snapshot"))["id"]
+            .clone()
+    };
+    let state: Vec<(Value, Value)> = incremental(&sink.events(), 5)
+        .iter()
+        .map(|input| (input["id"].clone(), input["isChecked"].clone()))
+        .collect();
+    assert_eq!(
+        state,
+        vec![
+            (id_of("large"), Value::Bool(true)),
+            (id_of("small"), Value::Bool(false))
         ]
     );
 }

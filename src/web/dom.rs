@@ -68,7 +68,12 @@ extern "C" {
     fn sheet_text(node: &Node) -> Option<String>;
     /// One attribute's value, URLs absolute; none when absent.
     #[wasm_bindgen(js_name = attributeOf)]
-    fn attribute_of(element: &Element, name: &str) -> Option<String>;
+    pub fn attribute_of(element: &Element, name: &str) -> Option<String>;
+    /// The elements matching `selector` in `node`'s own tree (its document,
+    /// or the shadow root it is in); none for a selector the browser
+    /// rejects.
+    #[wasm_bindgen(js_name = inSameTree)]
+    pub fn in_same_tree(node: &Node, selector: &str) -> Vec<JsValue>;
     /// A form's fields (`form.elements`).
     #[wasm_bindgen(js_name = formFields)]
     pub fn form_fields(form: &web_sys::HtmlFormElement) -> Vec<JsValue>;
@@ -281,7 +286,7 @@ impl LiveDom {
                     let frame: &HtmlIFrameElement = element.unchecked_ref();
                     view.frame_is_cross_origin = frame.content_document().is_none();
                 }
-                "DIALOG" if element.has_attribute("open") => {
+                "DIALOG" if attribute_of(element, "open").is_some() => {
                     view.dialog_modal = Some(element.matches("dialog:modal").unwrap_or(false));
                 }
                 "VIDEO" | "AUDIO" => {

@@ -533,6 +533,16 @@ export function attributeOf(element, name) {
   const value = element.getAttribute(name);
   return value === null ? undefined : absoluteValue(element, name, value);
 }
+// The elements matching `selector` in `node`'s own tree: its document, or
+// the shadow root it is in (a radio's group); none for a selector the
+// browser rejects.
+export function inSameTree(node, selector) {
+  try {
+    return Array.from(node.getRootNode().querySelectorAll(selector));
+  } catch (error) {
+    return [];
+  }
+}
 // The fields of a form (its `elements`), as a list.
 export function formFields(form) {
   return Array.from(form.elements);

@@ -3,13 +3,13 @@
 //! (`core::input`); this reads the fields.
 
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, Event, EventTarget, HtmlFormElement, Node};
+use web_sys::{Element, Event, EventTarget, HtmlFormElement, Node};
 
 use crate::core::event::NodeId;
 use crate::core::input::{radio_group_selector, FieldKind, InputTracker, InputValue};
 
 use super::super::context::Context;
-use super::super::dom::{as_html, event_target, form_fields, read_field};
+use super::super::dom::{as_html, attribute_of, event_target, form_fields, in_same_tree, read_field};
 use super::super::guard::Timer;
 use super::super::listener::EventListener;
 use super::super::signal::{later, listen, Signal, Signals};
@@ -67,25 +67,14 @@ impl Input {
         id: NodeId,
         changes: &mut Vec<InputChange>,
     ) {
-        let name = element.get_attribute("name").unwrap_or_default();
+        let name = attribute_of(element, "name").unwrap_or_default();
         let Some(selector) = radio_group_selector(&name) else {
             return;
         };
         // The group is in the field's own tree: its document, or the
-        // shadow root it is in (typed as a document here: both have the
-        // querySelectorAll called).
-        let mut tree: Node = element.clone().into();
-        while let Some(parent) = tree.parent_node() {
-            tree = parent;
-        }
-        let tree: Document = tree.unchecked_into();
-        let Ok(group) = tree.query_selector_all(&selector) else {
-            return;
-        };
-        for index in 0..group.length() {
-            let Some(other) = group.item(index) else {
-                continue;
-            };
+        // shadow root it is in.
+        for other in in_same_tree(element.as_ref(), &selector) {
+            let other: Node = other.unchecked_into();
             let Some(other_id) = ctx.mirror.id_of(&other).filter(|other_id| *other_id != id) else {
                 continue;
             };
