@@ -66,6 +66,16 @@ extern "C" {
     /// rules.
     #[wasm_bindgen(js_name = sheetText)]
     fn sheet_text(node: &Node) -> Option<String>;
+    /// Whether `value` is a node (of any realm).
+    #[wasm_bindgen(js_name = isNode)]
+    fn is_node(value: &JsValue) -> bool;
+    /// Whether `node` is a shadow root (of any realm).
+    #[wasm_bindgen(js_name = isShadowRoot)]
+    fn is_shadow_root(node: &Node) -> bool;
+    /// Whether `node` is an HTML element of the upper-case `tag_name`
+    /// (one crossing, in any realm).
+    #[wasm_bindgen(js_name = isHtml)]
+    fn is_html(node: &Node, tag_name: &str) -> bool;
     /// One attribute's value, URLs absolute; none when absent.
     #[wasm_bindgen(js_name = attributeOf)]
     pub fn attribute_of(element: &Element, name: &str) -> Option<String>;
@@ -149,18 +159,13 @@ pub fn text_batch(records: &js_sys::Array, ids: &WeakMapIds) -> Option<String> {
     text_only_batch(records, &ids.0)
 }
 
-const HTML_NAMESPACE: &str = "http://www.w3.org/1999/xhtml";
-
 // Nodes of same-origin frames belong to another JS realm, where
 // `instanceof` against this window's classes is false: these casts decide by
 // the node type instead, which holds in every realm.
 
 /// `value` as a node, if it is one (of any realm).
 pub fn node_of(value: &wasm_bindgen::JsValue) -> Option<Node> {
-    let node_type = js_sys::Reflect::get(value, &"nodeType".into())
-        .ok()?
-        .as_f64()?;
-    (node_type > 0.0).then(|| value.clone().unchecked_into())
+    is_node(value).then(|| value.clone().unchecked_into())
 }
 
 pub fn as_element(node: &Node) -> Option<&Element> {
@@ -169,17 +174,11 @@ pub fn as_element(node: &Node) -> Option<&Element> {
 
 /// An element with the given upper-case tag name (HTML elements only).
 pub fn as_html<'a, T: JsCast>(node: &'a Node, tag_name: &str) -> Option<&'a T> {
-    let element = as_element(node)?;
-    (element.tag_name() == tag_name && element.namespace_uri().as_deref() == Some(HTML_NAMESPACE))
-        .then(|| element.unchecked_ref())
+    is_html(node, tag_name).then(|| node.unchecked_ref())
 }
 
 pub fn as_shadow_root(node: &Node) -> Option<&ShadowRoot> {
-    if node.node_type() != Node::DOCUMENT_FRAGMENT_NODE {
-        return None;
-    }
-    let host = js_sys::Reflect::get(node, &"host".into()).ok()?;
-    host.is_object().then(|| node.unchecked_ref())
+    is_shadow_root(node).then(|| node.unchecked_ref())
 }
 
 /// The page's DOM, read through web-sys.

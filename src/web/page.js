@@ -533,6 +533,25 @@ export function attributeOf(element, name) {
   const value = element.getAttribute(name);
   return value === null ? undefined : absoluteValue(element, name, value);
 }
+// Whether `value` is a node, and whether `node` is a shadow root (a
+// fragment with a host): by properties, which hold in every realm, where
+// instanceof does not. A getter that throws (a proxy's) says no.
+export function isNode(value) {
+  try {
+    const type = value.nodeType;
+    return typeof type === 'number' && type > 0;
+  } catch (error) {
+    return false; // null, undefined, or a throwing getter
+  }
+}
+export function isShadowRoot(node) {
+  return node.nodeType === 11 && typeof node.host === 'object' && node.host !== null;
+}
+// Whether `node` is an HTML element of the upper-case `tagName` (by its
+// properties, which hold in every realm, where instanceof does not).
+export function isHtml(node, tagName) {
+  return node.nodeType === 1 && node.tagName === tagName && node.namespaceURI === HTML;
+}
 // The elements matching `selector` in `node`'s own tree: its document, or
 // the shadow root it is in (a radio's group); none for a selector the
 // browser rejects.
