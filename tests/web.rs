@@ -301,6 +301,26 @@ fn the_document_and_its_doctype_are_recorded_as_they_are() {
 }
 
 #[wasm_bindgen_test]
+fn defined_custom_elements_are_marked_whatever_letters_their_names_hold() {
+    // 'x-Élan' is a valid custom element name whose tag name keeps its
+    // non-ASCII capital: only ASCII letters may be lowered to find it.
+    eval(
+        r#"for (const name of ['x-defined', 'x-Élan']) {
+             if (!customElements.get(name)) customElements.define(name, class extends HTMLElement {});
+           }"#,
+    );
+    let section = container(r#"<x-defined id="defined"></x-defined><x-undefined id="undefined"></x-undefined>"#);
+    eval("const accented = document.createElement('x-Élan'); accented.id = 'accented'; document.getElementById('defined').after(accented);");
+    let root = record(&[]).snapshot();
+    section.remove();
+
+    assert_eq!(element_with_id(&root, "defined")["isCustom"], true);
+    assert_eq!(element_with_id(&root, "accented")["isCustom"], true);
+    assert_eq!(element_with_id(&root, "accented")["tagName"], "x-Élan");
+    assert!(element_with_id(&root, "undefined").get("isCustom").is_none());
+}
+
+#[wasm_bindgen_test]
 fn typed_values_are_masked_and_passwords_even_when_inputs_are_not() {
     let section = container(
         r#"<input id="name" value="markup"><input id="secret" type="password">

@@ -66,6 +66,13 @@ extern "C" {
     /// rules.
     #[wasm_bindgen(js_name = sheetText)]
     fn sheet_text(node: &Node) -> Option<String>;
+    /// An element's tag name in lower case; none for other nodes.
+    #[wasm_bindgen(js_name = lowerTagName)]
+    fn lower_tag_name(node: &Node) -> Option<String>;
+    /// Whether `tag_name` (as the element has it) is defined as a custom
+    /// element in `window`.
+    #[wasm_bindgen(js_name = isDefinedElement)]
+    fn is_defined_element(window: &Window, tag_name: &str) -> bool;
     /// Whether `value` is a node (of any realm).
     #[wasm_bindgen(js_name = isNode)]
     fn is_node(value: &JsValue) -> bool;
@@ -304,11 +311,7 @@ impl LiveDom {
             }
         }
         if has_any_byte(&view.tag_name, b"-") {
-            view.is_defined_custom_element = self
-                .window
-                .custom_elements()
-                .get(&view.tag_name.to_ascii_lowercase())
-                .is_function();
+            view.is_defined_custom_element = is_defined_element(&self.window, &view.tag_name);
         }
     }
 }
@@ -404,7 +407,7 @@ impl DomTree for LiveDom {
     }
 
     fn read_tag_name(&self, node: &Node) -> Option<String> {
-        as_element(node).map(|element| element.tag_name().to_ascii_lowercase())
+        lower_tag_name(node)
     }
 
     fn attribute(&self, node: &Node, name: &str) -> Option<String> {

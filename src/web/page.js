@@ -533,6 +533,19 @@ export function attributeOf(element, name) {
   const value = element.getAttribute(name);
   return value === null ? undefined : absoluteValue(element, name, value);
 }
+// ASCII letters in lower case, others kept: as the wasm's
+// to_ascii_lowercase, and as HTML lowercases names (a custom element's
+// name may hold other letters, which toLowerCase alone would change).
+const asciiLower = (text) => text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+// An element's tag name in lower case; undefined for other nodes.
+export function lowerTagName(node) {
+  return node.nodeType === 1 ? asciiLower(node.tagName) : undefined;
+}
+// Whether `tagName` is defined as a custom element in `win` (a window
+// without a registry, as some frames have, defines none).
+export function isDefinedElement(win, tagName) {
+  return typeof win.customElements?.get(asciiLower(tagName)) === 'function';
+}
 // Whether `value` is a node, and whether `node` is a shadow root (a
 // fragment with a host): by properties, which hold in every realm, where
 // instanceof does not. A getter that throws (a proxy's) says no.
