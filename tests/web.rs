@@ -309,7 +309,9 @@ fn defined_custom_elements_are_marked_whatever_letters_their_names_hold() {
              if (!customElements.get(name)) customElements.define(name, class extends HTMLElement {});
            }"#,
     );
-    let section = container(r#"<x-defined id="defined"></x-defined><x-undefined id="undefined"></x-undefined>"#);
+    let section = container(
+        r#"<x-defined id="defined"></x-defined><x-undefined id="undefined"></x-undefined>"#,
+    );
     eval("const accented = document.createElement('x-Élan'); accented.id = 'accented'; document.getElementById('defined').after(accented);");
     let root = record(&[]).snapshot();
     section.remove();
@@ -317,7 +319,9 @@ fn defined_custom_elements_are_marked_whatever_letters_their_names_hold() {
     assert_eq!(element_with_id(&root, "defined")["isCustom"], true);
     assert_eq!(element_with_id(&root, "accented")["isCustom"], true);
     assert_eq!(element_with_id(&root, "accented")["tagName"], "x-Élan");
-    assert!(element_with_id(&root, "undefined").get("isCustom").is_none());
+    assert!(element_with_id(&root, "undefined")
+        .get("isCustom")
+        .is_none());
 }
 
 #[wasm_bindgen_test]
@@ -934,19 +938,27 @@ async fn checking_a_radio_records_the_radios_of_its_group_it_unchecked() {
     let sink = recording.stop_after(0).await;
     section.remove();
 
-    let inputs = incremental(&sink.events(), 5);
-    let id_of = |element: &str| element_with_id(&sink.snapshot(), element)["id"].clone();
-    let state: Vec<(Value, Value)> = inputs
+    assert_checked_states(&sink, &[("cash", true), ("card", false)]);
+}
+
+/// That the Input events recorded are, in order, the elements with these
+/// ids in these checked states.
+fn assert_checked_states(sink: &Sink, expected: &[(&str, bool)]) {
+    let snapshot = sink.snapshot();
+    let recorded: Vec<(Value, Value)> = incremental(&sink.events(), 5)
         .iter()
         .map(|input| (input["id"].clone(), input["isChecked"].clone()))
         .collect();
-    assert_eq!(
-        state,
-        vec![
-            (id_of("cash"), Value::Bool(true)),
-            (id_of("card"), Value::Bool(false))
-        ]
-    );
+    let expected: Vec<(Value, Value)> = expected
+        .iter()
+        .map(|(id, checked)| {
+            (
+                element_with_id(&snapshot, id)["id"].clone(),
+                Value::Bool(*checked),
+            )
+        })
+        .collect();
+    assert_eq!(recorded, expected);
 }
 
 #[wasm_bindgen_test]
@@ -965,23 +977,7 @@ async fn a_radio_group_inside_a_shadow_root_is_read_there_not_in_the_document() 
     let sink = recording.stop_after(0).await;
     section.remove();
 
-    let snapshot = sink.snapshot();
-    let id_of = |element: &str| {
-        find(&snapshot, &|n| n["attributes"]["id"] == element)
-            .unwrap_or_else(|| panic!("no #{element} in snapshot"))["id"]
-            .clone()
-    };
-    let state: Vec<(Value, Value)> = incremental(&sink.events(), 5)
-        .iter()
-        .map(|input| (input["id"].clone(), input["isChecked"].clone()))
-        .collect();
-    assert_eq!(
-        state,
-        vec![
-            (id_of("large"), Value::Bool(true)),
-            (id_of("small"), Value::Bool(false))
-        ]
-    );
+    assert_checked_states(&sink, &[("large", true), ("small", false)]);
 }
 
 #[wasm_bindgen_test]

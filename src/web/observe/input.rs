@@ -9,7 +9,9 @@ use crate::core::event::NodeId;
 use crate::core::input::{radio_group_selector, FieldKind, InputTracker, InputValue};
 
 use super::super::context::Context;
-use super::super::dom::{as_html, attribute_of, event_target, form_fields, in_same_tree, read_field};
+use super::super::dom::{
+    as_html, attribute_of, event_target, form_fields, in_same_tree, read_field,
+};
 use super::super::guard::Timer;
 use super::super::listener::EventListener;
 use super::super::signal::{later, listen, Signal, Signals};
