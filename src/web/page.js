@@ -363,7 +363,8 @@ function ruledScrollable(element, epoch) {
 // always 0 when `scrollEpoch` is 0, for added nodes: see above for which
 // elements are read), then tag name and each attribute's name and value,
 // each after the separator: U+0001, or for the rare element that has it
-// in an attribute, the first control character none of its texts has.
+// in an attribute, the first ASCII character up from it that none of its
+// texts has (joinedApart, below).
 // (Scrolled elements are rare: their offsets are read apart, which keeps
 // float parsing out of the wasm.) A text, comment or CDATA node: T, C or
 // D, then its data. A document: d, then its compatMode. A doctype: y, the
