@@ -14,7 +14,7 @@
 // node scripts/minify-interface.mjs [pkg/rewind_bg.wasm pkg/rewind.js]
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 
-import { leb as readLeb } from './wasm-sizes.mjs';
+import { leb as readLeb, lebBytes as leb } from './wasm-sizes.mjs';
 
 const [wasmPath = 'pkg/rewind_bg.wasm', gluePath = 'pkg/rewind.js'] = process.argv.slice(2);
 // The glue's own module; the snippets' imports are named by their JS
@@ -25,17 +25,6 @@ const GLUE_MODULE = './rewind_bg.js';
 // has none of the glue.
 const KEPT_EXPORTS = new Set(['memory', 'gzip_in', 'gzip_run', 'gzip_out']);
 
-/** `value` as unsigned LEB128 bytes. */
-function leb(value) {
-  const out = [];
-  do {
-    let byte = value % 128;
-    value = Math.floor(value / 128);
-    if (value > 0) byte |= 0x80;
-    out.push(byte);
-  } while (value > 0);
-  return out;
-}
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -39,45 +39,18 @@ import path from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { deflateRawSync } from 'node:zlib';
 
+import { leb as readLeb, lebBytes as leb, readWasm } from './wasm-sizes.mjs';
+
 const WINDOW = 2048;
 // Where the greedy path starts, as fractions of the function count.
 const STARTS = [0, 0.25, 0.5, 0.75];
 
-function readLeb(bytes, offset) {
-  let value = 0;
-  let shift = 0;
-  let byte;
-  do {
-    byte = bytes[offset++];
-    value += (byte & 0x7f) * 2 ** shift;
-    shift += 7;
-  } while (byte & 0x80);
-  return [value, offset];
-}
-
-function leb(value) {
-  const out = [];
-  do {
-    let byte = value & 0x7f;
-    value = Math.floor(value / 128);
-    if (value) byte |= 0x80;
-    out.push(byte);
-  } while (value);
-  return out;
-}
-
-function skipLimits(bytes, offset) {
-  const flags = bytes[offset++];
-  [, offset] = readLeb(bytes, offset);
-  if (flags & 1) [, offset] = readLeb(bytes, offset);
-  return offset;
-}
-
 /** The sections to keep (all but the name section), the count of imported functions, and the function bodies. */
 function parse(bytes) {
+  const { imports, functions } = readWasm(bytes);
+  // readWasm's bodies start with their length; the search compares code.
+  const bodies = functions.map(({ body }) => body.subarray(readLeb(body, 0)[1]));
   const kept = [];
-  const bodies = [];
-  let importedFunctions = 0;
   let offset = 8;
   while (offset < bytes.length) {
     const start = offset;
@@ -85,49 +58,11 @@ function parse(bytes) {
     let size;
     [size, offset] = readLeb(bytes, offset);
     const end = offset + size;
-    let at = offset;
-    let isNameSection = false;
-    if (id === 0) {
-      let length;
-      [length, at] = readLeb(bytes, at);
-      isNameSection = Buffer.from(bytes.subarray(at, at + length)).toString() === 'name';
-    } else if (id === 2) {
-      let count;
-      [count, at] = readLeb(bytes, at);
-      for (let i = 0; i < count; i++) {
-        for (let part = 0; part < 2; part++) {
-          let length;
-          [length, at] = readLeb(bytes, at);
-          at += length;
-        }
-        const kind = bytes[at++];
-        if (kind === 0) {
-          [, at] = readLeb(bytes, at);
-          importedFunctions++;
-        } else if (kind === 1) {
-          at = skipLimits(bytes, at + 1); // table: element type, limits
-        } else if (kind === 2) {
-          at = skipLimits(bytes, at); // memory: limits
-        } else if (kind === 3) {
-          at += 2; // global: value type, mutability
-        } else {
-          throw new Error(`import kind ${kind} is not one this script reads (0 to 3)`);
-        }
-      }
-    } else if (id === 10) {
-      let count;
-      [count, at] = readLeb(bytes, at);
-      for (let i = 0; i < count; i++) {
-        let length;
-        [length, at] = readLeb(bytes, at);
-        bodies.push(bytes.subarray(at, at + length));
-        at += length;
-      }
-    }
-    if (!isNameSection) kept.push(bytes.subarray(start, end));
+    const [length, at] = id === 0 ? readLeb(bytes, offset) : [0, offset];
+    if (id !== 0 || Buffer.from(bytes.subarray(at, at + length)).toString() !== 'name') kept.push(bytes.subarray(start, end));
     offset = end;
   }
-  return { kept, importedFunctions, bodies };
+  return { kept, importedFunctions: imports, bodies };
 }
 
 /** Body indices in the order to lay them out, the path starting at body `first`. */

@@ -28,6 +28,18 @@ export function leb(bytes, offset) {
   }
 }
 
+/** `value` as unsigned LEB128 bytes (for the scripts that write wasm). */
+export function lebBytes(value) {
+  const out = [];
+  do {
+    let byte = value % 128;
+    value = Math.floor(value / 128);
+    if (value > 0) byte |= 0x80;
+    out.push(byte);
+  } while (value > 0);
+  return out;
+}
+
 /** The sections' sizes, and each defined function's body size and name. */
 export function readWasm(bytes) {
   const sections = {};
