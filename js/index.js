@@ -159,7 +159,7 @@ function loadWasm() {
       loadFailure = new Error(
         `rewind could not load its WebAssembly module (${error?.message ?? error}); ` +
           "if the page has a Content-Security-Policy, its script-src must allow 'wasm-unsafe-eval'; " +
-          'the browser needs WebAssembly with bulk memory and reference types (Safari 15, Chrome 96, Firefox 79 or later)',
+          'the browser needs WebAssembly with bulk memory and non-trapping float-to-int (Safari 15, Chrome 85, Firefox 79 or later)',
       );
       throw loadFailure;
     },

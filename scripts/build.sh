@@ -52,7 +52,7 @@ fi
 # - merge-similar-functions, which turns functions that differ in a
 #   constant into one with a parameter and thunks;
 # - local-cse, which keeps a repeated expression in a new local.
-WASM_FEATURES="--enable-bulk-memory --enable-sign-ext --enable-mutable-globals --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue"
+WASM_FEATURES="--enable-bulk-memory --enable-sign-ext --enable-mutable-globals --enable-nontrapping-float-to-int --enable-multivalue"
 WASM_OPT_GZIP_ARGS="-ocimfs=15 --skip-pass=merge-similar-functions --skip-pass=local-cse"
 step "wasm-opt -Oz --converge $WASM_OPT_GZIP_ARGS pkg/rewind_bg.wasm"
 node_modules/.bin/wasm-opt -Oz --converge $WASM_OPT_GZIP_ARGS $strip_names --strip-producers --strip-target-features \

@@ -169,11 +169,11 @@ export function buildNamedWasm() {
   run('cargo', ['build', '--quiet', '--release', '--target', 'wasm32-unknown-unknown', ...setting('REWIND_STD_ARGS').split(' ')]);
   run('wasm-bindgen', ['--target', 'web', '--out-dir', path.join(out, 'bindgen'), '--keep-debug', path.join(out, 'wasm32-unknown-unknown/release/rewind.wasm')]);
   const named = path.join(out, 'rewind_named.wasm');
-  // The same -Oz steps as scripts/build.sh, read from it.
-  const gzipArgs = readFileSync(path.join(repoRoot, 'scripts/build.sh'), 'utf8').match(/^WASM_OPT_GZIP_ARGS="([^"]*)"$/m)[1].split(' ');
+  // The same -Oz steps and features as scripts/build.sh, read from it.
+  const buildScript = readFileSync(path.join(repoRoot, 'scripts/build.sh'), 'utf8');
+  const list = (name) => buildScript.match(new RegExp(`^${name}="([^"]*)"$`, 'm'))[1].split(' ');
   run(path.join(repoRoot, 'node_modules/.bin/wasm-opt'), [
-    '-Oz', '--converge', ...gzipArgs, '--debuginfo', '--strip-dwarf', '--enable-bulk-memory', '--enable-sign-ext', '--enable-mutable-globals',
-    '--enable-nontrapping-float-to-int', '--enable-reference-types', '--enable-multivalue',
+    '-Oz', '--converge', ...list('WASM_OPT_GZIP_ARGS'), '--debuginfo', '--strip-dwarf', ...list('WASM_FEATURES'),
     path.join(out, 'bindgen/rewind_bg.wasm'), '-o', named,
   ]);
   return readFileSync(named);
