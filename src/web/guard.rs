@@ -63,18 +63,30 @@ extern "C" {
     pub fn attached_counts() -> JsValue;
 }
 
+/// What the page calls back, whatever it calls back with: every listener,
+/// observer, hook and timer takes one argument (a timer's is undefined),
+/// read as the type it is. One closure type, because each type is one
+/// more call shim and destructor in the wasm and one more in the JS glue.
+pub type Callback = Closure<dyn FnMut(JsValue)>;
+
 /// A guarded timer that is cleared when dropped.
 #[must_use = "the timer is cleared as soon as this handle is dropped"]
 pub struct Timer {
     id: f64,
     repeat: bool,
-    _callback: Closure<dyn FnMut()>,
+    _callback: Callback,
 }
 
 impl Timer {
     /// Calls `callback` once after `ms`.
     pub fn once(ms: u32, callback: impl FnOnce() + 'static) -> Timer {
-        let callback = Closure::once(callback);
+        // (Not `Closure::once`: that is one more closure type.)
+        let mut callback = Some(callback);
+        let callback = Callback::new(move |_| {
+            if let Some(callback) = callback.take() {
+                callback();
+            }
+        });
         let id = start_timer(callback.as_ref().unchecked_ref(), ms, false);
         Timer {
             id,
@@ -84,8 +96,8 @@ impl Timer {
     }
 
     /// Calls `callback` every `ms`.
-    pub fn every(ms: u32, callback: impl FnMut() + 'static) -> Timer {
-        let callback = Closure::<dyn FnMut()>::new(callback);
+    pub fn every(ms: u32, mut callback: impl FnMut() + 'static) -> Timer {
+        let callback = Callback::new(move |_| callback());
         let id = start_timer(callback.as_ref().unchecked_ref(), ms, true);
         Timer {
             id,

@@ -14,7 +14,7 @@ extern "C" {
     /// The installed hooks of one window.
     pub type Hooks;
 
-    /// Hooks `window`; `notify(kind, node, styleId, payload)` hears what
+    /// Hooks `window`; `notify([kind, node, styleId, payload])` hears what
     /// they see (CSS with its URLs made absolute); `first`, the
     /// recording's hooks of another window if any, shares its styleIds
     /// with them.

@@ -2,17 +2,16 @@
 //! recorder is dropping what it holds. Each goes through the guard
 //! (`super::guard`): nothing it throws reaches the page.
 
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{Event, EventTarget};
 
-use super::guard::{listen, unlisten, ListenerEntry};
+use super::guard::{listen, unlisten, Callback, ListenerEntry};
 
 /// A listener on a target; removed from it on drop.
 #[must_use = "the listener is removed as soon as this handle is dropped"]
 pub struct EventListener {
     entry: ListenerEntry,
-    _callback: Closure<dyn FnMut(Event)>,
+    _callback: Callback,
 }
 
 impl EventListener {
@@ -23,9 +22,10 @@ impl EventListener {
         target: &EventTarget,
         event_type: &'static str,
         capture: bool,
-        callback: impl FnMut(Event) + 'static,
+        mut callback: impl FnMut(Event) + 'static,
     ) -> Self {
-        let callback = Closure::<dyn FnMut(Event)>::new(callback);
+        let callback =
+            Callback::new(move |event: wasm_bindgen::JsValue| callback(event.unchecked_into()));
         let entry = listen(
             target,
             event_type,

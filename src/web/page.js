@@ -767,7 +767,7 @@ const ROOT_EVENTS = ['input', 'change', 'scroll', 'reset', 'play', 'pause', 'see
 
 export function installHooks(win, notify, first) {
   const call = (kind, node, styleId, payload) => {
-    try { notify(kind, node, styleId, payload); } catch (error) { /* rewind's problem, never the page's */ }
+    try { notify([kind, node, styleId, payload]); } catch (error) { /* rewind's problem, never the page's */ }
   };
   const restores = [];
   // Before a sheet changes, DOM changes not yet delivered to the observer

@@ -64,12 +64,24 @@ pub enum Signal {
     ReadResetForms,
 }
 
-/// A hook's notification: `(kind, node, styleId, payload)`.
+/// A hook's notification: `[kind, node, styleId, payload]`.
 pub struct HookCall {
     pub kind: String,
     pub node: JsValue,
     pub style_id: f64,
     pub payload: String,
+}
+
+impl HookCall {
+    /// The call as the hooks (`installHooks` in page.js) send it.
+    pub fn read(call: &js_sys::Array) -> HookCall {
+        HookCall {
+            kind: call.get(0).as_string().unwrap_or_default(),
+            node: call.get(1),
+            style_id: call.get(2).as_f64().unwrap_or(0.0),
+            payload: call.get(3).as_string().unwrap_or_default(),
+        }
+    }
 }
 
 /// A console call, as the wrapper saw it: `[level, error, ...arguments]`,

@@ -15,7 +15,7 @@ use crate::core::console::{
 use crate::core::incremental::console_json;
 
 use super::super::clock;
-use super::super::guard;
+use super::super::guard::{self, Callback};
 use super::super::output::Output;
 use super::super::signal::{ConsoleCall, Signal, Signals};
 
@@ -46,7 +46,7 @@ pub struct ConsoleHandle {
     /// Puts the methods back; also registered with the guard (which runs
     /// it if rewind is poisoned).
     restore: js_sys::Function,
-    _notify: Closure<dyn FnMut(js_sys::Array)>,
+    _notify: Callback,
 }
 
 impl Drop for ConsoleHandle {
@@ -64,8 +64,8 @@ pub fn observe_console(
     levels: &[ConsoleLevel],
 ) -> ConsoleHandle {
     let signals = signals.clone();
-    let notify = Closure::<dyn FnMut(js_sys::Array)>::new(move |call| {
-        signals(Signal::Console(ConsoleCall(call)))
+    let notify = Callback::new(move |call: JsValue| {
+        signals(Signal::Console(ConsoleCall(call.unchecked_into())))
     });
     let mut names = String::new();
     for level in levels {

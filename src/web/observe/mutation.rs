@@ -15,7 +15,7 @@ use crate::core::snapshot::VisitedIds;
 
 use super::super::context::Context;
 use super::super::dom::{attribute_batch, observe_root, pack_records, text_batch, LiveDom};
-use super::super::guard;
+use super::super::guard::{self, Callback};
 use super::super::output::Output;
 use super::super::signal::{Signal, Signals};
 
@@ -49,7 +49,7 @@ pub struct Mutations {
     /// queue, in the order they happened, so a node moved between a
     /// shadow root and the document is one batch, not two that disagree).
     observer: Option<ObserverHandle>,
-    callback: Closure<dyn FnMut(js_sys::Array)>,
+    callback: Callback,
     /// Records delivered while a full snapshot walks the DOM; brought to
     /// it when the walk ends.
     walk_records: Option<Vec<MutationRecord<Node>>>,
@@ -63,7 +63,9 @@ impl Mutations {
         Mutations {
             buffer: MutationBuffer::new(),
             observer: None,
-            callback: Closure::new(move |records| signals(Signal::Mutations(records))),
+            callback: Callback::new(move |records: JsValue| {
+                signals(Signal::Mutations(records.unchecked_into()))
+            }),
             walk_records: None,
             walk_disturbed: false,
         }

@@ -17,7 +17,7 @@ use crate::core::mirror::NodeFlags;
 use super::super::clock;
 use super::super::context::Context;
 use super::super::dom::{as_element, node_of};
-use super::super::guard;
+use super::super::guard::{self, Callback};
 use super::super::hooks::{install_hooks, Hooks};
 use super::super::listener::EventListener;
 use super::super::output::Output;
@@ -41,7 +41,7 @@ impl Drop for HookHandle {
 
 /// The functions the hooks call into: made once per recording.
 struct HookCallbacks {
-    notify: Closure<dyn FnMut(String, JsValue, f64, String)>,
+    notify: Callback,
 }
 
 /// The stylesheet state of a recording.
@@ -60,16 +60,9 @@ pub struct Sheets {
 impl Sheets {
     pub fn new(signals: &Signals) -> Self {
         let notify_signals = signals.clone();
-        let notify = Closure::new(
-            move |kind: String, node: JsValue, style_id: f64, payload: String| {
-                notify_signals(Signal::Hook(HookCall {
-                    kind,
-                    node,
-                    style_id,
-                    payload,
-                }))
-            },
-        );
+        let notify = Callback::new(move |call: JsValue| {
+            notify_signals(Signal::Hook(HookCall::read(call.unchecked_ref())))
+        });
         Sheets {
             callbacks: HookCallbacks { notify },
             hooks: Vec::new(),
