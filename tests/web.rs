@@ -1708,3 +1708,64 @@ fn a_new_device_id_is_a_random_version_4_uuid_and_is_kept() {
     );
     let _stopping = recorder.stop();
 }
+
+#[wasm_bindgen_test]
+async fn a_page_turning_hidden_seals_and_sends_with_keepalive_and_a_visible_one_does_not() {
+    // A courier that counts the chunks it is handed, and those handed to
+    // it to send with keepalive before the page may go.
+    let courier: Courier = eval(
+        "({ stored: 0, beforeUnload: 0, configure() {}, compressesOffThread() { return false; }, \
+         appendPart() {}, store() { this.stored += 1; return Promise.resolve(); }, \
+         sendBeforeUnload() { this.beforeUnload += 1; return false; } })",
+    )
+    .unchecked_into();
+    let count = |what: &str| {
+        Reflect::get(&courier, &what.into())
+            .unwrap()
+            .as_f64()
+            .unwrap()
+    };
+    let options = options_of(&[
+        ("endpoint", "https://rewind.invalid/".into()),
+        ("flushIntervalMs", 600_000.into()),
+    ]);
+    let checked = option_values(&check_options(&options).unwrap());
+    let mut recorder =
+        Recorder::new(&checked, &courier, &tab_storage(), JsValue::UNDEFINED).unwrap();
+    let _ = recorder.flush();
+    let stored = count("stored");
+    assert!(stored >= 1.0, "the first snapshot's chunk is stored");
+
+    // The test page never really hides: its visibilityState is overridden.
+    eval(
+        "window.__rewindVisibility = 'visible'; \
+         Object.defineProperty(document, 'visibilityState', \
+           { configurable: true, get: () => window.__rewindVisibility });",
+    );
+    let section = container("<p>changed</p>");
+    settle(50).await;
+    let turn = |state: &str| {
+        eval(&format!(
+            "window.__rewindVisibility = '{state}'; \
+             document.dispatchEvent(new Event('visibilitychange'));"
+        ));
+    };
+    turn("visible");
+    let (after_visible, sent_visible) = (count("stored"), count("beforeUnload"));
+    turn("hidden");
+    let (after_hidden, sent_hidden) = (count("stored"), count("beforeUnload"));
+    eval("delete document.visibilityState; delete window.__rewindVisibility;");
+    section.remove();
+    let _stopping = recorder.stop();
+
+    assert_eq!(
+        (after_visible, sent_visible),
+        (stored, 0.0),
+        "visible: nothing sealed"
+    );
+    assert_eq!(
+        (after_hidden, sent_hidden),
+        (stored + 1.0, 1.0),
+        "hidden: the change is sealed, stored and sent with keepalive"
+    );
+}

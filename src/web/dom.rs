@@ -4,7 +4,7 @@
 use std::cell::Cell;
 
 use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlIFrameElement, HtmlOptionElement, Node, ShadowRoot, Window};
+use web_sys::{Document, Element, HtmlIFrameElement, HtmlOptionElement, Node, ShadowRoot, Window};
 
 use wasm_bindgen::prelude::*;
 
@@ -99,6 +99,12 @@ extern "C" {
     /// The page's window; none in a worker.
     #[wasm_bindgen(js_name = pageWindow)]
     pub fn page_window() -> Option<Window>;
+    /// Whether `document` is still being parsed (`readyState` "loading").
+    #[wasm_bindgen(js_name = isLoading)]
+    pub fn is_loading(document: &Document) -> bool;
+    /// Whether `window`'s document is hidden (`visibilityState`).
+    #[wasm_bindgen(js_name = isHidden)]
+    pub fn is_hidden(window: &Window) -> bool;
 }
 
 /// Numbers read together in one crossing (`readNumbers` in page.js):

@@ -81,7 +81,7 @@ impl Recorder {
             ))
         });
         let is_capturing = recording.borrow().is_capturing();
-        if is_capturing && document.ready_state() != "loading" {
+        if is_capturing && !super::dom::is_loading(&document) {
             with_recording(&recording, Recording::take_full_snapshot)
                 .unwrap_or(Ok(()))
                 .map_err(|error| {

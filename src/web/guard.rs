@@ -16,9 +16,6 @@ extern "C" {
     /// Stops everything rewind attached; `error` says why.
     pub fn poison(error: &JsValue);
 
-    /// Wraps a callback so that nothing it throws reaches the caller.
-    pub fn guard(callback: &js_sys::Function) -> js_sys::Function;
-
     #[wasm_bindgen(js_name = isPoisoned)]
     pub fn is_poisoned() -> bool;
 
@@ -48,12 +45,6 @@ extern "C" {
 
     #[wasm_bindgen(js_name = stopTimer)]
     fn stop_timer(id: f64, repeat: bool);
-
-    #[wasm_bindgen(js_name = addCleanup)]
-    pub fn add_cleanup(cleanup: &js_sys::Function);
-
-    #[wasm_bindgen(js_name = removeCleanup)]
-    pub fn remove_cleanup(cleanup: &js_sys::Function);
 
     /// The functions above as one object, for the JS entry.
     pub fn api() -> JsValue;

@@ -15,12 +15,15 @@ extern "C" {
     pub type Hooks;
 
     /// Hooks `window`; `notify([kind, node, styleId, payload])` hears what
-    /// they see (CSS with its URLs made absolute); `first`, the
+    /// they see (CSS with its URLs made absolute), guarded: what it throws
+    /// poisons rewind, never the page's call. `first`, the
     /// recording's hooks of another window if any, shares its styleIds
     /// with them.
     #[wasm_bindgen(js_name = installHooks)]
     pub fn install_hooks(window: &JsValue, notify: &js_sys::Function, first: Option<&Hooks>) -> Hooks;
 
+    /// Puts the prototypes back. The guard also runs it if rewind is
+    /// poisoned.
     #[wasm_bindgen(method)]
     pub fn uninstall(this: &Hooks);
 

@@ -81,12 +81,17 @@ export function stopTimer(id, repeat) {
   state.timers.delete(id);
 }
 
-// A promise resolved after ms milliseconds (a plain timer, as the courier's waits
-// always were: nothing runs in it that could throw).
-
-export function addCleanup(cleanup) { state.cleanups.add(cleanup); }
-
-export function removeCleanup(cleanup) { state.cleanups.delete(cleanup); }
+// `undo` (taking prototype hooks or console wrappers off the page) as a
+// clean-up the guard runs if rewind is poisoned; the recording runs it
+// when it is done with them. Run either way, it is forgotten.
+function cleanup(undo) {
+  const once = () => {
+    state.cleanups.delete(once);
+    undo();
+  };
+  state.cleanups.add(once);
+  return once;
+}
 
 export function api() { return { poison, isPoisoned, poisonReason, attachedCounts }; }
 
@@ -622,6 +627,14 @@ export function observeRoot(observer, root) {
 export function pageWindow() {
   return typeof window === 'object' && window ? window : undefined;
 }
+// Booleans, where web-sys hands over readyState's text and
+// visibilityState as an enum.
+export function isLoading(document) {
+  return document.readyState === 'loading';
+}
+export function isHidden(win) {
+  return win.document.visibilityState === 'hidden';
+}
 export function childNodesOf(node) {
   const children = [];
   for (let child = node.firstChild; child; child = child.nextSibling) children.push(child);
@@ -766,6 +779,9 @@ export function idOrSet(ids, node, fresh) {
 const ROOT_EVENTS = ['input', 'change', 'scroll', 'reset', 'play', 'pause', 'seeked', 'volumechange', 'ratechange'];
 
 export function installHooks(win, notify, first) {
+  // Nothing rewind's side throws reaches the page's CSSOM call or value
+  // assignment.
+  notify = guard(notify);
   const call = (kind, node, styleId, payload) => {
     try { notify([kind, node, styleId, payload]); } catch (error) { /* rewind's problem, never the page's */ }
   };
@@ -1000,9 +1016,9 @@ export function installHooks(win, notify, first) {
 
   return {
     sheets,
-    uninstall() {
+    uninstall: cleanup(() => {
       while (restores.length) restores.pop()();
-    },
+    }),
     meet,
     // A full snapshot of `document` begins (`ending` false): the replay
     // will have no sheet. It ends (true): the payload of one event for
@@ -1035,6 +1051,8 @@ export function installHooks(win, notify, first) {
 // puts the page's methods back; a method the page wrapped again since is
 // left in place, and rewind's wrapper under it only calls through.
 export function wrapConsole(win, levels, notify) {
+  // Nothing rewind's side throws reaches the page's console call.
+  notify = guard(notify);
   const target = win.console;
   const restores = [];
   let live = true;
@@ -1055,10 +1073,10 @@ export function wrapConsole(win, levels, notify) {
     try { target[level] = wrapper; } catch (error) { continue; }
     if (target[level] === wrapper) restores.push(() => { if (target[level] === wrapper) target[level] = original; });
   }
-  return () => {
+  return cleanup(() => {
     live = false;
     for (const restore of restores.splice(0)) try { restore(); } catch (error) {}
-  };
+  });
 }
 
 const THREW = {};

@@ -5,9 +5,9 @@
 //! (chunks and `emit`), the observers and the snapshot job under way.
 
 use wasm_bindgen::JsValue;
-use web_sys::{Document, VisibilityState, Window};
+use web_sys::{Document, Window};
 
-use super::dom::{numbers_of, Numbers};
+use super::dom::{is_hidden, is_loading, numbers_of, Numbers};
 use crate::core::event::{Event, EventData, Meta, ScrollOffset};
 use crate::core::json::decimal;
 use crate::core::lifecycle::{self, EarlyCall, Opening, Tick};
@@ -135,7 +135,7 @@ impl Recording {
                 Signal::UserActivity
             }));
         }
-        if document.ready_state() == "loading" {
+        if is_loading(document) {
             listeners.push(listen(
                 signals,
                 document.as_ref(),
@@ -193,8 +193,7 @@ impl Recording {
         match signal {
             Signal::PageHidden => self.on_page_hidden(),
             Signal::VisibilityChanged => {
-                let document = self.ctx.window.document();
-                if document.is_some_and(|d| d.visibility_state() == VisibilityState::Hidden) {
+                if is_hidden(&self.ctx.window) {
                     self.on_page_hidden();
                 } else {
                     self.on_user_activity();

@@ -15,15 +15,16 @@ use crate::core::console::{
 use crate::core::incremental::console_json;
 
 use super::super::clock;
-use super::super::guard::{self, Callback};
+use super::super::guard::Callback;
 use super::super::output::Output;
 use super::super::signal::{ConsoleCall, Signal, Signals};
 
 #[wasm_bindgen(module = "/src/web/page.js")]
 extern "C" {
     /// Wraps the console methods `levels` names (space-separated) on
-    /// `window`; `notify` hears each call. Returns the function that puts
-    /// them back.
+    /// `window`; `notify` hears each call, guarded (nothing it throws
+    /// reaches the page). Returns the function that puts them back, which
+    /// the guard also runs if rewind is poisoned.
     #[wasm_bindgen(js_name = wrapConsole)]
     fn wrap_console(window: &JsValue, levels: &str, notify: &js_sys::Function) -> js_sys::Function;
 
@@ -43,8 +44,7 @@ extern "C" {
 /// drop.
 #[must_use = "the console is put back as soon as this handle is dropped"]
 pub struct ConsoleHandle {
-    /// Puts the methods back; also registered with the guard (which runs
-    /// it if rewind is poisoned).
+    /// Puts the methods back.
     restore: js_sys::Function,
     _notify: Callback,
 }
@@ -52,7 +52,6 @@ pub struct ConsoleHandle {
 impl Drop for ConsoleHandle {
     fn drop(&mut self) {
         let _ = self.restore.call0(&JsValue::NULL);
-        guard::remove_cleanup(&self.restore);
     }
 }
 
@@ -74,11 +73,7 @@ pub fn observe_console(
         }
         names.push_str(level.name());
     }
-    // Guarded: an error on rewind's side poisons rewind, never the page's
-    // console call.
-    let guarded = guard::guard(notify.as_ref().unchecked_ref());
-    let restore = wrap_console(window, &names, &guarded);
-    guard::add_cleanup(&restore);
+    let restore = wrap_console(window, &names, notify.as_ref().unchecked_ref());
     ConsoleHandle {
         restore,
         _notify: notify,

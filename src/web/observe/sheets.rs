@@ -17,7 +17,7 @@ use crate::core::mirror::NodeFlags;
 use super::super::clock;
 use super::super::context::Context;
 use super::super::dom::{as_element, node_of};
-use super::super::guard::{self, Callback};
+use super::super::guard::Callback;
 use super::super::hooks::{install_hooks, Hooks};
 use super::super::listener::EventListener;
 use super::super::output::Output;
@@ -27,15 +27,11 @@ use super::super::signal::{listen, HookCall, Signal, Signals};
 #[must_use = "the hooks are uninstalled as soon as this handle is dropped"]
 pub struct HookHandle {
     hooks: Hooks,
-    /// The uninstall function, also registered with the guard (which runs
-    /// it if rewind is poisoned).
-    cleanup: js_sys::Function,
 }
 
 impl Drop for HookHandle {
     fn drop(&mut self) {
         self.hooks.uninstall();
-        guard::remove_cleanup(&self.cleanup);
     }
 }
 
@@ -80,19 +76,10 @@ impl Sheets {
         let Some(window) = document.default_view() else {
             return;
         };
-        // Guarded: an error on rewind's side of a hook poisons rewind, never
-        // the page's CSSOM call or value assignment.
-        let notify = guard::guard(self.callbacks.notify.as_ref().unchecked_ref());
+        let notify = self.callbacks.notify.as_ref().unchecked_ref();
         let first = self.hooks.first().map(|(_, handle)| &handle.hooks);
-        let hooks = install_hooks(window.as_ref(), &notify, first);
-        let Ok(cleanup) = js_sys::Reflect::get(&hooks, &"uninstall".into())
-            .and_then(|uninstall| uninstall.dyn_into::<js_sys::Function>())
-        else {
-            return;
-        };
-        let cleanup = cleanup.bind0(&hooks);
-        guard::add_cleanup(&cleanup);
-        self.hooks.push((key, HookHandle { hooks, cleanup }));
+        let hooks = install_hooks(window.as_ref(), notify, first);
+        self.hooks.push((key, HookHandle { hooks }));
     }
 
     fn first_hooks(&self) -> Option<&Hooks> {
