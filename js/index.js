@@ -9,7 +9,7 @@ import { initSync, Recorder, guardApi } from '../pkg/rewind.js';
 import { Compressor } from './compressor.js';
 import { Courier, hasUndelivered, PARKED_KEY_PREFIX } from './courier.js';
 import { checkCustomTag, checkOptions, checkReplayIds, checkUserId, dataJson, optionValues, traitsJson } from './options.js';
-import { decideSampling, SampledOutRecording, TabStorage } from './sampling.js';
+import { decideSampling, SampledOutRecording, TabStorage, TELL } from './sampling.js';
 // start({ segment }) registers a plugin shell with Segment at once, and the
 // plugin itself follows as a file of its own (segment-start.js says why
 // both).
@@ -333,7 +333,7 @@ export async function identify(userId, traits) {
     return;
   }
   const current = recorder;
-  guarded(() => current.identify(id, traitsAsJson));
+  guarded(() => current.tell(TELL.identify, id, traitsAsJson));
 }
 
 /**
@@ -368,7 +368,7 @@ async function switchReplay(ids) {
     if (current.user) earlyCalls = [['identify', ...current.user]];
     return start({ ...current.options, sessionId: next.sessionId, deviceId: next.deviceId });
   }
-  guarded(() => current.switchReplay(ids.sessionId, ids.deviceId));
+  guarded(() => current.tell(TELL.switchReplay, ids.sessionId, ids.deviceId));
 }
 
 /** Continues the recording under another device id (see setSessionId). */
@@ -392,7 +392,7 @@ export async function addCustomEvent(tag, payload) {
   if (!recorder) return;
   const text = checkCustomTag(tag);
   const current = recorder;
-  guarded(() => current.addCustomEvent(text, dataJson(payload) ?? 'null'));
+  guarded(() => current.tell(TELL.customEvent, text, dataJson(payload) ?? 'null'));
 }
 
 // Who hears of delivered chunks (segment.js's "Replay Captured").
@@ -422,13 +422,28 @@ export function onChunkDelivered(listener) {
  * when nothing records.
  */
 export function currentIds() {
-  if (!recorder) return null;
-  const current = recorder;
-  const replay = guarded(() => current.currentReplay() ?? null, null);
+  const replay = currentReplay();
   if (!replay) return null;
   // A device id holds no '/'.
   const slash = replay.indexOf('/');
   return { deviceId: replay.slice(0, slash), sessionId: replay.slice(slash + 1) };
+}
+
+/** `<deviceId>/<sessionId>` of the recording, recorded or not; or null. */
+function currentReplay() {
+  const current = recorder;
+  return current ? guarded(() => current.currentReplay() ?? null, null) : null;
+}
+
+/**
+ * The recording's state (the Recorder's `status()`, one crossing):
+ * whether it records, whether buffer mode holds chunks and their bytes,
+ * and the current replay's start (null when not recording).
+ */
+function recordingStatus() {
+  const current = recorder;
+  const [capturing, buffering, bufferedBytes = 0, start = NaN] = (current && guarded(() => current.status(), null)) ?? [];
+  return { capturing: capturing === 1, buffering: buffering === 1, bufferedBytes, start: Number.isNaN(start) ? null : start };
 }
 
 /** Seals what was recorded so far into a chunk; resolves once it is stored. */
@@ -458,14 +473,12 @@ export async function log(message, data) {
     return;
   }
   const current = recorder;
-  guarded(() => current.log(String(message), dataJson(data)));
+  guarded(() => current.tell(TELL.log, String(message), dataJson(data)));
 }
 
 /** `<deviceId>/<sessionId>` of the running recording, or null. */
 export function getReplayId() {
-  if (!recorder) return null;
-  const current = recorder;
-  return guarded(() => current.replayId() ?? null, null);
+  return recordingStatus().capturing ? currentReplay() : null;
 }
 
 /**
@@ -473,9 +486,7 @@ export function getReplayId() {
  * starts it; null when not recording.
  */
 export function getReplayStartTimestamp() {
-  if (!recorder) return null;
-  const current = recorder;
-  return guarded(() => current.replayStartTimestamp() ?? null, null);
+  return recordingStatus().start;
 }
 
 /**
@@ -485,8 +496,7 @@ export function getReplayStartTimestamp() {
 export async function getSessionId(callback) {
   // A session outside sampleRate knows its id without the wasm.
   if (!(recorder instanceof SampledOutRecording)) await loadWasm();
-  const current = recorder;
-  const id = current ? guarded(() => current.sessionId() ?? null, null) : null;
+  const id = currentIds()?.sessionId ?? null;
   if (typeof callback === 'function') callback(id);
   return id;
 }
@@ -531,11 +541,10 @@ export async function attachedCounts() {
  * `bufferedBytes`.
  */
 export function memoryUsage() {
-  const current = recorder;
-  const buffering = current ? guarded(() => current.isBuffering(), false) : false;
+  const { buffering, bufferedBytes } = recordingStatus();
   return {
     wasmBytes: wasmExports?.memory?.buffer?.byteLength ?? 0,
     buffering,
-    bufferedBytes: buffering ? guarded(() => current.bufferedBytes(), 0) : 0,
+    bufferedBytes: buffering ? bufferedBytes : 0,
   };
 }

@@ -253,6 +253,9 @@ export function decideSampling(options, now = Date.now(), earlyIdentify = null) 
  * setSessionId() to a session inside the rate is index.js's to handle:
  * that needs the real recorder.
  */
+/** The calls the Recorder's `tell()` takes, by number (src/web/exports.rs). */
+export const TELL = { log: 0, identify: 1, customEvent: 2, switchReplay: 3 };
+
 export class SampledOutRecording {
   constructor({ sessionId, deviceId, rate }, options) {
     this.session = sessionId;
@@ -263,35 +266,21 @@ export class SampledOutRecording {
     this.user = null;
   }
 
-  replayId() {
-    return undefined;
+  // Recording nothing, buffering nothing (Recorder.status()).
+  status() {
+    return [0, 0, 0, NaN];
   }
 
   currentReplay() {
     return `${this.device}/${this.session}`;
   }
 
-  sessionId() {
-    return this.session;
+  // Of the calls, only identify() is kept: for a recorder started later.
+  tell(call, text, json) {
+    if (call === TELL.identify) this.user = [text, json];
   }
-
-  replayStartTimestamp() {
-    return undefined;
-  }
-
-  identify(userId, traits) {
-    this.user = [userId, traits];
-  }
-
-  addCustomEvent() {}
-
-  log() {}
 
   takeFullSnapshot() {}
-
-  isBuffering() {
-    return false;
-  }
 
   snapshotTaken() {
     return Promise.resolve();

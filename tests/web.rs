@@ -1635,6 +1635,21 @@ fn session_sampled(rate: f64, kept: bool) -> String {
         .expect("a session id either way within 1000 tries")
 }
 
+/// `setSessionId(sessionId, deviceId)`, as the JS entry tells the
+/// recorder (`TELL.switchReplay` in js/sampling.js): whether the replay
+/// changed.
+fn switch_replay(recorder: &Recorder, session: Option<String>, device: Option<String>) -> bool {
+    recorder.tell(3, session, device)
+}
+
+/// The replay id `getReplayId()` reports: the current replay's, while its
+/// session is recorded (`status()[0]`).
+fn capturing_replay(recorder: &Recorder) -> Option<String> {
+    (recorder.status().first() == Some(&1.0))
+        .then(|| recorder.current_replay())
+        .flatten()
+}
+
 #[wasm_bindgen_test]
 async fn a_session_named_by_the_page_is_a_new_replay_sampled_afresh() {
     let outside = session_sampled(0.5, false);
@@ -1646,7 +1661,7 @@ async fn a_session_named_by_the_page_is_a_new_replay_sampled_afresh() {
         ("sampleRate", 0.5.into()),
     ]));
     assert!(sink.events().is_empty(), "outside sampleRate: nothing");
-    assert_eq!(recorder.replay_id(), None);
+    assert_eq!(capturing_replay(&recorder), None);
     assert_eq!(
         recorder.current_replay(),
         Some(format!("device-1/{outside}"))
@@ -1654,12 +1669,15 @@ async fn a_session_named_by_the_page_is_a_new_replay_sampled_afresh() {
 
     // Into a session sampleRate keeps: what was never attached is now,
     // and the new replay opens with a Meta event and a full snapshot.
-    let switched = recorder.switch_replay(Some(inside.clone()), Some("device-2".into()));
+    let switched = switch_replay(&recorder, Some(inside.clone()), Some("device-2".into()));
     assert!(switched);
     let _ = recorder.flush();
     let types: Vec<Value> = sink.events().iter().map(|e| e["type"].clone()).collect();
     assert_eq!(types, [4, 2]);
-    assert_eq!(recorder.replay_id(), Some(format!("device-2/{inside}")));
+    assert_eq!(
+        capturing_replay(&recorder),
+        Some(format!("device-2/{inside}"))
+    );
     let section = container(r#"<p id="named-session">after the switch</p>"#);
     settle(50).await;
     section.remove();
@@ -1671,12 +1689,12 @@ async fn a_session_named_by_the_page_is_a_new_replay_sampled_afresh() {
 
     // The same ids change nothing. (A bad id never reaches the wasm:
     // js/options.js's checkReplayIds refuses it, tests/e2e/options.test.mjs.)
-    let same = recorder.switch_replay(Some(inside.clone()), Some("device-2".into()));
+    let same = switch_replay(&recorder, Some(inside.clone()), Some("device-2".into()));
     assert!(!same);
 
     // Back outside sampleRate: the replay ends, nothing more is recorded.
-    assert!(recorder.switch_replay(Some(outside.clone()), None));
-    assert_eq!(recorder.replay_id(), None);
+    assert!(switch_replay(&recorder, Some(outside.clone()), None));
+    assert_eq!(capturing_replay(&recorder), None);
     let before = sink.events().len();
     let section = container("<p>not recorded</p>");
     settle(50).await;

@@ -4,7 +4,7 @@
 use std::cell::Cell;
 
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, HtmlIFrameElement, HtmlOptionElement, Node, ShadowRoot, Window};
+use web_sys::{Document, Element, HtmlOptionElement, Node, ShadowRoot, Window};
 
 use wasm_bindgen::prelude::*;
 
@@ -105,6 +105,13 @@ extern "C" {
     /// Whether `window`'s document is hidden (`visibilityState`).
     #[wasm_bindgen(js_name = isHidden)]
     pub fn is_hidden(window: &Window) -> bool;
+    /// The document of a same-origin frame (none for a cross-origin one);
+    /// with `whole`, only once it has its root element.
+    #[wasm_bindgen(js_name = frameDocument)]
+    pub fn frame_document(frame: &Node, whole: bool) -> Option<Document>;
+    /// The page's address; none if it cannot be read.
+    #[wasm_bindgen(js_name = pageHref)]
+    pub fn page_href(window: &Window) -> Option<String>;
 }
 
 /// Numbers read together in one crossing (`readNumbers` in page.js):
@@ -295,8 +302,7 @@ impl LiveDom {
                 }
                 "STYLE" | "LINK" => view.stylesheet = sheet_text(element.as_ref()),
                 "IFRAME" => {
-                    let frame: &HtmlIFrameElement = element.unchecked_ref();
-                    view.frame_is_cross_origin = frame.content_document().is_none();
+                    view.frame_is_cross_origin = frame_document(element, false).is_none();
                 }
                 "DIALOG" if attribute_of(element, "open").is_some() => {
                     view.dialog_modal = Some(element.matches("dialog:modal").unwrap_or(false));

@@ -110,45 +110,38 @@ impl Recorder {
             .unwrap_or_else(|| js_sys::Promise::resolve(&JsValue::UNDEFINED))
     }
 
-    /// Adds a `log` event to the replay's timeline, with its data as the
-    /// JSON `dataJson` (js/options.js) wrote, if any.
-    pub fn log(&self, message: String, data_json: Option<String>) {
+    /// A call of the page's that hands over texts, by `call` (js/sampling.js's
+    /// `TELL`), with JSON as js/options.js wrote it:
+    /// - 0: `log(message, data)`: a `log` event on the replay's timeline,
+    ///   with its data if any;
+    /// - 1: `identify(userId, traits)`: a user for the replay (see
+    ///   `Recording::identify`), a user id `checkUserId` accepted, with its
+    ///   traits if any;
+    /// - 2: `addCustomEvent(tag, payload)`: a Custom event, a tag
+    ///   `checkCustomTag` accepted and its payload (`null` if none);
+    /// - 3: `setSessionId(sessionId, deviceId)`: the recording continues as
+    ///   `<deviceId>/<sessionId>` (see `Recording::switch_replay`), ids
+    ///   `checkReplayIds` accepted; either may be undefined to keep the
+    ///   current one.
+    ///
+    /// Returns whether the replay changed (3 only). One export for the
+    /// four: each export is a shim in the wasm, a method in the JS glue and
+    /// a copy of the code that runs it on the recording.
+    pub fn tell(&self, call: u32, text: Option<String>, json: Option<String>) -> bool {
         with_recording(&self.recording, |recording| {
-            recording.add_log(&message, data_json)
-        });
-    }
-
-    /// Attaches a user to the replay (see `Recording::identify`): a user
-    /// id `checkUserId` accepted, with the traits as the JSON `traitsJson`
-    /// wrote, if any.
-    pub fn identify(&self, user_id: String, traits_json: Option<String>) {
-        with_recording(&self.recording, |recording| {
-            recording.identify(&user_id, traits_json)
-        });
-    }
-
-    /// Continues the recording as `<deviceId>/<sessionId>` (see
-    /// `Recording::switch_replay`), ids `checkReplayIds` accepted; either
-    /// may be undefined to keep the current one. Returns whether the
-    /// replay changed.
-    #[wasm_bindgen(js_name = switchReplay)]
-    pub fn switch_replay(&self, session_id: Option<String>, device_id: Option<String>) -> bool {
-        with_recording(&self.recording, |recording| {
-            recording.switch_replay(
-                session_id.map(SessionId::checked),
-                device_id.map(DeviceId::checked),
-            )
+            if call == 3 {
+                return recording
+                    .switch_replay(text.map(SessionId::checked), json.map(DeviceId::checked));
+            }
+            let text = text.unwrap_or_default();
+            match call {
+                0 => recording.add_log(&text, json),
+                1 => recording.identify(&text, json),
+                _ => recording.add_custom(&text, json.unwrap_or_else(|| "null".into())),
+            }
+            false
         })
         .unwrap_or(false)
-    }
-
-    /// Adds a Custom event with `tag` (which `checkCustomTag` accepted)
-    /// and its payload as JSON (`dataJson`'s, or `null`).
-    #[wasm_bindgen(js_name = addCustomEvent)]
-    pub fn add_custom_event(&self, tag: String, payload_json: String) {
-        with_recording(&self.recording, |recording| {
-            recording.add_custom(&tag, payload_json)
-        });
     }
 
     /// Seals what gathered into a chunk now; resolves once it is stored
@@ -159,41 +152,29 @@ impl Recorder {
         store_in_order(&sealed)
     }
 
-    /// `<deviceId>/<sessionId>`, or undefined when this session is outside
-    /// `sampleRate` or the recording stopped.
-    #[wasm_bindgen(js_name = replayId)]
-    pub fn replay_id(&self) -> Option<String> {
-        let recording = self.recording.try_borrow().ok()?;
-        recording
-            .is_capturing()
-            .then(|| recording.replay_id().to_key())
-    }
-
-    /// The time (epoch ms) of the current replay's first event: where a
-    /// player starts it; undefined when not recording.
-    #[wasm_bindgen(js_name = replayStartTimestamp)]
-    pub fn replay_start_timestamp(&self) -> Option<f64> {
-        let recording = self.recording.try_borrow().ok()?;
-        recording
-            .is_capturing()
-            .then(|| recording.replay_start_ms())
-            .flatten()
-    }
-
-    /// The compressed bytes buffer mode holds (0 in normal mode).
-    #[wasm_bindgen(js_name = bufferedBytes)]
-    pub fn buffered_bytes(&self) -> f64 {
-        self.recording
-            .try_borrow()
-            .map_or(0.0, |recording| recording.buffered_bytes() as f64)
-    }
-
-    /// Whether the recording keeps its chunks until a trigger (buffer mode).
-    #[wasm_bindgen(js_name = isBuffering)]
-    pub fn is_buffering(&self) -> bool {
-        self.recording
-            .try_borrow()
-            .is_ok_and(|recording| recording.is_capturing() && recording.is_buffering())
+    /// The recording's state in one crossing: `[capturing, buffering,
+    /// bufferedBytes, replayStartTimestamp]`. The flags are 1 or 0:
+    /// capturing is false when the session is outside `sampleRate` or the
+    /// recording stopped, and buffering is buffer mode before its trigger
+    /// (`bufferedBytes`, the compressed bytes it holds, is 0 outside it).
+    /// The timestamp (epoch ms) is where a player starts the current
+    /// replay: its first event; NaN when not capturing. Empty while the
+    /// recording is busy.
+    pub fn status(&self) -> Vec<f64> {
+        let Ok(recording) = self.recording.try_borrow() else {
+            return Vec::new();
+        };
+        let capturing = recording.is_capturing();
+        let flag = |on: bool| if on { 1.0 } else { 0.0 };
+        vec![
+            flag(capturing),
+            flag(capturing && recording.is_buffering()),
+            recording.buffered_bytes() as f64,
+            recording
+                .replay_start_ms()
+                .filter(|_| capturing)
+                .unwrap_or(f64::NAN),
+        ]
     }
 
     /// `<deviceId>/<sessionId>` of the recording, also when its session
@@ -202,12 +183,6 @@ impl Recorder {
     #[wasm_bindgen(js_name = currentReplay)]
     pub fn current_replay(&self) -> Option<String> {
         Some(self.recording.try_borrow().ok()?.replay_id().to_key())
-    }
-
-    /// The current session id.
-    #[wasm_bindgen(js_name = sessionId)]
-    pub fn session_id(&self) -> Option<String> {
-        Some(self.recording.try_borrow().ok()?.session_id().to_owned())
     }
 
     /// Stops recording and detaches everything the recorder added to the

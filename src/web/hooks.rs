@@ -14,13 +14,18 @@ extern "C" {
     /// The installed hooks of one window.
     pub type Hooks;
 
-    /// Hooks `window`; `notify([kind, node, styleId, payload])` hears what
+    /// Hooks `document`'s window (none when it has none);
+    /// `notify([kind, node, styleId, payload])` hears what
     /// they see (CSS with its URLs made absolute), guarded: what it throws
     /// poisons rewind, never the page's call. `first`, the
     /// recording's hooks of another window if any, shares its styleIds
     /// with them.
     #[wasm_bindgen(js_name = installHooks)]
-    pub fn install_hooks(window: &JsValue, notify: &js_sys::Function, first: Option<&Hooks>) -> Hooks;
+    pub fn install_hooks(
+        document: &web_sys::Document,
+        notify: &js_sys::Function,
+        first: Option<&Hooks>,
+    ) -> Option<Hooks>;
 
     /// Puts the prototypes back. The guard also runs it if rewind is
     /// poisoned.

@@ -635,6 +635,13 @@ export function isLoading(document) {
 export function isHidden(win) {
   return win.document.visibilityState === 'hidden';
 }
+export function frameDocument(frame, whole) {
+  const document = frame.contentDocument;
+  return document && (!whole || document.documentElement) ? document : undefined;
+}
+export function pageHref(win) {
+  try { return win.location.href; } catch (error) { return undefined; }
+}
 export function childNodesOf(node) {
   const children = [];
   for (let child = node.firstChild; child; child = child.nextSibling) children.push(child);
@@ -778,7 +785,9 @@ export function idOrSet(ids, node, fresh) {
 // Reported by their index here (the recording's `ROOT_EVENTS`).
 const ROOT_EVENTS = ['input', 'change', 'scroll', 'reset', 'play', 'pause', 'seeked', 'volumechange', 'ratechange'];
 
-export function installHooks(win, notify, first) {
+export function installHooks(document, notify, first) {
+  const win = document.defaultView;
+  if (!win) return undefined;
   // Nothing rewind's side throws reaches the page's CSSOM call or value
   // assignment.
   notify = guard(notify);

@@ -7,7 +7,7 @@
 use wasm_bindgen::JsValue;
 use web_sys::{Document, Window};
 
-use super::dom::{is_hidden, is_loading, numbers_of, Numbers};
+use super::dom::{is_hidden, is_loading, numbers_of, page_href, Numbers};
 use crate::core::event::{Event, EventData, Meta, ScrollOffset};
 use crate::core::json::decimal;
 use crate::core::lifecycle::{self, EarlyCall, Opening, Tick};
@@ -173,10 +173,6 @@ impl Recording {
     /// The time of the current replay's first event (epoch ms).
     pub fn replay_start_ms(&self) -> Option<f64> {
         self.out.replay_start_ms()
-    }
-
-    pub fn session_id(&self) -> &str {
-        self.session.id.as_str()
     }
 
     pub fn log(&self) -> &DebugLog {
@@ -537,10 +533,6 @@ impl Recording {
         let Some(observers) = &mut self.observers else {
             return Ok(());
         };
-        let snapshot_error = |error: WebError| match error {
-            WebError::Snapshot(_) => error,
-            other => WebError::Snapshot(other.message()),
-        };
         let window = &self.ctx.window;
         let document = window
             .document()
@@ -548,10 +540,8 @@ impl Recording {
         observers.before_snapshot(&mut self.out);
         let timestamp = clock::now();
         let (width, height) = self.ctx.viewport_size();
-        let href = window
-            .location()
-            .href()
-            .map_err(|e| snapshot_error(e.into()))?;
+        let href = page_href(window)
+            .ok_or_else(|| WebError::Snapshot("the page's address could not be read".into()))?;
         let [left, top, ..] = numbers_of(window, Numbers::Scroll);
         let initial_offset = ScrollOffset { top, left };
         observers.watch_document(&self.ctx, &document, (width, height));

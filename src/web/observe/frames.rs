@@ -2,7 +2,7 @@
 //! `isAttachIframe` mutation of its frame element, observed like the page's
 //! and recorded again whenever the frame loads.
 
-use web_sys::{Document, HtmlIFrameElement, Node};
+use web_sys::{Document, Node};
 
 use crate::core::dom::DomTree;
 use crate::core::event::NodeId;
@@ -11,7 +11,7 @@ use crate::core::snapshot::{serialize_tree, Placement, SerializedTree};
 
 use super::super::clock;
 use super::super::context::Context;
-use super::super::dom::as_html;
+use super::super::dom::{as_html, frame_document};
 use super::super::listener::EventListener;
 use super::super::output::Output;
 use super::super::signal::{listen, Signal};
@@ -66,9 +66,8 @@ impl Frames {
                 Signal::FrameLoaded,
             ));
         }
-        let document = as_html::<HtmlIFrameElement>(frame, "IFRAME")
-            .and_then(HtmlIFrameElement::content_document)?;
-        document.document_element()?;
+        let document =
+            as_html::<Node>(frame, "IFRAME").and_then(|frame| frame_document(frame, true))?;
         let document_key = ctx.dom.key(document.as_ref());
         let seen = self
             .attached_documents

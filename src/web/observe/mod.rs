@@ -52,11 +52,6 @@ pub fn observe_document(signals: &Signals, document: &Document) -> Vec<EventList
     listeners
 }
 
-/// The node an event was dispatched at (a loaded link or frame).
-fn target_node(event: &web_sys::Event) -> Option<Node> {
-    event.target().and_then(|target| node_of(&target))
-}
-
 /// The observers of one recording; dropping it detaches all of them.
 pub struct Observers {
     mutations: mutation::Mutations,
@@ -126,12 +121,12 @@ impl Observers {
                 }
             }
             Signal::SheetLoaded(event) => {
-                if let Some(link) = target_node(&event) {
+                if let Some(link) = event_target(&event) {
                     self.sheets.on_link_loaded(ctx, out, &link);
                 }
             }
             Signal::FrameLoaded(event) => {
-                if let Some(frame) = target_node(&event) {
+                if let Some(frame) = event_target(&event) {
                     self.attach_frame(ctx, out, &frame, true);
                 }
             }

@@ -73,12 +73,11 @@ impl Sheets {
         if self.hooks.iter().any(|(hooked, _)| *hooked == key) {
             return;
         }
-        let Some(window) = document.default_view() else {
-            return;
-        };
         let notify = self.callbacks.notify.as_ref().unchecked_ref();
         let first = self.hooks.first().map(|(_, handle)| &handle.hooks);
-        let hooks = install_hooks(window.as_ref(), notify, first);
+        let Some(hooks) = install_hooks(document, notify, first) else {
+            return;
+        };
         self.hooks.push((key, HookHandle { hooks }));
     }
 
