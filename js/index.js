@@ -9,7 +9,7 @@ import { initSync, Recorder, guardApi } from '../pkg/rewind.js';
 import { Compressor } from './compressor.js';
 import { Courier, hasUndelivered, PARKED_KEY_PREFIX } from './courier.js';
 import { checkCustomTag, checkOptions, checkReplayIds, checkUserId, dataJson, optionValues, traitsJson } from './options.js';
-import { decideSampling, SampledOutRecording, TabStorage, TELL } from './sampling.js';
+import { decideSampling, RUN, SampledOutRecording, TabStorage, TELL } from './sampling.js';
 // start({ segment }) registers a plugin shell with Segment at once, and the
 // plugin itself follows as a file of its own (segment-start.js says why
 // both).
@@ -302,7 +302,7 @@ export async function start(options) {
   // A large page's first snapshot is written in slices between the page's
   // own tasks: start() resolves once it is complete.
   const started = recorder;
-  if (started) await guarded(() => started.snapshotTaken(), null);
+  if (started) await guarded(() => started.run(RUN.snapshotTaken), null);
 }
 
 /** Stops recording; resolves once the last chunk is stored for delivery. */
@@ -312,7 +312,7 @@ export async function stop() {
   if (!recorder) return;
   const stopping = recorder;
   recorder = null;
-  const storing = guarded(() => stopping.stop(), null);
+  const storing = guarded(() => stopping.run(RUN.stop), null);
   await storing;
   guarded(() => stopping.free());
 }
@@ -450,7 +450,7 @@ function recordingStatus() {
 export async function flush() {
   if (!recorder) return;
   const current = recorder;
-  await guarded(() => current.flush(), null);
+  await guarded(() => current.run(RUN.flush), null);
 }
 
 /**
@@ -460,8 +460,7 @@ export async function flush() {
 export async function takeFullSnapshot() {
   if (!recorder) return;
   const current = recorder;
-  guarded(() => current.takeFullSnapshot());
-  await guarded(() => current.snapshotTaken(), null);
+  await guarded(() => current.run(RUN.takeFullSnapshot), null);
 }
 
 /** Adds a `log` event (message and optional data) to the replay's timeline. */

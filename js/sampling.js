@@ -256,6 +256,9 @@ export function decideSampling(options, now = Date.now(), earlyIdentify = null) 
 /** The calls the Recorder's `tell()` takes, by number (src/web/exports.rs). */
 export const TELL = { log: 0, identify: 1, customEvent: 2, switchReplay: 3 };
 
+/** The calls the Recorder's `run()` takes, by number (src/web/exports.rs). */
+export const RUN = { flush: 0, stop: 1, takeFullSnapshot: 2, snapshotTaken: 3 };
+
 export class SampledOutRecording {
   constructor({ sessionId, deviceId, rate }, options) {
     this.session = sessionId;
@@ -280,17 +283,8 @@ export class SampledOutRecording {
     if (call === TELL.identify) this.user = [text, json];
   }
 
-  takeFullSnapshot() {}
-
-  snapshotTaken() {
-    return Promise.resolve();
-  }
-
-  flush() {
-    return Promise.resolve();
-  }
-
-  stop() {
+  // Nothing to flush, stop or snapshot (Recorder.run()).
+  run() {
     return Promise.resolve();
   }
 

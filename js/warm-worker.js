@@ -6,7 +6,7 @@ import { initSync, Recorder } from '../pkg/rewind.js';
 import { gzipWith } from './compressor.js';
 import { send } from './courier.js';
 import { checkOptions, optionValues } from './options.js';
-import { TabStorage } from './sampling.js';
+import { RUN, TabStorage } from './sampling.js';
 
 // A courier that keeps nothing: the warm-up's chunks go nowhere.
 const NOWHERE = {
@@ -38,10 +38,10 @@ export function serveWarmUp() {
         globalThis.MutationObserver = win.MutationObserver;
         exports = initSync({ module: data.module });
         const recorder = new Recorder(optionValues(checkOptions({ endpoint: 'https://rewind.invalid/' })), NOWHERE, new TabStorage(), []);
-        await recorder.snapshotTaken();
+        await recorder.run(RUN.snapshotTaken);
         changeStandIn(win, 5);
-        await recorder.flush();
-        await recorder.stop();
+        await recorder.run(RUN.flush);
+        await recorder.run(RUN.stop);
         recorder.free();
       } catch (error) {
         failed = String(error?.message ?? error);

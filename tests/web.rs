@@ -87,6 +87,21 @@ fn new_recorder(options: &JsValue) -> Result<Recorder, JsValue> {
     Recorder::new(&checked, &courier(), &tab_storage(), JsValue::UNDEFINED).map_err(JsValue::from)
 }
 
+/// `flush()`, as the JS entry runs it (`RUN.flush` in js/sampling.js).
+fn flush(recorder: &Recorder) -> js_sys::Promise {
+    recorder.run(0).unwrap()
+}
+
+/// `stop()`, as the JS entry runs it (`RUN.stop`).
+fn stop(recorder: &Recorder) -> js_sys::Promise {
+    recorder.run(1).unwrap()
+}
+
+/// `takeFullSnapshot()`, as the JS entry runs it (`RUN.takeFullSnapshot`).
+fn take_full_snapshot(recorder: &Recorder) -> js_sys::Promise {
+    recorder.run(2).unwrap()
+}
+
 #[wasm_bindgen(module = "/js/sampling.js")]
 extern "C" {
     /// The JS entry's own tab storage class, over this page's real
@@ -130,7 +145,7 @@ fn by_id<T: JsCast>(id: &str) -> T {
 /// does for a page that flushes early.
 fn started(options: JsValue) -> Recorder {
     let recorder = new_recorder(&options).unwrap();
-    let _ = recorder.flush();
+    let _ = flush(&recorder);
     recorder
 }
 
@@ -149,8 +164,8 @@ impl Recording {
     }
 
     /// Stops the recorder; the sink holds everything it emitted.
-    fn stop(mut self) -> Sink {
-        let _stopping = self.recorder.stop();
+    fn stop(self) -> Sink {
+        let _stopping = stop(&self.recorder);
         self.sink
     }
 
@@ -436,15 +451,15 @@ fn non_object_options_are_rejected() {
 #[wasm_bindgen_test]
 fn checkout_emits_again_and_stop_ends_emission() {
     let sink = Sink::new();
-    let mut recorder = started(sink.options(&[]));
-    recorder.take_full_snapshot().unwrap();
+    let recorder = started(sink.options(&[]));
+    let _snapshot = take_full_snapshot(&recorder);
     // Finished now, whatever the machine's load (see `started`).
-    let _ = recorder.flush();
+    let _ = flush(&recorder);
     assert_eq!(sink.events().len(), 4);
-    let _stopping = recorder.stop();
-    recorder.take_full_snapshot().unwrap();
+    let _stopping = stop(&recorder);
+    let _snapshot = take_full_snapshot(&recorder);
     // Finished now, whatever the machine's load (see `started`).
-    let _ = recorder.flush();
+    let _ = flush(&recorder);
     assert_eq!(sink.events().len(), 4, "nothing is emitted after stop");
 }
 
@@ -460,14 +475,14 @@ fn a_throwing_emit_callback_does_not_stop_the_recorder() {
     let emit: &JsValue = throwing.as_ref();
     let options = options_of(&[("emit", emit.clone())]);
     let recorder = new_recorder(&options).expect("the callback's error is not rewind's");
-    recorder.take_full_snapshot().unwrap();
+    let _snapshot = take_full_snapshot(&recorder);
     // Finished now, whatever the machine's load (see `started`).
-    let _ = recorder.flush();
+    let _ = flush(&recorder);
     assert_eq!(*calls.borrow(), 4);
     // Stopped, so that its hooks (which outlive its callbacks otherwise)
     // leave the prototypes to the tests after this one.
-    let mut recorder = recorder;
-    let _stopping = recorder.stop();
+    let recorder = recorder;
+    let _stopping = stop(&recorder);
 }
 
 #[wasm_bindgen_test]
@@ -1617,7 +1632,7 @@ async fn rewind_s_own_debug_logging_is_never_recorded() {
         ("endpoint", "/rewind-console-test-ingest".into()),
         console_levels(&["log", "info", "warn", "error", "debug"]),
     ]);
-    let _flushed = recording.recorder.flush();
+    let _flushed = flush(&recording.recorder);
     settle(500).await;
     eval("console.warn('[rewind] spelled like rewind: also never recorded'); console.warn('the page speaks');");
     let events = console_events(&recording.stop().events());
@@ -1655,7 +1670,7 @@ async fn a_session_named_by_the_page_is_a_new_replay_sampled_afresh() {
     let outside = session_sampled(0.5, false);
     let inside = session_sampled(0.5, true);
     let sink = Sink::new();
-    let mut recorder = started(sink.options(&[
+    let recorder = started(sink.options(&[
         ("sessionId", outside.as_str().into()),
         ("deviceId", "device-1".into()),
         ("sampleRate", 0.5.into()),
@@ -1671,7 +1686,7 @@ async fn a_session_named_by_the_page_is_a_new_replay_sampled_afresh() {
     // and the new replay opens with a Meta event and a full snapshot.
     let switched = switch_replay(&recorder, Some(inside.clone()), Some("device-2".into()));
     assert!(switched);
-    let _ = recorder.flush();
+    let _ = flush(&recorder);
     let types: Vec<Value> = sink.events().iter().map(|e| e["type"].clone()).collect();
     assert_eq!(types, [4, 2]);
     assert_eq!(
@@ -1699,7 +1714,7 @@ async fn a_session_named_by_the_page_is_a_new_replay_sampled_afresh() {
     let section = container("<p>not recorded</p>");
     settle(50).await;
     section.remove();
-    let _stopping = recorder.stop();
+    let _stopping = stop(&recorder);
     assert_eq!(sink.events().len(), before, "nothing after the switch out");
 }
 
@@ -1708,7 +1723,7 @@ fn a_new_device_id_is_a_random_version_4_uuid_and_is_kept() {
     let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
     let _ = storage.remove_item("rewind:device");
     let sink = Sink::new();
-    let mut recorder = started(sink.options(&[]));
+    let recorder = started(sink.options(&[]));
     let replay = recorder.current_replay().unwrap();
     let device = replay.split('/').next().unwrap();
     assert_eq!(device.len(), 36, "{device}");
@@ -1724,7 +1739,7 @@ fn a_new_device_id_is_a_random_version_4_uuid_and_is_kept() {
         storage.get_item("rewind:device").unwrap().as_deref(),
         Some(device)
     );
-    let _stopping = recorder.stop();
+    let _stopping = stop(&recorder);
 }
 
 #[wasm_bindgen_test]
@@ -1748,9 +1763,8 @@ async fn a_page_turning_hidden_seals_and_sends_with_keepalive_and_a_visible_one_
         ("flushIntervalMs", 600_000.into()),
     ]);
     let checked = option_values(&check_options(&options).unwrap());
-    let mut recorder =
-        Recorder::new(&checked, &courier, &tab_storage(), JsValue::UNDEFINED).unwrap();
-    let _ = recorder.flush();
+    let recorder = Recorder::new(&checked, &courier, &tab_storage(), JsValue::UNDEFINED).unwrap();
+    let _ = flush(&recorder);
     let stored = count("stored");
     assert!(stored >= 1.0, "the first snapshot's chunk is stored");
 
@@ -1774,7 +1788,7 @@ async fn a_page_turning_hidden_seals_and_sends_with_keepalive_and_a_visible_one_
     let (after_hidden, sent_hidden) = (count("stored"), count("beforeUnload"));
     eval("delete document.visibilityState; delete window.__rewindVisibility;");
     section.remove();
-    let _stopping = recorder.stop();
+    let _stopping = stop(&recorder);
 
     assert_eq!(
         (after_visible, sent_visible),

@@ -91,25 +91,6 @@ impl Recorder {
         Ok(Recorder { recording })
     }
 
-    /// Emits a fresh Meta event and full snapshot (a checkout).
-    ///
-    /// # Errors
-    /// When the document cannot be read.
-    #[wasm_bindgen(js_name = takeFullSnapshot)]
-    pub fn take_full_snapshot(&self) -> Result<(), JsError> {
-        with_recording(&self.recording, Recording::take_full_snapshot)
-            .unwrap_or(Ok(()))
-            .map_err(JsError::from)
-    }
-
-    /// Resolves once the full snapshot under way (written in slices, see
-    /// `web::snapshot`) is complete; at once when none is.
-    #[wasm_bindgen(js_name = snapshotTaken)]
-    pub fn snapshot_taken(&self) -> js_sys::Promise {
-        with_recording(&self.recording, Recording::snapshot_taken)
-            .unwrap_or_else(|| js_sys::Promise::resolve(&JsValue::UNDEFINED))
-    }
-
     /// A call of the page's that hands over texts, by `call` (js/sampling.js's
     /// `TELL`), with JSON as js/options.js wrote it:
     /// - 0: `log(message, data)`: a `log` event on the replay's timeline,
@@ -144,12 +125,45 @@ impl Recorder {
         .unwrap_or(false)
     }
 
-    /// Seals what gathered into a chunk now; resolves once it is stored
-    /// for delivery. In buffer mode, it is the trigger: what the buffer
-    /// kept is sent, and recording goes on in normal mode.
-    pub fn flush(&self) -> js_sys::Promise {
-        let sealed = with_recording(&self.recording, Recording::flush).unwrap_or_default();
-        store_in_order(&sealed)
+    /// A call of the page's that answers with a promise, by `call`
+    /// (js/sampling.js's `RUN`):
+    /// - 0: `flush()`: seals what gathered into a chunk now; resolves once
+    ///   it is stored for delivery. In buffer mode it is the trigger: what
+    ///   the buffer kept is sent, and recording goes on in normal mode.
+    /// - 1: `stop()`: stops recording and detaches everything the recorder
+    ///   added to the page; resolves once the last chunk is in the outbox
+    ///   (the courier goes on delivering it).
+    /// - 2: `takeFullSnapshot()`: a fresh Meta event and full snapshot (a
+    ///   checkout); resolves once the snapshot is complete (it is written
+    ///   in slices, see `web::snapshot`).
+    /// - 3: resolves once the full snapshot under way is complete; at once
+    ///   when none is.
+    ///
+    /// One export for the four, as for [`Recorder::tell`].
+    ///
+    /// # Errors
+    /// A checkout whose document cannot be read.
+    pub fn run(&self, call: u32) -> Result<js_sys::Promise, JsError> {
+        let (sealed, snapshot) = with_recording(&self.recording, |recording| match call {
+            0 => (recording.flush(), None),
+            1 => (recording.stop().into_iter().collect(), None),
+            _ => {
+                let checkout = match call {
+                    2 => recording.take_full_snapshot(),
+                    _ => Ok(()),
+                };
+                (
+                    Vec::new(),
+                    Some(checkout.map(|()| recording.snapshot_taken())),
+                )
+            }
+        })
+        .unwrap_or_default();
+        match snapshot {
+            Some(taken) => taken.map_err(JsError::from),
+            // Stored after the recording's turn, which may call the page.
+            None => Ok(store_in_order(&sealed)),
+        }
     }
 
     /// The recording's state in one crossing: `[capturing, buffering,
@@ -183,14 +197,6 @@ impl Recorder {
     #[wasm_bindgen(js_name = currentReplay)]
     pub fn current_replay(&self) -> Option<String> {
         Some(self.recording.try_borrow().ok()?.replay_id().to_key())
-    }
-
-    /// Stops recording and detaches everything the recorder added to the
-    /// page. Resolves once the last chunk is in the outbox; the courier
-    /// goes on delivering it.
-    pub fn stop(&mut self) -> js_sys::Promise {
-        let last = with_recording(&self.recording, Recording::stop).flatten();
-        store_in_order(last.as_slice())
     }
 }
 
