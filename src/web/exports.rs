@@ -52,9 +52,9 @@ impl Recorder {
     /// No window or document to record.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        options: &js_sys::Array,
-        courier: &Courier,
-        tab_storage: &TabStorage,
+        options: js_sys::Array,
+        courier: Courier,
+        tab_storage: TabStorage,
         early_calls: JsValue,
     ) -> Result<Recorder, JsError> {
         // Rust's panic message in the console, where panics have one: the
@@ -67,15 +67,15 @@ impl Recorder {
         let document = window
             .document()
             .ok_or(WebError::NoPage("rewind needs a document to record"))?;
-        let options = read_start_options(options);
+        let options = read_start_options(&options);
         let early_calls = read_early_calls(&early_calls);
         let recording = Rc::new_cyclic(|weak| {
             RefCell::new(Recording::new(
                 window,
                 &document,
                 options,
-                courier.clone(),
-                tab_storage.clone(),
+                courier,
+                tab_storage,
                 early_calls,
                 signals_for(weak.clone()),
             ))
