@@ -291,7 +291,7 @@ export async function start(options) {
   }
   // (Again: identify() may have been called while the wasm loaded.)
   dropUndeviceableIdentify();
-  const early = earlyCalls;
+  const early = earlyCalls.flat();
   recorder = guarded(() => new Recorder(optionValues(checked), theCourier(), new TabStorage(), early), null);
   if (recorder && sentry) sentryModule.attachToPage(sentry);
   earlyCalls = [];

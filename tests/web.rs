@@ -84,7 +84,7 @@ extern "C" {
 /// A recorder with `options`, started as the JS entry starts one.
 fn new_recorder(options: &JsValue) -> Result<Recorder, JsValue> {
     let checked = option_values(&check_options(options)?);
-    Recorder::new(checked, courier(), tab_storage(), JsValue::UNDEFINED).map_err(JsValue::from)
+    Recorder::new(checked, courier(), tab_storage(), js_sys::Array::new()).map_err(JsValue::from)
 }
 
 /// `flush()`, as the JS entry runs it (`RUN.flush` in js/sampling.js).
@@ -1763,8 +1763,13 @@ async fn a_page_turning_hidden_seals_and_sends_with_keepalive_and_a_visible_one_
         ("flushIntervalMs", 600_000.into()),
     ]);
     let checked = option_values(&check_options(&options).unwrap());
-    let recorder =
-        Recorder::new(checked, courier.clone(), tab_storage(), JsValue::UNDEFINED).unwrap();
+    let recorder = Recorder::new(
+        checked,
+        courier.clone(),
+        tab_storage(),
+        js_sys::Array::new(),
+    )
+    .unwrap();
     let _ = flush(&recorder);
     let stored = count("stored");
     assert!(stored >= 1.0, "the first snapshot's chunk is stored");

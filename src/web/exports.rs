@@ -20,9 +20,9 @@ use super::recorder::Recording;
 use super::signal::Signals;
 use super::storage::TabStorage;
 
-/// The guard's own functions (`poison`, `isPoisoned`, `poisonReason`,
-/// `attachedCounts`), for the JS entry to call without entering wasm, which
-/// may no longer be sound after a trap.
+/// The guard's own functions (`poison`, `isPoisoned`, `attachedCounts`),
+/// for the JS entry to call without entering wasm, which may no longer be
+/// sound after a trap.
 #[wasm_bindgen(js_name = guardApi)]
 pub fn guard_api() -> JsValue {
     guard::api()
@@ -44,9 +44,9 @@ impl Recorder {
     /// Sealed chunks go to `courier`, the page's delivery loop; the ids and
     /// seqs a tab keeps between page loads are in `tab_storage`.
     /// `early_calls` lists the `identify` and `log` calls the page made
-    /// before `start()`, in order: `[["identify", userId, traitsJson] |
-    /// ["log", message, dataJson], ...]`, the JSON as js/options.js wrote
-    /// it (or undefined).
+    /// before `start()`, in order, three entries each: `["identify",
+    /// userId, traitsJson, "log", message, dataJson, ...]`, the JSON as
+    /// js/options.js wrote it (or undefined).
     ///
     /// # Errors
     /// No window or document to record.
@@ -55,7 +55,7 @@ impl Recorder {
         options: js_sys::Array,
         courier: Courier,
         tab_storage: TabStorage,
-        early_calls: JsValue,
+        early_calls: js_sys::Array,
     ) -> Result<Recorder, JsError> {
         // Rust's panic message in the console, where panics have one: the
         // shipped build's panics abort at once (scripts/release-std.sh),
@@ -257,32 +257,26 @@ fn run_on_recording(recording: &Rc<RefCell<Recording>>, action: &mut dyn FnMut(&
     }
 }
 
-/// The calls made before `start()` (see [`Recorder::new`]); entries of
-/// another shape are skipped, since the JS entry alone writes this list.
-fn read_early_calls(calls: &JsValue) -> Vec<EarlyCall> {
-    if !js_sys::Array::is_array(calls) {
-        return Vec::new();
-    }
-    let calls: &js_sys::Array = calls.unchecked_ref();
+/// The calls made before `start()` (see [`Recorder::new`]), three
+/// entries each; a call of another kind is skipped, since the JS entry
+/// alone writes this list.
+fn read_early_calls(calls: &js_sys::Array) -> Vec<EarlyCall> {
     // (A loop, not an iterator chain: less wasm.)
     let mut early = Vec::new();
-    for call in calls.iter() {
-        if !js_sys::Array::is_array(&call) {
-            continue;
-        }
-        let call: js_sys::Array = call.unchecked_into();
-        let text = string_of(&call.get(1));
-        let Some(kind) = call.get(0).as_string() else {
-            continue;
-        };
-        early.push(match kind.as_str() {
-            "identify" => EarlyCall::Identify {
+    let mut at = 0;
+    while at + 3 <= calls.length() {
+        let kind = calls.get(at).as_string();
+        let text = string_of(&calls.get(at + 1));
+        let json = calls.get(at + 2).as_string();
+        at += 3;
+        early.push(match kind.as_deref() {
+            Some("identify") => EarlyCall::Identify {
                 user_id: text,
-                traits_json: call.get(2).as_string(),
+                traits_json: json,
             },
-            "log" => EarlyCall::Log {
+            Some("log") => EarlyCall::Log {
                 message: text,
-                data_json: call.get(2).as_string(),
+                data_json: json,
             },
             _ => continue,
         });

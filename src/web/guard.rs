@@ -13,15 +13,6 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/src/web/page.js")]
 extern "C" {
-    /// Stops everything rewind attached; `error` says why.
-    pub fn poison(error: &JsValue);
-
-    #[wasm_bindgen(js_name = isPoisoned)]
-    pub fn is_poisoned() -> bool;
-
-    #[wasm_bindgen(js_name = poisonReason)]
-    pub fn poison_reason() -> Option<String>;
-
     /// A registered, guarded, passive listener.
     pub type ListenerEntry;
 
@@ -46,7 +37,9 @@ extern "C" {
     #[wasm_bindgen(js_name = stopTimer)]
     fn stop_timer(id: f64, repeat: bool);
 
-    /// The functions above as one object, for the JS entry.
+    /// page.js's `poison` (stops everything rewind attached; its argument
+    /// says why), `isPoisoned` and `attachedCounts` as one object, for the
+    /// JS entry.
     pub fn api() -> JsValue;
 
     /// `{ listeners, observers, timers, hooks }` rewind has attached now.

@@ -5,12 +5,11 @@
 // which says what its functions are for.
 
 // ---- src/web/guard.rs ----
-const state = { poisoned: false, reason: null, listeners: new Set(), observers: new Set(), timers: new Map(), cleanups: new Set() };
+const state = { poisoned: false, listeners: new Set(), observers: new Set(), timers: new Map(), cleanups: new Set() };
 
 export function poison(error) {
   if (state.poisoned) return;
   state.poisoned = true;
-  state.reason = error;
   for (const entry of state.listeners) {
     try { entry.target.removeEventListener(entry.type, entry.fn, entry.capture); } catch (e) {}
   }
@@ -41,8 +40,6 @@ export function guard(callback) {
 }
 
 export function isPoisoned() { return state.poisoned; }
-
-export function poisonReason() { return state.reason === null ? null : String(state.reason); }
 
 export function listen(target, type, callback, capture) {
   const entry = { target, type, fn: guard(callback), capture };
@@ -93,7 +90,7 @@ function cleanup(undo) {
   return once;
 }
 
-export function api() { return { poison, isPoisoned, poisonReason, attachedCounts }; }
+export function api() { return { poison, isPoisoned, attachedCounts }; }
 
 // What rewind has attached to the page right now (tests count these).
 export function attachedCounts() {
