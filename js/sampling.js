@@ -245,6 +245,12 @@ export function decideSampling(options, now = Date.now(), earlyIdentify = null) 
   return deviceId === null ? null : { sampled: false, sessionId, deviceId, rate };
 }
 
+/** The calls the Recorder's `tell()` takes, by number (src/web/exports.rs). */
+export const TELL = { log: 0, identify: 1, customEvent: 2, switchReplay: 3 };
+
+/** The calls the Recorder's `run()` takes, by number (src/web/exports.rs). */
+export const RUN = { flush: 0, stop: 1, takeFullSnapshot: 2, snapshotTaken: 3 };
+
 /**
  * The recording of a session outside its sampling rate, decided before
  * the wasm loaded: it answers as the wasm's Recorder does for such a
@@ -253,12 +259,6 @@ export function decideSampling(options, now = Date.now(), earlyIdentify = null) 
  * setSessionId() to a session inside the rate is index.js's to handle:
  * that needs the real recorder.
  */
-/** The calls the Recorder's `tell()` takes, by number (src/web/exports.rs). */
-export const TELL = { log: 0, identify: 1, customEvent: 2, switchReplay: 3 };
-
-/** The calls the Recorder's `run()` takes, by number (src/web/exports.rs). */
-export const RUN = { flush: 0, stop: 1, takeFullSnapshot: 2, snapshotTaken: 3 };
-
 export class SampledOutRecording {
   constructor({ sessionId, deviceId, rate }, options) {
     this.session = sessionId;
