@@ -64,23 +64,31 @@ pub enum Signal {
     ReadResetForms,
 }
 
-/// A hook's notification: `[kind, node, styleId, payload]`.
-pub struct HookCall {
-    pub kind: String,
-    pub node: JsValue,
-    pub style_id: f64,
-    pub payload: String,
-}
+/// A hook's notification: `[kind, node, styleId, payload]`, read one
+/// member at a time: most kinds need only the kind and the node, and each
+/// member read is a crossing or two.
+pub struct HookCall(pub js_sys::Array);
 
 impl HookCall {
-    /// The call as the hooks (`installHooks` in page.js) send it.
-    pub fn read(call: &js_sys::Array) -> HookCall {
-        HookCall {
-            kind: call.get(0).as_string().unwrap_or_default(),
-            node: call.get(1),
-            style_id: call.get(2).as_f64().unwrap_or(0.0),
-            payload: call.get(3).as_string().unwrap_or_default(),
-        }
+    /// `flush`, `event`, `adopted`, `shadow`, `value`, `rule` or
+    /// `declaration` (`installHooks` in page.js).
+    pub fn kind(&self) -> String {
+        self.0.get(0).as_string().unwrap_or_default()
+    }
+
+    /// The node (or, for `event`, the event) the call is about.
+    pub fn node(&self) -> JsValue {
+        self.0.get(1)
+    }
+
+    /// The constructed sheet's id; for `event`, the event type's index.
+    pub fn style_id(&self) -> f64 {
+        self.0.get(2).as_f64().unwrap_or(0.0)
+    }
+
+    /// A rule or declaration edit's JSON members.
+    pub fn payload(&self) -> String {
+        self.0.get(3).as_string().unwrap_or_default()
     }
 }
 

@@ -226,19 +226,20 @@ impl Observers {
     }
 
     fn on_hook(&mut self, ctx: &mut Context, out: &mut Output, call: &HookCall) {
-        match call.kind.as_str() {
+        let kind = call.kind();
+        match kind.as_str() {
             // Before a sheet changes, DOM changes not yet delivered.
             "flush" => self.flush_records(ctx, out),
             // An event that did not leave the shadow root it happened in,
             // which the document's listeners never see; its type's index
             // travels as the styleId.
             "event" => {
-                let event: web_sys::Event = wasm_bindgen::JsCast::unchecked_into(call.node.clone());
-                self.on_shadow_root_event(ctx, out, event, call.style_id as usize);
+                let event: web_sys::Event = wasm_bindgen::JsCast::unchecked_into(call.node());
+                self.on_shadow_root_event(ctx, out, event, call.style_id() as usize);
             }
             "adopted" => {
                 // The document or shadow root that adopted.
-                if let Some(root) = node_of(&call.node) {
+                if let Some(root) = node_of(&call.node()) {
                     let owner =
                         as_shadow_root(&root).map_or_else(|| root.clone(), |r| r.host().into());
                     self.sheets.emit_adopted(ctx, out, &owner, &root, true);
@@ -246,17 +247,17 @@ impl Observers {
             }
             "shadow" => {
                 if let Some(host) =
-                    node_of(&call.node).filter(|host| ctx.mirror.id_of(host).is_some())
+                    node_of(&call.node()).filter(|host| ctx.mirror.id_of(host).is_some())
                 {
                     self.observe_shadow_hosts(ctx, out, vec![host]);
                 }
             }
             "value" => {
-                if let Some(field) = node_of(&call.node) {
+                if let Some(field) = node_of(&call.node()) {
                     self.on_value(ctx, out, &field, false);
                 }
             }
-            _ => self.sheets.on_edit(ctx, out, call),
+            _ => self.sheets.on_edit(ctx, out, &kind, call),
         }
     }
 

@@ -57,7 +57,7 @@ impl Sheets {
     pub fn new(signals: &Signals) -> Self {
         let notify_signals = signals.clone();
         let notify = Callback::new(move |call: JsValue| {
-            notify_signals(Signal::Hook(HookCall::read(call.unchecked_ref())))
+            notify_signals(Signal::Hook(HookCall(call.unchecked_into())))
         });
         Sheets {
             callbacks: HookCallbacks { notify },
@@ -222,10 +222,11 @@ impl Sheets {
     }
 
     /// A rule or declaration edit the hooks reported (`kind` "rule" or
-    /// "declaration"), about `node`'s sheet or the constructed sheet
-    /// `style_id`; `members` are the event's other JSON members.
-    pub fn on_edit(&mut self, ctx: &Context, out: &mut Output, call: &HookCall) {
-        let target = match (node_of(&call.node), call.style_id) {
+    /// "declaration"), about the sheet of the call's node or the
+    /// constructed sheet of its style id; its payload is the event's other
+    /// JSON members.
+    pub fn on_edit(&mut self, ctx: &Context, out: &mut Output, kind: &str, call: &HookCall) {
+        let target = match (node_of(&call.node()), call.style_id()) {
             (Some(node), _) => match ctx.mirror.id_of(&node) {
                 Some(id) => SheetTarget::Node(id),
                 None => return,
@@ -233,8 +234,9 @@ impl Sheets {
             (None, id) if id > 0.0 => SheetTarget::StyleId(id as u32),
             _ => return,
         };
-        let members = call.payload.as_str();
-        let data = match call.kind.as_str() {
+        let members = call.payload();
+        let members = members.as_str();
+        let data = match kind {
             "rule" => Incremental::StyleSheetRule { target, members },
             "declaration" => Incremental::StyleDeclaration { target, members },
             _ => return,
