@@ -34,11 +34,13 @@ export function gzipWith(exports, json) {
   return body;
 }
 
-// The worker's script, run from a blob: URL. It gets `gzipWith`'s source as
-// an argument, so it shares no name with this module (which a minifier
-// renames), and the courier's `send` the same way (null before the courier
-// gave it). Every import of the module gets a stand-in that throws: the
-// three exports call none of them.
+// The npm build's worker script, run from a blob: URL. It gets `gzipWith`'s
+// source as an argument, so it shares no name with this module (which a
+// minifier renames), and the courier's `send` the same way (null before the
+// courier gave it). Every import of the module gets a stand-in that throws:
+// the three exports call none of them. (The script-tag bundle's worker
+// loads the bundle itself instead, js/parts-script.js: where nothing uses
+// `sourceWorkerScript`, the minifier leaves this out of rewind.js.)
 function workerMain(gzipWith, send) {
   // Jobs that arrive while the module instantiates wait for it, in order.
   let instantiated = null;
@@ -81,6 +83,12 @@ function workerMain(gzipWith, send) {
   };
 }
 
+/**
+ * The npm build's compression worker script (js/parts.js): workerMain with
+ * `gzipWith` and `send`, the courier's, from their source text.
+ */
+export const sourceWorkerScript = (send) => `(${workerMain})(${gzipWith}, ${send});`;
+
 // A worker is not worth starting for a few small chunks: its start costs
 // the main thread about 9 ms (the bench's typing profile: startWorker's
 // own time), as much as deflating some 280 KiB of JSON here (about 32 ms
@@ -96,7 +104,13 @@ const WORKER_CHUNK_BYTES = 64 * 1024;
 const WORKER_AFTER_BYTES = 256 * 1024;
 
 export class Compressor {
-  constructor() {
+  /**
+   * `workerScript(send)` gives the script a compression worker runs, the
+   * courier's `send` given (js/parts.js's `compressionWorkerScript`), or
+   * null where there is none to run.
+   */
+  constructor(workerScript) {
+    this.workerScript = workerScript;
     // Bytes of JSON compressed on this thread while no worker ran.
     this.compressedHere = 0;
     this.module = null;
@@ -231,10 +245,14 @@ export class Compressor {
     if (this.worker) return this.worker;
     let url = null;
     try {
-      url = URL.createObjectURL(new Blob([`(${workerMain})(${gzipWith}, ${this.send});`], { type: 'text/javascript' }));
+      const script = this.workerScript(this.send);
+      if (!script) throw new Error('no script for a worker (rewind.js was not loaded by a <script> of its own)');
+      url = URL.createObjectURL(new Blob([script], { type: 'text/javascript' }));
       const worker = new Worker(url);
       this.listen(worker);
-      worker.postMessage({ module: this.module });
+      // `serve`: a worker of the bundle's own (js/warm-worker.js) serves
+      // without warming up first.
+      worker.postMessage({ module: this.module, serve: true });
       this.worker = worker;
     } catch (error) {
       this.stopWorker(error?.message ?? String(error));

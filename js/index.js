@@ -15,7 +15,7 @@ import { decideSampling, RUN, SampledOutRecording, TabStorage, TELL } from './sa
 // both).
 import { startWithSegmentShell } from './segment-start.js';
 import { warmUp } from './warm.js';
-import { loadSegmentModule, loadSentryModule, wasmUrl } from './parts.js';
+import { compressionWorkerScript, loadSegmentModule, loadSentryModule, wasmUrl } from './parts.js';
 
 export { createSegmentPlugin } from './segment.js';
 // Sentry's hooks and Segment's plugin are loaded when a page uses them: the
@@ -42,7 +42,7 @@ let guards = null;
 let courier = null;
 // Compresses chunks off the main thread once the module has loaded (the
 // courier hands it the chunks a recording seals plain).
-const compressor = new Compressor();
+const compressor = new Compressor(compressionWorkerScript);
 let recorder = null;
 let debug = false;
 

@@ -1,5 +1,6 @@
 // The script-tag bundle's js/parts.js: its wasm and its integrations are
-// files beside rewind.js, found from the URL rewind.js was loaded from.
+// files beside rewind.js, found from the URL rewind.js was loaded from, and
+// its compression worker runs rewind.js itself.
 //
 // rewind-sentry.js and rewind-segment.js are scripts of their own
 // (webpack.config.js builds them), not webpack chunks: each registers, in
@@ -22,7 +23,7 @@ import {
   warn,
 } from './index.js';
 import { isSegment, registerPlugin, PLUGIN_IDENTITY } from './segment-start.js';
-import { bundleScript } from './warm.js';
+import { bundleScript, bundleWorkerScript } from './warm.js';
 
 /** The global where an integration's script registers itself. */
 const REGISTRY = '__rewindChunks';
@@ -91,3 +92,10 @@ function loadIntegration(name) {
 
 export const loadSentryModule = () => loadIntegration('sentry');
 export const loadSegmentModule = () => loadIntegration('segment');
+
+/**
+ * What the compression worker runs (js/compressor.js): the bundle itself,
+ * which in a worker serves the page (js/warm-worker.js), as the warm-up's
+ * worker does; null without the bundle's URL.
+ */
+export const compressionWorkerScript = () => bundleWorkerScript();

@@ -1,9 +1,12 @@
-// Where the parts rewind loads after its JS come from: the wasm, and the
-// Sentry and Segment integrations, which only pages that use them load.
+// Where the parts rewind loads after its JS come from: the wasm, the
+// Sentry and Segment integrations, which only pages that use them load,
+// and the compression worker's script.
 // This is the npm package's version: the page's bundler resolves the URL
 // and the imports (and may split the integrations into chunks of its own).
 // The script-tag bundle replaces this file with js/parts-script.js
 // (webpack.config.js).
+
+import { sourceWorkerScript } from './compressor.js';
 
 /** The module, beside this file (scripts/package-npm.mjs keeps it so). */
 export const wasmUrl = () => new URL('../pkg/rewind_bg.wasm', import.meta.url);
@@ -13,3 +16,6 @@ export const loadSentryModule = () => import('./sentry.js');
 
 /** segment.js's module. */
 export const loadSegmentModule = () => import('./segment.js');
+
+/** What the compression worker runs (js/compressor.js). */
+export const compressionWorkerScript = sourceWorkerScript;

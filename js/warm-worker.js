@@ -24,11 +24,25 @@ const NOWHERE = {
  * compression worker, with the same messages as js/compressor.js's
  * workerMain: `{ id, json }` is answered with the gzip, `{ id, send }`
  * with the attempt. If the warm-up failed it closes instead: a trap
- * leaves the instance unsound.
+ * leaves the instance unsound. Given `{ module, serve: true }` (the
+ * compressor's own worker, in the script-tag bundle) it only serves.
  */
 export function serveWarmUp() {
   let exports = null;
   self.onmessage = async ({ data }) => {
+    if (data.module && data.serve) {
+      // The compressor's own worker (js/compressor.js starts it where no
+      // warm-up's worker was adopted): it only serves, answering as
+      // workerMain does once the module is instantiated.
+      try {
+        exports = initSync({ module: data.module });
+        self.postMessage({ ready: true });
+      } catch (error) {
+        self.postMessage({ failed: String(error?.message ?? error) });
+        self.close();
+      }
+      return;
+    }
     if (data.module) {
       let failed = null;
       try {

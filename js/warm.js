@@ -46,6 +46,13 @@ export function setBundleScript(script) {
 export const bundleScript = () => bundle;
 
 /**
+ * Internal: the script of a worker that loads the bundle (importScripts
+ * from a blob: URL, which also works when rewind.js comes from another
+ * origin); null without the bundle's URL.
+ */
+export const bundleWorkerScript = () => (bundle.url ? `importScripts(${JSON.stringify(bundle.url)});` : null);
+
+/**
  * In the page: starts the warm-up of `module` in a worker that loads the
  * bundle, and resolves once it is done or has failed, or after
  * WARM_UP_WAIT_MS, with `{ failed }` saying why it was not done (null
@@ -79,7 +86,7 @@ export function warmUp(module, adopt) {
     const timer = setTimeout(() => resolve({ failed: `not done after ${WARM_UP_WAIT_MS} ms (recording without waiting longer)` }), WARM_UP_WAIT_MS);
     let url = null;
     try {
-      url = URL.createObjectURL(new Blob([`importScripts(${JSON.stringify(scriptUrl)});`], { type: 'text/javascript' }));
+      url = URL.createObjectURL(new Blob([bundleWorkerScript()], { type: 'text/javascript' }));
       worker = new Worker(url);
       worker.onmessage = ({ data }) => finish(data?.failed ?? null);
       worker.onerror = (event) => {

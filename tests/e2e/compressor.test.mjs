@@ -6,7 +6,7 @@
 import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { Compressor } from '../../js/compressor.js';
+import { Compressor, sourceWorkerScript } from '../../js/compressor.js';
 
 const KiB = 1024;
 let workers;
@@ -45,7 +45,7 @@ afterEach(() => {
 
 /** A compressor with a module installed whose main-thread compressions are listed (by size). */
 function countingCompressor() {
-  const compressor = new Compressor();
+  const compressor = new Compressor(sourceWorkerScript);
   compressor.install({ stand: 'in module' }, {});
   compressor.here = [];
   compressor.compressNow = (json) => {

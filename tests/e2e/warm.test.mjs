@@ -3,8 +3,10 @@
 // compiled in the worker, not on the page's main thread (counted in a
 // trace, against a page whose CSP forbids workers); in every engine the
 // worker's own recording of its stand-in page never reaches the endpoint,
-// and a page where the worker cannot start records as before and, with
-// `debug`, says why.
+// it becomes the compression worker (and where the compressor needs one
+// before it is done, the compressor's own loads the bundle and only
+// serves), and a page where the worker cannot start records as before
+// and, with `debug`, says why.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
@@ -88,13 +90,16 @@ if (BROWSERS.includes('chromium')) {
  * Run before the page's own scripts: counts the workers the page makes
  * (`workersMade`), notes when the first one, the warm-up's, says it is done
  * (`warmUpDone`), and with `delayMs` hands that first worker its module
- * that much later. `addRowsAndFlush()` adds 3,000 list items, well over
+ * that much later; lists what later workers are sent with the module
+ * (`laterModuleMessages`). `addRowsAndFlush()` adds 3,000 list items, well over
  * the 64 KiB of JSON that starts a compression worker, and flushes.
  */
 function watchWorkers(delayMs) {
   const PageWorker = window.Worker;
   window.workersMade = 0;
   window.warmUpDone = null;
+  // What the page's later workers were sent with the module.
+  window.laterModuleMessages = [];
   window.Worker = class extends PageWorker {
     constructor(...args) {
       super(...args);
@@ -108,6 +113,7 @@ function watchWorkers(delayMs) {
     }
 
     postMessage(...args) {
+      if (!this.isFirst && args[0]?.module) window.laterModuleMessages.push({ serve: args[0].serve === true });
       if (this.isFirst && delayMs > 0 && args[0]?.module) setTimeout(() => super.postMessage(...args), delayMs);
       else super.postMessage(...args);
     }
@@ -208,6 +214,44 @@ for (const browserName of BROWSERS) {
           assert.equal(seen.doneAfterStart, true, 'the warm-up worker was ended instead of finishing');
           assert.ok(seen.logs.some((line) => /compressing chunks in a worker/.test(line)), seen.logs.join('\n'));
           assert.equal(seen.workersMade, 1);
+          assert.equal(seen.delivered, true);
+          const text = JSON.stringify([...ingest.replays.get(seen.replayId).values()]);
+          assert.match(text, /#5999 Shortbread/);
+        } finally {
+          await ingest.close();
+        }
+      });
+    }
+
+    if (browserName !== 'webkit') {
+      test("a large chunk before the warm-up is done starts the compressor's own worker, which loads the bundle and only serves", async () => {
+        const ingest = await startIngestServer();
+        try {
+          const { page } = await freshPage();
+          // The warm-up worker gets the module 4 s late: the 3,000 rows'
+          // chunk (over 64 KiB) comes long before it is done.
+          await beforePageScripts(page, watchWorkers, 4000);
+          await page.goto(`${site.origin}/tests/fixtures/wire.html?endpoint=${encodeURIComponent(ingest.endpoint)}`);
+          const seen = await page.evaluate(async (endpoint) => {
+            const logs = window.captureConsole('log');
+            await Rewind.start({ endpoint, debug: true });
+            await window.addRowsAndFlush();
+            const delivered = await Rewind.whenDelivered(5000);
+            logs.stop();
+            return {
+              replayId: Rewind.getReplayId(),
+              delivered,
+              warmUpDone: window.warmUpDone,
+              workersMade: window.workersMade,
+              laterModuleMessages: window.laterModuleMessages,
+              logs: logs.lines,
+            };
+          }, ingest.endpoint);
+          assert.equal(seen.warmUpDone, null, 'the warm-up was still under way');
+          assert.equal(seen.workersMade, 2);
+          assert.deepEqual(seen.laterModuleMessages, [{ serve: true }], 'the second worker is told to serve, not to warm up');
+          assert.ok(seen.logs.some((line) => /compressing chunks in a worker/.test(line)), seen.logs.join('\n'));
+          assert.ok(!seen.logs.some((line) => /compressing chunks on the main thread/.test(line)), seen.logs.join('\n'));
           assert.equal(seen.delivered, true);
           const text = JSON.stringify([...ingest.replays.get(seen.replayId).values()]);
           assert.match(text, /#5999 Shortbread/);
