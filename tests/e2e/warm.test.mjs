@@ -228,26 +228,27 @@ for (const browserName of BROWSERS) {
         const ingest = await startIngestServer();
         try {
           const { page } = await freshPage();
-          // The warm-up worker gets the module 4 s late: the 3,000 rows'
+          // The warm-up worker gets the module 10 s late: the 3,000 rows'
           // chunk (over 64 KiB) comes long before it is done.
-          await beforePageScripts(page, watchWorkers, 4000);
+          await beforePageScripts(page, watchWorkers, 10000);
           await page.goto(`${site.origin}/tests/fixtures/wire.html?endpoint=${encodeURIComponent(ingest.endpoint)}`);
           const seen = await page.evaluate(async (endpoint) => {
             const logs = window.captureConsole('log');
             await Rewind.start({ endpoint, debug: true });
             await window.addRowsAndFlush();
+            const warmUpDone = window.warmUpDone;
             const delivered = await Rewind.whenDelivered(5000);
             logs.stop();
             return {
               replayId: Rewind.getReplayId(),
               delivered,
-              warmUpDone: window.warmUpDone,
+              warmUpDone,
               workersMade: window.workersMade,
               laterModuleMessages: window.laterModuleMessages,
               logs: logs.lines,
             };
           }, ingest.endpoint);
-          assert.equal(seen.warmUpDone, null, 'the warm-up was still under way');
+          assert.equal(seen.warmUpDone, null, 'the warm-up was still under way when the chunk came');
           assert.equal(seen.workersMade, 2);
           assert.deepEqual(seen.laterModuleMessages, [{ serve: true }], 'the second worker is told to serve, not to warm up');
           assert.ok(seen.logs.some((line) => /compressing chunks in a worker/.test(line)), seen.logs.join('\n'));
