@@ -13,6 +13,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { prepareFixedDeflate } from './fixed-deflate.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -166,7 +167,16 @@ export function buildNamedWasm() {
     PATH: `${process.env.HOME}/.cargo/bin:${process.env.PATH}`,
   };
   const run = (command, args) => execFileSync(command, args, { cwd: repoRoot, env, stdio: ['ignore', 'ignore', 'inherit'] });
-  run('cargo', ['build', '--quiet', '--release', '--target', 'wasm32-unknown-unknown', ...setting('REWIND_STD_ARGS').split(' ')]);
+  // With flate2's backend fixed to rewind's configuration, as shipped; the
+  // patch makes cargo rewrite Cargo.lock, which is put back after.
+  const fixedDeflate = prepareFixedDeflate();
+  const lockPath = path.join(repoRoot, 'Cargo.lock');
+  const lock = readFileSync(lockPath);
+  try {
+    run('cargo', ['build', '--quiet', '--release', '--target', 'wasm32-unknown-unknown', ...setting('REWIND_STD_ARGS').split(' '), ...fixedDeflate]);
+  } finally {
+    writeFileSync(lockPath, lock);
+  }
   run('wasm-bindgen', ['--target', 'web', '--out-dir', path.join(out, 'bindgen'), '--keep-debug', path.join(out, 'wasm32-unknown-unknown/release/rewind.wasm')]);
   const named = path.join(out, 'rewind_named.wasm');
   // The same -Oz steps and features as scripts/build.sh, read from it.
