@@ -15,6 +15,27 @@ const integrationsAreSideEffectFree = {
   rules: [{ test: /[\\/]js[\\/](sentry|segment)\.js$/, sideEffects: false }],
 };
 
+// terser's settings for rewind.js (webpack's default is `compress: {
+// passes: 2 }`). Measured on December 5's bundle, gzip -9, 142 B in all:
+// - ES2020 output, with function expressions that use neither `this` nor
+//   `arguments` written as arrows and object members as methods (-58 B).
+//   Neither can be called with `new`: no function of rewind's is a
+//   constructor but its classes, and its patches of page methods use
+//   `this`, so they stay functions.
+// - No joining of statements into comma sequences, and inlining only
+//   functions without variables (-62 B): both leave the text more regular
+//   for gzip.
+// - A third pass (-22 B).
+// The integrations' small files come out no smaller (+8 and -7 B), so
+// they keep webpack's default.
+const MINIFY = {
+  javascript: {
+    ecma: 2020,
+    compress: { ecma: 2020, passes: 3, sequences: false, inline: 1, unsafe_arrows: true, unsafe_methods: true },
+    format: { ecma: 2020 },
+  },
+};
+
 const scriptTag = {
   name: 'rewind',
   mode: 'production',
@@ -47,6 +68,7 @@ const scriptTag = {
       stage: webpack.Compilation.PROCESS_ASSETS_STAGE_REPORT,
     }),
   ],
+  optimization: { minimizeOptions: MINIFY },
   performance: { hints: false },
   devtool: false,
 };
