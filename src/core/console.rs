@@ -43,9 +43,10 @@ impl ConsoleLevel {
 pub const DEFAULT_CAPTURED_LEVELS: [ConsoleLevel; 2] = [ConsoleLevel::Error, ConsoleLevel::Warn];
 
 // What one console call may put into a replay. The JS side that reads the
-// arguments (`src/web/observe/console.rs`) is handed the first four caps
-// and stops reading an argument once they are reached; `fit_arguments`
-// then holds every event to the character caps, whatever JS produced.
+// arguments (`describeArguments` in `src/web/page.js`, through
+// `src/web/observe/console.rs`) is handed these caps: it stops reading an
+// argument at them, and holds each argument's JSON text and the event to
+// the character caps (tests/e2e/console-arguments.test.mjs).
 
 /// Objects and arrays nested deeper than this inside an argument are
 /// recorded as `"[Object]"` / `"[Array]"`.
@@ -54,10 +55,11 @@ pub const MAX_DEPTH: u32 = 4;
 /// of an array (or Map, Set) are recorded; the rest become one
 /// `"… N more"` member.
 pub const MAX_MEMBERS: u32 = 50;
-/// At most this many characters of JSON text per argument: a longer one is
-/// recorded as a JSON string holding its first characters and `…`.
+/// At most this many characters (UTF-16 units) of JSON text per argument:
+/// a longer one is cut, ending in `…` (a string argument stays a string;
+/// anything else becomes a string of its text's first characters).
 pub const MAX_ARGUMENT_CHARS: usize = 4_000;
-/// At most this many characters of arguments per event (at least the
+/// At most this many characters (UTF-16 units) of arguments per event (at least the
 /// first argument is kept): the arguments past it become one
 /// `"… N more arguments"` argument.
 pub const MAX_EVENT_CHARS: usize = 10_000;
@@ -116,99 +118,18 @@ impl ConsoleRate {
     }
 }
 
-/// The argument (as JSON text) of the `warn` event that reports `dropped`
-/// calls over the rate.
+/// The arguments (a JSON array of JSON texts, as `describeArguments` gives
+/// them) of the `warn` event that reports `dropped` calls over the rate.
 pub fn dropped_note(dropped: u32) -> String {
-    let mut note = String::new();
-    crate::core::json::write_str(
-        &mut note,
-        &crate::core::json::concat(&[
-            "[rewind] ",
-            &super::json::decimal(u64::from(dropped)),
-            " console calls not recorded (over ",
-            &super::json::decimal(u64::from(MAX_EVENTS_PER_SECOND)),
-            " a second)",
-        ]),
-    );
-    note
-}
-
-/// A console call's arguments as recorded: `described` is the JSON text
-/// of each argument JS read, one to a line (JSON text has no raw line
-/// break), of the call's `total` arguments. Each is cut to
-/// [`MAX_ARGUMENT_CHARS`] (into a JSON string of its first characters,
-/// so that every argument stays JSON) and they are kept while they fit in
-/// [`MAX_EVENT_CHARS`]; the rest become one `"… N more arguments"`.
-pub fn fit_arguments(described: &str, total: usize) -> Vec<String> {
-    let mut fitted: Vec<String> = Vec::new();
-    let mut used = 0;
-    for text in super::json::split_at_each(described, b'\n') {
-        if text.is_empty() {
-            continue;
-        }
-        let text = match super::json::nth_char_start(text, MAX_ARGUMENT_CHARS) {
-            // A string (escapes made it longer than JS's cap) stays the
-            // same string, cut.
-            Some(cut) if text.starts_with('"') => {
-                cut_json_string(text.get(..cut).unwrap_or_default())
-            }
-            Some(cut) => {
-                let mut quoted = String::new();
-                crate::core::json::write_str(
-                    &mut quoted,
-                    &crate::core::json::concat(&[text.get(..cut).unwrap_or_default(), "…"]),
-                );
-                quoted
-            }
-            None => text.to_owned(),
-        };
-        used += super::json::char_count(&text);
-        if used > MAX_EVENT_CHARS && !fitted.is_empty() {
-            break;
-        }
-        fitted.push(text);
-    }
-    let omitted = total.saturating_sub(fitted.len());
-    if omitted > 0 {
-        let mut note = String::new();
-        crate::core::json::write_str(
-            &mut note,
-            &crate::core::json::concat(&[
-                "… ",
-                &super::json::decimal(omitted as u64),
-                " more arguments",
-            ]),
-        );
-        fitted.push(note);
-    }
-    fitted
-}
-
-/// `prefix`, the start of a JSON string's text (from its opening quote),
-/// closed again after an ellipsis, without an escape cut in half.
-fn cut_json_string(prefix: &str) -> String {
-    let mut end = prefix.len();
-    if let Some(last) = prefix.bytes().rposition(|byte| byte == b'\\') {
-        let (before, after) = prefix.split_at_checked(last + 1).unwrap_or((prefix, ""));
-        // The backslashes it ends with (a loop: less wasm than an
-        // iterator chain or `trim_end_matches`).
-        let mut run = 0;
-        for &byte in before.as_bytes().iter().rev() {
-            if byte != b'\\' {
-                break;
-            }
-            run += 1;
-        }
-        let is_whole = match after.chars().next() {
-            None => false,
-            Some('u') => after.len() >= 5,
-            Some(_) => true,
-        };
-        if run % 2 == 1 && !is_whole {
-            end = last;
-        }
-    }
-    crate::core::json::concat(&[prefix.get(..end).unwrap_or_default(), "…\""])
+    // One argument, a string: quoted as its JSON text, then as an element
+    // of the array (nothing in it needs escaping but those quotes).
+    crate::core::json::concat(&[
+        "[\"\\\"[rewind] ",
+        &super::json::decimal(u64::from(dropped)),
+        " console calls not recorded (over ",
+        &super::json::decimal(u64::from(MAX_EVENTS_PER_SECOND)),
+        " a second)\\\"\"]",
+    ])
 }
 
 /// The caller's part of a stack taken inside rewind's console wrapper: the
@@ -286,47 +207,14 @@ mod tests {
             "over the rate, and counted by the caller"
         );
         assert_eq!(rate.take_dropped(), 0);
+        let note: Vec<String> = serde_json::from_str(&dropped_note(3)).unwrap();
+        assert_eq!(note.len(), 1);
         assert_eq!(
-            json_string(&dropped_note(3)),
+            json_string(&note[0]),
             format!(
                 "[rewind] 3 console calls not recorded (over {MAX_EVENTS_PER_SECOND} a second)"
             )
         );
-    }
-
-    #[test]
-    fn arguments_that_fit_are_kept_as_they_are() {
-        let fitted = fit_arguments("\"a\"\n{\"b\":[1,2]}\nnull", 3);
-        assert_eq!(fitted, ["\"a\"", "{\"b\":[1,2]}", "null"]);
-        assert!(fit_arguments("", 0).is_empty(), "console.log()");
-    }
-
-    #[test]
-    fn a_long_argument_becomes_a_json_string_of_its_first_characters() {
-        let long = format!("[\"{}\"]", "é".repeat(MAX_ARGUMENT_CHARS));
-        let fitted = fit_arguments(&format!("{long}\n1"), 2);
-        assert_eq!(fitted.len(), 2);
-        let cut = json_string(&fitted[0]);
-        assert_eq!(cut.chars().count(), MAX_ARGUMENT_CHARS + 1);
-        assert!(cut.starts_with("[\"éé") && cut.ends_with('…'));
-        assert_eq!(fitted[1], "1");
-    }
-
-    #[test]
-    fn arguments_past_the_event_cap_are_counted_not_kept() {
-        let item = format!("\"{}\"", "x".repeat(MAX_ARGUMENT_CHARS - 2));
-        let described = [item.as_str(); 4].join("\n");
-        // Seven arguments, of which JS read four before the event was full.
-        let fitted = fit_arguments(&described, 7);
-        let kept = MAX_EVENT_CHARS / MAX_ARGUMENT_CHARS;
-        assert_eq!(fitted.len(), kept + 1);
-        assert!(fitted[..kept].iter().all(|text| *text == item));
-        assert_eq!(
-            json_string(&fitted[kept]),
-            format!("… {} more arguments", 7 - kept)
-        );
-        let total: usize = fitted.iter().map(|text| text.chars().count()).sum();
-        assert!(total <= MAX_EVENT_CHARS + 40);
     }
 
     #[test]
@@ -344,28 +232,5 @@ mod tests {
         );
         assert_eq!(caller_frames("Error"), "");
         assert_eq!(caller_frames(""), "");
-    }
-
-    #[test]
-    fn a_long_string_argument_is_cut_into_the_same_string() {
-        let line = "TypeError: cart is empty\n    at checkout (shop.js:1:1)".repeat(200);
-        let mut text = String::new();
-        crate::core::json::write_str(&mut text, &line);
-        let fitted = fit_arguments(&text, 1);
-        let value: String = serde_json::from_str(&fitted[0]).expect("still a JSON string");
-        assert!(
-            value.starts_with("TypeError: cart is empty\n"),
-            "{value:.60}"
-        );
-        assert!(value.ends_with('…'));
-        // An escape is never cut in half, wherever the cut falls.
-        for shift in 0..8 {
-            let padded = format!("{}{}", "x".repeat(shift), "\u{1}\n\\\"".repeat(2_000));
-            let mut text = String::new();
-            crate::core::json::write_str(&mut text, &padded);
-            let fitted = fit_arguments(&text, 1);
-            let value: String = serde_json::from_str(&fitted[0]).expect("valid at every cut");
-            assert!(padded.starts_with(value.trim_end_matches('…')));
-        }
     }
 }

@@ -497,9 +497,10 @@ pub const MAX_STACK_LINE_CHARS: usize = 500;
 /// `{ level, trace, payload }`: the lines of `stack` as the trace
 /// (trimmed, blank ones and one equal to `message` left out, at most
 /// [`MAX_STACK_LINES`], each cut to [`MAX_STACK_LINE_CHARS`]), and
-/// `arguments` as they are: rrweb's console plugin stores each argument
-/// as its JSON text, which its replay parses.
-pub fn console_json(level: &str, stack: &str, message: &str, arguments: &[String]) -> String {
+/// `arguments`, a JSON array of strings, as it is: rrweb's console plugin
+/// stores each argument as its JSON text, which its replay parses
+/// (`describeArguments` in `src/web/page.js` writes the array).
+pub fn console_json(level: &str, stack: &str, message: &str, arguments: &str) -> String {
     let mut data = String::from("{\"plugin\":\"rrweb/console@1\",\"payload\":{\"level\":");
     write_str(&mut data, level);
     data.push_str(",\"trace\":[");
@@ -521,14 +522,9 @@ pub fn console_json(level: &str, stack: &str, message: &str, arguments: &[String
         write_str(&mut data, first_chars(line, MAX_STACK_LINE_CHARS));
         written += 1;
     }
-    data.push_str("],\"payload\":[");
-    for (index, argument) in arguments.iter().enumerate() {
-        if index > 0 {
-            data.push(',');
-        }
-        write_str(&mut data, argument);
-    }
-    data.push_str("]}}");
+    data.push_str("],\"payload\":");
+    data.push_str(arguments);
+    data.push_str("}}");
     data
 }
 
@@ -542,7 +538,10 @@ pub fn console_error_json(message: &str, stack: Option<&str>) -> String {
     // element of the payload.
     let mut quoted = String::new();
     write_str(&mut quoted, message);
-    console_json("error", stack.unwrap_or(""), message, &[quoted])
+    let mut arguments = String::from("[");
+    write_str(&mut arguments, &quoted);
+    arguments.push(']');
+    console_json("error", stack.unwrap_or(""), message, &arguments)
 }
 
 #[cfg(test)]
@@ -1132,11 +1131,8 @@ mod tests {
 
     #[test]
     fn console_json_writes_any_level_with_its_arguments_as_json_texts() {
-        let arguments = [
-            "\"saved\"".to_owned(),
-            "{\"id\":7,\"tags\":[\"a\"]}".to_owned(),
-            "null".to_owned(),
-        ];
+        let arguments =
+            serde_json::to_string(&["\"saved\"", "{\"id\":7,\"tags\":[\"a\"]}", "null"]).unwrap();
         let text = console_json(
             "warn",
             "    at save (https://app.example/app.js:10:5)\n\n    at https://app.example/app.js:20:1\n",
@@ -1166,7 +1162,7 @@ mod tests {
             parsed,
             [json!("saved"), json!({"id": 7, "tags": ["a"]}), Value::Null]
         );
-        let empty: Value = serde_json::from_str(&console_json("log", "", "", &[])).unwrap();
+        let empty: Value = serde_json::from_str(&console_json("log", "", "", "[]")).unwrap();
         assert_eq!(
             empty["payload"],
             json!({"level": "log", "trace": [], "payload": []})

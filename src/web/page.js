@@ -1171,15 +1171,32 @@ const describe = (value, maxDepth, maxMembers, maxChars) => {
   try { return JSON.stringify(walk(value, 0)); } catch (error) { return '"[unreadable]"'; }
 };
 
-// The JSON text of each argument of `call` (from index 2), one to a line
-// (JSON text has no raw line break), until they pass `eventChars`.
+// The arguments of `call` (from index 2) as rrweb's console plugin records
+// them: a JSON array of each argument's JSON text. A text longer than
+// `maxChars` (UTF-16 units, as JS counts) is cut and stays JSON: a string
+// argument becomes the same string cut, anything else a JSON string of its
+// text's first characters, each ending in an ellipsis. Texts are kept while
+// they fit in `eventChars` (the first always), and those past it become one
+// "… N more arguments".
 export function describeArguments(call, maxDepth, maxMembers, maxChars, eventChars) {
+  const total = call.length - 2;
   const texts = [];
-  let total = 0;
-  for (let index = 2; index < call.length && total < eventChars; index++) {
-    const json = describe(call[index], maxDepth, maxMembers, maxChars);
-    total += json.length;
+  let used = 0;
+  for (let index = 2; index < call.length; index++) {
+    let json = describe(call[index], maxDepth, maxMembers, maxChars);
+    if (json.length > maxChars) {
+      // Not between the halves of a surrogate pair.
+      const end = /[\ud800-\udbff]/.test(json[maxChars - 1]) ? maxChars - 1 : maxChars;
+      json = json[0] === '"'
+        // Without an escape cut in half: a backslash that starts one (after
+        // an even run of them) and what of a \uXXXX follows it.
+        ? json.slice(0, end).replace(/(^|[^\\])((?:\\\\)*)\\(?:u[\da-fA-F]{0,3})?$/, '$1$2') + '\u2026"'
+        : JSON.stringify(json.slice(0, end) + '\u2026');
+    }
+    used += json.length;
+    if (used > eventChars && texts.length > 0) break;
     texts.push(json);
   }
-  return texts.join('\n');
+  if (texts.length < total) texts.push(JSON.stringify(`\u2026 ${total - texts.length} more arguments`));
+  return JSON.stringify(texts);
 }

@@ -9,8 +9,8 @@
 use wasm_bindgen::prelude::*;
 
 use crate::core::console::{
-    caller_frames, dropped_note, fit_arguments, ConsoleLevel, ConsoleRate, MAX_ARGUMENT_CHARS,
-    MAX_DEPTH, MAX_EARLY_EVENTS, MAX_EVENT_CHARS, MAX_MEMBERS,
+    caller_frames, dropped_note, ConsoleLevel, ConsoleRate, MAX_ARGUMENT_CHARS, MAX_DEPTH,
+    MAX_EARLY_EVENTS, MAX_EVENT_CHARS, MAX_MEMBERS,
 };
 use crate::core::incremental::console_json;
 
@@ -28,8 +28,8 @@ extern "C" {
     #[wasm_bindgen(js_name = wrapConsole)]
     fn wrap_console(window: &JsValue, levels: &str, notify: &js_sys::Function) -> js_sys::Function;
 
-    /// The JSON text of each argument of `call`, one to a line, read within
-    /// the caps.
+    /// The arguments of `call` as the event's payload: a JSON array of
+    /// each one's JSON text, held to the caps.
     #[wasm_bindgen(js_name = describeArguments)]
     fn describe_arguments(
         call: &js_sys::Array,
@@ -119,14 +119,13 @@ impl Console {
             .ok()
             .and_then(|stack| stack.as_string())
             .unwrap_or_default();
-        let described = describe_arguments(
+        let arguments = describe_arguments(
             call,
             MAX_DEPTH,
             MAX_MEMBERS,
             MAX_ARGUMENT_CHARS as u32,
             MAX_EVENT_CHARS as u32,
         );
-        let arguments = fit_arguments(&described, call.length().saturating_sub(2) as usize);
         self.record(
             out,
             console_json(&level, caller_frames(&stack), "", &arguments),
@@ -160,7 +159,7 @@ impl Console {
 
     fn note_dropped(&mut self, out: &mut Output, dropped: u32, now: f64) {
         if dropped > 0 {
-            let data = console_json("warn", "", "", &[dropped_note(dropped)]);
+            let data = console_json("warn", "", "", &dropped_note(dropped));
             self.record(out, data, now);
         }
     }
