@@ -43,10 +43,11 @@ impl ConsoleLevel {
 pub const DEFAULT_CAPTURED_LEVELS: [ConsoleLevel; 2] = [ConsoleLevel::Error, ConsoleLevel::Warn];
 
 // What one console call may put into a replay. The JS side that reads the
-// arguments (`describeArguments` in `src/web/page.js`, through
+// call and writes its event (`consoleCall` in `src/web/page.js`, through
 // `src/web/observe/console.rs`) is handed these caps: it stops reading an
 // argument at them, and holds each argument's JSON text and the event to
-// the character caps (tests/e2e/console-arguments.test.mjs).
+// the character caps (tests/e2e/console-arguments.test.mjs). The caps of a
+// stack, and of an uncaught error's message, are its own.
 
 /// Objects and arrays nested deeper than this inside an argument are
 /// recorded as `"[Object]"` / `"[Array]"`.
@@ -118,32 +119,20 @@ impl ConsoleRate {
     }
 }
 
-/// The arguments (a JSON array of JSON texts, as `describeArguments` gives
-/// them) of the `warn` event that reports `dropped` calls over the rate.
+/// The data of the `warn` event that reports `dropped` calls over the
+/// rate: rrweb's console plugin event, as `consoleCall` in
+/// `src/web/page.js` writes one, with no trace and one argument, the note
+/// as the JSON text of a string.
 pub fn dropped_note(dropped: u32) -> String {
-    // One argument, a string: quoted as its JSON text, then as an element
-    // of the array (nothing in it needs escaping but those quotes).
+    // The note is quoted twice, as its JSON text and as an element of the
+    // payload; it has nothing to escape but those quotes.
     crate::core::json::concat(&[
-        "[\"\\\"[rewind] ",
+        "{\"plugin\":\"rrweb/console@1\",\"payload\":{\"level\":\"warn\",\"trace\":[],\"payload\":[\"\\\"[rewind] ",
         &super::json::decimal(u64::from(dropped)),
         " console calls not recorded (over ",
         &super::json::decimal(u64::from(MAX_EVENTS_PER_SECOND)),
-        " a second)\\\"\"]",
+        " a second)\\\"\"]}}",
     ])
-}
-
-/// The caller's part of a stack taken inside rewind's console wrapper: the
-/// message line V8 puts first (`Error`) and the wrapper's own frame left
-/// out. (Firefox and Safari have no message line.)
-pub fn caller_frames(stack: &str) -> &str {
-    let mut rest = stack;
-    loop {
-        let (line, after) = super::json::split_once_at(rest, b'\n').unwrap_or((rest, ""));
-        rest = after;
-        if line.trim_ascii() != "Error" {
-            return rest;
-        }
-    }
 }
 
 #[cfg(test)]
@@ -207,30 +196,19 @@ mod tests {
             "over the rate, and counted by the caller"
         );
         assert_eq!(rate.take_dropped(), 0);
-        let note: Vec<String> = serde_json::from_str(&dropped_note(3)).unwrap();
-        assert_eq!(note.len(), 1);
+        let data: serde_json::Value = serde_json::from_str(&dropped_note(3)).unwrap();
         assert_eq!(
-            json_string(&note[0]),
+            data,
+            serde_json::json!({
+                "plugin": "rrweb/console@1",
+                "payload": { "level": "warn", "trace": [], "payload": [data["payload"]["payload"][0].clone()] }
+            })
+        );
+        assert_eq!(
+            json_string(data["payload"]["payload"][0].as_str().unwrap()),
             format!(
                 "[rewind] 3 console calls not recorded (over {MAX_EVENTS_PER_SECOND} a second)"
             )
         );
-    }
-
-    #[test]
-    fn caller_frames_leave_out_the_message_line_and_the_wrapper() {
-        let v8 = "Error\n    at console.warn (https://cdn.example/rewind.js:1:200)\n    at save (https://app.example/app.js:10:5)\n    at https://app.example/app.js:20:1";
-        assert_eq!(
-            caller_frames(v8),
-            "    at save (https://app.example/app.js:10:5)\n    at https://app.example/app.js:20:1"
-        );
-        let firefox =
-            "warn@https://cdn.example/rewind.js:1:200\nsave@https://app.example/app.js:10:5\n";
-        assert_eq!(
-            caller_frames(firefox),
-            "save@https://app.example/app.js:10:5\n"
-        );
-        assert_eq!(caller_frames("Error"), "");
-        assert_eq!(caller_frames(""), "");
     }
 }

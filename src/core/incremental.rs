@@ -1,8 +1,9 @@
 //! rrweb's IncrementalSnapshot data for what the page and the user do
 //! besides mutating the DOM's tree: pointer moves, clicks, scrolls, viewport
 //! size, field values, media playback, selections, CSSOM edits, adopted
-//! sheets, loaded stylesheets and same-origin frames, plus the console
-//! plugin's event for a console call or an uncaught error.
+//! sheets, loaded stylesheets and same-origin frames. (The console
+//! plugin's events are written in JS, where the calls and errors are read:
+//! `consoleCall` and `describeUncaught` in `src/web/page.js`.)
 //!
 //! The web layer reads the page and hands the facts over as an
 //! [`Incremental`]; the JSON is written here, by hand like the rest of the
@@ -12,9 +13,7 @@
 
 use super::dom::MediaState;
 use super::event::{NodeId, TimestampMs};
-use super::json::{
-    first_chars, parse_as, push_bool, push_u32, split_at_each, write_number, write_str,
-};
+use super::json::{parse_as, push_bool, push_u32, split_at_each, write_number, write_str};
 
 /// rrweb's IncrementalSource.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -482,66 +481,6 @@ fn push_members(out: &mut String, members: &str) {
         out.push(',');
         out.push_str(members);
     }
-}
-
-/// At most this many characters of an error's message are recorded...
-pub const MAX_ERROR_MESSAGE_CHARS: usize = 2_000;
-/// ...at most this many lines of its stack...
-pub const MAX_STACK_LINES: usize = 30;
-/// ...and at most this many characters of each line.
-pub const MAX_STACK_LINE_CHARS: usize = 500;
-
-/// rrweb's console plugin (`rrweb/console@1`) event data: the whole
-/// `{ plugin, payload }` object, for [`super::event::EventData::Plugin`],
-/// which the replay shows in its console panel. `payload` is
-/// `{ level, trace, payload }`: the lines of `stack` as the trace
-/// (trimmed, blank ones and one equal to `message` left out, at most
-/// [`MAX_STACK_LINES`], each cut to [`MAX_STACK_LINE_CHARS`]), and
-/// `arguments`, a JSON array of strings, as it is: rrweb's console plugin
-/// stores each argument as its JSON text, which its replay parses
-/// (`describeArguments` in `src/web/page.js` writes the array).
-pub fn console_json(level: &str, stack: &str, message: &str, arguments: &str) -> String {
-    let mut data = String::from("{\"plugin\":\"rrweb/console@1\",\"payload\":{\"level\":");
-    write_str(&mut data, level);
-    data.push_str(",\"trace\":[");
-    // (A loop, not an iterator chain: less wasm.)
-    let mut written = 0;
-    // Lines as `lines()` has them, and trimmed (of ASCII whitespace, which
-    // takes '\r' too; an empty last line is skipped below).
-    for line in split_at_each(stack, b'\n') {
-        let line = line.trim_ascii();
-        if line.is_empty() || line == message {
-            continue;
-        }
-        if written == MAX_STACK_LINES {
-            break;
-        }
-        if written > 0 {
-            data.push(',');
-        }
-        write_str(&mut data, first_chars(line, MAX_STACK_LINE_CHARS));
-        written += 1;
-    }
-    data.push_str("],\"payload\":");
-    data.push_str(arguments);
-    data.push_str("}}");
-    data
-}
-
-/// [`console_json`] for an uncaught error or rejection: level "error", the
-/// error's stack as the trace (a stack line equal to the message, which V8
-/// stacks start with, compared after the message is cut, is left out), and
-/// one argument, the message cut to [`MAX_ERROR_MESSAGE_CHARS`].
-pub fn console_error_json(message: &str, stack: Option<&str>) -> String {
-    let message = first_chars(message, MAX_ERROR_MESSAGE_CHARS);
-    // The message is quoted twice: once as its JSON text, then as an
-    // element of the payload.
-    let mut quoted = String::new();
-    write_str(&mut quoted, message);
-    let mut arguments = String::from("[");
-    write_str(&mut arguments, &quoted);
-    arguments.push(']');
-    console_json("error", stack.unwrap_or(""), message, &arguments)
 }
 
 #[cfg(test)]
@@ -1106,100 +1045,6 @@ mod tests {
                 "isAttachIframe"
             ]
         );
-    }
-
-    #[test]
-    fn console_error_is_a_console_plugin_event_at_level_error() {
-        let stack = "TypeError: x is undefined\n    at f (https://s.example/app.js:1:2)\n\n   at g (app.js:3:4)  \n";
-        let value: Value = serde_json::from_str(&console_error_json(
-            "TypeError: x is undefined",
-            Some(stack),
-        ))
-        .unwrap();
-        assert_eq!(
-            value,
-            json!({
-                "plugin": "rrweb/console@1",
-                "payload": {
-                    "level": "error",
-                    "trace": ["at f (https://s.example/app.js:1:2)", "at g (app.js:3:4)"],
-                    "payload": ["\"TypeError: x is undefined\""]
-                }
-            })
-        );
-    }
-
-    #[test]
-    fn console_json_writes_any_level_with_its_arguments_as_json_texts() {
-        let arguments =
-            serde_json::to_string(&["\"saved\"", "{\"id\":7,\"tags\":[\"a\"]}", "null"]).unwrap();
-        let text = console_json(
-            "warn",
-            "    at save (https://app.example/app.js:10:5)\n\n    at https://app.example/app.js:20:1\n",
-            "",
-            &arguments,
-        );
-        let value: Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(
-            value,
-            json!({
-                "plugin": "rrweb/console@1",
-                "payload": {
-                    "level": "warn",
-                    "trace": ["at save (https://app.example/app.js:10:5)", "at https://app.example/app.js:20:1"],
-                    "payload": ["\"saved\"", "{\"id\":7,\"tags\":[\"a\"]}", "null"]
-                }
-            })
-        );
-        // What rrweb's console replay does with each argument.
-        let parsed: Vec<Value> = value["payload"]["payload"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|argument| serde_json::from_str(argument.as_str().unwrap()).unwrap())
-            .collect();
-        assert_eq!(
-            parsed,
-            [json!("saved"), json!({"id": 7, "tags": ["a"]}), Value::Null]
-        );
-        let empty: Value = serde_json::from_str(&console_json("log", "", "", "[]")).unwrap();
-        assert_eq!(
-            empty["payload"],
-            json!({"level": "log", "trace": [], "payload": []})
-        );
-    }
-
-    #[test]
-    fn console_error_payload_is_the_message_as_json_text() {
-        let message = "bad \"quote\"\nline ü";
-        let value: Value = serde_json::from_str(&console_error_json(message, None)).unwrap();
-        assert_eq!(value["payload"]["trace"], json!([]));
-        let argument = value["payload"]["payload"][0].as_str().unwrap();
-        assert_eq!(
-            serde_json::from_str::<String>(argument).unwrap(),
-            message,
-            "each argument is a JSON text, as rrweb's console plugin stores them"
-        );
-    }
-
-    #[test]
-    fn console_error_caps_message_stack_lines_and_line_length() {
-        let message = "é".repeat(MAX_ERROR_MESSAGE_CHARS + 10);
-        let long_line = "x".repeat(MAX_STACK_LINE_CHARS + 1);
-        let stack: String = std::iter::repeat(long_line.as_str())
-            .take(MAX_STACK_LINES + 5)
-            .collect::<Vec<_>>()
-            .join("\n");
-        let value: Value =
-            serde_json::from_str(&console_error_json(&message, Some(&stack))).unwrap();
-        let trace = value["payload"]["trace"].as_array().unwrap();
-        assert_eq!(trace.len(), MAX_STACK_LINES);
-        assert!(trace
-            .iter()
-            .all(|line| line.as_str().unwrap().chars().count() == MAX_STACK_LINE_CHARS));
-        let argument = value["payload"]["payload"][0].as_str().unwrap();
-        let recorded: String = serde_json::from_str(argument).unwrap();
-        assert_eq!(recorded.chars().count(), MAX_ERROR_MESSAGE_CHARS);
     }
 
     #[test]

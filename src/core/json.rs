@@ -10,32 +10,6 @@ pub fn char_count(text: &str) -> usize {
     text.bytes().filter(|&byte| (byte as i8) >= -0x40).count()
 }
 
-/// The first `max` characters (code points) of `text`, as
-/// `text.chars().take(max).collect::<String>()` has them, without copying.
-pub fn first_chars(text: &str, max: usize) -> &str {
-    match nth_char_start(text, max) {
-        Some(end) => text.get(..end).unwrap_or(text),
-        None => text,
-    }
-}
-
-/// Where character `n` (counted from 0) of `text` starts, as
-/// `text.char_indices().nth(n)` has it; `None` when `text` is shorter.
-/// (A byte loop: `CharIndices::nth` is 0.45 KB of wasm.)
-pub fn nth_char_start(text: &str, n: usize) -> Option<usize> {
-    let mut seen = 0;
-    for (index, &byte) in text.as_bytes().iter().enumerate() {
-        // A byte that starts a character: not a continuation byte.
-        if (byte as i8) >= -0x40 {
-            if seen == n {
-                return Some(index);
-            }
-            seen += 1;
-        }
-    }
-    None
-}
-
 /// `text.parse()` for any unsigned integer type: decimal digits after an
 /// optional `+`, the same texts core's parser accepts, in one small loop
 /// (core's `u64` parser is 0.16 KB of the wasm's gzip).
@@ -357,33 +331,6 @@ mod tests {
         ] {
             let parsed: String = serde_json::from_str(&quoted(text)).unwrap();
             assert_eq!(parsed, text);
-        }
-    }
-
-    #[test]
-    fn first_chars_is_chars_take_collect() {
-        for text in ["", "abc", "Zoë", "日本語テキスト", "🎉🎉🎉"] {
-            for max in 0..6 {
-                let expected: String = text.chars().take(max).collect();
-                assert_eq!(first_chars(text, max), expected);
-            }
-        }
-    }
-
-    #[test]
-    fn nth_char_start_is_char_indices_nth() {
-        for text in [
-            "",
-            "abc",
-            "Zoë",
-            "日本語",
-            "a🎉b👩‍💻",
-            "\u{7f}\u{80}\u{7ff}\u{800}\u{10000}",
-        ] {
-            for n in 0..10 {
-                let expected = text.char_indices().nth(n).map(|(index, _)| index);
-                assert_eq!(nth_char_start(text, n), expected, "{text:?} {n}");
-            }
         }
     }
 

@@ -57,10 +57,10 @@ extern "C" {
     /// Observes a document or shadow root for all a recording records.
     #[wasm_bindgen(js_name = observeRoot)]
     pub fn observe_root(observer: &web_sys::MutationObserver, root: &Node);
-    /// An uncaught error or rejection event: `[message]` or `[message,
-    /// stack]`; empty for other events.
+    /// An uncaught error or rejection event as the data of rrweb's console
+    /// plugin event; none for other events.
     #[wasm_bindgen(js_name = describeUncaught)]
-    pub fn describe_uncaught(event: &web_sys::Event) -> Vec<JsValue>;
+    pub fn describe_uncaught(event: &web_sys::Event) -> Option<String>;
     /// A `<style>`'s or `<link>`'s parsed rules, joined, URLs absolute;
     /// none without a sheet, for a cross-origin one, or for one with no
     /// rules.

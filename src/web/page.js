@@ -582,9 +582,11 @@ export function inSameTree(node, selector) {
 export function formFields(form) {
   return Array.from(form.elements);
 }
-// An uncaught error (ErrorEvent) or unhandled rejection as
-// src/web/observe/errors.rs records it: [message] or [message, stack],
-// the stack when the thrown value has one as a string; [] for other events.
+// An uncaught error or rejection as rrweb's console plugin records it
+// (consoleData, below): level error, the message cut to
+// MAX_ERROR_MESSAGE_CHARS as its one argument, the thrown value's stack
+// as the trace (a line equal to the cut message, which V8 stacks start
+// with, left out). Undefined for other events.
 export function describeUncaught(event) {
   let message;
   let thrown;
@@ -601,7 +603,7 @@ export function describeUncaught(event) {
     }
     message = 'Uncaught (in promise) ' + what;
   } else {
-    return [];
+    return undefined;
   }
   let stack;
   try {
@@ -609,7 +611,8 @@ export function describeUncaught(event) {
   } catch (error) {
     // A getter that throws: no stack.
   }
-  return typeof stack === 'string' ? [message, stack] : [message];
+  message = firstUnits(message, MAX_ERROR_MESSAGE_CHARS);
+  return consoleData('error', typeof stack === 'string' ? stack.split('\n') : [], message, [JSON.stringify(message)]);
 }
 // Observes `root` (a document or shadow root) for everything a recording
 // records: children, attributes and texts of the whole subtree.
@@ -1171,32 +1174,62 @@ const describe = (value, maxDepth, maxMembers, maxChars) => {
   try { return JSON.stringify(walk(value, 0)); } catch (error) { return '"[unreadable]"'; }
 };
 
-// The arguments of `call` (from index 2) as rrweb's console plugin records
-// them: a JSON array of each argument's JSON text. A text longer than
-// `maxChars` (UTF-16 units, as JS counts) is cut and stays JSON: a string
-// argument becomes the same string cut, anything else a JSON string of its
-// text's first characters, each ending in an ellipsis. Texts are kept while
-// they fit in `eventChars` (the first always), and those past it become one
-// "… N more arguments".
-export function describeArguments(call, maxDepth, maxMembers, maxChars, eventChars) {
+// What one console event may hold besides its arguments (their caps come
+// from src/core/console.rs): an uncaught error's message, and the lines of
+// a stack and the characters of each. Characters here are UTF-16 units,
+// as JS counts them.
+const MAX_ERROR_MESSAGE_CHARS = 2000;
+const MAX_STACK_LINES = 30;
+const MAX_STACK_LINE_CHARS = 500;
+// The first `max` UTF-16 units of `text`, or one fewer rather than half a
+// surrogate pair.
+const firstUnits = (text, max) => (text.length <= max ? text : text.slice(0, /[\ud800-\udbff]/.test(text[max - 1]) ? max - 1 : max));
+// rrweb's console plugin event data (`rrweb/console@1`), as JSON text:
+// `{ plugin, payload: { level, trace, payload } }`, the `lines` of a stack
+// as the trace (trimmed, blank ones and one equal to `message` left out, at
+// most MAX_STACK_LINES, each cut to MAX_STACK_LINE_CHARS), and `texts`,
+// each argument's JSON text, which rrweb's replay parses.
+const consoleData = (level, lines, message, texts) => {
+  const trace = [];
+  for (const line of lines) {
+    const frame = line.trim();
+    if (trace.length === MAX_STACK_LINES) break;
+    if (frame && frame !== message) trace.push(firstUnits(frame, MAX_STACK_LINE_CHARS));
+  }
+  return JSON.stringify({ plugin: 'rrweb/console@1', payload: { level, trace, payload: texts } });
+};
+// A console call as rewind records it (consoleData): `call` is what the
+// wrapper hands over, [level, an Error made inside the wrapper, ...the
+// arguments]. The trace is the caller's part of that Error's stack: the
+// message line V8 puts first ("Error") and the wrapper's own frame left
+// out (Firefox and Safari have no message line). Each argument is read
+// within the caps (describe, above); a JSON text longer than `maxChars`
+// is cut and stays JSON: a string argument becomes the same string cut,
+// anything else a JSON string of its text's first characters, each ending
+// in an ellipsis. Texts are kept while they fit in `eventChars` (the first
+// always), and those past it become one "… N more arguments".
+export function consoleCall(call, maxDepth, maxMembers, maxChars, eventChars) {
   const total = call.length - 2;
   const texts = [];
   let used = 0;
   for (let index = 2; index < call.length; index++) {
     let json = describe(call[index], maxDepth, maxMembers, maxChars);
     if (json.length > maxChars) {
-      // Not between the halves of a surrogate pair.
-      const end = /[\ud800-\udbff]/.test(json[maxChars - 1]) ? maxChars - 1 : maxChars;
+      const cut = firstUnits(json, maxChars);
       json = json[0] === '"'
         // Without an escape cut in half: a backslash that starts one (after
         // an even run of them) and what of a \uXXXX follows it.
-        ? json.slice(0, end).replace(/(^|[^\\])((?:\\\\)*)\\(?:u[\da-fA-F]{0,3})?$/, '$1$2') + '\u2026"'
-        : JSON.stringify(json.slice(0, end) + '\u2026');
+        ? cut.replace(/(^|[^\\])((?:\\\\)*)\\(?:u[\da-fA-F]{0,3})?$/, '$1$2') + '\u2026"'
+        : JSON.stringify(cut + '\u2026');
     }
     used += json.length;
     if (used > eventChars && texts.length > 0) break;
     texts.push(json);
   }
   if (texts.length < total) texts.push(JSON.stringify(`\u2026 ${total - texts.length} more arguments`));
-  return JSON.stringify(texts);
+  const stack = read(call[1], 'stack');
+  const lines = typeof stack === 'string' ? stack.split('\n') : [];
+  let first = 0;
+  while (first < lines.length && lines[first].trim() === 'Error') first++;
+  return consoleData(call[0], lines.slice(first + 1), '', texts);
 }

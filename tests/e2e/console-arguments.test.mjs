@@ -1,13 +1,14 @@
-// A console call's arguments as rewind records them (src/web/page.js's
-// describeArguments): the rrweb/console@1 payload, a JSON array of each
-// argument's JSON text, held to the caps of src/core/console.rs. In Node,
-// with the caps the wasm hands it; tests/e2e/console.test.mjs records real
-// calls in the browsers.
+// Console calls and uncaught errors as rewind records them: the data of
+// rrweb's console plugin event (rrweb/console@1), which src/web/page.js's
+// consoleCall and describeUncaught write, each argument as its JSON text,
+// held to the caps of src/core/console.rs and page.js. In Node, with the
+// caps the wasm hands over; tests/e2e/console.test.mjs records real calls
+// and errors in the browsers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
-import { describeArguments } from '../../src/web/page.js';
+import { consoleCall, describeUncaught } from '../../src/web/page.js';
 
 // The caps as src/core/console.rs defines them.
 const consoleRs = readFileSync(new URL('../../src/core/console.rs', import.meta.url), 'utf8');
@@ -17,14 +18,18 @@ const MAX_MEMBERS = cap('MAX_MEMBERS');
 const MAX_ARGUMENT_CHARS = cap('MAX_ARGUMENT_CHARS');
 const MAX_EVENT_CHARS = cap('MAX_EVENT_CHARS');
 
-/** The recorded arguments of `console.log(...args)`, as JSON texts. */
-function recorded(...args) {
-  // What the console wrapper hands over: [level, error, ...arguments].
-  const payload = describeArguments(['log', new Error(), ...args], MAX_DEPTH, MAX_MEMBERS, MAX_ARGUMENT_CHARS, MAX_EVENT_CHARS);
-  const texts = JSON.parse(payload);
-  assert.ok(Array.isArray(texts) && texts.every((text) => typeof text === 'string'), payload.slice(0, 80));
-  return texts;
+/** The event data of a console call as the wrapper hands it over: [level, error, ...arguments]. */
+function recordedCall(call) {
+  const data = JSON.parse(consoleCall(call, MAX_DEPTH, MAX_MEMBERS, MAX_ARGUMENT_CHARS, MAX_EVENT_CHARS));
+  assert.equal(data.plugin, 'rrweb/console@1');
+  assert.deepEqual(Object.keys(data.payload), ['level', 'trace', 'payload']);
+  const texts = data.payload.payload;
+  assert.ok(Array.isArray(texts) && texts.every((text) => typeof text === 'string'), JSON.stringify(texts).slice(0, 80));
+  return data.payload;
 }
+
+/** The recorded arguments of `console.log(...args)`, as JSON texts. */
+const recorded = (...args) => recordedCall(['log', new Error(), ...args]).payload;
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
@@ -88,4 +93,66 @@ test('arguments past the event cap are counted, not kept', () => {
   assert.ok(total <= MAX_EVENT_CHARS + 40, `${total}`);
   // A long argument counts as the cut it is recorded as.
   assert.equal(recorded('y'.repeat(MAX_ARGUMENT_CHARS * 3), 2).length, 2);
+});
+
+test("a call's trace is its caller's frames: the Error line and the wrapper's frame left out", () => {
+  const v8 = 'Error\n    at console.warn (https://cdn.example/rewind.js:1:200)\n    at save (https://app.example/app.js:10:5)\n\n    at https://app.example/app.js:20:1';
+  assert.deepEqual(recordedCall(['warn', { stack: v8 }, 'saved']), {
+    level: 'warn',
+    trace: ['at save (https://app.example/app.js:10:5)', 'at https://app.example/app.js:20:1'],
+    payload: ['"saved"'],
+  });
+  const firefox = 'warn@https://cdn.example/rewind.js:1:200\nsave@https://app.example/app.js:10:5\n';
+  assert.deepEqual(recordedCall(['warn', { stack: firefox }]).trace, ['save@https://app.example/app.js:10:5']);
+  assert.deepEqual(recordedCall(['error', { stack: 'Error' }]).trace, []);
+  assert.deepEqual(recordedCall(['info', { stack: '' }]).trace, []);
+  assert.deepEqual(recordedCall(['log', {}]).trace, [], 'no stack');
+  const throwing = { get stack() { throw new Error('no'); } };
+  assert.deepEqual(recordedCall(['log', throwing, 1]), { level: 'log', trace: [], payload: ['1'] });
+});
+
+// Node has no ErrorEvent: a stand-in of its shape (the browsers' own is
+// tested in tests/e2e/console.test.mjs and sentry.test.mjs).
+class StandInErrorEvent extends Event {
+  constructor(message, error) {
+    super('error');
+    this.message = message;
+    this.error = error;
+  }
+}
+
+test('an uncaught error is an event at level error: its message as the argument, its stack as the trace', () => {
+  globalThis.ErrorEvent ??= StandInErrorEvent;
+  const error = new TypeError('x is undefined');
+  error.stack = 'TypeError: x is undefined\n    at f (https://s.example/app.js:1:2)\n\n   at g (app.js:3:4)  \n';
+  assert.deepEqual(JSON.parse(describeUncaught(new ErrorEvent('TypeError: x is undefined', error))), {
+    plugin: 'rrweb/console@1',
+    payload: {
+      level: 'error',
+      trace: ['at f (https://s.example/app.js:1:2)', 'at g (app.js:3:4)'],
+      payload: ['"TypeError: x is undefined"'],
+    },
+  });
+  const quoted = 'bad "quote"\nline ü';
+  const data = JSON.parse(describeUncaught(new ErrorEvent(quoted, null)));
+  assert.deepEqual(data.payload.trace, []);
+  assert.equal(JSON.parse(data.payload.payload[0]), quoted, 'each argument is a JSON text');
+  assert.equal(describeUncaught(new Event('error')), undefined, 'not an error event');
+});
+
+test("an uncaught error's message, stack lines and their length are capped", () => {
+  globalThis.ErrorEvent ??= StandInErrorEvent;
+  // As page.js caps them.
+  const pageJs = readFileSync(new URL('../../src/web/page.js', import.meta.url), 'utf8');
+  const limit = (name) => Number(pageJs.match(new RegExp(`const ${name} = (\\d+);`))[1]);
+  const [messageChars, lines, lineChars] = ['MAX_ERROR_MESSAGE_CHARS', 'MAX_STACK_LINES', 'MAX_STACK_LINE_CHARS'].map(limit);
+  const error = new Error('e');
+  error.stack = Array(lines + 5).fill('x'.repeat(lineChars + 1)).join('\n');
+  const data = JSON.parse(describeUncaught(new ErrorEvent('é'.repeat(messageChars + 10), error)));
+  assert.equal(data.payload.trace.length, lines);
+  assert.ok(data.payload.trace.every((line) => line === 'x'.repeat(lineChars)));
+  assert.equal(JSON.parse(data.payload.payload[0]), 'é'.repeat(messageChars));
+  // A cut between the halves of a pair keeps neither.
+  const emoji = JSON.parse(JSON.parse(describeUncaught(new ErrorEvent('x' + '😀'.repeat(messageChars), null))).payload.payload[0]);
+  assert.equal(emoji, 'x' + '😀'.repeat(messageChars / 2 - 1));
 });

@@ -9,10 +9,9 @@
 use wasm_bindgen::prelude::*;
 
 use crate::core::console::{
-    caller_frames, dropped_note, ConsoleLevel, ConsoleRate, MAX_ARGUMENT_CHARS, MAX_DEPTH,
-    MAX_EARLY_EVENTS, MAX_EVENT_CHARS, MAX_MEMBERS,
+    dropped_note, ConsoleLevel, ConsoleRate, MAX_ARGUMENT_CHARS, MAX_DEPTH, MAX_EARLY_EVENTS,
+    MAX_EVENT_CHARS, MAX_MEMBERS,
 };
-use crate::core::incremental::console_json;
 
 use super::super::clock;
 use super::super::guard::Callback;
@@ -28,10 +27,9 @@ extern "C" {
     #[wasm_bindgen(js_name = wrapConsole)]
     fn wrap_console(window: &JsValue, levels: &str, notify: &js_sys::Function) -> js_sys::Function;
 
-    /// The arguments of `call` as the event's payload: a JSON array of
-    /// each one's JSON text, held to the caps.
-    #[wasm_bindgen(js_name = describeArguments)]
-    fn describe_arguments(
+    /// `call` as the event's data, its arguments held to the caps.
+    #[wasm_bindgen(js_name = consoleCall)]
+    fn console_call(
         call: &js_sys::Array,
         max_depth: u32,
         max_members: u32,
@@ -113,24 +111,14 @@ impl Console {
             return;
         };
         self.note_dropped(out, dropped, now);
-        let call = &call.0;
-        let level = call.get(0).as_string().unwrap_or_default();
-        let stack = js_sys::Reflect::get(&call.get(1), &"stack".into())
-            .ok()
-            .and_then(|stack| stack.as_string())
-            .unwrap_or_default();
-        let arguments = describe_arguments(
-            call,
+        let data = console_call(
+            &call.0,
             MAX_DEPTH,
             MAX_MEMBERS,
             MAX_ARGUMENT_CHARS as u32,
             MAX_EVENT_CHARS as u32,
         );
-        self.record(
-            out,
-            console_json(&level, caller_frames(&stack), "", &arguments),
-            now,
-        );
+        self.record(out, data, now);
     }
 
     /// Records the count of calls dropped since the last note, if any
@@ -159,8 +147,7 @@ impl Console {
 
     fn note_dropped(&mut self, out: &mut Output, dropped: u32, now: f64) {
         if dropped > 0 {
-            let data = console_json("warn", "", "", &dropped_note(dropped));
-            self.record(out, data, now);
+            self.record(out, dropped_note(dropped), now);
         }
     }
 

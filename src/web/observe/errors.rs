@@ -1,10 +1,7 @@
 //! Uncaught errors and unhandled promise rejections, recorded as
 //! `rrweb/console@1` plugin events at level error.
 
-use wasm_bindgen::JsValue;
 use web_sys::{Event, EventTarget};
-
-use crate::core::incremental::console_error_json;
 
 use super::super::clock;
 use super::super::dom::describe_uncaught;
@@ -27,13 +24,9 @@ pub fn observe_errors(signals: &Signals, window: &EventTarget, into: &mut Vec<Ev
 }
 
 /// Records an uncaught error or unhandled rejection (`describeUncaught`
-/// reads it in one crossing).
+/// reads it and writes its event in one crossing).
 pub fn on_uncaught(out: &mut Output, event: &Event) {
-    let described = describe_uncaught(event);
-    let mut parts = described.iter().map(JsValue::as_string);
-    let Some(Some(message)) = parts.next() else {
-        return;
-    };
-    let stack = parts.next().flatten();
-    out.record_plugin(console_error_json(&message, stack.as_deref()), clock::now());
+    if let Some(data) = describe_uncaught(event) {
+        out.record_plugin(data, clock::now());
+    }
 }
