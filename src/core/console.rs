@@ -60,8 +60,8 @@ pub const MAX_MEMBERS: u32 = 50;
 /// a longer one is cut, ending in `…` (a string argument stays a string;
 /// anything else becomes a string of its text's first characters).
 pub const MAX_ARGUMENT_CHARS: usize = 4_000;
-/// At most this many characters (UTF-16 units) of arguments per event (at least the
-/// first argument is kept): the arguments past it become one
+/// At most this many characters (UTF-16 units) of arguments per event
+/// (at least the first argument is kept): the arguments past it become one
 /// `"… N more arguments"` argument.
 pub const MAX_EVENT_CHARS: usize = 10_000;
 /// At most this many console events are recorded per second (a window
