@@ -10,13 +10,12 @@ use crate::core::buffer::ChunkBuffer;
 use crate::core::chunk::{Chunker, SealedChunk};
 use crate::core::event::{Custom, Event, EventData, FullSnapshot, TimestampMs};
 use crate::core::incremental::{Incremental, PointerPosition};
-use crate::core::json::decimal;
 use crate::core::lifecycle::Checkouts;
 use crate::core::replay_id::ReplayId;
 
 use super::clock;
 use super::courier::{Courier, OutboxRecord};
-use super::log::DebugLog;
+use super::log::{DebugLog, Note};
 use super::storage::TabStorage;
 
 /// How much JSON of a chunk written plain the wasm holds before it hands
@@ -434,36 +433,32 @@ impl Output {
                 .chunks
                 .trim(now, buffering.buffer_ms, buffering.max_bytes);
             if dropped > 0 {
-                self.log.info(&[
-                    "buffer: dropped its ",
-                    &decimal(dropped as u64),
-                    " oldest segment(s); ",
-                    &decimal(buffering.chunks.bytes() as u64),
-                    " bytes kept",
-                ]);
+                self.log.note(
+                    Note::BufferTrimmed,
+                    ["", ""],
+                    [dropped as f64, buffering.chunks.bytes() as f64, 0.0, 0.0],
+                );
             }
             return;
         }
         let Some(wire) = &self.wire else { return };
         let courier = wire.courier.clone();
         if self.log.is_on() {
-            let gzip = if sealed.compressed {
-                crate::core::json::concat(&[&decimal(sealed.body.len() as u64), " gzip"])
+            let note = if sealed.compressed {
+                Note::Sealed
             } else {
-                "for the courier's worker to compress".to_owned()
+                Note::SealedPlain
             };
-            self.log.info(&[
-                "sealed ",
-                &sealed.replay_id.to_key(),
-                "#",
-                &decimal(sealed.seq),
-                ": ",
-                &decimal(sealed.event_count as u64),
-                " events, ",
-                &decimal(sealed.raw_len as u64),
-                " bytes raw, ",
-                &gzip,
-            ]);
+            self.log.note(
+                note,
+                [&sealed.replay_id.to_key(), ""],
+                [
+                    sealed.seq as f64,
+                    sealed.event_count as f64,
+                    sealed.raw_len as f64,
+                    sealed.body.len() as f64,
+                ],
+            );
         }
         let (replay_id, next_seq) = (sealed.replay_id.to_key(), sealed.seq + 1);
         let Some(record) = self.outbox_record(sealed) else {

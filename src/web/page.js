@@ -457,6 +457,35 @@ export function selectionRanges(win, ids, event, skipFields) {
   }
   return out;
 }
+// The debug log's lines, by src/web/log.rs's `Note`: $0 and $1 are the
+// line's texts, $2 to $5 its numbers. The wasm calls debugLine only with
+// `debug` on. The lines that say something failed or was left out (their
+// places in DEBUG_WARNINGS) are console warnings.
+const DEBUG_LINES = [
+  'replay $0',
+  'replay $0 is outside sampleRate: nothing is recorded',
+  'replay $0 continues as $1 (outside sampleRate: nothing is recorded)',
+  '$0: buffer sent, $2 chunks reaching back $3 ms',
+  'first $0',
+  'checkout failed: $0',
+  'replay $0: $1',
+  'full snapshot taken: $2 nodes in $3 slice(s)',
+  '$2 elements nest deeper than $3 levels; their children were not recorded',
+  'session ended; replay $0 continues as $1',
+  'identified: replay $0 continues as $1',
+  'buffer: dropped its $2 oldest segment(s); $3 bytes kept',
+  'sealed $0#$2: $3 events, $4 bytes raw, $5 gzip',
+  "sealed $0#$2: $3 events, $4 bytes raw, for the courier's worker to compress",
+  'replay $0 continues as $1',
+];
+const DEBUG_WARNINGS = [4, 5, 6, 8];
+export function debugLine(note, ...values) {
+  try {
+    console[DEBUG_WARNINGS.includes(note) ? 'warn' : 'log'](`[rewind] ${DEBUG_LINES[note].replace(/\$(\d)/g, (_, at) => values[at])}`);
+  } catch (error) {
+    // No console, or a page's that throws: the log is only for a developer.
+  }
+}
 // Numbers a recording reads together, written into `out` (a view of the
 // wasm's memory) in one crossing; src/web/dom.rs's `Numbers` names them.
 // 0, a media element: paused, currentTime, volume, muted, loop and

@@ -9,7 +9,6 @@ use web_sys::{Document, Window};
 
 use super::dom::{is_hidden, is_loading, numbers_of, page_href, Numbers};
 use crate::core::event::{Event, EventData, Meta, ScrollOffset};
-use crate::core::json::decimal;
 use crate::core::lifecycle::{self, EarlyCall, Opening, Tick};
 use crate::core::mirror::Mirror;
 use crate::core::options::RecordingMode;
@@ -25,7 +24,7 @@ use super::dom::{LiveDom, WeakMapIds};
 use super::error::WebError;
 use super::guard::Timer;
 use super::listener::EventListener;
-use super::log::DebugLog;
+use super::log::{DebugLog, Note};
 use super::observe::Observers;
 use super::options::StartOptions;
 use super::output::{store_in_order, Output, Sealed};
@@ -199,7 +198,9 @@ impl Recording {
             Signal::FlushTick => self.on_flush_tick(),
             Signal::DocumentParsed => {
                 if let Err(error) = self.take_full_snapshot() {
-                    self.ctx.log.warn(&["first ", &error.message()]);
+                    self.ctx
+                        .log
+                        .note_text(Note::FirstSnapshotFailed, &error.message());
                 }
             }
             Signal::SnapshotSlice => self.continue_snapshot(SLICE_MS),
@@ -291,13 +292,11 @@ impl Recording {
                 .start_buffering(options.buffer_ms, options.max_buffer_bytes);
         }
         if !self.is_capturing() {
-            self.ctx.log.info(&[
-                "replay ",
-                &current.to_key(),
-                " continues as ",
-                &self.replay_id().to_key(),
-                " (outside sampleRate: nothing is recorded)",
-            ]);
+            self.ctx.log.note(
+                Note::ContinuesUnsampled,
+                [&current.to_key(), &self.replay_id().to_key()],
+                [f64::NAN; 4],
+            );
             return true;
         }
         if self.observers.is_none() {
@@ -307,7 +306,7 @@ impl Recording {
                 self.attach(&document, flush_interval_ms);
             }
         }
-        self.open_new_replay(&["replay ", &current.to_key(), " continues as"]);
+        self.open_new_replay(Note::Continues, &current.to_key());
         true
     }
 
@@ -350,20 +349,17 @@ impl Recording {
     fn release_buffer(&mut self, why: &str) -> Vec<Sealed> {
         self.complete_snapshot();
         self.write_pending();
-        // Whole milliseconds: core's float formatter would be 18 KB of wasm.
+        // Whole milliseconds, as the line has always shown them.
         let look_back_ms = self
             .out
             .replay_start_ms()
-            .map_or(0, |start| (clock::now() - start).max(0.0) as u64);
+            .map_or(0.0, |start| (clock::now() - start).max(0.0).floor());
         let records = self.out.release_buffer();
-        self.ctx.log.info(&[
-            why,
-            ": buffer sent, ",
-            &decimal(records.len() as u64),
-            " chunks reaching back ",
-            &decimal(look_back_ms),
-            " ms",
-        ]);
+        self.ctx.log.note(
+            Note::BufferSent,
+            [why, ""],
+            [records.len() as f64, look_back_ms, 0.0, 0.0],
+        );
         records
     }
 
@@ -432,7 +428,9 @@ impl Recording {
                 || self.out.is_buffer_checkout_due(now);
         if due {
             if let Err(error) = self.take_full_snapshot() {
-                self.ctx.log.warn(&["checkout failed: ", &error.message()]);
+                self.ctx
+                    .log
+                    .note_text(Note::CheckoutFailed, &error.message());
             }
         }
     }
@@ -450,11 +448,7 @@ impl Recording {
             self.out
                 .start_buffering(options.buffer_ms, options.max_buffer_bytes);
         }
-        self.open_new_replay(&[
-            "session ended; replay ",
-            &previous.to_key(),
-            " continues as",
-        ]);
+        self.open_new_replay(Note::SessionEnded, &previous.to_key());
     }
 
     /// Continues the recording under another device id: a new replay with
@@ -469,7 +463,7 @@ impl Recording {
             self.out
                 .start_buffering(options.buffer_ms, options.max_buffer_bytes);
         }
-        self.open_new_replay(&["identified: replay ", &previous.to_key(), " continues as"]);
+        self.open_new_replay(Note::Identified, &previous.to_key());
     }
 
     /// Seals the last chunk of a replay that ends (a new session or device
@@ -484,8 +478,9 @@ impl Recording {
 
     /// After the device or session changed: a chunker for the new replay id
     /// (its seq from storage, the identified user kept) and a fresh Meta +
-    /// full snapshot to open it. `why` starts the debug line.
-    fn open_new_replay(&mut self, why: &[&str]) {
+    /// full snapshot to open it. `why` is the debug log's line, which
+    /// names the `previous` replay.
+    fn open_new_replay(&mut self, why: Note, previous: &str) {
         let replay_id = self.replay_id();
         self.out.open_replay(
             &replay_id,
@@ -493,14 +488,14 @@ impl Recording {
             self.identified_user.as_deref(),
         );
         let key = replay_id.to_key();
-        self.ctx
-            .log
-            .info(&[&crate::core::json::concat(why), " ", &key]);
+        self.ctx.log.note(why, [previous, &key], [f64::NAN; 4]);
         self.opening.restart();
         if let Err(error) = self.take_full_snapshot() {
-            self.ctx
-                .log
-                .warn(&["replay ", &key, ": ", &error.message()]);
+            self.ctx.log.note(
+                Note::ReplaySnapshotFailed,
+                [&key, &error.message()],
+                [f64::NAN; 4],
+            );
         }
     }
 
@@ -627,22 +622,22 @@ impl Recording {
         if let Some(whole) = finished.emit_json {
             self.out.queue_emit(whole);
         }
-        if self.ctx.log.is_on() {
-            self.ctx.log.info(&[
-                "full snapshot taken: ",
-                &decimal(finished.node_count as u64),
-                " nodes in ",
-                &decimal(finished.slices as u64),
-                " slice(s)",
-            ]);
-        }
+        self.ctx.log.note(
+            Note::SnapshotTaken,
+            ["", ""],
+            [finished.node_count as f64, finished.slices as f64, 0.0, 0.0],
+        );
         if finished.truncated_elements > 0 {
-            self.ctx.log.warn(&[
-                &decimal(finished.truncated_elements as u64),
-                " elements nest deeper than ",
-                &decimal(MAX_TREE_DEPTH as u64),
-                " levels; their children were not recorded",
-            ]);
+            self.ctx.log.note(
+                Note::TooDeep,
+                ["", ""],
+                [
+                    finished.truncated_elements as f64,
+                    MAX_TREE_DEPTH as f64,
+                    0.0,
+                    0.0,
+                ],
+            );
         }
         self.out.checkouts.reset(finished.timestamp);
         observers.end_walk(

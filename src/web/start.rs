@@ -14,7 +14,7 @@ use crate::core::session::Session;
 
 use super::clock;
 use super::courier::Courier;
-use super::log::DebugLog;
+use super::log::{DebugLog, Note};
 use super::options::StartOptions;
 use super::output::{Output, Wire};
 use super::storage::TabStorage;
@@ -94,15 +94,12 @@ impl Start {
                 courier,
             }
         });
-        log.info(&[
-            "replay ",
-            &replay_id.to_key(),
-            if is_sampled {
-                ""
-            } else {
-                " is outside sampleRate: nothing is recorded"
-            },
-        ]);
+        let started = if is_sampled {
+            Note::Started
+        } else {
+            Note::StartedUnsampled
+        };
+        log.note_text(started, &replay_id.to_key());
         // A replay buffer mode has sent already (a reload after its
         // trigger) goes on in normal mode, as the rest of its session does.
         let buffers =

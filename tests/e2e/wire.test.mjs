@@ -501,6 +501,12 @@ for (const browserName of BROWSERS) {
             assert.doesNotMatch(lines, /compressing chunks on the main thread/);
           }
           const [replayId] = ingest.replays.keys();
+          // The debug log's lines, written by page.js from what the wasm
+          // handed over (tests/e2e/debug-log.test.mjs has every line).
+          const id = replayId.replace(/[.|]/g, '\\$&');
+          assert.match(lines, new RegExp(`^\\[rewind\\] replay ${id}$`, 'm'));
+          assert.match(lines, /^\[rewind\] full snapshot taken: [1-9]\d* nodes in [1-9]\d* slice\(s\)$/m);
+          assert.match(lines, new RegExp(`^\\[rewind\\] sealed ${id}#0: [1-9]\\d* events, [1-9]\\d* bytes raw, for the courier's worker to compress$`, 'm'));
           const chunks = ingest.chunksOf(replayId);
           assertGapless(chunks);
           assert.ok(chunks.length >= 4, `several chunks (${chunks.length})`);

@@ -94,13 +94,19 @@ pub struct AttributeChange<'a> {
 fn take_counted<'a>(rest: &mut &'a str) -> Option<&'a str> {
     let (units, after) = split_once_at(rest, b':')?;
     let units: usize = parse_as(units)?;
+    // Walked by UTF-8 lead bytes rather than decoded characters (less
+    // wasm): a lead byte gives its character's length in bytes, and the
+    // four-byte ones, outside the BMP, are two UTF-16 units.
     let (mut counted, mut end) = (0, 0);
-    for character in after.chars() {
-        if counted >= units {
-            break;
-        }
-        counted += character.len_utf16();
-        end += character.len_utf8();
+    while counted < units {
+        let lead = *after.as_bytes().get(end)?;
+        counted += if lead >= 0xF0 { 2 } else { 1 };
+        end += match lead {
+            0..=0x7F => 1,
+            0xC0..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            _ => 4,
+        };
     }
     if counted != units {
         return None;
@@ -290,5 +296,27 @@ mod layout_tests {
         ] {
             assert_eq!(parse_record_layout(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_counted_field_is_cut_at_its_utf16_length() {
+        fn take(packed: &str) -> Option<(&str, &str)> {
+            let mut rest = packed;
+            let field = take_counted(&mut rest)?;
+            Some((field, rest))
+        }
+        // One-, two-, three- and four-byte characters; the last is two units.
+        assert_eq!(take("3:abcdef"), Some(("abc", "def")));
+        assert_eq!(take("0:abc"), Some(("", "abc")));
+        assert_eq!(take("3:aé€𝄞x"), Some(("aé€", "𝄞x")));
+        assert_eq!(take("5:aé€𝄞x"), Some(("aé€𝄞", "x")));
+        assert_eq!(take("5:aé€𝄞"), Some(("aé€𝄞", "")));
+        // A count that ends inside a surrogate pair, or past the text.
+        assert_eq!(take("4:aé€𝄞"), None);
+        assert_eq!(take("2:a𝄞x"), None);
+        assert_eq!(take("6:aé€𝄞"), None);
+        assert_eq!(take("1:"), None);
+        assert_eq!(take("x:abc"), None);
+        assert_eq!(take("3abc"), None);
     }
 }
