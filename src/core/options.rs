@@ -14,16 +14,18 @@ use super::privacy::PrivacyRules;
 use super::replay_id::{DeviceId, SessionId};
 use super::session::SessionPolicy;
 
-/// A value `js/options.js` accepted, as the web layer read it.
-#[derive(Debug, Clone, PartialEq)]
-pub enum CheckedValue {
-    Flag(bool),
+/// The values `js/options.js` accepted, by their option's place in the
+/// table: each read as the kind its option takes. `None` (or false) where
+/// the option was not given, or, which the check never hands over, holds
+/// another kind.
+pub trait CheckedOptions {
+    /// Text, trimmed; for ids, a valid id; for `mode`, its name.
+    fn text(&self, place: usize) -> Option<String>;
     /// A number within the option's bounds; for `captureConsole`, the bit
     /// set of [`ConsoleLevel::ALL`] indexes recorded.
-    Number(f64),
-    /// Text, trimmed; for ids, a valid id; for `mode`, its name.
-    Text(String),
-    Function,
+    fn number(&self, place: usize) -> Option<f64>;
+    fn flag(&self, place: usize) -> Option<bool>;
+    fn is_function(&self, place: usize) -> bool;
 }
 
 /// Default time between flushes of the gathered events into a chunk.
@@ -49,8 +51,7 @@ pub enum RecordingMode {
     Buffer,
 }
 
-/// Which option: what [`RecorderOptions::apply`] matches on (a jump, not
-/// a string comparison per option).
+/// Which option, by its place in the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Setting {
     Endpoint,
@@ -82,9 +83,15 @@ enum Setting {
     Emit,
 }
 
+/// The place of `emit`, the one option that is a function (the web layer
+/// keeps the function).
+pub const EMIT_PLACE: usize = Setting::Emit as usize;
+
 /// Every option `start()` accepts, in the order of `js/options.js`'s
 /// `KNOWN_OPTIONS`, which checks their values and hands them over by
-/// their place in it (`optionValues`): no names cross into the wasm.
+/// their place in it (`optionValues`): no names cross into the wasm. A
+/// setting's place is its discriminant (for the tests).
+#[cfg(test)]
 const SETTINGS: [Setting; 27] = [
     Setting::Endpoint,
     Setting::ApiKey,
@@ -222,80 +229,70 @@ impl Default for RecorderOptions {
 }
 
 impl RecorderOptions {
-    /// The options `js/options.js` checked, applied over the defaults:
-    /// each value with its option's place in the table. A place past the
-    /// table, or a value of another kind than its option takes, changes
-    /// nothing (neither can come from the check).
-    pub fn from_checked(entries: impl IntoIterator<Item = (usize, CheckedValue)>) -> Self {
+    /// The options `js/options.js` checked, over the defaults. A value of
+    /// another kind than its option takes changes nothing (none can come
+    /// from the check).
+    pub fn from_checked(values: &impl CheckedOptions) -> Self {
+        use Setting::*;
         let mut options = RecorderOptions::default();
-        for (place, value) in entries {
-            if let Some(&setting) = SETTINGS.get(place) {
-                options.apply(setting, value);
+        let text = |setting: Setting| values.text(setting as usize);
+        let flag = |setting: Setting, into: &mut bool| {
+            if let Some(value) = values.flag(setting as usize) {
+                *into = value;
             }
+        };
+        let number = |setting: Setting, into: &mut f64| {
+            if let Some(value) = values.number(setting as usize) {
+                *into = value;
+            }
+        };
+        options.endpoint = text(Endpoint);
+        options.api_key = text(ApiKey);
+        options.device_id = text(DeviceId).map(super::replay_id::DeviceId::checked);
+        options.session_id = text(SessionId).map(super::replay_id::SessionId::checked);
+        if text(Mode).is_some_and(|mode| mode == "buffer") {
+            options.mode = RecordingMode::Buffer;
         }
-        options
-    }
-
-    /// Sets the option `setting` names to `value`, of the kind it takes.
-    fn apply(&mut self, setting: Setting, value: CheckedValue) {
-        use CheckedValue::{Flag, Function, Number, Text};
-        match (setting, value) {
-            (Setting::Endpoint, Text(url)) => self.endpoint = Some(url),
-            (Setting::ApiKey, Text(token)) => self.api_key = Some(token),
-            (Setting::DeviceId, Text(id)) => self.device_id = Some(DeviceId::checked(id)),
-            (Setting::SessionId, Text(id)) => self.session_id = Some(SessionId::checked(id)),
-            (Setting::Mode, Text(mode)) => {
-                self.mode = if mode == "buffer" {
-                    RecordingMode::Buffer
-                } else {
-                    RecordingMode::Normal
-                };
-            }
-            (Setting::CaptureConsole, Number(bits)) => {
-                let mut levels = Vec::new();
-                for (bit, level) in ConsoleLevel::ALL.into_iter().enumerate() {
-                    if (bits as u32) & (1 << bit) != 0 {
-                        levels.push(level);
-                    }
+        if let Some(bits) = values.number(CaptureConsole as usize) {
+            let mut levels = Vec::new();
+            for (bit, level) in ConsoleLevel::ALL.into_iter().enumerate() {
+                if (bits as u32) & (1 << bit) != 0 {
+                    levels.push(level);
                 }
-                self.capture_console = levels;
             }
-            (Setting::MaskTextSelector, Text(selector)) => {
-                self.privacy.mask_text_selector = Some(selector);
-            }
-            (Setting::BlockSelector, Text(selector)) => {
-                self.privacy.block_selector = Some(selector);
-            }
-            (Setting::IgnoreSelector, Text(selector)) => {
-                self.privacy.ignore_selector = Some(selector);
-            }
-            (Setting::UserIdAsDeviceId, Flag(flag)) => self.user_id_as_device_id = flag,
-            (Setting::MaskAllInputs, Flag(flag)) => self.privacy.mask_all_inputs = flag,
-            (Setting::MaskAllText, Flag(flag)) => self.privacy.mask_all_text = flag,
-            (Setting::Debug, Flag(flag)) => self.debug = flag,
-            (Setting::Emit, Function) => self.has_emit = true,
-            (setting, Number(number)) => self.apply_number(setting, number),
-            _ => {}
+            options.capture_console = levels;
         }
-    }
-
-    fn apply_number(&mut self, setting: Setting, number: f64) {
-        match setting {
-            Setting::SampleRate => self.sample_rate = number,
-            Setting::ErrorSampleRate => self.error_sample_rate = number,
-            Setting::BufferMs => self.buffer_ms = number,
-            Setting::MaxBufferBytes => self.max_buffer_bytes = number as usize,
-            Setting::CheckoutEveryNms => self.checkout_every_ms = Some(number),
-            Setting::CheckoutEveryNth => self.checkout_every_nth = Some(number as u32),
-            Setting::FlushIntervalMs => self.flush_interval_ms = number,
-            Setting::MaxChunkBytes => self.max_chunk_bytes = number as usize,
-            Setting::SessionIdleTimeoutMs => self.session_policy.idle_timeout_ms = number,
-            Setting::MaxSessionDurationMs => self.session_policy.max_duration_ms = number,
-            Setting::MaxOutboxBytes => self.outbox_limits.max_bytes = number as usize,
-            Setting::MaxOutboxAgeMs => self.outbox_limits.max_age_ms = number,
-            Setting::RequestTimeoutMs => self.request_timeout_ms = number,
-            _ => {}
-        }
+        let privacy = &mut options.privacy;
+        privacy.mask_text_selector = text(MaskTextSelector);
+        privacy.block_selector = text(BlockSelector);
+        privacy.ignore_selector = text(IgnoreSelector);
+        flag(MaskAllInputs, &mut privacy.mask_all_inputs);
+        flag(MaskAllText, &mut privacy.mask_all_text);
+        flag(UserIdAsDeviceId, &mut options.user_id_as_device_id);
+        flag(Debug, &mut options.debug);
+        options.has_emit = values.is_function(Emit as usize);
+        number(SampleRate, &mut options.sample_rate);
+        number(ErrorSampleRate, &mut options.error_sample_rate);
+        number(BufferMs, &mut options.buffer_ms);
+        number(FlushIntervalMs, &mut options.flush_interval_ms);
+        number(
+            SessionIdleTimeoutMs,
+            &mut options.session_policy.idle_timeout_ms,
+        );
+        number(
+            MaxSessionDurationMs,
+            &mut options.session_policy.max_duration_ms,
+        );
+        number(MaxOutboxAgeMs, &mut options.outbox_limits.max_age_ms);
+        number(RequestTimeoutMs, &mut options.request_timeout_ms);
+        let whole = |setting: Setting| values.number(setting as usize).map(|n| n as usize);
+        options.checkout_every_ms = values.number(CheckoutEveryNms as usize);
+        options.checkout_every_nth = whole(CheckoutEveryNth).map(|n| n as u32);
+        options.max_buffer_bytes = whole(MaxBufferBytes).unwrap_or(options.max_buffer_bytes);
+        options.max_chunk_bytes = whole(MaxChunkBytes).unwrap_or(options.max_chunk_bytes);
+        options.outbox_limits.max_bytes =
+            whole(MaxOutboxBytes).unwrap_or(options.outbox_limits.max_bytes);
+        options
     }
 }
 
@@ -303,13 +300,74 @@ impl RecorderOptions {
 mod tests {
     use super::*;
 
+    /// A value `js/options.js` accepted, of one of the kinds it hands over.
+    #[derive(Debug, Clone, PartialEq)]
+    enum CheckedValue {
+        Flag(bool),
+        Number(f64),
+        Text(String),
+        Function,
+    }
+
+    /// Values by place, as the web layer reads them from `optionValues`.
+    struct Checked(Vec<(usize, CheckedValue)>);
+
+    impl Checked {
+        fn at(&self, place: usize) -> Option<&CheckedValue> {
+            self.0
+                .iter()
+                .rev()
+                .find(|(at, _)| *at == place)
+                .map(|(_, value)| value)
+        }
+    }
+
+    impl CheckedOptions for Checked {
+        fn text(&self, place: usize) -> Option<String> {
+            match self.at(place) {
+                Some(CheckedValue::Text(text)) => Some(text.clone()),
+                _ => None,
+            }
+        }
+        fn number(&self, place: usize) -> Option<f64> {
+            match self.at(place) {
+                Some(CheckedValue::Number(number)) => Some(*number),
+                _ => None,
+            }
+        }
+        fn flag(&self, place: usize) -> Option<bool> {
+            match self.at(place) {
+                Some(CheckedValue::Flag(flag)) => Some(*flag),
+                _ => None,
+            }
+        }
+        fn is_function(&self, place: usize) -> bool {
+            self.at(place) == Some(&CheckedValue::Function)
+        }
+    }
+
     /// The options named, as the web layer hands them over: by place (a
     /// name the table does not know, past its end).
     fn apply(entries: &[(&str, CheckedValue)]) -> RecorderOptions {
-        RecorderOptions::from_checked(entries.iter().map(|(name, value)| {
-            let place = NAMES.iter().position(|known| known == name).unwrap_or(NAMES.len());
-            (place, value.clone())
-        }))
+        RecorderOptions::from_checked(&Checked(
+            entries
+                .iter()
+                .map(|(name, value)| {
+                    let place = NAMES
+                        .iter()
+                        .position(|known| known == name)
+                        .unwrap_or(NAMES.len());
+                    (place, value.clone())
+                })
+                .collect(),
+        ))
+    }
+
+    #[test]
+    fn a_setting_is_read_from_its_place_in_the_table() {
+        for (place, setting) in SETTINGS.into_iter().enumerate() {
+            assert_eq!(setting as usize, place, "{setting:?}");
+        }
     }
 
     /// Each option's name with its setting.
@@ -359,7 +417,11 @@ mod tests {
             // Each option changes something no other option changes.
             for (other, other_setting) in settings() {
                 if other != name {
-                    assert_ne!(applied, apply(&[(other, sample(other_setting))]), "{name} and {other}");
+                    assert_ne!(
+                        applied,
+                        apply(&[(other, sample(other_setting))]),
+                        "{name} and {other}"
+                    );
                 }
             }
             // A value of another kind changes nothing.
@@ -370,17 +432,27 @@ mod tests {
                 CheckedValue::Function,
             ] {
                 if std::mem::discriminant(&wrong) != std::mem::discriminant(&sample(setting)) {
-                    assert_eq!(apply(&[(name, wrong.clone())]), defaults, "{name} took {wrong:?}");
+                    assert_eq!(
+                        apply(&[(name, wrong.clone())]),
+                        defaults,
+                        "{name} took {wrong:?}"
+                    );
                 }
             }
         }
-        assert_eq!(apply(&[("maskAllInput", CheckedValue::Flag(false))]), defaults);
+        assert_eq!(
+            apply(&[("maskAllInput", CheckedValue::Flag(false))]),
+            defaults
+        );
     }
 
     #[test]
     fn applied_values_land_where_the_recorder_reads_them() {
         let options = apply(&[
-            ("endpoint", CheckedValue::Text("https://ingest.example/v1".into())),
+            (
+                "endpoint",
+                CheckedValue::Text("https://ingest.example/v1".into()),
+            ),
             ("apiKey", CheckedValue::Text("rk_live_123".into())),
             ("deviceId", CheckedValue::Text("user-42".into())),
             ("sessionId", CheckedValue::Text("1700000000000".into())),
@@ -391,14 +463,26 @@ mod tests {
             ("maskTextSelector", CheckedValue::Text(".secret".into())),
             ("emit", CheckedValue::Function),
         ]);
-        assert_eq!(options.endpoint.as_deref(), Some("https://ingest.example/v1"));
+        assert_eq!(
+            options.endpoint.as_deref(),
+            Some("https://ingest.example/v1")
+        );
         assert_eq!(options.api_key.as_deref(), Some("rk_live_123"));
-        assert_eq!(options.device_id.as_ref().map(DeviceId::as_str), Some("user-42"));
-        assert_eq!(options.session_id.as_ref().map(SessionId::as_str), Some("1700000000000"));
+        assert_eq!(
+            options.device_id.as_ref().map(DeviceId::as_str),
+            Some("user-42")
+        );
+        assert_eq!(
+            options.session_id.as_ref().map(SessionId::as_str),
+            Some("1700000000000")
+        );
         assert_eq!(options.session_sample_rate(), 0.25);
         assert_eq!(options.max_chunk_bytes, 65_536);
         assert_eq!(options.checkout_every_nth, Some(200));
-        assert_eq!(options.privacy.mask_text_selector.as_deref(), Some(".secret"));
+        assert_eq!(
+            options.privacy.mask_text_selector.as_deref(),
+            Some(".secret")
+        );
         assert!(options.has_emit);
         let buffered = apply(&[
             ("mode", CheckedValue::Text("buffer".into())),
@@ -411,10 +495,14 @@ mod tests {
     #[test]
     fn console_methods_are_read_from_their_bits() {
         // js/options.js: bit i is CONSOLE_LEVELS[i], ConsoleLevel::ALL's order.
-        let levels = |bits: f64| apply(&[("captureConsole", CheckedValue::Number(bits))]).capture_console;
+        let levels =
+            |bits: f64| apply(&[("captureConsole", CheckedValue::Number(bits))]).capture_console;
         assert_eq!(levels(0.0), Vec::new());
         assert_eq!(levels(1.0), vec![ConsoleLevel::Log]);
-        assert_eq!(levels(f64::from(0b1100_u8)), vec![ConsoleLevel::Warn, ConsoleLevel::Error]);
+        assert_eq!(
+            levels(f64::from(0b1100_u8)),
+            vec![ConsoleLevel::Warn, ConsoleLevel::Error]
+        );
         assert_eq!(levels(127.0), ConsoleLevel::ALL.to_vec());
     }
 
@@ -436,7 +524,8 @@ mod tests {
             .map(|level| ["'", level.name(), "'"].concat())
             .collect();
         assert!(
-            source.contains(&["export const CONSOLE_LEVELS = [", &levels.join(", "), "];"].concat()),
+            source
+                .contains(&["export const CONSOLE_LEVELS = [", &levels.join(", "), "];"].concat()),
             "CONSOLE_LEVELS must list {levels:?}"
         );
     }

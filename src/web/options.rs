@@ -4,7 +4,7 @@
 
 use wasm_bindgen::JsCast;
 
-use crate::core::options::{CheckedValue, RecorderOptions};
+use crate::core::options::{CheckedOptions, RecorderOptions, EMIT_PLACE};
 
 /// The options plus the JS callback they carry.
 pub struct StartOptions {
@@ -12,29 +12,30 @@ pub struct StartOptions {
     pub emit: Option<js_sys::Function>,
 }
 
-/// Reads what `optionValues` returned: each option's value in the order
-/// of `KNOWN_OPTIONS`, undefined where it was not given, else of the kind
-/// its option takes.
-pub fn read_start_options(values: &js_sys::Array) -> StartOptions {
-    let mut emit = None;
-    let mut entries = Vec::new();
-    for (place, value) in values.iter().enumerate() {
-        let value = if let Some(flag) = value.as_bool() {
-            CheckedValue::Flag(flag)
-        } else if let Some(number) = value.as_f64() {
-            CheckedValue::Number(number)
-        } else if let Some(text) = value.as_string() {
-            CheckedValue::Text(text)
-        } else if value.is_function() {
-            emit = Some(value.unchecked_into());
-            CheckedValue::Function
-        } else {
-            continue;
-        };
-        entries.push((place, value));
+/// What `optionValues` returned: each option's value in the order of
+/// `KNOWN_OPTIONS`, undefined where it was not given, else of the kind its
+/// option takes.
+struct OptionValues<'a>(&'a js_sys::Array);
+
+impl CheckedOptions for OptionValues<'_> {
+    fn text(&self, place: usize) -> Option<String> {
+        self.0.get(place as u32).as_string()
     }
+    fn number(&self, place: usize) -> Option<f64> {
+        self.0.get(place as u32).as_f64()
+    }
+    fn flag(&self, place: usize) -> Option<bool> {
+        self.0.get(place as u32).as_bool()
+    }
+    fn is_function(&self, place: usize) -> bool {
+        self.0.get(place as u32).is_function()
+    }
+}
+
+/// The options `values` (from `optionValues`) hold.
+pub fn read_start_options(values: &js_sys::Array) -> StartOptions {
     StartOptions {
-        recorder: RecorderOptions::from_checked(entries),
-        emit,
+        recorder: RecorderOptions::from_checked(&OptionValues(values)),
+        emit: values.get(EMIT_PLACE as u32).dyn_into().ok(),
     }
 }
