@@ -109,7 +109,7 @@ for file in dist/snippet.min.js dist/rewind.js dist/rewind_bg.wasm; do
 done
 # The size budget (README, "Build and size"): what a page downloads to
 # record, JS + wasm, gzip -9. A build over it fails, so growth is a decision.
-budget=75000
+budget=74500
 total=$(( $(gzip -9 -c dist/rewind.js | wc -c) + $(gzip -9 -c dist/rewind_bg.wasm | wc -c) ))
 printf '  %-22s %8d bytes gzip, budget %d\n' "JS + wasm" "$total" "$budget"
 if [ "${REWIND_PROFILING:-0}" != 1 ] && [ "$total" -gt "$budget" ]; then

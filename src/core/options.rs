@@ -1,11 +1,11 @@
 //! The options of `start()`, as typed Rust.
 //!
 //! `js/options.js` checks them before the wasm is even fetched (a bad one
-//! costs the page no download) and hands over what passed, normalized; the
-//! web layer turns that into `(place in the table, CheckedValue)` pairs,
-//! and this module applies them. Its table lists the same options in the
-//! same order as the JS one (a test reads `js/options.js` to hold them
-//! together).
+//! costs the page no download) and hands over what passed, normalized, by
+//! each option's place in its table; the web layer reads them through
+//! [`CheckedOptions`], and this module sets them over the defaults. Its
+//! table lists the same options in the same order as the JS one (a test
+//! reads `js/options.js` to hold them together).
 
 use super::chunk::DEFAULT_MAX_CHUNK_BYTES;
 use super::console::{ConsoleLevel, DEFAULT_CAPTURED_LEVELS};
