@@ -22,9 +22,10 @@ export RUSTC_BOOTSTRAP=1
 # It also drops reference types from the features the wasm needs.
 # -inline-threshold=0: LLVM inlines a call only where its cost model says
 # the inlined body is no larger than the call (-Oz's own threshold is a
-# little above that). On December 5's code it took 155 B off the gzip; of
-# the other thresholds measured, -5 and -8 gave about the same, -10 to -16
-# up to 2.1 KB more, and 3 to 10 as much as the default or more.
+# little above that). On December 5's code it took 98 to 172 B off the
+# gzip at three states of it; of the other thresholds measured, -5 and -8
+# gave about the same, -10 to -20 from 0.4 to 2.7 KB more, and 1 to 10 as
+# much as the default or more.
 export RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none -Ctarget-feature=-reference-types -Cllvm-args=-inline-threshold=0"
 # Cargo's arguments, space-separated (scripts/wasm-sizes.mjs reads them).
 REWIND_STD_ARGS="-Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size"
