@@ -170,6 +170,7 @@
       const began = performance.now();
       const src = RECORDER_SCRIPTS[recorder];
       if (src) await addScript(src);
+      const scriptLoadedAt = performance.now();
       let wasm;
       if (recorder === 'rewind') {
         // One turn first, so the wasm load starts on rewind's own schedule
@@ -187,8 +188,13 @@
         script: src ? fromHttpCache(src)?.fromHttpCache : undefined,
         wasm: wasm?.fromHttpCache,
         // From the wasm's last byte to rewind ready: compile (or code-cache
-        // read), instantiate and set-up.
+        // read), instantiate and set-up. Only where the page fetched the
+        // plain module itself: the packed one (js/unlzma.js) is fetched by
+        // rewind's worker, whose requests the page's entries leave out.
         wasmAfterFetchMs: wasm ? readyAt - wasm.responseEnd : undefined,
+        // From rewind.js's load to rewind ready: the module's fetch (and
+        // unpacking, in the worker), compile, instantiate and set-up.
+        afterScriptMs: recorder === 'rewind' ? readyAt - scriptLoadedAt : undefined,
       };
       loaded.set(recorder, result);
       return result;

@@ -15,7 +15,7 @@ import { decideSampling, RUN, SampledOutRecording, TabStorage, TELL } from './sa
 // both).
 import { startWithSegmentShell } from './segment-start.js';
 import { warmUp } from './warm.js';
-import { compressionWorkerScript, loadSegmentModule, loadSentryModule, wasmUrl } from './parts.js';
+import { compressionWorkerScript, loadSegmentModule, loadSentryModule, packedModule, wasmUrl } from './parts.js';
 
 export { createSegmentPlugin } from './segment.js';
 // Sentry's hooks and Segment's plugin are loaded when a page uses them: the
@@ -110,14 +110,20 @@ async function fetchWasm() {
 }
 
 /**
- * Compiles the module off the main thread (streaming, when the server says
- * application/wasm) and, if that has not settled after
- * ASYNC_COMPILE_WAIT_MS, on it; the first to finish wins.
+ * Compiles the module off the main thread: the script-tag bundle's packed
+ * one in a worker (js/unlzma.js), or else the plain one (streaming, when
+ * the server says application/wasm); and, if that has not settled after
+ * ASYNC_COMPILE_WAIT_MS, the plain one on the main thread; the first to
+ * finish wins.
  */
 function compileWasm() {
-  const offMainThread = fetchWasm().then((response) => {
-    const streams = typeof WebAssembly.compileStreaming === 'function' && response.headers.get('Content-Type') === 'application/wasm';
-    return streams ? WebAssembly.compileStreaming(response) : response.arrayBuffer().then((bytes) => WebAssembly.compile(bytes));
+  const offMainThread = packedModule().then(({ module, failed }) => {
+    if (module) return module;
+    if (failed) warn(`the packed module was not used (${failed}): loading rewind_bg.wasm`);
+    return fetchWasm().then((response) => {
+      const streams = typeof WebAssembly.compileStreaming === 'function' && response.headers.get('Content-Type') === 'application/wasm';
+      return streams ? WebAssembly.compileStreaming(response) : response.arrayBuffer().then((bytes) => WebAssembly.compile(bytes));
+    });
   });
   return new Promise((resolve, reject) => {
     let done = false;

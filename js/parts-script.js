@@ -23,7 +23,7 @@ import {
   warn,
 } from './index.js';
 import { isSegment, registerPlugin, PLUGIN_IDENTITY } from './segment-start.js';
-import { bundleScript, bundleWorkerScript } from './warm.js';
+import { bundleScript, bundleWorkerScript, unpackInWorker } from './warm.js';
 
 /** The global where an integration's script registers itself. */
 const REGISTRY = '__rewindChunks';
@@ -57,6 +57,13 @@ export const host = () => ({
 const besideBundle = (name) => new URL(name, bundleScript().url || document.baseURI);
 
 export const wasmUrl = () => besideBundle('rewind_bg.wasm');
+
+/**
+ * The module from dist/rewind_bg.wasm.lzma, unpacked and compiled in a
+ * worker (js/unlzma.js says why): `{ module }`, or `{ failed }` saying why
+ * the page should compile rewind_bg.wasm instead.
+ */
+export const packedModule = () => unpackInWorker(besideBundle('rewind_bg.wasm.lzma').href);
 
 /**
  * Loads rewind-`name`.js beside rewind.js and makes its module; rejects,

@@ -11,6 +11,12 @@ import { sourceWorkerScript } from './compressor.js';
 /** The module, beside this file (scripts/package-npm.mjs keeps it so). */
 export const wasmUrl = () => new URL('../pkg/rewind_bg.wasm', import.meta.url);
 
+/**
+ * The script-tag bundle's packed module (js/parts-script.js); the npm
+ * package has none: the page's bundler and server deliver the module.
+ */
+export const packedModule = () => Promise.resolve({ failed: null });
+
 /** sentry.js's module. */
 export const loadSentryModule = () => import('./sentry.js');
 

@@ -7,6 +7,7 @@ import { gzipWith } from './compressor.js';
 import { send } from './courier.js';
 import { checkOptions, optionValues } from './options.js';
 import { RUN, TabStorage } from './sampling.js';
+import { unpackLzma } from './unlzma.js';
 
 // A courier that keeps nothing: the warm-up's chunks go nowhere.
 const NOWHERE = {
@@ -30,6 +31,20 @@ const NOWHERE = {
 export function serveWarmUp() {
   let exports = null;
   self.onmessage = async ({ data }) => {
+    if (data.unpack) {
+      // js/warm.js's unpackInWorker: the packed module, fetched, unpacked
+      // and compiled here, off the page's main thread.
+      try {
+        const response = await fetch(data.unpack);
+        if (!response.ok) throw new Error(`HTTP ${response.status} for ${response.url}`);
+        const module = await WebAssembly.compile(unpackLzma(new Uint8Array(await response.arrayBuffer())));
+        self.postMessage({ module });
+      } catch (error) {
+        self.postMessage({ failed: String(error?.message ?? error) });
+        self.close();
+      }
+      return;
+    }
     if (data.module && data.serve) {
       // The compressor's own worker (js/compressor.js starts it where no
       // warm-up's worker was adopted): it only serves, answering as

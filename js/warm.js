@@ -64,11 +64,13 @@ export const bundleWorkerScript = () => (bundle.url ? `importScripts(${JSON.stri
  */
 export function warmUp(module, adopt) {
   const scriptUrl = bundle.url;
-  if (!scriptUrl || typeof Worker !== 'function' || typeof Blob !== 'function' || typeof URL.createObjectURL !== 'function') {
+  if (!scriptUrl || !canStartWorker()) {
     return Promise.resolve({ failed: scriptUrl ? 'this browser has no workers' : null });
   }
   return new Promise((resolve) => {
-    let worker = null;
+    // The worker that unpacked the module, when there is one.
+    let worker = unpacker;
+    unpacker = null;
     const finish = (failed) => {
       clearTimeout(timer);
       if (worker) worker.onmessage = worker.onerror = null;
@@ -84,10 +86,8 @@ export function warmUp(module, adopt) {
     };
     // The wait ends; the warm-up goes on.
     const timer = setTimeout(() => resolve({ failed: `not done after ${WARM_UP_WAIT_MS} ms (recording without waiting longer)` }), WARM_UP_WAIT_MS);
-    let url = null;
     try {
-      url = URL.createObjectURL(new Blob([bundleWorkerScript()], { type: 'text/javascript' }));
-      worker = new Worker(url);
+      worker ??= startWorker();
       worker.onmessage = ({ data }) => finish(data?.failed ?? null);
       worker.onerror = (event) => {
         event.preventDefault?.();
@@ -96,8 +96,59 @@ export function warmUp(module, adopt) {
       worker.postMessage({ module });
     } catch (error) {
       finish(String(error?.message ?? error));
-    } finally {
-      if (url) URL.revokeObjectURL(url);
+    }
+  });
+}
+
+const canStartWorker = () => typeof Worker === 'function' && typeof Blob === 'function' && typeof URL.createObjectURL === 'function';
+
+/** A worker running the bundle (js/warm-worker.js's side); throws if it cannot start. */
+function startWorker() {
+  const url = URL.createObjectURL(new Blob([bundleWorkerScript()], { type: 'text/javascript' }));
+  try {
+    return new Worker(url);
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
+
+// The worker that unpacked the module, which warmUp() then warms it in:
+// the page starts one worker for both.
+let unpacker = null;
+
+/**
+ * In the page: a worker fetches the packed module at `url`
+ * (dist/rewind_bg.wasm.lzma), unpacks it (js/unlzma.js) and compiles it,
+ * all off the main thread. Resolves with `{ module }`, or with `{ failed }`
+ * saying why not (no bundle URL or no workers: `failed` is null then, as
+ * nothing was tried), after which the page compiles the plain module.
+ */
+export function unpackInWorker(url) {
+  if (!bundle.url || !canStartWorker()) return Promise.resolve({ failed: null });
+  return new Promise((resolve) => {
+    let worker = null;
+    const finish = (module, failed) => {
+      if (worker) worker.onmessage = worker.onerror = null;
+      if (module) unpacker = worker;
+      else {
+        try {
+          worker?.terminate();
+        } catch (error) {
+          // Already gone.
+        }
+      }
+      resolve({ module, failed });
+    };
+    try {
+      worker = startWorker();
+      worker.onmessage = ({ data }) => finish(data?.module ?? null, data?.failed ?? 'the worker answered without a module');
+      worker.onerror = (event) => {
+        event.preventDefault?.();
+        finish(null, event.message || 'the worker could not start');
+      };
+      worker.postMessage({ unpack: url });
+    } catch (error) {
+      finish(null, String(error?.message ?? error));
     }
   });
 }

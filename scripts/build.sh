@@ -87,6 +87,20 @@ if [ "${REWIND_PROFILING:-0}" != 1 ]; then
   # shellcheck disable=SC2086 # WASM_FEATURES is a list of flags
   node scripts/order-functions.mjs pkg/rewind_bg.wasm pkg/rewind_bg.wasm node_modules/.bin/wasm-opt $WASM_FEATURES
 fi
+# The script-tag bundle ships the module as LZMA too (js/unlzma.js says
+# why), unpacked in its worker by a decoder of its own, written in Rust
+# (unlzma/) and carried in rewind.js. Its own flags: none of the main
+# crate's std rebuild, a 16 KB stack (its one function needs about 200 B).
+step "LZMA decoder (unlzma/) -> target/unlzma/unlzma.wasm"
+(
+  export RUSTFLAGS="-Clink-arg=-zstack-size=16384"
+  unset RUSTC_BOOTSTRAP
+  cargo build --quiet --release --target wasm32-unknown-unknown --manifest-path unlzma/Cargo.toml --target-dir target/unlzma
+)
+# shellcheck disable=SC2086 # WASM_FEATURES is a list of flags
+node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers --strip-target-features $WASM_FEATURES \
+  target/unlzma/wasm32-unknown-unknown/release/rewind_unlzma.wasm -o target/unlzma/unlzma.wasm
+
 step "npm package entry -> pkg/"
 node scripts/package-npm.mjs
 
@@ -104,16 +118,21 @@ step "snippet -> dist/snippet.min.js"
 node scripts/snippet.mjs
 
 step "sizes"
-for file in dist/snippet.min.js dist/rewind.js dist/rewind_bg.wasm; do
-  printf '  %-22s %8d bytes raw %8d bytes gzip\n' "$file" "$(wc -c < "$file")" "$(gzip -9 -c "$file" | wc -c)"
+for file in dist/snippet.min.js dist/rewind.js dist/rewind_bg.wasm dist/rewind_bg.wasm.lzma; do
+  printf '  %-26s %8d bytes raw %8d bytes gzip\n' "$file" "$(wc -c < "$file")" "$(gzip -9 -c "$file" | wc -c)"
 done
 # The size budget (README, "Build and size"): what a page downloads to
-# record, JS + wasm, gzip -9. A build over it fails, so growth is a decision.
-budget=74500
-total=$(( $(gzip -9 -c dist/rewind.js | wc -c) + $(gzip -9 -c dist/rewind_bg.wasm | wc -c) ))
-printf '  %-22s %8d bytes gzip, budget %d\n' "JS + wasm" "$total" "$budget"
+# record, the JS as gzip -9 and the module as the LZMA file it fetches
+# (which no server's compression makes smaller). A build over it fails, so
+# growth is a decision. Beside it, the same with the module as gzip -9,
+# what a page downloads where the LZMA file cannot be used (the npm
+# package's module, a browser without workers).
+budget=70000
+js=$(gzip -9 -c dist/rewind.js | wc -c)
+total=$(( js + $(wc -c < dist/rewind_bg.wasm.lzma) ))
+printf '  %-26s %8d bytes, budget %d (with the module as gzip -9: %d)\n' "JS gzip + wasm LZMA" "$total" "$budget" "$(( js + $(gzip -9 -c dist/rewind_bg.wasm | wc -c) ))"
 if [ "${REWIND_PROFILING:-0}" != 1 ] && [ "$total" -gt "$budget" ]; then
-  echo "[build] JS + wasm is $total bytes gzip, over the budget of $budget (README, Build and size)" >&2
+  echo "[build] JS + wasm is $total bytes (JS gzip -9, wasm LZMA), over the budget of $budget (README, Build and size)" >&2
   exit 1
 fi
 printf '\n[build] done in %d s\n' "$SECONDS"

@@ -4,6 +4,7 @@
 import { copyFileSync, readFileSync } from 'node:fs';
 import webpack from 'webpack';
 import config from '../webpack.config.js';
+import { writeDecoderModule, writePackedWasm } from './pack-wasm.mjs';
 
 // rewind-sentry.js and rewind-segment.js get what they import from
 // './index.js' and './segment-start.js' from js/parts-script.js's `host`
@@ -35,6 +36,7 @@ for (const file of ['js/sentry.js', 'js/segment.js']) {
   }
 }
 
+writeDecoderModule();
 webpack(config, (error, stats) => {
   if (error) {
     console.error('webpack failed:', error);
@@ -46,4 +48,11 @@ webpack(config, (error, stats) => {
   }
   console.log(stats.toString({ all: false, assets: true, colors: false }));
   copyFileSync('pkg/rewind_bg.wasm', 'dist/rewind_bg.wasm');
+  writePackedWasm().then(
+    ({ raw, packed }) => console.log(`dist/rewind_bg.wasm.lzma: ${raw} -> ${packed} bytes`),
+    (failure) => {
+      console.error(`packing the module failed: ${failure.message}`);
+      process.exit(1);
+    },
+  );
 });

@@ -2,7 +2,7 @@
 # Installs everything rewind needs to build, test and demo, and nothing that
 # is already there: the wasm32 target, wasm-bindgen-cli (the exact version
 # Cargo.toml pins), wasm-pack, Chromium + ChromeDriver, Firefox ESR +
-# geckodriver, WebKitGTK's WebKitWebDriver (with its MiniBrowser) + Xvfb, and
+# geckodriver, WebKitGTK's WebKitWebDriver (with its MiniBrowser) + Xvfb, xz, and
 # the npm packages. Safe to run again; it says what it does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -73,8 +73,10 @@ missing_packages=()
 [ -x /usr/bin/WebKitWebDriver ] || missing_packages+=(webkit2gtk-driver)
 compgen -G '/usr/lib/*/webkit2gtk-4.1/MiniBrowser' >/dev/null || missing_packages+=(libwebkit2gtk-4.1-0)
 [ -x /usr/bin/Xvfb ] || missing_packages+=(xvfb)
+# xz packs the script-tag bundle's module (scripts/pack-wasm.mjs).
+have xz || missing_packages+=(xz-utils)
 if [ ${#missing_packages[@]} -eq 0 ]; then
-  step "chromium, chromium-driver, firefox-esr, webkit2gtk-driver, xvfb: present"
+  step "chromium, chromium-driver, firefox-esr, webkit2gtk-driver, xvfb, xz: present"
 else
   step "installing ${missing_packages[*]} with apt-get"
   sudo_cmd=()

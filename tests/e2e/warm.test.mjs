@@ -107,7 +107,8 @@ function watchWorkers(delayMs) {
       this.isFirst = window.workersMade === 1;
       if (this.isFirst) {
         this.addEventListener('message', ({ data }) => {
-          if (data && data.id === undefined && window.warmUpDone === null) window.warmUpDone = performance.now();
+          // (Its first answer is the unpacked module, js/unlzma.js.)
+          if (data && data.done && window.warmUpDone === null) window.warmUpDone = performance.now();
         });
       }
     }

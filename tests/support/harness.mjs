@@ -24,6 +24,10 @@ export function useStaticSite(options) {
     get origin() {
       return site.origin;
     },
+    /** The paths asked for so far (static-server.mjs). */
+    get requests() {
+      return site.requests;
+    },
   };
 }
 

@@ -10,10 +10,13 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 
 /**
  * Starts the server on an ephemeral port. `headers(pathname)` may add
- * response headers (a CSP, say) per path.
- * @returns {Promise<{ origin: string, close: () => Promise<void> }>}
+ * response headers (a CSP, say) per path. `requests` lists the paths
+ * asked for, in order: what a page fetched, its workers' fetches included,
+ * which its own performance entries leave out.
+ * @returns {Promise<{ origin: string, requests: string[], close: () => Promise<void> }>}
  */
 export async function startStaticServer({ root = repoRoot, headers = () => ({}) } = {}) {
+  const requests = [];
   const server = http.createServer((request, response) => {
     let pathname;
     try {
@@ -23,9 +26,10 @@ export async function startStaticServer({ root = repoRoot, headers = () => ({}) 
       response.writeHead(400, { 'Content-Type': 'text/plain' }).end('malformed request target');
       return;
     }
+    requests.push(pathname);
     sendFile(response, root, pathname, headers(pathname));
   });
-  return listen(server);
+  return { ...(await listen(server)), requests };
 }
 
 /**

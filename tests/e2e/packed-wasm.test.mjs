@@ -1,0 +1,158 @@
+// The script-tag bundle's packed module (js/unlzma.js): the LZMA decoder
+// (unlzma/, carried in rewind.js) checked against xz in Node, and in
+// Chromium, Firefox and WebKit a page that records from the packed module
+// alone, and falls back to the plain one, saying why, when the packed one is
+// missing or damaged.
+import { describe, test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+import { repoRoot } from '../support/static-server.mjs';
+import { useStaticSite, useBrowser, useFreshPages } from '../support/harness.mjs';
+import { packLzma } from '../../scripts/pack-wasm.mjs';
+import { unpackLzma } from '../../js/unlzma.js';
+
+const BROWSERS = (process.env.REWIND_BROWSERS ?? 'chromium,firefox,webkit').split(',');
+const PAGES = path.join(repoRoot, 'test-results/packed');
+const dist = (file) => readFile(path.join(repoRoot, 'dist', file));
+
+describe('the LZMA decoder', () => {
+  test('unpacks what xz packs to the same bytes: the module, the bundle, text, noise, runs, and other LZMA settings', async () => {
+    const wasm = await dist('rewind_bg.wasm');
+    const inputs = {
+      module: wasm,
+      bundle: await dist('rewind.js'),
+      noise: randomBytes(50000),
+      // Long matches, repeats of the last distances, and a single byte.
+      runs: Buffer.concat([Buffer.alloc(70000, 7), Buffer.from('abcabcabcabd'.repeat(3000)), Buffer.alloc(1, 9)]),
+      'one byte': Buffer.from([42]),
+    };
+    for (const [name, bytes] of Object.entries(inputs)) {
+      for (const settings of [undefined, 'preset=6,lc=0,lp=2,pb=2', 'preset=1,lc=4,lp=0,pb=4']) {
+        const unpacked = unpackLzma(new Uint8Array(packLzma(bytes, settings)));
+        assert.ok(Buffer.from(unpacked).equals(bytes), `${name}, ${settings ?? 'the build settings'}: not the same bytes`);
+      }
+    }
+  });
+
+  test('the shipped dist/rewind_bg.wasm.lzma unpacks to dist/rewind_bg.wasm, and is smaller than its gzip', async () => {
+    const [wasm, packed] = await Promise.all([dist('rewind_bg.wasm'), dist('rewind_bg.wasm.lzma')]);
+    assert.ok(Buffer.from(unpackLzma(new Uint8Array(packed))).equals(wasm));
+    const { gzipSync } = await import('node:zlib');
+    assert.ok(packed.length < gzipSync(wasm, { level: 9 }).length, `${packed.length} B packed`);
+  });
+
+  test('bad input fails with the reason, and never loops or reads past its end', async () => {
+    const bytes = (await dist('rewind.js')).subarray(0, 20000);
+    const packed = packLzma(bytes);
+    const fails = (input, reason) => assert.throws(() => unpackLzma(new Uint8Array(input)), reason);
+    // Cut anywhere in its data. (Not in its last bytes: the decoder stops
+    // at the header's size, before xz's end marker, which it needs not read.)
+    for (const keep of [20, 60, Math.floor(packed.length / 2), Math.floor(packed.length * 0.9)]) {
+      fails(packed.subarray(0, keep), /^Error: the packed module is not valid: (it is cut short|its data is corrupt)$/);
+    }
+    fails(packed.subarray(0, 10), /not valid: its header is not one this decoder reads/);
+    // xz's own header, which says "size unknown".
+    const unknownSize = Buffer.from(packed);
+    unknownSize.fill(0xff, 5, 13);
+    fails(unknownSize, /its header is not one this decoder reads/);
+    const badProperties = Buffer.from(packed);
+    badProperties[0] = 225;
+    fails(badProperties, /its header is not one this decoder reads/);
+    // A range coder must start with a zero byte.
+    const badStart = Buffer.from(packed);
+    badStart[13] = 1;
+    fails(badStart, /its data is corrupt/);
+    // Noise after a good header: it ends, thrown or with bytes that are
+    // not the input (LZMA has no checksum; the module's own validation
+    // in WebAssembly.compile is the check then).
+    for (let round = 0; round < 20; round += 1) {
+      const noise = Buffer.concat([packed.subarray(0, 14), randomBytes(packed.length)]);
+      try {
+        assert.ok(!Buffer.from(unpackLzma(new Uint8Array(noise))).equals(bytes));
+      } catch (error) {
+        assert.match(String(error), /the packed module is not valid/);
+      }
+    }
+  });
+});
+
+/** A page in test-results/packed/`name`/ recording with the files `files` of dist/ beside it, `lzma` as its packed module. */
+async function pageWith(name, files, lzma) {
+  const folder = path.join(PAGES, name);
+  await mkdir(folder, { recursive: true });
+  for (const file of files) await copyFile(path.join(repoRoot, 'dist', file), path.join(folder, file));
+  if (lzma) await writeFile(path.join(folder, 'rewind_bg.wasm.lzma'), lzma);
+  await writeFile(
+    path.join(folder, 'index.html'),
+    `<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"></head>
+<body><p id="hello">Hello, packed module</p>
+<script>
+  window.warnings = [];
+  const warn = console.warn.bind(console);
+  console.warn = (...args) => { window.warnings.push(args.join(' ')); warn(...args); };
+</script>
+<script src="rewind.js"></script>
+<script>
+  window.events = [];
+  window.started = Rewind.start({ emit: (event) => window.events.push(event), debug: true });
+</script>
+</body></html>`,
+  );
+  return `/test-results/packed/${name}/index.html`;
+}
+
+const site = useStaticSite();
+let packed;
+before(async () => {
+  packed = await dist('rewind_bg.wasm.lzma');
+});
+
+for (const browserName of BROWSERS) {
+  describe(`the packed module in ${browserName}`, () => {
+    const freshPage = useFreshPages(useBrowser(browserName));
+
+    /** Opens the page at `folder`: what it recorded and warned, and which modules it asked for. */
+    async function record(folder) {
+      const since = site.requests.length;
+      const { page, errors } = await freshPage();
+      await page.goto(`${site.origin}${folder}`);
+      const seen = await page.evaluate(async () => {
+        await window.started;
+        for (let i = 0; i < 100 && !window.events.some((event) => event.type === 2); i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+        return {
+          snapshot: JSON.stringify(window.events.find((event) => event.type === 2) ?? null),
+          warnings: window.warnings.filter((line) => /packed module|rewind_bg/.test(line)),
+        };
+      });
+      const modules = site.requests.slice(since).filter((pathname) => pathname.includes('rewind_bg')).map((pathname) => path.posix.basename(pathname));
+      return { ...seen, modules, errors };
+    }
+
+    test('records from the packed module alone, and never asks for the plain one', async () => {
+      const seen = await record(await pageWith(`${browserName}-packed-only`, ['rewind.js', 'rewind_bg.wasm.lzma']));
+      assert.match(seen.snapshot, /Hello, packed module/);
+      assert.deepEqual(seen.modules, ['rewind_bg.wasm.lzma']);
+      assert.deepEqual(seen.warnings, []);
+      assert.deepEqual(seen.errors, []);
+    });
+
+    test('without the packed file (a deployment of rewind.js and rewind_bg.wasm only), records from the plain one and says why', async () => {
+      const seen = await record(await pageWith(`${browserName}-plain-only`, ['rewind.js', 'rewind_bg.wasm']));
+      assert.match(seen.snapshot, /Hello, packed module/);
+      assert.deepEqual(seen.modules, ['rewind_bg.wasm.lzma', 'rewind_bg.wasm']);
+      assert.equal(seen.warnings.length, 1, seen.warnings.join('\n'));
+      assert.match(seen.warnings[0], /the packed module was not used \(HTTP 404 for \S+rewind_bg\.wasm\.lzma\): loading rewind_bg\.wasm/);
+    });
+
+    test('a packed file cut short falls back to the plain one, and says so', async () => {
+      const cut = packed.subarray(0, Math.floor(packed.length / 2));
+      const seen = await record(await pageWith(`${browserName}-cut-short`, ['rewind.js', 'rewind_bg.wasm'], cut));
+      assert.match(seen.snapshot, /Hello, packed module/);
+      assert.deepEqual(seen.modules, ['rewind_bg.wasm.lzma', 'rewind_bg.wasm']);
+      assert.match(seen.warnings.join('\n'), /the packed module was not used \(the packed module is not valid: (it is cut short|its data is corrupt)\)/);
+    });
+  });
+}
