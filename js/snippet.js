@@ -43,6 +43,11 @@
   stub.start = function (options) {
     var segment = options && options.segment;
     var analytics = segment && (segment.register ? segment : segment.analytics);
+    // Handed Segment's stub after analytics.js replaced it (the page kept
+    // window.analytics from before): the stub's queue is read no more, so
+    // the plugin goes to the loaded instance, as js/segment-start.js does.
+    var loaded = w.analytics;
+    if (Array.isArray(analytics) && loaded && !Array.isArray(loaded) && typeof loaded.register == 'function') analytics = loaded;
     if (!plugin && analytics && typeof analytics.register == 'function') {
       plugin = stub._p = REWIND_SEGMENT_PLUGIN;
       plugin.isLoaded = function () {

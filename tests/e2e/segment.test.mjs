@@ -141,8 +141,28 @@ test('snippet: Rewind.start({ segment: window.analytics }) tags page and track e
   assert.deepEqual(errors, []);
 });
 
-test('snippet: analytics.js replaced its stub before rewind ran: the plugin goes to the loaded instance at once', async () => {
-  const { page, errors } = await freshPage();
+/**
+ * Holds the page's requests for `pattern` until `ready()` is true in the
+ * page (polled every 50 ms, at most 10 s), then lets them go on: an order
+ * of loading that is a race on a real page, made certain.
+ */
+async function holdUntil(page, pattern, ready) {
+  await page.route(pattern, async (route) => {
+    for (let tries = 0; tries < 200; tries++) {
+      if (await page.evaluate(ready).catch(() => false)) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await route.continue();
+  });
+}
+
+/**
+ * analytics.js has replaced its stub when rewind is started with that stub
+ * (the page kept `window.analytics` from before): the plugin must go to the
+ * loaded instance at once, from rewind's snippet (the bundle not here yet)
+ * and from the bundle alike, not after the 3 s rewind waits for Segment.
+ */
+async function startedWithAReplacedStub(page) {
   await page.goto(snippetPage({ rewind: rewindOptions(), segmentLoad: 'before-rewind' }));
   assert.equal(await page.evaluate(() => window.started), 'started');
   const startedAt = Date.now();
@@ -155,6 +175,21 @@ test('snippet: analytics.js replaced its stub before rewind ran: the plugin goes
   assert.equal(event.properties[PROPERTY], replayId);
   assert.equal(replayId.split('/')[0], event.anonymousId);
   assert.deepEqual(await warningsWith(page, 'has not loaded'), []);
+}
+
+test("snippet: analytics.js replaced its stub before rewind's bundle ran: rewind's snippet gives the plugin to the loaded instance", async () => {
+  const { page, errors } = await freshPage();
+  // The bundle comes once start() has been queued on rewind's snippet.
+  await holdUntil(page, '**/dist/rewind.js', () => !Array.isArray(window.analytics) && window.Rewind._q?.length > 0);
+  await startedWithAReplacedStub(page);
+  assert.deepEqual(errors, []);
+});
+
+test('snippet: analytics.js replaced its stub after the bundle loaded: the bundle gives the plugin to the loaded instance', async () => {
+  const { page, errors } = await freshPage();
+  // analytics.js comes once the bundle has taken over rewind's global.
+  await holdUntil(page, '**/analytics.min.js', () => Boolean(window.Rewind) && !window.Rewind._q);
+  await startedWithAReplacedStub(page);
   assert.deepEqual(errors, []);
 });
 
