@@ -17,6 +17,7 @@
 //
 //   node scripts/close-loss.mjs [trials=20]
 //   CLOSE_METHODS=firefox-bidi,firefox-classic node scripts/close-loss.mjs 10
+//   CLOSE_SCENARIOS=keepalive CLOSE_METHODS=firefox-self node scripts/close-loss.mjs 40
 //
 // Prints a table and writes test-results/close-loss.json. Needs a build.
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -33,6 +34,13 @@ if (!Number.isInteger(trials) || trials < 1) {
   process.exit(2);
 }
 const METHODS = (process.env.CLOSE_METHODS ?? 'chromium-playwright,firefox-self,firefox-bidi,firefox-classic').split(',');
+const SCENARIOS = (process.env.CLOSE_SCENARIOS ?? 'keepalive,parked').split(',');
+for (const scenario of SCENARIOS) {
+  if (scenario !== 'keepalive' && scenario !== 'parked') {
+    console.error(`close-loss: CLOSE_SCENARIOS takes keepalive and parked, got '${scenario}'`);
+    process.exit(2);
+  }
+}
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -163,7 +171,7 @@ try {
     if (!drivers[method]) throw new Error(`unknown method '${method}': use ${Object.keys(drivers).join(', ')}`);
     const driver = await drivers[method]();
     try {
-      for (const scenario of ['keepalive', 'parked']) {
+      for (const scenario of SCENARIOS) {
         const counts = { 'closing tab': 0, 'next load': 0, lost: 0, error: 0 };
         const errors = [];
         for (let i = 0; i < trials; i++) {

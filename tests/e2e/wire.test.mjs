@@ -54,6 +54,9 @@ const PARKED_COPY_UNRELIABLE = {
   firefox: 'Firefox sometimes ends pagehide work before the chunk is parked (1 to 3 of 60 closes; see the note above closeTab)',
 };
 
+/** Firefox ended rewind's pagehide work before it sent or parked anything (closedInFirefox). */
+class FirefoxCut extends Error {}
+
 async function closeTab(browserName, page) {
   if (browserName !== 'firefox') {
     await page.close({ runBeforeUnload: true });
@@ -215,6 +218,9 @@ for (const browserName of BROWSERS) {
      * this file beside busy cores, keepalive never reaching the endpoint);
      * then the chunk parked in localStorage must arrive from the next page
      * load of the site instead: late, never lost. Says which way it came.
+     * Throws a FirefoxCut when neither came and the page's own later
+     * pagehide listener (markPagehide) saw nothing parked: Firefox ended
+     * rewind's pagehide listener part way (see closedInFirefox).
      */
     async function lastWordsArrive(t, replayId, message, what) {
       try {
@@ -223,37 +229,89 @@ for (const browserName of BROWSERS) {
         t.diagnostic(`${what} did not arrive with keepalive (${error.message}); the next page load must deliver it`);
         const next = await context.newPage();
         await next.goto(`${site.origin}/tests/fixtures/wire.html`);
-        await ingest.waitFor(() => hasLogMessage(ingest, replayId, message), 20000, `${what}, from the next page load`);
+        try {
+          await ingest.waitFor(() => hasLogMessage(ingest, replayId, message), 20000, `${what}, from the next page load`);
+        } catch (lost) {
+          const seen = await next.evaluate(() => localStorage.getItem('rewind-test:pagehide'));
+          const parked = seen === null ? null : JSON.parse(seen).parked;
+          if (browserName === 'firefox' && !parked) {
+            throw new FirefoxCut(`${lost.message}; at the end of pagehide ${seen === null ? 'no later listener ran' : 'nothing was parked'}`);
+          }
+          throw lost;
+        }
       }
       assertGapless(ingest.chunksOf(replayId));
     }
 
+    // A later pagehide listener of the page itself notes what rewind's
+    // listener left parked: rewind parks the closing tab's chunk in any
+    // case, so nothing parked there means rewind's listener did not finish.
+    function markPagehide(page) {
+      return page.evaluate(() => {
+        addEventListener('pagehide', () => {
+          const parked = Object.keys(localStorage).filter((key) => key.startsWith('rewind:parked:')).length;
+          localStorage.setItem('rewind-test:pagehide', JSON.stringify({ parked }));
+        }, true);
+      });
+    }
+
+    /**
+     * Runs a closing-tab scenario (`attempt()`, a fresh profile each time).
+     * Firefox terminates the script that is running when a closing tab's
+     * teardown reaches it, uncatchably, once per close: scripts/close-probe.mjs
+     * found rewind's pagehide listener ended part way (no exception, no
+     * return) in 14 of 80 self-closed tabs, 6 of them before anything was
+     * sent or parked, while a page listener that ran first and kept busy for
+     * 20 ms was the one ended in 40 of 40 closes, and rewind's work then
+     * finished in all 40. A listener cut inside the wasm cannot be redone (its state is left
+     * mid-change), so the scenario is tried again on such a cut, at most
+     * twice, saying so; a loss of what rewind did park, or a cut anywhere
+     * else, fails at once.
+     */
+    async function closedInFirefox(t, attempt) {
+      for (let tries = 1; ; tries++) {
+        try {
+          return await attempt();
+        } catch (error) {
+          if (!(error instanceof FirefoxCut) || tries === 3) throw error;
+          t.diagnostic(`try ${tries}: Firefox ended rewind's pagehide listener before it sent or parked the chunk (${error.message}); trying again`);
+          await ingest.close();
+        }
+      }
+    }
+
     test('a closed tab delivers its last chunk with keepalive', async (t) => {
-      const { page } = await freshPage();
-      await page.goto(`${site.origin}/tests/fixtures/wire.html`);
-      const replayId = await page.evaluate(async (endpoint) => {
-        // A long flush interval: only pagehide can send the last events.
-        await Rewind.start({ endpoint, flushIntervalMs: 600000, emit: () => {} });
-        await Rewind.whenDelivered(10000);
-        Rewind.log('last words');
-        return Rewind.getReplayId();
-      }, ingest.endpoint);
-      await closeTab(browserName, page);
-      await lastWordsArrive(t, replayId, 'last words', "the closed tab's last chunk");
+      await closedInFirefox(t, async () => {
+        const { page } = await freshPage();
+        await page.goto(`${site.origin}/tests/fixtures/wire.html`);
+        const replayId = await page.evaluate(async (endpoint) => {
+          // A long flush interval: only pagehide can send the last events.
+          await Rewind.start({ endpoint, flushIntervalMs: 600000, emit: () => {} });
+          await Rewind.whenDelivered(10000);
+          Rewind.log('last words');
+          return Rewind.getReplayId();
+        }, ingest.endpoint);
+        await markPagehide(page);
+        await closeTab(browserName, page);
+        await lastWordsArrive(t, replayId, 'last words', "the closed tab's last chunk");
+      });
     });
 
     test('a page left for another address delivers its last chunk with keepalive', async (t) => {
-      const { page } = await freshPage();
-      await page.goto(`${site.origin}/tests/fixtures/wire.html`);
-      const replayId = await page.evaluate(async (endpoint) => {
-        await Rewind.start({ endpoint, flushIntervalMs: 600000, emit: () => {} });
-        await Rewind.whenDelivered(10000);
-        Rewind.log('leaving');
-        return Rewind.getReplayId();
-      }, ingest.endpoint);
-      // The user follows a link away: pagehide, then the page is gone.
-      await page.goto(`${site.origin}/tests/fixtures/replay.html`);
-      await lastWordsArrive(t, replayId, 'leaving', 'the last chunk of the page that was left');
+      await closedInFirefox(t, async () => {
+        const { page } = await freshPage();
+        await page.goto(`${site.origin}/tests/fixtures/wire.html`);
+        const replayId = await page.evaluate(async (endpoint) => {
+          await Rewind.start({ endpoint, flushIntervalMs: 600000, emit: () => {} });
+          await Rewind.whenDelivered(10000);
+          Rewind.log('leaving');
+          return Rewind.getReplayId();
+        }, ingest.endpoint);
+        await markPagehide(page);
+        // The user follows a link away: pagehide, then the page is gone.
+        await page.goto(`${site.origin}/tests/fixtures/replay.html`);
+        await lastWordsArrive(t, replayId, 'leaving', 'the last chunk of the page that was left');
+      });
     });
 
     test('chunks a closed tab could not send are delivered by the next page load, without start()', {
