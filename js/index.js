@@ -113,36 +113,54 @@ async function fetchWasm() {
  * Compiles the module off the main thread: the script-tag bundle's packed
  * one in a worker (js/unlzma.js), or else the plain one (streaming, when
  * the server says application/wasm); and, if that has not settled after
- * ASYNC_COMPILE_WAIT_MS, the plain one on the main thread; the first to
- * finish wins.
+ * ASYNC_COMPILE_WAIT_MS, on the main thread: the bytes the worker unpacked,
+ * counted from when its compile started; the plain module, counted from
+ * when its fetch started (a streaming compile runs with the download), or
+ * from the start when the worker never says it runs. The first to finish
+ * wins.
  */
 function compileWasm() {
-  const offMainThread = packedModule().then(({ module, failed }) => {
-    if (module) return module;
-    if (failed) warn(`the packed module was not used (${failed}): loading rewind_bg.wasm`);
-    return fetchWasm().then((response) => {
-      const streams = typeof WebAssembly.compileStreaming === 'function' && response.headers.get('Content-Type') === 'application/wasm';
-      return streams ? WebAssembly.compileStreaming(response) : response.arrayBuffer().then((bytes) => WebAssembly.compile(bytes));
-    });
-  });
   return new Promise((resolve, reject) => {
     let done = false;
+    let onMainThread = null;
     const settle = (finish, value) => {
       if (done) return;
       done = true;
       clearTimeout(onMainThread);
       finish(value);
     };
-    const onMainThread = setTimeout(() => {
-      fetchWasm()
-        .then((response) => response.arrayBuffer())
-        .then((bytes) => {
-          if (!done) settle(resolve, new WebAssembly.Module(bytes));
-        })
-        // A failure here leaves the answer to the asynchronous compile.
-        .catch(() => {});
-    }, ASYNC_COMPILE_WAIT_MS);
-    offMainThread.then((module) => settle(resolve, module), (error) => settle(reject, error));
+    // Compiles what `bytes()` gives on the main thread unless the compile
+    // started off it settles within ASYNC_COMPILE_WAIT_MS from now. The
+    // clock runs only while a compile is what is awaited, not a download:
+    // on a slow network the page would fetch and compile a second copy.
+    const compileHereAfterWait = (bytes) => {
+      clearTimeout(onMainThread);
+      onMainThread = setTimeout(() => {
+        bytes()
+          .then((code) => {
+            if (!done) settle(resolve, new WebAssembly.Module(code));
+          })
+          // A failure here leaves the answer to the asynchronous compile.
+          .catch(() => {});
+      }, ASYNC_COMPILE_WAIT_MS);
+    };
+    const plainBytes = () => fetchWasm().then((response) => response.arrayBuffer());
+    // Until the packed module's worker says it runs, it may never answer.
+    compileHereAfterWait(plainBytes);
+    packedModule(({ fetching, unpacked }) => {
+      if (fetching) clearTimeout(onMainThread);
+      else compileHereAfterWait(() => Promise.resolve(unpacked));
+    })
+      .then(({ module, failed }) => {
+        if (module) return module;
+        if (failed) warn(`the packed module was not used (${failed}): loading rewind_bg.wasm`);
+        compileHereAfterWait(plainBytes);
+        return fetchWasm().then((response) => {
+          const streams = typeof WebAssembly.compileStreaming === 'function' && response.headers.get('Content-Type') === 'application/wasm';
+          return streams ? WebAssembly.compileStreaming(response) : response.arrayBuffer().then((bytes) => WebAssembly.compile(bytes));
+        });
+      })
+      .then((module) => settle(resolve, module), (error) => settle(reject, error));
   });
 }
 

@@ -61,9 +61,10 @@ export const wasmUrl = () => besideBundle('rewind_bg.wasm');
 /**
  * The module from dist/rewind_bg.wasm.lzma, unpacked and compiled in a
  * worker (js/unlzma.js says why): `{ module }`, or `{ failed }` saying why
- * the page should compile rewind_bg.wasm instead.
+ * the page should compile rewind_bg.wasm instead; `onProgress` as
+ * js/warm.js's unpackInWorker gives it.
  */
-export const packedModule = () => unpackInWorker(besideBundle('rewind_bg.wasm.lzma').href);
+export const packedModule = (onProgress) => unpackInWorker(besideBundle('rewind_bg.wasm.lzma').href, onProgress);
 
 /**
  * Loads rewind-`name`.js beside rewind.js and makes its module; rejects,

@@ -35,10 +35,18 @@ export function serveWarmUp() {
       // js/warm.js's unpackInWorker: the packed module, fetched, unpacked
       // and compiled here, off the page's main thread.
       try {
+        // Running: the page waits for the download without a clock.
+        self.postMessage({ fetching: true });
         const response = await fetch(data.unpack);
         if (!response.ok) throw new Error(`HTTP ${response.status} for ${response.url}`);
-        const module = await WebAssembly.compile(unpackLzma(new Uint8Array(await response.arrayBuffer())));
-        self.postMessage({ module });
+        // A copy: the decoder's output is a view of its own memory.
+        const bytes = unpackLzma(new Uint8Array(await response.arrayBuffer())).slice();
+        // compile() copies the bytes as it is called, so they can go to
+        // the page now, which compiles them itself should this compile not
+        // settle in time (js/index.js, compileWasm).
+        const compiling = WebAssembly.compile(bytes);
+        self.postMessage({ unpacked: bytes }, [bytes.buffer]);
+        self.postMessage({ module: await compiling });
       } catch (error) {
         self.postMessage({ failed: String(error?.message ?? error) });
         self.close();

@@ -126,8 +126,10 @@ let unpacker = null;
  * all off the main thread. Resolves with `{ module }`, or with `{ failed }`
  * saying why not (no bundle URL or no workers: `failed` is null then, as
  * nothing was tried), after which the page compiles the plain module.
+ * `onProgress` hears `{ fetching: true }` once the worker runs and fetches,
+ * then `{ unpacked }`, the module's bytes, once its compile has started.
  */
-export function unpackInWorker(url) {
+export function unpackInWorker(url, onProgress = () => {}) {
   if (!bundle.url || !canStartWorker()) return Promise.resolve({ failed: null });
   return new Promise((resolve) => {
     let worker = null;
@@ -145,7 +147,11 @@ export function unpackInWorker(url) {
     };
     try {
       worker = startWorker();
-      worker.onmessage = ({ data }) => finish(data?.module ?? null, data?.failed ?? 'the worker answered without a module');
+      worker.onmessage = ({ data }) => {
+        if (data?.fetching) onProgress({ fetching: true });
+        else if (data?.unpacked) onProgress({ unpacked: data.unpacked });
+        else finish(data?.module ?? null, data?.failed ?? 'the worker answered without a module');
+      };
       worker.onerror = (event) => {
         event.preventDefault?.();
         finish(null, event.message || 'the worker could not start');

@@ -12,10 +12,11 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
  * Starts the server on an ephemeral port. `headers(pathname)` may add
  * response headers (a CSP, say) per path. `requests` lists the paths
  * asked for, in order: what a page fetched, its workers' fetches included,
- * which its own performance entries leave out.
+ * which its own performance entries leave out. `delayMs(pathname)` may
+ * hold a response back that long (a slow network for one file).
  * @returns {Promise<{ origin: string, requests: string[], close: () => Promise<void> }>}
  */
-export async function startStaticServer({ root = repoRoot, headers = () => ({}) } = {}) {
+export async function startStaticServer({ root = repoRoot, headers = () => ({}), delayMs = () => 0 } = {}) {
   const requests = [];
   const server = http.createServer((request, response) => {
     let pathname;
@@ -27,7 +28,9 @@ export async function startStaticServer({ root = repoRoot, headers = () => ({}) 
       return;
     }
     requests.push(pathname);
-    sendFile(response, root, pathname, headers(pathname));
+    const delay = delayMs(pathname);
+    if (delay > 0) setTimeout(() => sendFile(response, root, pathname, headers(pathname)), delay);
+    else sendFile(response, root, pathname, headers(pathname));
   });
   return { ...(await listen(server)), requests };
 }
