@@ -7,7 +7,7 @@ import { gzipWith } from './compressor.js';
 import { send } from './courier.js';
 import { checkOptions, optionValues } from './options.js';
 import { RUN, TabStorage } from './sampling.js';
-import { unpackLzma } from './unlzma.js';
+import { unpackModuleFile } from './unlzma.js';
 
 // A courier that keeps nothing: the warm-up's chunks go nowhere.
 const NOWHERE = {
@@ -40,7 +40,7 @@ export function serveWarmUp() {
         const response = await fetch(data.unpack);
         if (!response.ok) throw new Error(`HTTP ${response.status} for ${response.url}`);
         // A copy: the decoder's output is a view of its own memory.
-        const bytes = unpackLzma(new Uint8Array(await response.arrayBuffer())).slice();
+        const bytes = (await unpackModuleFile(new Uint8Array(await response.arrayBuffer()))).slice();
         // compile() copies the bytes as it is called, so they can go to
         // the page now, which compiles them itself should this compile not
         // settle in time (js/index.js, compileWasm).

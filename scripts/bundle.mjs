@@ -4,7 +4,7 @@
 import { copyFileSync, readFileSync } from 'node:fs';
 import webpack from 'webpack';
 import config from '../webpack.config.js';
-import { writeDecoderModule, writePackedWasm } from './pack-wasm.mjs';
+import { writePackedWasm } from './pack-wasm.mjs';
 
 // rewind-sentry.js and rewind-segment.js get what they import from
 // './index.js' and './segment-start.js' from js/parts-script.js's `host`
@@ -36,7 +36,6 @@ for (const file of ['js/sentry.js', 'js/segment.js']) {
   }
 }
 
-writeDecoderModule();
 webpack(config, (error, stats) => {
   if (error) {
     console.error('webpack failed:', error);

@@ -1,10 +1,9 @@
-// The script-tag bundle's module as LZMA (js/unlzma.js says why), and the
-// decoder that unpacks it carried in rewind.js. scripts/bundle.mjs runs
-// both halves: the decoder's JS module before webpack, the packed file
-// after it.
+// The script-tag bundle's module as LZMA (js/unlzma.js says why), behind
+// the decoder that unpacks it. scripts/bundle.mjs writes it after webpack.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -15,20 +14,6 @@ const at = (file) => path.join(repoRoot, file);
 // could use), the largest preset, extreme: 43,992 B. lc 4 was 85 B more,
 // lc 2 391 B more, a nice length of 128 12 B more.
 export const LZMA_SETTINGS = 'preset=9e,lc=3,lp=0,pb=0';
-
-/**
- * pkg/unlzma.js: the decoder's wasm (scripts/build.sh builds it from
- * unlzma/ into target/unlzma/unlzma.wasm), as base64, which js/unlzma.js
- * imports.
- */
-export function writeDecoderModule() {
-  const wasm = readFileSync(at('target/unlzma/unlzma.wasm'));
-  writeFileSync(
-    at('pkg/unlzma.js'),
-    '// Written by scripts/pack-wasm.mjs from unlzma/ (the LZMA decoder js/unlzma.js runs).\n' +
-      `export const UNLZMA_WASM = '${wasm.toString('base64')}';\n`,
-  );
-}
 
 /**
  * `bytes` packed by xz as the .lzma format (LZMA1 `settings` as xz's
@@ -49,14 +34,28 @@ export function packLzma(bytes, settings = LZMA_SETTINGS) {
 }
 
 /**
+ * The packed file js/unlzma.js's unpackModuleFile reads: the decoder's
+ * wasm (scripts/build.sh builds it from unlzma/ into
+ * target/unlzma/unlzma.wasm), zlib-deflated, behind its length (u32,
+ * little-endian), then `wasm` as LZMA.
+ */
+export function packModuleFile(wasm, decoder = readFileSync(at('target/unlzma/unlzma.wasm'))) {
+  const deflated = deflateSync(decoder, { level: 9 });
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(deflated.length);
+  return Buffer.concat([length, deflated, packLzma(wasm)]);
+}
+
+/**
  * dist/rewind_bg.wasm.lzma from dist/rewind_bg.wasm; the build fails
- * unless the decoder shipped in the bundle unpacks it to the same bytes.
+ * unless js/unlzma.js, with the decoder in the file, unpacks it to the
+ * same bytes.
  */
 export async function writePackedWasm() {
   const wasm = readFileSync(at('dist/rewind_bg.wasm'));
-  const packed = packLzma(wasm);
-  const { unpackLzma } = await import('../js/unlzma.js');
-  const unpacked = unpackLzma(new Uint8Array(packed));
+  const packed = packModuleFile(wasm);
+  const { unpackModuleFile } = await import('../js/unlzma.js');
+  const unpacked = await unpackModuleFile(new Uint8Array(packed));
   if (!Buffer.from(unpacked).equals(wasm)) {
     throw new Error('dist/rewind_bg.wasm.lzma does not unpack to dist/rewind_bg.wasm with js/unlzma.js');
   }

@@ -1,5 +1,5 @@
 // The script-tag bundle's packed module (js/unlzma.js): the LZMA decoder
-// (unlzma/, carried in rewind.js) checked against xz in Node, and in
+// (unlzma/, carried deflated in the packed file) checked against xz in Node, and in
 // Chromium, Firefox and WebKit a page that records from the packed module
 // alone, and falls back to the plain one, saying why, when the packed one is
 // missing or damaged.
@@ -11,12 +11,15 @@ import path from 'node:path';
 
 import { repoRoot } from '../support/static-server.mjs';
 import { useStaticSite, useBrowser, useFreshPages } from '../support/harness.mjs';
-import { packLzma } from '../../scripts/pack-wasm.mjs';
-import { unpackLzma } from '../../js/unlzma.js';
+import { packLzma, packModuleFile } from '../../scripts/pack-wasm.mjs';
+import { unpackLzma, unpackModuleFile } from '../../js/unlzma.js';
 
 const BROWSERS = (process.env.REWIND_BROWSERS ?? 'chromium,firefox,webkit').split(',');
 const PAGES = path.join(repoRoot, 'test-results/packed');
 const dist = (file) => readFile(path.join(repoRoot, 'dist', file));
+// The decoder as the build makes it (scripts/build.sh).
+const DECODER = readFile(path.join(repoRoot, 'target/unlzma/unlzma.wasm'));
+const unpack = async (packed) => unpackLzma(new Uint8Array(packed), await DECODER);
 
 describe('the LZMA decoder', () => {
   test('unpacks what xz packs to the same bytes: the module, the bundle, text, noise, runs, and other LZMA settings', async () => {
@@ -31,15 +34,15 @@ describe('the LZMA decoder', () => {
     };
     for (const [name, bytes] of Object.entries(inputs)) {
       for (const settings of [undefined, 'preset=6,lc=0,lp=2,pb=2', 'preset=1,lc=4,lp=0,pb=4']) {
-        const unpacked = unpackLzma(new Uint8Array(packLzma(bytes, settings)));
+        const unpacked = await unpack(packLzma(bytes, settings));
         assert.ok(Buffer.from(unpacked).equals(bytes), `${name}, ${settings ?? 'the build settings'}: not the same bytes`);
       }
     }
   });
 
-  test('the shipped dist/rewind_bg.wasm.lzma unpacks to dist/rewind_bg.wasm, and is smaller than its gzip', async () => {
+  test('the shipped dist/rewind_bg.wasm.lzma, the decoder in it, unpacks to dist/rewind_bg.wasm, and is smaller than its gzip', async () => {
     const [wasm, packed] = await Promise.all([dist('rewind_bg.wasm'), dist('rewind_bg.wasm.lzma')]);
-    assert.ok(Buffer.from(unpackLzma(new Uint8Array(packed))).equals(wasm));
+    assert.ok(Buffer.from(await unpackModuleFile(new Uint8Array(packed))).equals(wasm));
     const { gzipSync } = await import('node:zlib');
     assert.ok(packed.length < gzipSync(wasm, { level: 9 }).length, `${packed.length} B packed`);
   });
@@ -47,7 +50,8 @@ describe('the LZMA decoder', () => {
   test('bad input fails with the reason, and never loops or reads past its end', async () => {
     const bytes = (await dist('rewind.js')).subarray(0, 20000);
     const packed = packLzma(bytes);
-    const fails = (input, reason) => assert.throws(() => unpackLzma(new Uint8Array(input)), reason);
+    const decoder = await DECODER;
+    const fails = (input, reason) => assert.throws(() => unpackLzma(new Uint8Array(input), decoder), reason);
     // Cut anywhere in its data. (Not in its last bytes: the decoder stops
     // at the header's size, before xz's end marker, which it needs not read.)
     for (const keep of [20, 60, Math.floor(packed.length / 2), Math.floor(packed.length * 0.9)]) {
@@ -71,11 +75,27 @@ describe('the LZMA decoder', () => {
     for (let round = 0; round < 20; round += 1) {
       const noise = Buffer.concat([packed.subarray(0, 14), randomBytes(packed.length)]);
       try {
-        assert.ok(!Buffer.from(unpackLzma(new Uint8Array(noise))).equals(bytes));
+        assert.ok(!Buffer.from(unpackLzma(new Uint8Array(noise), decoder)).equals(bytes));
       } catch (error) {
         assert.match(String(error), /the packed module is not valid/);
       }
     }
+  });
+
+  test('a packed file whose head is not the decoder fails with the reason', async () => {
+    const wasm = await dist('rewind_bg.wasm');
+    const file = packModuleFile(wasm, await DECODER);
+    const rejects = (input, reason) => assert.rejects(unpackModuleFile(new Uint8Array(input)), reason);
+    await rejects(file.subarray(0, 3), /its header is not one this decoder reads/);
+    // A length past the file's end.
+    const tooLong = Buffer.from(file);
+    tooLong.writeUInt32LE(file.length, 0);
+    await rejects(tooLong, /its header is not one this decoder reads/);
+    // A damaged decoder: DecompressionStream or WebAssembly refuses it.
+    const damaged = Buffer.from(file);
+    damaged.fill(0xff, 6, 40);
+    await rejects(damaged, /./);
+    assert.ok(Buffer.from(await unpackModuleFile(new Uint8Array(file))).equals(wasm), 'and the good one unpacks');
   });
 });
 
