@@ -243,6 +243,26 @@ for (const browserName of BROWSERS) {
       assertGapless(ingest.chunksOf(replayId));
     }
 
+    /**
+     * Opens wire.html in `page`, records until the first chunk is delivered,
+     * then logs `message`, which only pagehide can send (the flush interval
+     * is long), and marks the page's pagehide (markPagehide). The replay id.
+     */
+    async function recordLastLine(page, message) {
+      await page.goto(`${site.origin}/tests/fixtures/wire.html`);
+      const replayId = await page.evaluate(
+        async ([endpoint, message]) => {
+          await Rewind.start({ endpoint, flushIntervalMs: 600000, emit: () => {} });
+          await Rewind.whenDelivered(10000);
+          Rewind.log(message);
+          return Rewind.getReplayId();
+        },
+        [ingest.endpoint, message],
+      );
+      await markPagehide(page);
+      return replayId;
+    }
+
     // A later pagehide listener of the page itself notes what rewind's
     // listener left parked: rewind parks the closing tab's chunk in any
     // case, so nothing parked there means rewind's listener did not finish.
@@ -283,15 +303,7 @@ for (const browserName of BROWSERS) {
     test('a closed tab delivers its last chunk with keepalive', async (t) => {
       await closedInFirefox(t, async () => {
         const { page } = await freshPage();
-        await page.goto(`${site.origin}/tests/fixtures/wire.html`);
-        const replayId = await page.evaluate(async (endpoint) => {
-          // A long flush interval: only pagehide can send the last events.
-          await Rewind.start({ endpoint, flushIntervalMs: 600000, emit: () => {} });
-          await Rewind.whenDelivered(10000);
-          Rewind.log('last words');
-          return Rewind.getReplayId();
-        }, ingest.endpoint);
-        await markPagehide(page);
+        const replayId = await recordLastLine(page, 'last words');
         await closeTab(browserName, page);
         await lastWordsArrive(t, replayId, 'last words', "the closed tab's last chunk");
       });
@@ -300,14 +312,7 @@ for (const browserName of BROWSERS) {
     test('a page left for another address delivers its last chunk with keepalive', async (t) => {
       await closedInFirefox(t, async () => {
         const { page } = await freshPage();
-        await page.goto(`${site.origin}/tests/fixtures/wire.html`);
-        const replayId = await page.evaluate(async (endpoint) => {
-          await Rewind.start({ endpoint, flushIntervalMs: 600000, emit: () => {} });
-          await Rewind.whenDelivered(10000);
-          Rewind.log('leaving');
-          return Rewind.getReplayId();
-        }, ingest.endpoint);
-        await markPagehide(page);
+        const replayId = await recordLastLine(page, 'leaving');
         // The user follows a link away: pagehide, then the page is gone.
         await page.goto(`${site.origin}/tests/fixtures/replay.html`);
         await lastWordsArrive(t, replayId, 'leaving', 'the last chunk of the page that was left');
