@@ -143,16 +143,17 @@ test('snippet: Rewind.start({ segment: window.analytics }) tags page and track e
 
 /**
  * Holds the page's requests for `pattern` until `ready()` is true in the
- * page (polled every 50 ms, at most 10 s), then lets them go on: an order
- * of loading that is a race on a real page, made certain.
+ * page (polled every 50 ms, at most 10 s), then lets `answer` settle each
+ * (by default they go on): an order of loading that is a race on a real
+ * page, made certain.
  */
-async function holdUntil(page, pattern, ready) {
+async function holdUntil(page, pattern, ready, answer = (route) => route.continue()) {
   await page.route(pattern, async (route) => {
     for (let tries = 0; tries < 200; tries++) {
       if (await page.evaluate(ready).catch(() => false)) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    await route.continue();
+    await answer(route);
   });
 }
 
@@ -199,15 +200,8 @@ test('snippet: analytics.js replaced its stub after the bundle loaded: the bundl
  * `_w`), then lets `answer` settle it: the order that used to leave the
  * first page() call untagged, made certain.
  */
-async function bundleAfterSegment(page, answer) {
-  await page.route('**/dist/rewind.js', async (route) => {
-    for (let tries = 0; tries < 200; tries++) {
-      const segmentCalled = await page.evaluate(() => (window.Rewind?._p?._w?.length ?? 0) > 0).catch(() => false);
-      if (segmentCalled) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    await answer(route);
-  });
+function bundleAfterSegment(page, answer) {
+  return holdUntil(page, '**/dist/rewind.js', () => (window.Rewind?._p?._w?.length ?? 0) > 0, answer);
 }
 
 /** The snippet's page('Notes') call as it reached Segment (the page's URL names one visit: its config's `visit`). */
