@@ -8,7 +8,9 @@
 // LZMA; and a host's server may compress it worse or not at all (nginx's
 // default gzip_types leaves application/wasm out: 119 KB). As LZMA, what a
 // page downloads is that smallest size wherever rewind is hosted, for
-// the decoder (1.2 KB) and its glue in rewind.js.
+// the decoder (1.2 KB) and its glue in rewind.js. Its code section goes
+// as streams (below), 39.5 KB as LZMA where the module as written was
+// 43.9 KB.
 //
 // Unpacking takes 8 to 20 ms (119 KB in Chromium on the project's
 // machine), which is why the worker does it, never the page. The
@@ -37,7 +39,7 @@ export async function unpackModuleFile(file) {
   if (typeof DecompressionStream !== 'function') throw new Error('this browser has no DecompressionStream');
   const inflated = new Blob([file.subarray(4, 4 + length)]).stream().pipeThrough(new DecompressionStream('deflate'));
   const decoder = new Uint8Array(await new Response(inflated).arrayBuffer());
-  return unpackLzma(file.subarray(4 + length), decoder);
+  return joinCode(unpackLzma(file.subarray(4 + length), decoder));
 }
 
 /**
@@ -64,4 +66,211 @@ export function unpackLzma(packed, decoderWasm) {
   const reason = decoder.unpack(input, packed.length, output, size, scratch, probabilities);
   if (reason) fail(REASONS[reason] ?? `reason ${reason}`);
   return new Uint8Array(memory.buffer, output, size);
+}
+
+// The module's code section travels as streams: its opcodes in one, the
+// local indices they take in another, then the i32 constants, the memory
+// offsets, the call targets, and so on (`STREAM`). LZMA predicts each
+// byte from the bytes before it, and in the code as written an opcode
+// follows an index, a constant follows an opcode: apart, each stream is
+// far more regular (the opcodes as a language of their own, the indices
+// mostly small). On December 6's module the LZMA lost 4.4 KB (43,935 ->
+// 39,543 B, xz's settings retuned for the streams: scripts/pack-wasm.mjs),
+// for 0.7 KB of this file's gzip: the file with the decoder 45,095 ->
+// 40,703 B, rewind.js 24,292 -> 24,983 B. (The join in the Rust decoder
+// was 0.2 KB larger, deflated.) Nothing else changes: the build checks
+// that the join gives the module back byte for byte, and the module's
+// validation in WebAssembly.compile checks it again.
+//
+// One walk (`walkBody`) serves both ways: it knows which stream each byte
+// of a function body belongs to, and `move` takes the byte from the
+// module to its stream when packing (scripts/pack-wasm.mjs, `splitCode`)
+// and from its stream to the module when joining (`joinCode`).
+
+// The streams, in the order the image holds them. (Their numbers are
+// written as numbers below: as names they cost the bundle 100 B.)
+export const STREAM = {
+  prefix: 0, // the module's sections before the code section
+  opcode: 1, // opcodes, and the sub-opcodes after 0xfc
+  locals: 2, // the function count, each body's local declarations
+  local: 3, // local.get/set/tee indices
+  i32: 4,
+  align: 5, // a load's or store's alignment, xor its natural one (mostly 0)
+  offset: 6, // a load's or store's offset
+  call: 7, // call and ref.func targets
+  blockType: 8,
+  global: 9,
+  label: 10, // br, br_if and br_table depths
+  misc: 11, // the rarer immediates (all one LEB each but select's)
+  i64: 12,
+  float: 13, // f32 and f64 constants
+  suffix: 14, // the sections after the code section
+};
+export const STREAMS = 15;
+// An image's head: the module's length, then each stream's (u32 LE).
+const IMAGE_HEAD = 4 + 4 * STREAMS;
+// What follows each opcode from 0x00 to 0xd2, a letter each:
+//   .  nothing          b  a block type (block, loop, if)   e  end
+//   l  a label          t  br_table's labels                c  a function
+//   i  call_indirect's type and table                       s  select's types
+//   L  a local          g  a global                         m  one rarer number
+//   M  a load's or store's alignment and offset             4, 8  i32, i64
+//   f  an f32 or f64    x  unknown (and 0xfc: a sub-opcode, `PREFIXED_NUMBERS`)
+// A byte that is always below 0x80 (a memory index, a heap type) is a LEB
+// of one byte, and counts as one.
+const IMMEDIATE_KINDS = `..bbb.xxxxxellt.cixxxxxxxx..sxxxLLLggmmx${'M'.repeat(23)}mm48ff${'.'.repeat(128)}${'x'.repeat(11)}m.c`;
+// After 0xfc, how many numbers: the saturating truncations none, then
+// memory.init 2, data.drop 1, memory.copy 2, memory.fill 1, table.init 2,
+// elem.drop 1, table.copy 2, table.grow, table.size, table.fill 1.
+const PREFIXED_NUMBERS = '000000002121212111';
+// log2 of the natural alignment of loads and stores 0x28 to 0x3e.
+const NATURAL_ALIGN = [2, 3, 2, 3, 0, 0, 1, 1, 0, 0, 1, 1, 2, 2, 2, 3, 2, 3, 0, 1, 0, 1, 2];
+
+/** One LEB128 number moved by `move` (bytes as written), and its value. */
+function moveLeb(move, stream) {
+  let value = 0;
+  let scale = 1;
+  let byte;
+  do {
+    byte = move(stream);
+    value += (byte & 127) * scale;
+    scale *= 128;
+  } while (byte > 127);
+  return value;
+}
+
+/**
+ * Moves one function body, after its size: `move(stream, mask)` moves one
+ * byte between the module and `stream` (xored with `mask` on the stream's
+ * side) and answers the module's byte. An opcode it does not know fails
+ * as corrupt data. Every step moves a byte, so a move that throws at a
+ * stream's end ends any walk.
+ */
+export function walkBody(move) {
+  const numbers = (stream, count) => {
+    for (; count > 0; count -= 1) moveLeb(move, stream);
+  };
+  for (let count = moveLeb(move, 2); count > 0; count -= 1) {
+    moveLeb(move, 2);
+    move(2);
+  }
+  for (let depth = 0; ; ) {
+    const opcode = move(1);
+    switch (opcode === 0xfc ? 'p' : IMMEDIATE_KINDS[opcode]) {
+      case '.':
+        break;
+      case 'b':
+        depth += 1;
+        moveLeb(move, 8);
+        break;
+      case 'e':
+        if (depth === 0) return;
+        depth -= 1;
+        break;
+      case 'l':
+        moveLeb(move, 10);
+        break;
+      case 't':
+        numbers(10, moveLeb(move, 10) + 1);
+        break;
+      case 'c':
+        moveLeb(move, 7);
+        break;
+      case 'i':
+        numbers(11, 2);
+        break;
+      case 's':
+        for (let count = moveLeb(move, 11); count > 0; count -= 1) move(11);
+        break;
+      case 'L':
+        moveLeb(move, 3);
+        break;
+      case 'g':
+        moveLeb(move, 9);
+        break;
+      case 'm':
+        moveLeb(move, 11);
+        break;
+      case 'M':
+        move(5, NATURAL_ALIGN[opcode - 0x28]);
+        moveLeb(move, 6);
+        break;
+      case '4':
+        moveLeb(move, 4);
+        break;
+      case '8':
+        moveLeb(move, 12);
+        break;
+      case 'f':
+        for (let count = opcode === 0x43 ? 4 : 8; count > 0; count -= 1) move(13);
+        break;
+      case 'p':
+        numbers(11, +(PREFIXED_NUMBERS[moveLeb(move, 1)] ?? fail(REASONS[3])));
+        break;
+      default:
+        fail(REASONS[3]);
+    }
+  }
+}
+
+/** The LEB128 bytes of `value`. */
+function lebBytes(value) {
+  const bytes = [];
+  do {
+    bytes.push((value & 127) | (value > 127 ? 128 : 0));
+    value = Math.floor(value / 128);
+  } while (value > 0);
+  return bytes;
+}
+
+/**
+ * The module from `image`, as `splitCode` (scripts/pack-wasm.mjs) writes
+ * it: the module's length and each stream's (u32 LE), then the streams.
+ * Throws, saying why, unless the streams make a module of that length and
+ * are used up.
+ */
+export function joinCode(image) {
+  const word = (at) => image[at] + image[at + 1] * 2 ** 8 + image[at + 2] * 2 ** 16 + image[at + 3] * 2 ** 24;
+  if (image.length < IMAGE_HEAD) fail(REASONS[1]);
+  const size = word(0);
+  const next = [];
+  const end = [];
+  let length = IMAGE_HEAD;
+  for (let stream = 0; stream < STREAMS; stream += 1) {
+    next.push(length);
+    end.push((length += word(4 + 4 * stream)));
+  }
+  if (length !== image.length) fail(REASONS[1]);
+  // A length is written where its room was kept, at its widest (5 bytes),
+  // once what it measures is written, and what it measures moves up behind
+  // it: at most two lengths (the section's, a body's) are open at once.
+  const module = new Uint8Array(size + 10);
+  let written = 0;
+  const put = (byte) => {
+    if (written >= module.length) fail(REASONS[3]);
+    module[written++] = byte;
+  };
+  const move = (stream, mask = 0) => {
+    if (next[stream] >= end[stream]) fail(REASONS[2]);
+    const byte = image[next[stream]++] ^ mask;
+    put(byte);
+    return byte;
+  };
+  const measured = (walk) => {
+    for (let room = 0; room < 5; room += 1) put(0);
+    const start = written;
+    walk();
+    const lengthBytes = lebBytes(written - start);
+    module.set(lengthBytes, start - 5);
+    module.copyWithin(start - 5 + lengthBytes.length, start, written);
+    written -= 5 - lengthBytes.length;
+  };
+  while (next[0] < end[0]) move(0);
+  put(10); // the code section
+  measured(() => {
+    for (let count = moveLeb(move, 2); count > 0; count -= 1) measured(() => walkBody(move));
+  });
+  while (next[14] < end[14]) move(14);
+  if (written !== size || next.some((at, stream) => at !== end[stream])) fail(REASONS[3]);
+  return module.subarray(0, size);
 }

@@ -6,14 +6,19 @@ import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
+import { STREAM, STREAMS, joinCode, walkBody } from '../js/unlzma.js';
+
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const at = (file) => path.join(repoRoot, file);
 
-// xz's LZMA1 settings for the module, measured on December 5's (119 KB):
-// literal context 3 bits, no position bits (wasm has no alignment LZMA
-// could use), the largest preset, extreme: 43,992 B. lc 4 was 85 B more,
-// lc 2 391 B more, a nice length of 128 12 B more.
-export const LZMA_SETTINGS = 'preset=9e,lc=3,lp=0,pb=0';
+// xz's LZMA1 settings for the module's image (splitCode, below), measured
+// on December 6's: literal context 1 bit, no position bits (wasm has no
+// alignment LZMA could use), the largest preset, extreme, matches of up to
+// 64 bytes sought: 39,543 B. The plain module packed best with lc 3
+// (43,935 B on December 5), but each stream's bytes are alike, and one bit
+// of the byte before is enough context for them: lc 3 made the image 310 B
+// larger, lc 2 140 B, lc 0 580 B; pb 1 145 B; the default nice length 36 B.
+export const LZMA_SETTINGS = 'preset=9e,lc=1,lp=0,pb=0,nice=64';
 
 /**
  * `bytes` packed by xz as the .lzma format (LZMA1 `settings` as xz's
@@ -34,6 +39,84 @@ export function packLzma(bytes, settings = LZMA_SETTINGS) {
 }
 
 /**
+ * The module `wasm` as the image js/unlzma.js's joinCode reads (the
+ * streams are there, with why): the module's length and each stream's (u32
+ * LE), then the streams: the sections before the code section, the code
+ * section's bytes, each moved to its stream by walkBody, and the sections
+ * after it. The code section's length and each body's are left out: the
+ * join writes them. Throws unless the join gives back `wasm` byte for byte
+ * (a length not written in as few bytes as it takes, an opcode walkBody
+ * does not know).
+ */
+export function splitCode(wasm) {
+  const streams = Array.from({ length: STREAMS }, () => []);
+  let at = 8;
+  const leb = () => {
+    let value = 0;
+    for (let scale = 1; ; scale *= 128) {
+      const byte = wasm[at++];
+      value += (byte & 127) * scale;
+      if (byte < 128) return value;
+    }
+  };
+  streams[STREAM.prefix].push(...wasm.subarray(0, 8));
+  let code = false;
+  while (at < wasm.length) {
+    const start = at;
+    const id = wasm[at++];
+    const end = leb() + at;
+    if (id !== 10) {
+      streams[code ? STREAM.suffix : STREAM.prefix].push(...wasm.subarray(start, end));
+      at = end;
+      continue;
+    }
+    code = true;
+    const move = (stream, mask = 0) => {
+      if (at >= end) throw new Error(`splitCode: the code section ends inside a body, at byte ${at}`);
+      streams[stream].push(wasm[at] ^ mask);
+      return wasm[at++];
+    };
+    const count = leb();
+    // The count goes in the locals stream, where the join reads it.
+    streams[STREAM.locals].push(...lebBytesOf(count));
+    for (let body = 0; body < count; body += 1) {
+      const bodyEnd = leb() + at;
+      try {
+        walkBody(move);
+      } catch (error) {
+        throw new Error(`splitCode: function body ${body}, byte ${at - 1} (0x${wasm[at - 1].toString(16)}): ${error.message}; js/unlzma.js's IMMEDIATES must know each opcode the module uses`);
+      }
+      if (at !== bodyEnd) throw new Error(`splitCode: function body ${body} ends at byte ${at}, its size says ${bodyEnd}`);
+    }
+    if (at !== end) throw new Error(`splitCode: the code section has bytes after its last body`);
+  }
+  if (!code) throw new Error('splitCode: the module has no code section');
+  const head = Buffer.alloc(4 + 4 * STREAMS);
+  head.writeUInt32LE(wasm.length, 0);
+  streams.forEach((stream, index) => head.writeUInt32LE(stream.length, 4 + 4 * index));
+  const image = Buffer.concat([head, ...streams.map((stream) => Buffer.from(stream))]);
+  let joined = null;
+  try {
+    joined = Buffer.from(joinCode(image));
+  } catch (error) {
+    joined = error;
+  }
+  if (!(joined instanceof Buffer && joined.equals(wasm))) {
+    throw new Error(`splitCode: the join does not give the module back byte for byte (${joined instanceof Error ? joined.message : 'other bytes'}: a length written in more bytes than it takes?)`);
+  }
+  return image;
+}
+
+const lebBytesOf = (value) => {
+  const bytes = [];
+  do {
+    bytes.push((value & 127) | (value > 127 ? 128 : 0));
+    value = Math.floor(value / 128);
+  } while (value > 0);
+  return bytes;
+};
+
+/**
  * The packed file js/unlzma.js's unpackModuleFile reads: the decoder's
  * wasm (scripts/build.sh builds it from unlzma/ into
  * target/unlzma/unlzma.wasm), zlib-deflated, behind its length (u32,
@@ -43,7 +126,7 @@ export function packModuleFile(wasm, decoder = readFileSync(at('target/unlzma/un
   const deflated = deflateSync(decoder, { level: 9 });
   const length = Buffer.alloc(4);
   length.writeUInt32LE(deflated.length);
-  return Buffer.concat([length, deflated, packLzma(wasm)]);
+  return Buffer.concat([length, deflated, packLzma(splitCode(wasm))]);
 }
 
 /**

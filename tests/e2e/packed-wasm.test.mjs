@@ -11,8 +11,9 @@ import path from 'node:path';
 
 import { repoRoot } from '../support/static-server.mjs';
 import { useStaticSite, useBrowser, useFreshPages } from '../support/harness.mjs';
-import { packLzma, packModuleFile } from '../../scripts/pack-wasm.mjs';
-import { unpackLzma, unpackModuleFile } from '../../js/unlzma.js';
+import { execFileSync } from 'node:child_process';
+import { packLzma, packModuleFile, splitCode } from '../../scripts/pack-wasm.mjs';
+import { STREAM, STREAMS, joinCode, unpackLzma, unpackModuleFile } from '../../js/unlzma.js';
 
 const BROWSERS = (process.env.REWIND_BROWSERS ?? 'chromium,firefox,webkit').split(',');
 const PAGES = path.join(repoRoot, 'test-results/packed');
@@ -96,6 +97,112 @@ describe('the LZMA decoder', () => {
     damaged.fill(0xff, 6, 40);
     await rejects(damaged, /./);
     assert.ok(Buffer.from(await unpackModuleFile(new Uint8Array(file))).equals(wasm), 'and the good one unpacks');
+  });
+});
+
+/** `image`'s streams (as splitCode writes them), by name. */
+function streamsOf(image) {
+  const streams = {};
+  let at = 4 + 4 * STREAMS;
+  for (const [name, index] of Object.entries(STREAM)) {
+    const length = image.readUInt32LE(4 + 4 * index);
+    streams[name] = image.subarray(at, at + length);
+    at += length;
+  }
+  return streams;
+}
+
+describe('the code section as streams', () => {
+  // tests/fixtures/every-immediate.wat, assembled by binaryen's wasm-as
+  // (npm's binaryen, which the build uses).
+  const everyImmediate = () => {
+    const out = path.join(repoRoot, 'test-results/packed/every-immediate.wasm');
+    execFileSync(path.join(repoRoot, 'node_modules/.bin/wasm-as'), [
+      ...['reference-types', 'bulk-memory', 'multivalue', 'sign-ext', 'nontrapping-float-to-int'].map((feature) => `--enable-${feature}`),
+      path.join(repoRoot, 'tests/fixtures/every-immediate.wat'),
+      '-o',
+      out,
+    ]);
+    return readFile(out);
+  };
+
+  before(() => mkdir(PAGES, { recursive: true }));
+
+  // A block typed by a type index (multivalue), which binaryen's text
+  // format turns into something else: type 0 is [] -> [i32 i32], and the
+  // one function, of type 1, runs `block (type 0) i32.const 1 i32.const 2
+  // end drop drop`.
+  const TYPE_INDEX_BLOCK = Buffer.from('0061736d010000000109026000027f7f600000030201010a0d010b000200410141020b1a1a0b', 'hex');
+
+  test('split and joined again, a module is the same bytes: the shipped one, and ones with every kind of immediate', async () => {
+    const shipped = await dist('rewind_bg.wasm');
+    const every = await everyImmediate();
+    assert.ok(WebAssembly.validate(every), 'the fixture is a valid module');
+    assert.ok(WebAssembly.validate(TYPE_INDEX_BLOCK), 'the block typed by an index is a valid module');
+    assert.deepEqual([...streamsOf(splitCode(TYPE_INDEX_BLOCK)).blockType], [0], 'its block type, type 0, in the block types');
+    for (const [name, wasm] of Object.entries({ shipped, 'every immediate': every, 'a block typed by an index': TYPE_INDEX_BLOCK })) {
+      const image = splitCode(wasm);
+      assert.ok(Buffer.from(joinCode(new Uint8Array(image))).equals(wasm), `${name}: not the same bytes`);
+    }
+    // The fixture has what it says: each opcode whose immediates differ.
+    const { opcode, i64, float, misc, label } = streamsOf(splitCode(every));
+    const wanted = [0x02, 0x03, 0x04, 0x0b, 0x0c, 0x0d, 0x0e, 0x10, 0x11, 0x1c, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x2b, 0x32, 0x39, 0x3e, 0x3f, 0x40, 0x41, 0x42, 0x43, 0x44, 0xc0, 0xd0, 0xd1, 0xd2, 0xfc];
+    const seen = new Set(opcode);
+    assert.deepEqual(wanted.filter((byte) => !seen.has(byte)), [], 'opcodes missing from the fixture');
+    assert.ok(i64.length >= 6 && float.length === 12 && misc.length > 20 && label.length >= 5, 'immediates in their streams');
+  });
+
+  test('a damaged image fails with the reason, and never loops', async () => {
+    const wasm = await everyImmediate();
+    const image = splitCode(wasm);
+    const fails = (input, reason) => assert.throws(() => joinCode(new Uint8Array(input)), reason);
+    fails(image.subarray(0, 20), /not valid: its header is not one this decoder reads/);
+    // A stream's length that does not add up to the image.
+    const longer = Buffer.from(image);
+    longer.writeUInt32LE(longer.readUInt32LE(4 + 4 * STREAM.opcode) + 1, 4 + 4 * STREAM.opcode);
+    fails(longer, /its header is not one this decoder reads/);
+    // The opcodes one byte short (the last `end` handed to the suffix).
+    const shorter = Buffer.from(image);
+    shorter.writeUInt32LE(shorter.readUInt32LE(4 + 4 * STREAM.opcode) - 1, 4 + 4 * STREAM.opcode);
+    shorter.writeUInt32LE(shorter.readUInt32LE(4 + 4 * STREAM.suffix) + 1, 4 + 4 * STREAM.suffix);
+    fails(shorter, /it is cut short/);
+    // A module length the streams do not make.
+    const wrongSize = Buffer.from(image);
+    wrongSize.writeUInt32LE(wasm.length + 3, 0);
+    fails(wrongSize, /its data is corrupt/);
+    // An opcode walkBody does not know (0x06, try in the exception proposal).
+    const unknown = Buffer.from(image);
+    const firstOpcode = 4 + 4 * STREAMS + image.readUInt32LE(4);
+    unknown[firstOpcode] = 0x06;
+    fails(unknown, /its data is corrupt/);
+    // Noise in the streams: it ends, thrown or with bytes that are not the
+    // module (which WebAssembly.compile then refuses).
+    for (let round = 0; round < 200; round += 1) {
+      const noisy = Buffer.from(image);
+      const at = 4 + 4 * STREAMS + Math.floor(Math.random() * (image.length - 4 - 4 * STREAMS));
+      noisy[at] ^= 1 + Math.floor(Math.random() * 255);
+      try {
+        assert.ok(!Buffer.from(joinCode(new Uint8Array(noisy))).equals(wasm), `a changed byte at ${at} gave the module back`);
+      } catch (error) {
+        assert.match(String(error), /the packed module is not valid/);
+      }
+    }
+  });
+
+  test('splitCode refuses a module it cannot give back, saying why', async () => {
+    assert.throws(() => splitCode(Buffer.from('0061736d01000000', 'hex')), /splitCode: the module has no code section/);
+    // An opcode walkBody does not know (0xfd, SIMD) in place of the first
+    // one (at byte 30 of TYPE_INDEX_BLOCK, after the body's size, its
+    // locals and the block's two bytes: the first i32.const).
+    const unknown = Buffer.from(TYPE_INDEX_BLOCK);
+    assert.equal(unknown[30], 0x41);
+    unknown[30] = 0xfd;
+    assert.throws(() => splitCode(unknown), /splitCode: function body 0, byte 30 \(0xfd\): .*IMMEDIATES must know each opcode/);
+    // A body's size written in more bytes than it takes (valid wasm: 0x8b
+    // 0x00 is 11), which the join, writing the fewest, would not give back.
+    const padded = Buffer.concat([TYPE_INDEX_BLOCK.subarray(0, 24), Buffer.from([0x0e, 0x01, 0x8b, 0x00]), TYPE_INDEX_BLOCK.subarray(27)]);
+    assert.ok(WebAssembly.validate(padded), 'the padded module is valid');
+    assert.throws(() => splitCode(padded), /splitCode: the join does not give the module back byte for byte/);
   });
 });
 
