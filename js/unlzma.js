@@ -9,7 +9,7 @@
 // default gzip_types leaves application/wasm out: 119 KB). As LZMA, what a
 // page downloads is that smallest size wherever rewind is hosted, for
 // the decoder (1.2 KB) and its glue in rewind.js. Its code section goes
-// as streams (below), 39.5 KB as LZMA where the module as written was
+// as streams (below), 38.9 KB as LZMA where the module as written was
 // 43.9 KB.
 //
 // Unpacking takes 8 to 20 ms (119 KB in Chromium on the project's
@@ -74,10 +74,10 @@ export function unpackLzma(packed, decoderWasm) {
 // byte from the bytes before it, and in the code as written an opcode
 // follows an index, a constant follows an opcode: apart, each stream is
 // far more regular (the opcodes as a language of their own, the indices
-// mostly small). On December 6's module the LZMA lost 4.4 KB (43,935 ->
-// 39,543 B, xz's settings retuned for the streams: scripts/pack-wasm.mjs),
+// mostly small). On December 6's module the LZMA lost 5.1 KB (43,935 ->
+// 38,857 B, xz's settings retuned for the streams: scripts/pack-wasm.mjs),
 // for 0.7 KB of this file's gzip: the file with the decoder 45,095 ->
-// 40,703 B, rewind.js 24,292 -> 24,983 B. (The join in the Rust decoder
+// 40,017 B, rewind.js 24,292 -> 25,008 B. (The join in the Rust decoder
 // was 0.2 KB larger, deflated.) Nothing else changes: the build checks
 // that the join gives the module back byte for byte, and the module's
 // validation in WebAssembly.compile checks it again.
@@ -94,21 +94,25 @@ export const STREAM = {
   opcode: 1, // opcodes, and the sub-opcodes after 0xfc
   locals: 2, // the function count, each body's local declarations
   local: 3, // local.get/set/tee indices
+  // 4 to 259: i32 constants, by the opcode that follows each (4 + the
+  // opcode): an i32.add's constant is a field's offset, a store's a
+  // value, a call's an argument, a compare's a bound, and alike values
+  // together pack smaller (686 B on December 6's module, where by the
+  // opcode before them was 85 B, and local.set's and local.tee's indices
+  // apart from local.get's 137 B larger).
   i32: 4,
-  align: 5, // a load's or store's alignment, xor its natural one (mostly 0)
-  offset: 6, // a load's or store's offset
-  call: 7, // call and ref.func targets
-  blockType: 8,
-  global: 9,
-  label: 10, // br, br_if and br_table depths
-  misc: 11, // the rarer immediates (all one LEB each but select's)
-  i64: 12,
-  float: 13, // f32 and f64 constants
-  suffix: 14, // the sections after the code section
+  align: 260, // a load's or store's alignment, xor its natural one (mostly 0)
+  offset: 261, // a load's or store's offset
+  call: 262, // call and ref.func targets
+  blockType: 263,
+  global: 264,
+  label: 265, // br, br_if and br_table depths
+  misc: 266, // the rarer immediates (all one LEB each but select's)
+  i64: 267,
+  float: 268, // f32 and f64 constants
+  suffix: 269, // the sections after the code section
 };
-export const STREAMS = 15;
-// An image's head: the module's length, then each stream's (u32 LE).
-const IMAGE_HEAD = 4 + 4 * STREAMS;
+export const STREAMS = 270;
 // What follows each opcode from 0x00 to 0xd2, a letter each:
 //   .  nothing          b  a block type (block, loop, if)   e  end
 //   l  a label          t  br_table's labels                c  a function
@@ -142,11 +146,15 @@ function moveLeb(move, stream) {
 /**
  * Moves one function body, after its size: `move(stream, mask)` moves one
  * byte between the module and `stream` (xored with `mask` on the stream's
- * side) and answers the module's byte. An opcode it does not know fails
- * as corrupt data. Every step moves a byte, so a move that throws at a
- * stream's end ends any walk.
+ * side) and answers the module's byte; `nextOpcode()`, called at an
+ * i32.const, answers the opcode after its number (in the module when
+ * packing, first in the opcode stream when joining). An opcode it does not
+ * know fails as corrupt data. Every step moves a byte, so a move that
+ * throws at a stream's end ends any walk. (A stream is a queue, read in
+ * the order it was written: what goes where changes only how well it
+ * packs.)
  */
-export function walkBody(move) {
+export function walkBody(move, nextOpcode) {
   const numbers = (stream, count) => {
     for (; count > 0; count -= 1) moveLeb(move, stream);
   };
@@ -161,51 +169,51 @@ export function walkBody(move) {
         break;
       case 'b':
         depth += 1;
-        moveLeb(move, 8);
+        moveLeb(move, 263);
         break;
       case 'e':
         if (depth === 0) return;
         depth -= 1;
         break;
       case 'l':
-        moveLeb(move, 10);
+        moveLeb(move, 265);
         break;
       case 't':
-        numbers(10, moveLeb(move, 10) + 1);
+        numbers(265, moveLeb(move, 265) + 1);
         break;
       case 'c':
-        moveLeb(move, 7);
+        moveLeb(move, 262);
         break;
       case 'i':
-        numbers(11, 2);
+        numbers(266, 2);
         break;
       case 's':
-        for (let count = moveLeb(move, 11); count > 0; count -= 1) move(11);
+        for (let count = moveLeb(move, 266); count > 0; count -= 1) move(266);
         break;
       case 'L':
         moveLeb(move, 3);
         break;
       case 'g':
-        moveLeb(move, 9);
+        moveLeb(move, 264);
         break;
       case 'm':
-        moveLeb(move, 11);
+        moveLeb(move, 266);
         break;
       case 'M':
-        move(5, NATURAL_ALIGN[opcode - 0x28]);
-        moveLeb(move, 6);
+        move(260, NATURAL_ALIGN[opcode - 0x28]);
+        moveLeb(move, 261);
         break;
       case '4':
-        moveLeb(move, 4);
+        moveLeb(move, 4 + nextOpcode());
         break;
       case '8':
-        moveLeb(move, 12);
+        moveLeb(move, 267);
         break;
       case 'f':
-        for (let count = opcode === 0x43 ? 4 : 8; count > 0; count -= 1) move(13);
+        for (let count = opcode === 0x43 ? 4 : 8; count > 0; count -= 1) move(268);
         break;
       case 'p':
-        numbers(11, +(PREFIXED_NUMBERS[moveLeb(move, 1)] ?? fail(REASONS[3])));
+        numbers(266, +(PREFIXED_NUMBERS[moveLeb(move, 1)] ?? fail(REASONS[3])));
         break;
       default:
         fail(REASONS[3]);
@@ -231,16 +239,16 @@ function lebBytes(value) {
  */
 export function joinCode(image) {
   const word = (at) => image[at] + image[at + 1] * 2 ** 8 + image[at + 2] * 2 ** 16 + image[at + 3] * 2 ** 24;
-  if (image.length < IMAGE_HEAD) fail(REASONS[1]);
+  if (image.length < 4 + 4 * STREAMS) fail(REASONS[1]);
   const size = word(0);
   const next = [];
   const end = [];
-  let length = IMAGE_HEAD;
+  let at = 4 + 4 * STREAMS;
   for (let stream = 0; stream < STREAMS; stream += 1) {
-    next.push(length);
-    end.push((length += word(4 + 4 * stream)));
+    next.push(at);
+    end.push((at += word(4 + 4 * stream)));
   }
-  if (length !== image.length) fail(REASONS[1]);
+  if (at !== image.length) fail(REASONS[1]);
   // A length is written where its room was kept, at its widest (5 bytes),
   // once what it measures is written, and what it measures moves up behind
   // it: at most two lengths (the section's, a body's) are open at once.
@@ -268,9 +276,9 @@ export function joinCode(image) {
   while (next[0] < end[0]) move(0);
   put(10); // the code section
   measured(() => {
-    for (let count = moveLeb(move, 2); count > 0; count -= 1) measured(() => walkBody(move));
+    for (let count = moveLeb(move, 2); count > 0; count -= 1) measured(() => walkBody(move, () => (next[1] < end[1] ? image[next[1]] : fail(REASONS[2]))));
   });
-  while (next[14] < end[14]) move(14);
+  while (next[269] < end[269]) move(269);
   if (written !== size || next.some((at, stream) => at !== end[stream])) fail(REASONS[3]);
   return module.subarray(0, size);
 }

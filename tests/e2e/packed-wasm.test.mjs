@@ -100,15 +100,17 @@ describe('the LZMA decoder', () => {
   });
 });
 
-/** `image`'s streams (as splitCode writes them), by name. */
+/** `image`'s streams (as splitCode writes them), by name (`i32`: all the i32 constants). */
 function streamsOf(image) {
-  const streams = {};
+  const all = [];
   let at = 4 + 4 * STREAMS;
-  for (const [name, index] of Object.entries(STREAM)) {
+  for (let index = 0; index < STREAMS; index += 1) {
     const length = image.readUInt32LE(4 + 4 * index);
-    streams[name] = image.subarray(at, at + length);
+    all.push(image.subarray(at, at + length));
     at += length;
   }
+  const streams = Object.fromEntries(Object.entries(STREAM).map(([name, index]) => [name, all[index]]));
+  streams.i32 = Buffer.concat(all.slice(STREAM.i32, STREAM.i32 + 256));
   return streams;
 }
 
@@ -140,16 +142,22 @@ describe('the code section as streams', () => {
     assert.ok(WebAssembly.validate(every), 'the fixture is a valid module');
     assert.ok(WebAssembly.validate(TYPE_INDEX_BLOCK), 'the block typed by an index is a valid module');
     assert.deepEqual([...streamsOf(splitCode(TYPE_INDEX_BLOCK)).blockType], [0], 'its block type, type 0, in the block types');
+    // Its two i32 constants, each in the stream of the opcode after it: 1
+    // before the second i32.const (0x41), 2 before the block's end (0x0b).
+    const head = splitCode(TYPE_INDEX_BLOCK);
+    const lengthOf = (stream) => head.readUInt32LE(4 + 4 * stream);
+    assert.deepEqual([lengthOf(STREAM.i32 + 0x41), lengthOf(STREAM.i32 + 0x0b)], [1, 1]);
+    assert.equal(streamsOf(head).i32.length, 2, 'and no other');
     for (const [name, wasm] of Object.entries({ shipped, 'every immediate': every, 'a block typed by an index': TYPE_INDEX_BLOCK })) {
       const image = splitCode(wasm);
       assert.ok(Buffer.from(joinCode(new Uint8Array(image))).equals(wasm), `${name}: not the same bytes`);
     }
     // The fixture has what it says: each opcode whose immediates differ.
-    const { opcode, i64, float, misc, label } = streamsOf(splitCode(every));
+    const { opcode, i32, i64, float, misc, label } = streamsOf(splitCode(every));
     const wanted = [0x02, 0x03, 0x04, 0x0b, 0x0c, 0x0d, 0x0e, 0x10, 0x11, 0x1c, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x2b, 0x32, 0x39, 0x3e, 0x3f, 0x40, 0x41, 0x42, 0x43, 0x44, 0xc0, 0xd0, 0xd1, 0xd2, 0xfc];
     const seen = new Set(opcode);
     assert.deepEqual(wanted.filter((byte) => !seen.has(byte)), [], 'opcodes missing from the fixture');
-    assert.ok(i64.length >= 6 && float.length === 12 && misc.length > 20 && label.length >= 5, 'immediates in their streams');
+    assert.ok(i32.length > 30 && i64.length >= 6 && float.length === 12 && misc.length > 20 && label.length >= 5, 'immediates in their streams');
   });
 
   test('a damaged image fails with the reason, and never loops', async () => {
