@@ -221,16 +221,6 @@ export function walkBody(move, nextOpcode) {
   }
 }
 
-/** The LEB128 bytes of `value`. */
-function lebBytes(value) {
-  const bytes = [];
-  do {
-    bytes.push((value & 127) | (value > 127 ? 128 : 0));
-    value = Math.floor(value / 128);
-  } while (value > 0);
-  return bytes;
-}
-
 /**
  * The module from `image`, as `splitCode` (scripts/pack-wasm.mjs) writes
  * it: the module's length and each stream's (u32 LE), then the streams.
@@ -265,13 +255,17 @@ export function joinCode(image) {
     return byte;
   };
   const measured = (walk) => {
-    for (let room = 0; room < 5; room += 1) put(0);
+    written += 5;
     const start = written;
     walk();
-    const lengthBytes = lebBytes(written - start);
-    module.set(lengthBytes, start - 5);
-    module.copyWithin(start - 5 + lengthBytes.length, start, written);
-    written -= 5 - lengthBytes.length;
+    let length = written - start;
+    let at = start - 5;
+    do {
+      module[at++] = (length & 127) | (length > 127 ? 128 : 0);
+      length = Math.floor(length / 128);
+    } while (length > 0);
+    module.copyWithin(at, start, written);
+    written -= start - at;
   };
   while (next[0] < end[0]) move(0);
   put(10); // the code section
