@@ -7,6 +7,7 @@ import { deflateSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
 import { STREAM, STREAMS, joinCode, walkBody } from '../js/unlzma.js';
+import { lebBytes } from './wasm-sizes.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const at = (file) => path.join(repoRoot, file);
@@ -79,17 +80,18 @@ export function splitCode(wasm) {
     };
     const count = leb();
     // The count goes in the locals stream, where the join reads it.
-    streams[STREAM.locals].push(...lebBytesOf(count));
+    streams[STREAM.locals].push(...lebBytes(count));
     for (let body = 0; body < count; body += 1) {
       const bodyEnd = leb() + at;
       try {
+        // The opcode after the i32.const's number, past its LEB's last byte.
         walkBody(move, () => {
-          let end = at;
-          while (wasm[end] & 128) end += 1;
-          return wasm[end + 1];
+          let last = at;
+          while (wasm[last] & 128) last += 1;
+          return wasm[last + 1];
         });
       } catch (error) {
-        throw new Error(`splitCode: function body ${body}, byte ${at - 1} (0x${wasm[at - 1].toString(16)}): ${error.message}; js/unlzma.js's IMMEDIATES must know each opcode the module uses`);
+        throw new Error(`splitCode: function body ${body}, byte ${at - 1} (0x${wasm[at - 1].toString(16)}): ${error.message}; js/unlzma.js's IMMEDIATE_KINDS must know each opcode the module uses`);
       }
       if (at !== bodyEnd) throw new Error(`splitCode: function body ${body} ends at byte ${at}, its size says ${bodyEnd}`);
     }
@@ -110,15 +112,6 @@ export function splitCode(wasm) {
   }
   return image;
 }
-
-const lebBytesOf = (value) => {
-  const bytes = [];
-  do {
-    bytes.push((value & 127) | (value > 127 ? 128 : 0));
-    value = Math.floor(value / 128);
-  } while (value > 0);
-  return bytes;
-};
 
 /**
  * The packed file js/unlzma.js's unpackModuleFile reads: the decoder's

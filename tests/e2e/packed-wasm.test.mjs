@@ -178,6 +178,10 @@ describe('the code section as streams', () => {
     const wrongSize = Buffer.from(image);
     wrongSize.writeUInt32LE(wasm.length + 3, 0);
     fails(wrongSize, /its data is corrupt/);
+    // One no streams could make: refused before any memory is asked for.
+    const hugeSize = Buffer.from(image);
+    hugeSize.writeUInt32LE(2 ** 32 - 1, 0);
+    fails(hugeSize, /its header is not one this decoder reads/);
     // An opcode walkBody does not know (0x06, try in the exception proposal).
     const unknown = Buffer.from(image);
     const firstOpcode = 4 + 4 * STREAMS + image.readUInt32LE(4);
@@ -205,7 +209,7 @@ describe('the code section as streams', () => {
     const unknown = Buffer.from(TYPE_INDEX_BLOCK);
     assert.equal(unknown[30], 0x41);
     unknown[30] = 0xfd;
-    assert.throws(() => splitCode(unknown), /splitCode: function body 0, byte 30 \(0xfd\): .*IMMEDIATES must know each opcode/);
+    assert.throws(() => splitCode(unknown), /splitCode: function body 0, byte 30 \(0xfd\): .*IMMEDIATE_KINDS must know each opcode/);
     // A body's size written in more bytes than it takes (valid wasm: 0x8b
     // 0x00 is 11), which the join, writing the fewest, would not give back.
     const padded = Buffer.concat([TYPE_INDEX_BLOCK.subarray(0, 24), Buffer.from([0x0e, 0x01, 0x8b, 0x00]), TYPE_INDEX_BLOCK.subarray(27)]);
