@@ -5,13 +5,13 @@
 // missing or damaged.
 import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import { repoRoot } from '../support/static-server.mjs';
 import { useStaticSite, useBrowser, useFreshPages } from '../support/harness.mjs';
-import { execFileSync } from 'node:child_process';
 import { packLzma, packModuleFile, splitCode } from '../../scripts/pack-wasm.mjs';
 import { STREAM, STREAMS, joinCode, unpackLzma, unpackModuleFile } from '../../js/unlzma.js';
 
