@@ -45,7 +45,10 @@ failed=0
 for run in $(seq 1 "$runs"); do
   log="$logs/$(basename "$file" .mjs)-run$run.log"
   start=$SECONDS
-  if timeout --kill-after=20 900 node --test --test-reporter=spec --test-timeout=180000 --test-force-exit \
+  # The same per-test limit as scripts/test.sh: node applies it to the
+  # file as a whole too, and the wire suite in three browsers beside a busy
+  # machine (the fidelity suite) takes 150 to 180 s.
+  if timeout --kill-after=20 900 node --test --test-reporter=spec --test-timeout=960000 --test-force-exit \
     "${pattern[@]}" "$file" >"$log" 2>&1; then
     printf 'run %d/%d: passed (%d s)\n' "$run" "$runs" $((SECONDS - start))
     rm -f "$log"
