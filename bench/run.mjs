@@ -544,14 +544,14 @@ const bundles = {
   rrwebRecordAndFflateGzip: await gz(rrwebBundle),
   rewindJsGzip: await gz(path.join(repoRoot, 'dist/rewind.js')),
   rewindWasmGzip: await gz(path.join(repoRoot, 'dist/rewind_bg.wasm')),
-  // What the script-tag bundle downloads of its module: the LZMA file,
-  // which no server's compression makes smaller (js/unlzma.js).
-  rewindWasmLzma: (await readFile(path.join(repoRoot, 'dist/rewind_bg.wasm.lzma'))).length,
+  // What the script-tag bundle downloads of its module: the packed file,
+  // which no server's compression makes smaller (js/unpack.js).
+  rewindWasmPacked: (await readFile(path.join(repoRoot, 'dist/rewind_bg.wasm.packed'))).length,
 };
 bundles.rewindTotalGzip = bundles.rewindJsGzip + bundles.rewindWasmGzip;
-bundles.rewindTotalDownload = bundles.rewindJsGzip + bundles.rewindWasmLzma;
+bundles.rewindTotalDownload = bundles.rewindJsGzip + bundles.rewindWasmPacked;
 console.log(`\nbundles: rrweb record() + fflate gzipSync, minified, gzip -9 ${bundles.rrwebRecordAndFflateGzip} B; ` +
-  `rewind ${bundles.rewindJsGzip} B JS (gzip -9) + ${bundles.rewindWasmLzma} B wasm (LZMA) = ${bundles.rewindTotalDownload} B downloaded ` +
+  `rewind ${bundles.rewindJsGzip} B JS (gzip -9) + ${bundles.rewindWasmPacked} B wasm (packed) = ${bundles.rewindTotalDownload} B downloaded ` +
   `(${bundles.rewindTotalGzip} B with the wasm as gzip -9 too)`);
 console.log(`[bench] ${RUNS} runs per recorder, scenario and mode (${2 * RUNS} for ${[...INPUT_DRIVEN].join(', ')}) in ${Math.round((Date.now() - started) / 1000)} s on ${machine.browser}, ${machine.cores} x ${machine.cpu}, ${machine.memoryGiB} GiB`);
 // Where the bytes go (scripts/wasm-sizes.mjs: a names-keeping build of the

@@ -189,7 +189,7 @@
         wasm: wasm?.fromHttpCache,
         // From the wasm's last byte to rewind ready: compile (or code-cache
         // read), instantiate and set-up. Only where the page fetched the
-        // plain module itself: the packed one (js/unlzma.js) is fetched by
+        // plain module itself: the packed one (js/unpack.js) is fetched by
         // rewind's worker, whose requests the page's entries leave out.
         wasmAfterFetchMs: wasm ? readyAt - wasm.responseEnd : undefined,
         // From rewind.js's load to rewind ready: the module's fetch (and

@@ -111,7 +111,7 @@ async function fetchWasm() {
 
 /**
  * Compiles the module off the main thread: the script-tag bundle's packed
- * one in a worker (js/unlzma.js), or else the plain one (streaming, when
+ * one in a worker (js/unpack.js), or else the plain one (streaming, when
  * the server says application/wasm); and, if that has not settled after
  * ASYNC_COMPILE_WAIT_MS, on the main thread: the bytes the worker unpacked,
  * counted from when its compile started; the plain module, counted from

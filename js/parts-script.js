@@ -59,12 +59,12 @@ const besideBundle = (name) => new URL(name, bundleScript().url || document.base
 export const wasmUrl = () => besideBundle('rewind_bg.wasm');
 
 /**
- * The module from dist/rewind_bg.wasm.lzma, unpacked and compiled in a
- * worker (js/unlzma.js says why): `{ module }`, or `{ failed }` saying why
+ * The module from dist/rewind_bg.wasm.packed, unpacked and compiled in a
+ * worker (js/unpack.js says why): `{ module }`, or `{ failed }` saying why
  * the page should compile rewind_bg.wasm instead; `onProgress` as
  * js/warm.js's unpackInWorker gives it.
  */
-export const packedModule = (onProgress) => unpackInWorker(besideBundle('rewind_bg.wasm.lzma').href, onProgress);
+export const packedModule = (onProgress) => unpackInWorker(besideBundle('rewind_bg.wasm.packed').href, onProgress);
 
 /**
  * Loads rewind-`name`.js beside rewind.js and makes its module; rejects,

@@ -7,7 +7,7 @@ import { gzipWith } from './compressor.js';
 import { send } from './courier.js';
 import { checkOptions, optionValues } from './options.js';
 import { RUN, TabStorage } from './sampling.js';
-import { unpackModuleFile } from './unlzma.js';
+import { unpackModuleFile } from './unpack.js';
 
 // A courier that keeps nothing: the warm-up's chunks go nowhere.
 const NOWHERE = {

@@ -17,7 +17,7 @@
 // runs each, main-thread task time fell from 272 to 239 ms.
 //
 // In the script-tag bundle the same worker comes first to fetch, unpack
-// and compile the packed module (unpackInWorker, js/unlzma.js), and the
+// and compile the packed module (unpackInWorker, js/unpack.js), and the
 // warm-up then runs in it.
 //
 // The worker shares nothing with the page but the module: its recording
@@ -122,7 +122,7 @@ let unpacker = null;
 
 /**
  * In the page: a worker fetches the packed module at `url`
- * (dist/rewind_bg.wasm.lzma), unpacks it (js/unlzma.js) and compiles it,
+ * (dist/rewind_bg.wasm.packed), unpacks it (js/unpack.js) and compiles it,
  * all off the main thread. Resolves with `{ module }`, or with `{ failed }`
  * saying why not (no bundle URL or no workers: `failed` is null then, as
  * nothing was tried), after which the page compiles the plain module.

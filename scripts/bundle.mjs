@@ -48,7 +48,7 @@ webpack(config, (error, stats) => {
   console.log(stats.toString({ all: false, assets: true, colors: false }));
   copyFileSync('pkg/rewind_bg.wasm', 'dist/rewind_bg.wasm');
   writePackedWasm().then(
-    ({ raw, packed }) => console.log(`dist/rewind_bg.wasm.lzma: ${raw} -> ${packed} bytes`),
+    ({ raw, packed }) => console.log(`dist/rewind_bg.wasm.packed: ${raw} -> ${packed} bytes`),
     (failure) => {
       console.error(`packing the module failed: ${failure.message}`);
       process.exit(1);

@@ -25,12 +25,13 @@
 // Where the greedy path starts changes its end by a few hundred bytes of
 // gzip (eight starts spread over the functions gave 58,636 to 58,862 B on
 // December 5), so it starts from STARTS places, two at a time in worker
-// threads, and keeps the layout that packs smallest as LZMA, the form the
+// threads, and keeps the layout that packs smallest in the form the
 // script-tag bundle downloads (scripts/pack-wasm.mjs: the code as streams,
-// packed with its settings; the budget's measure). The order helps LZMA too: without it the module
-// packed 723 B larger on December 5's ninth session. Picking by LZMA
-// rather than by gzip -9, and from eight starts rather than four, took 57
-// B more off (43,992 -> 43,935 B; gzip -9 moved from 50,900 to 50,850).
+// packed by unpack/'s packer; the budget's measure). The order helped
+// LZMA too, when the module travelled as LZMA: without it the module
+// packed 723 B larger on December 5's ninth session, and picking by LZMA
+// rather than by gzip -9, from eight starts rather than four, took 57 B
+// more off (43,992 -> 43,935 B).
 //
 // Only the name section changes before wasm-opt: it is replaced by names
 // `f00000`, `f00001`, ... in the chosen order, which wasm-opt sorts the code
@@ -42,7 +43,7 @@ import path from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { deflateRawSync } from 'node:zlib';
 
-import { packLzma, splitCode } from './pack-wasm.mjs';
+import { packImage, splitCode } from './pack-wasm.mjs';
 import { leb as readLeb, lebBytes as leb, readWasm } from './wasm-sizes.mjs';
 
 const WINDOW = 2048;
@@ -151,11 +152,11 @@ if (!isMainThread) {
       const sorted = path.join(scratch, `sorted-${index}.wasm`);
       writeFileSync(named, namedInOrder(bytes, kept, importedFunctions, order));
       execFileSync(wasmOpt, ['--reorder-functions-by-name', '--strip-debug', ...features, named, '-o', sorted]);
-      const lzmaBytes = packLzma(splitCode(readFileSync(sorted))).length;
-      if (!best || lzmaBytes < best.lzmaBytes) best = { sorted, lzmaBytes, first: firsts[index] };
+      const packedBytes = packImage(splitCode(readFileSync(sorted))).length;
+      if (!best || packedBytes < best.packedBytes) best = { sorted, packedBytes, first: firsts[index] };
     });
     writeFileSync(output, readFileSync(best.sorted));
-    console.log(`  kept the order from function ${best.first} of ${bodies.length}: ${best.lzmaBytes} B as LZMA`);
+    console.log(`  kept the order from function ${best.first} of ${bodies.length}: ${best.packedBytes} B packed`);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

@@ -1,4 +1,4 @@
-// The script-tag bundle's module as LZMA (js/unlzma.js says why), behind
+// The script-tag bundle's module, packed (js/unpack.js says why), behind
 // the decoder that unpacks it. scripts/bundle.mjs writes it after webpack.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -6,42 +6,27 @@ import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
-import { STREAM, STREAMS, joinCode, walkBody } from '../js/unlzma.js';
+import { STREAM, STREAMS, joinCode, walkBody } from '../js/unpack.js';
 import { lebBytes } from './wasm-sizes.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const at = (file) => path.join(repoRoot, file);
 
-// xz's LZMA1 settings for the module's image (splitCode, below), measured
-// on December 6's: literal context 1 bit, no position bits (wasm has no
-// alignment LZMA could use), the largest preset, extreme, matches of up to
-// 64 bytes sought: 38,857 B. The plain module packed best with lc 3
-// (43,935 B on December 5), but each stream's bytes are alike, and one bit
-// of the byte before is enough context for them: lc 3 made the image 420 B
-// larger, lc 2 291 B, lc 0 599 B; pb 1 197 B; the default nice length 68
-// B, 96 20 B.
-export const LZMA_SETTINGS = 'preset=9e,lc=1,lp=0,pb=0,nice=64';
-
 /**
- * `bytes` packed by xz as the .lzma format (LZMA1 `settings` as xz's
- * --lzma1 takes them), its unpacked size in the header.
+ * The image packed by unpack/'s packer (scripts/build.sh builds it into
+ * target/unpack/release/pack): its length and checksum, then its code.
+ * The packer runs the decoder's own model, natively.
  */
-export function packLzma(bytes, settings = LZMA_SETTINGS) {
-  let packed;
+export function packImage(image) {
   try {
-    packed = execFileSync('xz', ['--format=lzma', `--lzma1=${settings}`, '--stdout'], { input: bytes, maxBuffer: 1 << 28 });
+    return execFileSync(at('target/unpack/release/pack'), [String(STREAMS)], { input: image, maxBuffer: 1 << 28 });
   } catch (error) {
-    throw new Error(`xz could not pack the module (${error.message}): scripts/setup.sh installs xz-utils`);
+    throw new Error(`unpack/'s packer could not pack the module (${error.message}): scripts/build.sh builds it`);
   }
-  // xz writes "size unknown" and ends the stream with a marker; the
-  // decoder needs the size to size its output, and stops there.
-  packed.writeUInt32LE(bytes.length, 5);
-  packed.writeUInt32LE(0, 9);
-  return packed;
 }
 
 /**
- * The module `wasm` as the image js/unlzma.js's joinCode reads (the
+ * The module `wasm` as the image js/unpack.js's joinCode reads (the
  * streams are there, with why): the module's length and each stream's (u32
  * LE), then the streams: the sections before the code section, the code
  * section's bytes, each moved to its stream by walkBody, and the sections
@@ -91,7 +76,7 @@ export function splitCode(wasm) {
           return wasm[last + 1];
         });
       } catch (error) {
-        throw new Error(`splitCode: function body ${body}, byte ${at - 1} (0x${wasm[at - 1].toString(16)}): ${error.message}; js/unlzma.js's IMMEDIATE_KINDS must know each opcode the module uses`);
+        throw new Error(`splitCode: function body ${body}, byte ${at - 1} (0x${wasm[at - 1].toString(16)}): ${error.message}; js/unpack.js's IMMEDIATE_KINDS must know each opcode the module uses`);
       }
       if (at !== bodyEnd) throw new Error(`splitCode: function body ${body} ends at byte ${at}, its size says ${bodyEnd}`);
     }
@@ -114,31 +99,31 @@ export function splitCode(wasm) {
 }
 
 /**
- * The packed file js/unlzma.js's unpackModuleFile reads: the decoder's
- * wasm (scripts/build.sh builds it from unlzma/ into
- * target/unlzma/unlzma.wasm), zlib-deflated, behind its length (u32,
- * little-endian), then `wasm` as LZMA.
+ * The packed file js/unpack.js's unpackModuleFile reads: the decoder's
+ * wasm (scripts/build.sh builds it from unpack/ into
+ * target/unpack/unpack.wasm), zlib-deflated, behind its length (u32,
+ * little-endian), then `wasm`'s image, packed.
  */
-export function packModuleFile(wasm, decoder = readFileSync(at('target/unlzma/unlzma.wasm'))) {
+export function packModuleFile(wasm, decoder = readFileSync(at('target/unpack/unpack.wasm'))) {
   const deflated = deflateSync(decoder, { level: 9 });
   const length = Buffer.alloc(4);
   length.writeUInt32LE(deflated.length);
-  return Buffer.concat([length, deflated, packLzma(splitCode(wasm))]);
+  return Buffer.concat([length, deflated, packImage(splitCode(wasm))]);
 }
 
 /**
- * dist/rewind_bg.wasm.lzma from dist/rewind_bg.wasm; the build fails
- * unless js/unlzma.js, with the decoder in the file, unpacks it to the
+ * dist/rewind_bg.wasm.packed from dist/rewind_bg.wasm; the build fails
+ * unless js/unpack.js, with the decoder in the file, unpacks it to the
  * same bytes.
  */
 export async function writePackedWasm() {
   const wasm = readFileSync(at('dist/rewind_bg.wasm'));
   const packed = packModuleFile(wasm);
-  const { unpackModuleFile } = await import('../js/unlzma.js');
+  const { unpackModuleFile } = await import('../js/unpack.js');
   const unpacked = await unpackModuleFile(new Uint8Array(packed));
   if (!Buffer.from(unpacked).equals(wasm)) {
-    throw new Error('dist/rewind_bg.wasm.lzma does not unpack to dist/rewind_bg.wasm with js/unlzma.js');
+    throw new Error('dist/rewind_bg.wasm.packed does not unpack to dist/rewind_bg.wasm with js/unpack.js');
   }
-  writeFileSync(at('dist/rewind_bg.wasm.lzma'), packed);
+  writeFileSync(at('dist/rewind_bg.wasm.packed'), packed);
   return { raw: wasm.length, packed: packed.length };
 }

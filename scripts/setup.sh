@@ -73,7 +73,7 @@ missing_packages=()
 [ -x /usr/bin/WebKitWebDriver ] || missing_packages+=(webkit2gtk-driver)
 compgen -G '/usr/lib/*/webkit2gtk-4.1/MiniBrowser' >/dev/null || missing_packages+=(libwebkit2gtk-4.1-0)
 [ -x /usr/bin/Xvfb ] || missing_packages+=(xvfb)
-# xz packs the script-tag bundle's module (scripts/pack-wasm.mjs).
+# xz: tests/e2e/packed-wasm.test.mjs holds the packed module to less than xz's LZMA.
 have xz || missing_packages+=(xz-utils)
 if [ ${#missing_packages[@]} -eq 0 ]; then
   step "chromium, chromium-driver, firefox-esr, webkit2gtk-driver, xvfb, xz: present"

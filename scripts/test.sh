@@ -26,6 +26,8 @@ run_step() {
 }
 
 run_step native 900 cargo test
+# The packed module's codec (unpack/): round trips and bad input, natively.
+run_step unpack 300 cargo test --quiet --release --manifest-path unpack/Cargo.toml --target-dir target/unpack
 # The web layer in Chromium and Firefox. wasm-bindgen-test-runner 0.2.130
 # gives the WebDriver 5 s to bind its port: a fresh machine may need more.
 # Its other limit, WASM_BINDGEN_TEST_TIMEOUT, must stay unset: set to

@@ -350,7 +350,7 @@ for (const browserName of BROWSERS) {
   WebAssembly.compile = never;
   WebAssembly.instantiateStreaming = never;
   WebAssembly.instantiate = never;
-  // Nor does the worker that unpacks the packed module (js/unlzma.js).
+  // Nor does the worker that unpacks the packed module (js/unpack.js).
   window.Worker = class { postMessage() {} terminate() {} };
   window.seen = [];
   window.addEventListener('error', (event) => seen.push(event.message));

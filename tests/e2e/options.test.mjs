@@ -312,7 +312,7 @@ test('in Chromium, start() with a bad option rejects before the wasm is fetched,
   try {
     const page = await browser.newPage();
     // The server's log: the packed module is fetched by a worker
-    // (js/unlzma.js).
+    // (js/unpack.js).
     const wasm = () => site.requests.filter((pathname) => pathname.includes('rewind_bg.wasm'));
     await page.goto(`${site.origin}/tests/fixtures/wire.html`);
     const refused = await page.evaluate(async () => {
@@ -341,7 +341,7 @@ test('in Chromium, start() with a bad option rejects before the wasm is fetched,
       return seen;
     });
     assert.deepEqual(events.slice(0, 2), [4, 2], 'Meta, then the full snapshot');
-    assert.deepEqual(wasm(), ['/dist/rewind_bg.wasm.lzma'], 'the packed module, once, and not the plain one');
+    assert.deepEqual(wasm(), ['/dist/rewind_bg.wasm.packed'], 'the packed module, once, and not the plain one');
   } finally {
     await browser.close();
     await site.close();

@@ -210,7 +210,7 @@ function wasmState() {
 /**
  * wasmState() of `page`, with the server's view: whether any page or worker
  * asked for the module (packed or plain) since `since` requests. The
- * script-tag bundle fetches the packed module in a worker (js/unlzma.js),
+ * script-tag bundle fetches the packed module in a worker (js/unpack.js),
  * which the page's own performance entries leave out.
  */
 async function moduleState(page, since) {

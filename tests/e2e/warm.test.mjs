@@ -107,7 +107,7 @@ function watchWorkers(delayMs) {
       this.isFirst = window.workersMade === 1;
       if (this.isFirst) {
         this.addEventListener('message', ({ data }) => {
-          // (Its first answer is the unpacked module, js/unlzma.js.)
+          // (Its first answer is the unpacked module, js/unpack.js.)
           if (data && data.done && window.warmUpDone === null) window.warmUpDone = performance.now();
         });
       }

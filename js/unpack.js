@@ -1,22 +1,21 @@
-// The script-tag bundle's module ships as LZMA (dist/rewind_bg.wasm.lzma),
+// The script-tag bundle's module ships packed (dist/rewind_bg.wasm.packed),
 // unpacked in rewind's worker (js/warm.js) by a decoder written in Rust
-// (unlzma/), whose 2 KB wasm travels deflated at the head of that file.
+// (unpack/), whose 3 KB wasm travels deflated at the head of that file.
 //
-// Why: gzip reads the module's code as bytes, while LZMA's literal contexts
-// and repeated distances fit wasm's instruction stream better. December
-// 5's module was 51.0 KB as gzip -9, 45.2 KB as Brotli 11, 44.0 KB as
-// LZMA; and a host's server may compress it worse or not at all (nginx's
-// default gzip_types leaves application/wasm out: 119 KB). As LZMA, what a
-// page downloads is that smallest size wherever rewind is hosted, for
-// the decoder (1.2 KB) and its glue in rewind.js. Its code section goes
-// as streams (below), 38.9 KB as LZMA where the module as written was
-// 43.9 KB.
+// Why: gzip reads the module's code as bytes, and a host's server may
+// compress it worse or not at all (nginx's default gzip_types leaves
+// application/wasm out: 119 KB). December 6's module was 51.0 KB as gzip
+// -9, 45.2 KB as Brotli 11, 43.9 KB as LZMA; with its code section as
+// streams (below), 38.9 KB as LZMA, and 35.8 KB with unpack/'s model,
+// which predicts each bit from what came before in the same stream and
+// from the last repeat (unpack/src/lib.rs says how). What a page
+// downloads is that smallest size wherever rewind is hosted, for the
+// decoder and its glue here.
 //
-// Unpacking takes 8 to 20 ms (119 KB in Chromium on the project's
-// machine), which is why the worker does it, never the page. The
-// browser's DecompressionStream knows only gzip and deflate, and an LZMA
-// decoder in JS took 50 to 70 ms there.
-const REASONS = ['', 'its header is not one this decoder reads', 'it is cut short', 'its data is corrupt'];
+// Unpacking takes tens of milliseconds (unpack-time.mjs in bench/), which
+// is why the worker does it, never the page. The browser's
+// DecompressionStream knows only gzip and deflate.
+const REASONS = ['', 'its header is not one this decoder reads', 'it is cut short', 'its data is corrupt', 'the decoder could not get the memory it needs'];
 
 const fail = (why) => {
   throw new Error(`the packed module is not valid: ${why}`);
@@ -24,63 +23,59 @@ const fail = (why) => {
 
 /**
  * The module from the packed file `file` (a Uint8Array, as
- * scripts/pack-wasm.mjs writes dist/rewind_bg.wasm.lzma): the decoder's
- * wasm, deflated, then the module as LZMA. The decoder travels in the file,
- * not in rewind.js: deflated it adds 1.2 KB to the file where as base64 it
- * added 1.7 KB to rewind.js's gzip, and only the worker needs it. The
- * browser's DecompressionStream inflates it (Chrome 80, Firefox 113,
- * Safari 16.4; elsewhere the page loads the plain module). Rejects, saying
- * why, on anything else.
+ * scripts/pack-wasm.mjs writes dist/rewind_bg.wasm.packed): the decoder's
+ * wasm, deflated, then the module's image, packed. The decoder travels in
+ * the file, not in rewind.js: only the worker needs it, and deflated it
+ * costs less than as base64 in rewind.js's gzip. The browser's
+ * DecompressionStream inflates it (Chrome 80, Firefox 113, Safari 16.4;
+ * elsewhere the page loads the plain module). Rejects, saying why, on
+ * anything else.
  */
 export async function unpackModuleFile(file) {
-  // [decoder length, u32 little-endian][decoder, zlib-deflated][LZMA]
+  // [decoder length, u32 little-endian][decoder, zlib-deflated][image, packed]
   const length = file.length > 4 ? file[0] + file[1] * 2 ** 8 + file[2] * 2 ** 16 + file[3] * 2 ** 24 : 0;
   if (!length || 4 + length >= file.length) fail(REASONS[1]);
   if (typeof DecompressionStream !== 'function') throw new Error('this browser has no DecompressionStream');
   const inflated = new Blob([file.subarray(4, 4 + length)]).stream().pipeThrough(new DecompressionStream('deflate'));
   const decoder = new Uint8Array(await new Response(inflated).arrayBuffer());
-  return joinCode(unpackLzma(file.subarray(4 + length), decoder));
+  return joinCode(unpackImage(file.subarray(4 + length), decoder));
 }
 
 /**
- * `packed` (a Uint8Array in the .lzma format, its unpacked size in the
- * header, as scripts/pack-wasm.mjs writes it), unpacked by the decoder
- * whose wasm is `decoderWasm`. Throws, saying why, on anything else.
+ * The module's image from `packed` (a Uint8Array: the image's length and
+ * checksum, u32 LE each, then its code, as unpack/'s packer writes it),
+ * unpacked by the decoder whose wasm is `decoderWasm`. Throws, saying why,
+ * on anything else.
  */
-export function unpackLzma(packed, decoderWasm) {
-  // The unpacked size: 32 bits are plenty (the module is 119 KB).
-  const size = packed.length > 13 ? packed[5] + packed[6] * 2 ** 8 + packed[7] * 2 ** 16 + packed[8] * 2 ** 24 : 0;
-  if (!size || packed[9] | packed[10] | packed[11] | packed[12]) fail(REASONS[1]);
+export function unpackImage(packed, decoderWasm) {
+  const size = packed.length > 8 ? packed[0] + packed[1] * 2 ** 8 + packed[2] * 2 ** 16 + packed[3] * 2 ** 24 : 0;
+  if (!size) fail(REASONS[1]);
   const decoder = new WebAssembly.Instance(new WebAssembly.Module(decoderWasm)).exports;
-  const probabilities = decoder.probabilities(packed[0]);
-  if (!probabilities) fail(REASONS[1]);
-  // The decoder's memory: its stack, then the packed file, the output and
-  // the probabilities (u16, aligned).
+  // The packed bytes go after the decoder's stack and data; it grows its
+  // memory for the image and its tables itself.
   const { memory } = decoder;
   const input = decoder.__heap_base.value;
-  const output = input + packed.length;
-  const scratch = (output + size + 1) & ~1;
-  const missing = scratch + 2 * probabilities - memory.buffer.byteLength;
+  const missing = input + packed.length - memory.buffer.byteLength;
   if (missing > 0) memory.grow(Math.ceil(missing / 65536));
   new Uint8Array(memory.buffer, input, packed.length).set(packed);
-  const reason = decoder.unpack(input, packed.length, output, size, scratch, probabilities);
-  if (reason) fail(REASONS[reason] ?? `reason ${reason}`);
-  return new Uint8Array(memory.buffer, output, size);
+  // The image's address, or (below 16) why there is none.
+  const at = decoder.unpack(input, packed.length, STREAMS);
+  if (at < 16) fail(REASONS[at] ?? `reason ${at}`);
+  return new Uint8Array(memory.buffer, at, size);
 }
 
 // The module's code section travels as streams: its opcodes in one, the
 // local indices they take in another, then the i32 constants, the memory
-// offsets, the call targets, and so on (`STREAM`). LZMA predicts each
-// byte from the bytes before it, and in the code as written an opcode
+// offsets, the call targets, and so on (`STREAM`). A compressor predicts
+// each byte from the bytes before it, and in the code as written an opcode
 // follows an index, a constant follows an opcode: apart, each stream is
 // far more regular (the opcodes as a language of their own, the indices
-// mostly small). On December 6's module the LZMA lost 5.1 KB (43,935 ->
-// 38,857 B, xz's settings retuned for the streams: scripts/pack-wasm.mjs),
-// for 0.7 KB of this file's gzip: the file with the decoder 45,095 ->
-// 40,017 B, rewind.js 24,292 -> 24,972 B. (The join in the Rust decoder
-// was 0.2 KB larger, deflated.) Nothing else changes: the build checks
-// that the join gives the module back byte for byte, and the module's
-// validation in WebAssembly.compile checks it again.
+// mostly small). On December 6's module, as LZMA, the image was 5.1 KB
+// smaller than the module (43,935 -> 38,857 B), for 0.7 KB of this
+// file's gzip. (The join in the Rust decoder was 0.2 KB larger,
+// deflated.) Nothing else changes: the build checks that the join gives
+// the module back byte for byte, and the module's validation in
+// WebAssembly.compile checks it again.
 //
 // One walk (`walkBody`) serves both ways: it knows which stream each byte
 // of a function body belongs to, and `move` takes the byte from the
