@@ -13,13 +13,14 @@
 //! 1, 2 and 4 bytes, and the stream itself), and from the last earlier
 //! repeat of the last 5 bytes, and mixes the predictions with weights
 //! learnt by the kind of stream, the repeat's length and the bit's place:
-//! December 6's image packed to 38,857 B as xz's best LZMA and to 35,405
-//! B here. Measured on that image and not kept: orders 1 to 4 and 6 (+250
-//! B), other sets of orders, a second mixer by stream and byte so far (-250
-//! B, but +200 B of decoder and a third more time), an adaptive probability
-//! map after the mixer (-180 B, for a table and a lookup per bit),
-//! learnt rather than fixed confidence in repeats (+40 B), tables of 2^18
-//! or 2^19 (+400 and +630 B).
+//! December 6's image packed to 38,857 B as xz's best LZMA and to 35,354
+//! B here. Measured on December 6's images and not kept: orders 1 to 4 and
+//! 6 (+80 B), 1 to 3 (+170 B), 1 to 4 (+40 B), tables of 2^18 or 2^19
+//! counters (+370, +150 B), a second mixer by the stream's kind and the
+//! byte so far (-270 B, but +200 B of decoder and a third more time), an
+//! adaptive probability map after the mixer (-170 B, for a table and a
+//! lookup per bit), a learnt rather than fixed confidence in repeats (+40
+//! B).
 //!
 //! Cost: the decoder is 3.5 KB (2.2 KB deflated, where LZMA's was 1.2),
 //! takes 7 MB while it runs, and unpacks the module in 120 to 160 ms on
@@ -57,9 +58,11 @@ const INPUTS: usize = ORDERS.len() + 2;
 /// bit's place in its byte (8).
 const WEIGHT_SETS: usize = 16 * 16 * 8;
 /// A prediction counter adapts at 1/(n + 1.5) for its n-th bit, n up to
-/// this: on the image, 15 packed 2% smaller than 127, and 11 and 7 larger.
-const COUNT_LIMIT: u16 = 15;
-/// The mixer's learning rate, per 2^16 (20 and 40 packed larger).
+/// this: 15 packed 2% smaller than 127 on the image, and 11 51 B smaller
+/// than 15 (7: 39 B).
+const COUNT_LIMIT: u16 = 11;
+/// The mixer's learning rate, per 2^16 (20 and 40 packed 15 to 20 B
+/// larger, 82 some 200 B).
 const LEARNING_RATE: i32 = 30;
 
 /// The packed module's header: the image's length and its checksum.
