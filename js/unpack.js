@@ -1,20 +1,21 @@
 // The script-tag bundle's module ships packed (dist/rewind_bg.wasm.packed),
 // unpacked in rewind's worker (js/warm.js) by a decoder written in Rust
-// (unpack/), whose 3 KB wasm travels deflated at the head of that file.
+// (unpack/), whose 3.5 KB wasm travels deflated at the head of that file.
 //
 // Why: gzip reads the module's code as bytes, and a host's server may
 // compress it worse or not at all (nginx's default gzip_types leaves
 // application/wasm out: 119 KB). December 6's module was 51.0 KB as gzip
 // -9, 45.2 KB as Brotli 11, 43.9 KB as LZMA; with its code section as
-// streams (below), 38.9 KB as LZMA, and 35.8 KB with unpack/'s model,
+// streams (below), 38.9 KB as LZMA, and 35.4 KB with unpack/'s model,
 // which predicts each bit from what came before in the same stream and
 // from the last repeat (unpack/src/lib.rs says how). What a page
 // downloads is that smallest size wherever rewind is hosted, for the
 // decoder and its glue here.
 //
-// Unpacking takes tens of milliseconds (unpack-time.mjs in bench/), which
-// is why the worker does it, never the page. The browser's
-// DecompressionStream knows only gzip and deflate.
+// Unpacking takes 120 to 160 ms on its first run in Chromium (the decoder;
+// the join below 10 to 40 more: bench/unpack-time.mjs), which is why the
+// worker does it, never the page. The browser's DecompressionStream knows
+// only gzip and deflate.
 const REASONS = ['', 'its header is not one this decoder reads', 'it is cut short', 'its data is corrupt', 'the decoder could not get the memory it needs'];
 
 const fail = (why) => {

@@ -22,7 +22,7 @@
 //! lookup per bit), a learnt rather than fixed confidence in repeats (+40
 //! B).
 //!
-//! Cost: the decoder is 3.5 KB (2.2 KB deflated, where LZMA's was 1.2),
+//! Cost: the decoder is 3.5 KB (2.1 KB deflated, where LZMA's was 1.2),
 //! takes 7 MB while it runs, and unpacks the module in 120 to 160 ms on
 //! its first run in Chromium on the project's machine (LZMA took 18 to 43):
 //! in rewind's worker, off the page's main thread.
