@@ -101,6 +101,15 @@ export function warn(message, detail) {
 // it never settled, and rewind never started. A synchronous compile took
 // 6 ms there.
 const ASYNC_COMPILE_WAIT_MS = 1000;
+// How long the packed module's worker may take to say it runs (it has
+// loaded rewind.js and asked for the file) before rewind fetches and
+// compiles the plain module instead. Longer than a compile's wait: a
+// worker that cannot start says so at once (its error event), and one
+// that starts slowly is a busy machine, where a second download and a
+// main-thread compile cost the most. At 1 s, Chromium's worker beside a
+// busy fidelity suite missed it in 2 runs of 2 (December 6), and the page
+// fetched both modules.
+const WORKER_START_WAIT_MS = 3000;
 
 /** The fetched bytes, compiled; the failure says what went wrong. */
 async function fetchWasm() {
@@ -116,8 +125,8 @@ async function fetchWasm() {
  * ASYNC_COMPILE_WAIT_MS, on the main thread: the bytes the worker unpacked,
  * counted from when its compile started; the plain module, counted from
  * when its fetch started (a streaming compile runs with the download), or
- * from the start when the worker never says it runs. The first to finish
- * wins.
+ * after WORKER_START_WAIT_MS from the start when the worker never says it
+ * runs. The first to finish wins.
  */
 function compileWasm() {
   return new Promise((resolve, reject) => {
@@ -133,7 +142,7 @@ function compileWasm() {
     // started off it settles within ASYNC_COMPILE_WAIT_MS from now. The
     // clock runs only while a compile is what is awaited, not a download:
     // on a slow network the page would fetch and compile a second copy.
-    const compileHereAfterWait = (bytes) => {
+    const compileHereAfterWait = (bytes, waitMs = ASYNC_COMPILE_WAIT_MS) => {
       clearTimeout(onMainThread);
       onMainThread = setTimeout(() => {
         bytes()
@@ -142,11 +151,11 @@ function compileWasm() {
           })
           // A failure here leaves the answer to the asynchronous compile.
           .catch(() => {});
-      }, ASYNC_COMPILE_WAIT_MS);
+      }, waitMs);
     };
     const plainBytes = () => fetchWasm().then((response) => response.arrayBuffer());
     // Until the packed module's worker says it runs, it may never answer.
-    compileHereAfterWait(plainBytes);
+    compileHereAfterWait(plainBytes, WORKER_START_WAIT_MS);
     packedModule(({ fetching, unpacked }) => {
       if (fetching) clearTimeout(onMainThread);
       else compileHereAfterWait(() => Promise.resolve(unpacked));

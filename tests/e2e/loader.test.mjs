@@ -337,9 +337,11 @@ for (const browserName of BROWSERS) {
 
     // WebKit settles an asynchronous WebAssembly compile only once the main
     // thread goes idle, which a page running timers back to back never
-    // does. Here the asynchronous compile never settles at all: rewind
-    // compiles on the main thread after ASYNC_COMPILE_WAIT_MS (1 s) and
-    // starts, with one instance of the module.
+    // does. Here the asynchronous compile never settles at all, nor does
+    // the packed module's worker ever answer: rewind compiles the plain
+    // module on the main thread once its wait runs out (js/index.js,
+    // WORKER_START_WAIT_MS, 3 s, for the worker) and starts, with one
+    // instance of the module.
     test('an asynchronous compile that never settles: rewind compiles on the main thread and records', async () => {
       const url = await page(
         'stalled-compile.html',
