@@ -427,9 +427,11 @@ pub fn encode(image: &[u8], model: &mut Model) -> Vec<u8> {
     code
 }
 
-/// The packed file's module part: the image's length, its checksum, the code.
+/// Runs `work` with a fresh model over zeroed tables (native: the packer's
+/// and the tests'; the browser's `unpack` lays its tables out in the
+/// module's memory).
 #[cfg(not(target_arch = "wasm32"))]
-pub fn pack(image: &[u8], streams: usize) -> Vec<u8> {
+fn with_model<T>(streams: usize, work: impl FnOnce(&mut Model) -> T) -> T {
     let mut counters = vec![0u16; Tables::counter_count(streams)];
     let mut weights = vec![0i32; Tables::WEIGHTS];
     let mut matches = vec![0u32; Tables::MATCHES];
@@ -440,11 +442,16 @@ pub fn pack(image: &[u8], streams: usize) -> Vec<u8> {
         matches: &mut matches,
         stretch: &mut stretch,
     };
-    let mut model = Model::new(tables, streams);
+    work(&mut Model::new(tables, streams))
+}
+
+/// The packed file's module part: the image's length, its checksum, the code.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn pack(image: &[u8], streams: usize) -> Vec<u8> {
     let mut packed = Vec::with_capacity(image.len() / 3);
     packed.extend_from_slice(&(image.len() as u32).to_le_bytes());
     packed.extend_from_slice(&checksum(image).to_le_bytes());
-    packed.extend_from_slice(&encode(image, &mut model));
+    packed.extend_from_slice(&with_model(streams, |model| encode(image, model)));
     packed
 }
 
@@ -454,24 +461,15 @@ pub fn unpack_native(packed: &[u8], streams: usize) -> Result<Vec<u8>, usize> {
     if packed.len() < HEADER_BYTES {
         return Err(BAD_HEADER);
     }
-    let size = u32::from_le_bytes([packed[0], packed[1], packed[2], packed[3]]) as usize;
+    let size = length_at(packed, 0) as usize;
     if size == 0 || size > MAX_SIZE {
         return Err(BAD_HEADER);
     }
-    let mut counters = vec![0u16; Tables::counter_count(streams)];
-    let mut weights = vec![0i32; Tables::WEIGHTS];
-    let mut matches = vec![0u32; Tables::MATCHES];
-    let mut stretch = vec![0i16; Tables::STRETCH];
-    let tables = Tables {
-        counters: &mut counters,
-        weights: &mut weights,
-        matches: &mut matches,
-        stretch: &mut stretch,
-    };
-    let mut model = Model::new(tables, streams);
     let mut output = vec![0u8; size];
-    decode(&packed[HEADER_BYTES..], &mut output, &mut model)?;
-    if checksum(&output) != u32::from_le_bytes([packed[4], packed[5], packed[6], packed[7]]) {
+    with_model(streams, |model| {
+        decode(&packed[HEADER_BYTES..], &mut output, model)
+    })?;
+    if checksum(&output) != length_at(packed, 4) {
         return Err(CORRUPT);
     }
     Ok(output)
