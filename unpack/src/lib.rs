@@ -482,7 +482,9 @@ pub fn unpack_native(packed: &[u8], streams: usize) -> Result<Vec<u8>, usize> {
 /// `TRUNCATED`, `CORRUPT`, `NO_MEMORY`.
 ///
 /// # Safety
-/// `packed` lies in this module's memory, and nothing after it is in use.
+/// `packed` lies in this module's memory, and the memory after it is
+/// unused and zeroed, as a fresh instance's is (js/unpack.js makes one for
+/// each file): the model's tables start from zero.
 #[cfg(target_arch = "wasm32")]
 #[no_mangle]
 pub unsafe extern "C" fn unpack(packed: *const u8, packed_len: usize, streams: usize) -> usize {
