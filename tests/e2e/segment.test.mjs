@@ -142,13 +142,18 @@ test('snippet: Rewind.start({ segment: window.analytics }) tags page and track e
 });
 
 /**
- * Holds the page's requests for `pattern` until `ready()` is true in the
- * page (polled every 50 ms, at most 10 s), then lets `answer` settle each
- * (by default they go on): an order of loading that is a race on a real
- * page, made certain.
+ * Holds the page's first request for `pattern` until `ready()` is true in
+ * the page (polled every 50 ms, at most 10 s), then lets `answer` settle
+ * it (by default it goes on): an order of loading that is a race on a real
+ * page, made certain. Later requests go on at once: rewind.js's second is
+ * its worker's importScripts, which `ready()` (about the page's globals
+ * before the bundle ran) would otherwise hold for the whole 10 s.
  */
 async function holdUntil(page, pattern, ready, answer = (route) => route.continue()) {
+  let held = false;
   await page.route(pattern, async (route) => {
+    if (held) return route.continue();
+    held = true;
     for (let tries = 0; tries < 200; tries++) {
       if (await page.evaluate(ready).catch(() => false)) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
